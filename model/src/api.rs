@@ -1,0 +1,90 @@
+//! Messages of the driver API (REST + JSON), shared by the server and the core so both sides
+//! read and write the same shapes.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::ids::EvseId;
+use crate::session::Session;
+use crate::tariff::Tariff;
+
+/// The header a client sets on commands so a retry is applied once.
+pub const IDEMPOTENCY_KEY_HEADER: &str = "Idempotency-Key";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Credentials {
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AuthToken {
+    /// Opaque bearer token for the `Authorization` header.
+    pub token: String,
+    pub driver_id: Uuid,
+    pub email: String,
+}
+
+/// What a driver may know about an EVSE before charging there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EvseInfo {
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "DE*CKT*E0001*1"))]
+    pub evse_id: EvseId,
+    pub charge_point_id: String,
+    pub connector_id: u32,
+    /// The connector's last OCPP status (`Available`, `Charging`, `Faulted`, …).
+    pub status: String,
+    /// Whether the charger is connected to the backend right now.
+    pub online: bool,
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub tariff: Tariff,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StartSessionRequest {
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "DE*CKT*E0001*1"))]
+    pub evse_id: EvseId,
+}
+
+/// A page of sessions, newest first.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SessionPage {
+    pub sessions: Vec<Session>,
+    /// Pass as `offset` to get the next page; absent on the last page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_offset: Option<u32>,
+}
+
+/// Machine-readable error codes of the driver API. Clients map them to typed errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum ApiErrorCode {
+    /// Missing, unknown or expired token, or a wrong email/password.
+    Unauthorized,
+    NotFound,
+    InvalidInput,
+    /// The email is taken, the connector is busy, or the session cannot change that way.
+    Conflict,
+    /// The charger is not connected to the backend.
+    ChargerOffline,
+    /// The charger refused the command.
+    ChargerRejected,
+    /// The charger did not answer in time.
+    ChargerTimeout,
+    Internal,
+}
+
+/// The body of every error response.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ApiError {
+    pub code: ApiErrorCode,
+    /// A sentence for the driver.
+    pub message: String,
+}

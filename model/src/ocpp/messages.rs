@@ -1,0 +1,307 @@
+//! OCPP 1.6J message payloads used by ChargeKit, named and shaped as in the specification.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+/// Action names, as they appear in CALL frames.
+pub mod action {
+    pub const AUTHORIZE: &str = "Authorize";
+    pub const BOOT_NOTIFICATION: &str = "BootNotification";
+    pub const HEARTBEAT: &str = "Heartbeat";
+    pub const METER_VALUES: &str = "MeterValues";
+    pub const REMOTE_START_TRANSACTION: &str = "RemoteStartTransaction";
+    pub const REMOTE_STOP_TRANSACTION: &str = "RemoteStopTransaction";
+    pub const START_TRANSACTION: &str = "StartTransaction";
+    pub const STATUS_NOTIFICATION: &str = "StatusNotification";
+    pub const STOP_TRANSACTION: &str = "StopTransaction";
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BootNotificationRequest {
+    pub charge_point_vendor: String,
+    pub charge_point_model: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub charge_point_serial_number: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub firmware_version: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meter_serial_number: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RegistrationStatus {
+    Accepted,
+    Pending,
+    Rejected,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BootNotificationResponse {
+    pub status: RegistrationStatus,
+    #[serde(with = "time::serde::rfc3339")]
+    pub current_time: OffsetDateTime,
+    /// Heartbeat interval in seconds.
+    pub interval: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct HeartbeatRequest {}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HeartbeatResponse {
+    #[serde(with = "time::serde::rfc3339")]
+    pub current_time: OffsetDateTime,
+}
+
+/// Connector status (OCPP 1.6 `ChargePointStatus`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ChargePointStatus {
+    Available,
+    Preparing,
+    Charging,
+    SuspendedEVSE,
+    SuspendedEV,
+    Finishing,
+    Reserved,
+    Unavailable,
+    Faulted,
+}
+
+impl ChargePointStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Available => "Available",
+            Self::Preparing => "Preparing",
+            Self::Charging => "Charging",
+            Self::SuspendedEVSE => "SuspendedEVSE",
+            Self::SuspendedEV => "SuspendedEV",
+            Self::Finishing => "Finishing",
+            Self::Reserved => "Reserved",
+            Self::Unavailable => "Unavailable",
+            Self::Faulted => "Faulted",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusNotificationRequest {
+    pub connector_id: u32,
+    pub error_code: String,
+    pub status: ChargePointStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "time::serde::rfc3339::option")]
+    pub timestamp: Option<OffsetDateTime>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub info: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vendor_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vendor_error_code: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct StatusNotificationResponse {}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AuthorizationStatus {
+    Accepted,
+    Blocked,
+    Expired,
+    Invalid,
+    ConcurrentTx,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IdTagInfo {
+    pub status: AuthorizationStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "time::serde::rfc3339::option")]
+    pub expiry_date: Option<OffsetDateTime>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_id_tag: Option<String>,
+}
+
+impl IdTagInfo {
+    pub fn with_status(status: AuthorizationStatus) -> Self {
+        Self { status, expiry_date: None, parent_id_tag: None }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuthorizeRequest {
+    pub id_tag: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuthorizeResponse {
+    pub id_tag_info: IdTagInfo,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StartTransactionRequest {
+    pub connector_id: u32,
+    pub id_tag: String,
+    /// Meter register at start, in Wh.
+    pub meter_start: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub timestamp: OffsetDateTime,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reservation_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StartTransactionResponse {
+    pub id_tag_info: IdTagInfo,
+    pub transaction_id: i64,
+}
+
+/// One sampled value. OCPP 1.6 sends the value as a string, with an optional unit and
+/// multiplier-free units (`Wh`, `kWh`, `W`, `kW`, …).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SampledValue {
+    pub value: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<String>,
+    /// `Raw` or `SignedData`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<String>,
+    /// Absent means `Energy.Active.Import.Register`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub measurand: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phase: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+}
+
+pub const MEASURAND_ENERGY_IMPORT: &str = "Energy.Active.Import.Register";
+pub const MEASURAND_POWER_IMPORT: &str = "Power.Active.Import";
+
+impl SampledValue {
+    pub fn measurand(&self) -> &str {
+        self.measurand.as_deref().unwrap_or(MEASURAND_ENERGY_IMPORT)
+    }
+
+    /// The value scaled to the base unit (Wh for energy, W for power), if it is a number in a
+    /// unit we know. The default unit of energy is Wh, of power W.
+    pub fn in_base_unit(&self) -> Option<f64> {
+        let number: f64 = self.value.trim().parse().ok()?;
+        let factor = match self.unit.as_deref() {
+            None | Some("Wh") | Some("W") | Some("varh") | Some("var") => 1.0,
+            Some("kWh") | Some("kW") | Some("kvarh") | Some("kvar") => 1000.0,
+            _ => return None,
+        };
+        Some(number * factor).filter(|v| v.is_finite())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MeterValue {
+    #[serde(with = "time::serde::rfc3339")]
+    pub timestamp: OffsetDateTime,
+    pub sampled_value: Vec<SampledValue>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MeterValuesRequest {
+    pub connector_id: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transaction_id: Option<i64>,
+    pub meter_value: Vec<MeterValue>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct MeterValuesResponse {}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StopTransactionRequest {
+    /// Meter register at stop, in Wh.
+    pub meter_stop: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub timestamp: OffsetDateTime,
+    pub transaction_id: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_tag: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub transaction_data: Vec<MeterValue>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct StopTransactionResponse {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_tag_info: Option<IdTagInfo>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RemoteStartTransactionRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connector_id: Option<u32>,
+    pub id_tag: String,
+}
+
+/// `RemoteStartStopStatus`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RemoteStartStopStatus {
+    Accepted,
+    Rejected,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RemoteStartStopResponse {
+    pub status: RemoteStartStopStatus,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RemoteStopTransactionRequest {
+    pub transaction_id: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn reads_a_real_world_meter_values_payload() {
+        let payload = json!({
+            "connectorId": 1, "transactionId": 7, "vendorX": true,
+            "meterValue": [{ "timestamp": "2026-11-24T10:00:00.123Z", "sampledValue": [
+                { "value": "12.5", "unit": "kWh", "measurand": "Energy.Active.Import.Register", "context": "Sample.Periodic" },
+                { "value": "11000", "measurand": "Power.Active.Import", "unit": "W" },
+                { "value": "123" }
+            ]}]
+        });
+        let req: MeterValuesRequest = serde_json::from_value(payload).unwrap();
+        let values = &req.meter_value[0].sampled_value;
+        assert_eq!(values[0].in_base_unit(), Some(12_500.0));
+        assert_eq!(values[1].measurand(), MEASURAND_POWER_IMPORT);
+        assert_eq!(values[2].measurand(), MEASURAND_ENERGY_IMPORT);
+        assert_eq!(values[2].in_base_unit(), Some(123.0));
+    }
+
+    #[test]
+    fn writes_spec_names() {
+        let req = RemoteStartTransactionRequest { connector_id: Some(1), id_tag: "ABC".into() };
+        assert_eq!(serde_json::to_value(&req).unwrap(), json!({"connectorId": 1, "idTag": "ABC"}));
+        let res = StopTransactionResponse { id_tag_info: Some(IdTagInfo::with_status(AuthorizationStatus::Accepted)) };
+        assert_eq!(serde_json::to_value(&res).unwrap(), json!({"idTagInfo": {"status": "Accepted"}}));
+    }
+}

@@ -1,0 +1,97 @@
+//! A charging session as the driver sees it: status, energy, power, itemized cost.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::ids::EvseId;
+use crate::pricing::Cost;
+use crate::tariff::Tariff;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum SessionStatus {
+    /// The charger was asked to start; waiting for its StartTransaction.
+    Starting,
+    Charging,
+    /// The charger was asked to stop; waiting for its StopTransaction.
+    Stopping,
+    Completed,
+    /// The session never started (refused, timed out) or ended abnormally.
+    Failed,
+}
+
+impl SessionStatus {
+    pub const ALL: [SessionStatus; 5] =
+        [Self::Starting, Self::Charging, Self::Stopping, Self::Completed, Self::Failed];
+
+    /// The wire name, as serialized.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Starting => "starting",
+            Self::Charging => "charging",
+            Self::Stopping => "stopping",
+            Self::Completed => "completed",
+            Self::Failed => "failed",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+
+    /// No further change will come.
+    pub fn is_final(self) -> bool {
+        matches!(self, Self::Completed | Self::Failed)
+    }
+}
+
+/// One session, live or finished. The SSE stream sends this whole value on every change, and
+/// a finished one is the receipt: `cost` was computed by [`crate::pricing::price`] with
+/// `tariff` over `energy_wh` and `duration_seconds`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Session {
+    pub id: Uuid,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "DE*CKT*E0001*1"))]
+    pub evse_id: EvseId,
+    pub status: SessionStatus,
+    /// When the charger started the transaction (its clock).
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    pub started_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    pub stopped_at: Option<OffsetDateTime>,
+    /// Energy delivered so far: the latest meter reading minus meterStart.
+    pub energy_wh: i64,
+    /// Latest power the charger reported; 0 when not charging.
+    pub power_w: i64,
+    /// Charging time priced so far: latest meter timestamp (or stop) minus start.
+    pub duration_seconds: i64,
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub cost: Cost,
+    /// The tariff the session is priced with, as applied.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub tariff: Tariff,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure_reason: Option<String>,
+    /// Bumped on every change; the SSE event id.
+    pub version: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_names_match_serde() {
+        for status in SessionStatus::ALL {
+            let json = serde_json::to_string(&status).unwrap();
+            assert_eq!(json, format!("\"{}\"", status.as_str()));
+            assert_eq!(SessionStatus::from_name(status.as_str()), Some(status));
+        }
+        assert_eq!(SessionStatus::from_name("nope"), None);
+    }
+}

@@ -1,0 +1,136 @@
+//! Sessions: start, stop, read, list, and the live stream.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use chargekit_model::api::{ApiError, IDEMPOTENCY_KEY_HEADER, SessionPage, StartSessionRequest};
+use chargekit_model::Session;
+use futures_util::Stream;
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::auth::AuthedDriver;
+use crate::error::AppError;
+use crate::sessions::view;
+
+const MAX_PAGE: u32 = 100;
+const MAX_IDEMPOTENCY_KEY_LEN: usize = 128;
+
+/// Starts charging at an EVSE. Send an `Idempotency-Key` so a retried request does not start
+/// a second session.
+#[utoipa::path(post, path = "/v1/sessions", request_body = StartSessionRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Unique per start attempt; retries reuse it")),
+    responses((status = 201, body = Session), (status = 404, body = ApiError), (status = 409, body = ApiError),
+        (status = 503, body = ApiError, description = "The charger is offline"), (status = 504, body = ApiError)))]
+pub async fn start(
+    AuthedDriver(driver): AuthedDriver,
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Json(request): Json<StartSessionRequest>,
+) -> Result<(StatusCode, Json<Session>), AppError> {
+    let key = idempotency_key(&headers)?;
+    let session = state.sessions().start(&driver, &request.evse_id, key.as_deref()).await?;
+    Ok((StatusCode::CREATED, Json(session)))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct PageQuery {
+    /// At most 100; 20 when absent.
+    limit: Option<u32>,
+    offset: Option<u32>,
+}
+
+/// The driver's sessions, newest first.
+#[utoipa::path(get, path = "/v1/sessions", params(PageQuery), responses((status = 200, body = SessionPage)))]
+pub async fn list(AuthedDriver(driver): AuthedDriver, State(state): State<Arc<AppState>>, Query(page): Query<PageQuery>) -> Result<Json<SessionPage>, AppError> {
+    let limit = page.limit.unwrap_or(20).clamp(1, MAX_PAGE);
+    let offset = page.offset.unwrap_or(0);
+    // One extra row tells whether another page follows.
+    let mut rows = state.store.sessions_of(&driver.id, limit + 1, offset).await?;
+    let more = rows.len() > limit as usize;
+    rows.truncate(limit as usize);
+    Ok(Json(SessionPage { sessions: rows.iter().map(view).collect(), next_offset: more.then_some(offset + limit) }))
+}
+
+/// One of the driver's sessions; when finished, this is the receipt.
+#[utoipa::path(get, path = "/v1/sessions/{id}", params(("id" = String, Path)),
+    responses((status = 200, body = Session), (status = 404, body = ApiError)))]
+pub async fn get_one(AuthedDriver(driver): AuthedDriver, State(state): State<Arc<AppState>>, Path(id): Path<String>) -> Result<Json<Session>, AppError> {
+    Ok(Json(view(&state.sessions().owned(&driver.id, &id).await?)))
+}
+
+/// Asks the charger to stop. Stopping a finished session returns it unchanged.
+#[utoipa::path(post, path = "/v1/sessions/{id}/stop", params(("id" = String, Path)),
+    responses((status = 200, body = Session), (status = 404, body = ApiError), (status = 503, body = ApiError)))]
+pub async fn stop(AuthedDriver(driver): AuthedDriver, State(state): State<Arc<AppState>>, Path(id): Path<String>) -> Result<Json<Session>, AppError> {
+    Ok(Json(state.sessions().stop(&driver.id, &id).await?))
+}
+
+/// Live state of a session as Server-Sent Events (`event: session`, `id:` the session's
+/// version, `data:` the Session). The current state comes first, then every change; the
+/// stream ends after the final state. With `Last-Event-ID`, states the client has are skipped.
+#[utoipa::path(get, path = "/v1/sessions/{id}/live", params(("id" = String, Path), ("Last-Event-ID" = Option<i64>, Header)),
+    responses((status = 200, content_type = "text/event-stream", body = Session), (status = 404, body = ApiError)))]
+pub async fn live(
+    AuthedDriver(driver): AuthedDriver,
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
+    let row = state.sessions().owned(&driver.id, &id).await?;
+    let mut last_sent: i64 = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0);
+    let mut updates = state.live.subscribe(view(&row));
+    let shutdown = state.shutdown.clone();
+    let stream = async_stream::stream! {
+        loop {
+            let current = updates.borrow_and_update().clone();
+            if current.version > last_sent {
+                last_sent = current.version;
+                yield Ok(session_event(&current));
+            }
+            if current.status.is_final() {
+                break;
+            }
+            let changed = tokio::select! {
+                changed = updates.changed() => changed,
+                _ = shutdown.cancelled() => break,
+            };
+            if changed.is_err() {
+                // The publisher is gone after a final state: send it, then end.
+                let last = updates.borrow().clone();
+                if last.version > last_sent {
+                    yield Ok(session_event(&last));
+                }
+                break;
+            }
+        }
+    };
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}
+
+fn session_event(session: &Session) -> Event {
+    Event::default()
+        .event("session")
+        .id(session.version.to_string())
+        .json_data(session)
+        .unwrap_or_else(|_| Event::default().comment("unserializable session"))
+}
+
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, AppError> {
+    let Some(value) = headers.get(IDEMPOTENCY_KEY_HEADER) else {
+        return Ok(None);
+    };
+    let key = value.to_str().map(str::trim).unwrap_or_default();
+    if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY_LEN {
+        return Err(AppError::invalid(format!("{IDEMPOTENCY_KEY_HEADER} must be 1 to {MAX_IDEMPOTENCY_KEY_LEN} characters.")));
+    }
+    Ok(Some(key.to_owned()))
+}

@@ -1,0 +1,109 @@
+//! Driver authentication: Argon2id password hashes (computed off the async threads) and
+//! opaque random bearer tokens stored as SHA-256.
+
+use std::sync::Arc;
+
+use argon2::Argon2;
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use ring::digest::{SHA256, digest};
+use ring::rand::{SecureRandom, SystemRandom};
+
+use crate::AppState;
+use crate::error::AppError;
+use crate::store::DriverRow;
+
+pub async fn hash_password(password: String) -> Result<String, AppError> {
+    tokio::task::spawn_blocking(move || {
+        Argon2::default().hash_password(password.as_bytes()).map(|hash| hash.to_string())
+    })
+    .await
+    .map_err(AppError::internal)?
+    .map_err(AppError::internal)
+}
+
+/// Whether `password` matches the stored PHC string.
+pub async fn verify_password(password: String, stored: String) -> Result<bool, AppError> {
+    tokio::task::spawn_blocking(move || {
+        let parsed = PasswordHash::new(&stored).map_err(AppError::internal)?;
+        Ok(Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+    })
+    .await
+    .map_err(AppError::internal)?
+}
+
+fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut bytes = [0u8; N];
+    // The system RNG failing is not something a server can recover from.
+    SystemRandom::new().fill(&mut bytes).expect("system random number generator");
+    bytes
+}
+
+/// A new bearer token; returns the token to hand out and the hash to store.
+pub fn new_token() -> (String, String) {
+    let token = URL_SAFE_NO_PAD.encode(random_bytes::<32>());
+    let hash = token_hash(&token);
+    (token, hash)
+}
+
+pub fn token_hash(token: &str) -> String {
+    hex::encode(digest(&SHA256, token.as_bytes()))
+}
+
+/// An OCPP idTag for a driver's app sessions: 20 characters, the maximum of OCPP's CiString20.
+pub fn new_app_id_tag() -> String {
+    format!("CK{}", hex::encode_upper(random_bytes::<9>()))
+}
+
+/// The signed-in driver of a request (from `Authorization: Bearer <token>`).
+pub struct AuthedDriver(pub DriverRow);
+
+impl FromRequestParts<Arc<AppState>> for AuthedDriver {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, AppError> {
+        let token = parts
+            .headers
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .ok_or_else(|| AppError::unauthorized("Please sign in."))?;
+        state
+            .store
+            .driver_by_token(&token_hash(token.trim()))
+            .await?
+            .map(AuthedDriver)
+            .ok_or_else(|| AppError::unauthorized("Your sign-in has expired. Please sign in again."))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn passwords_verify_only_themselves() {
+        let hash = hash_password("correct horse".into()).await.unwrap();
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse".into(), hash.clone()).await.unwrap());
+        assert!(!verify_password("wrong horse".into(), hash).await.unwrap());
+    }
+
+    #[test]
+    fn tokens_are_random_and_hashed() {
+        let (a, hash_a) = new_token();
+        let (b, _) = new_token();
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 43);
+        assert_eq!(hash_a, token_hash(&a));
+        assert_eq!(hash_a.len(), 64);
+        let tag = new_app_id_tag();
+        assert_eq!(tag.len(), 20);
+        assert!(tag.chars().all(|c| c.is_ascii_alphanumeric()));
+    }
+}

@@ -1,0 +1,101 @@
+//! Chargers, their EVSEs and tariffs.
+
+use chargekit_model::{EvseId, Tariff};
+use sqlx::types::Json;
+
+use super::{Store, StoreError};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct EvseRow {
+    pub charger_id: String,
+    pub connector_id: i64,
+    pub status: String,
+    pub tariff: Json<Tariff>,
+}
+
+/// An EVSE to create or update at start.
+pub struct SeedEvse<'a> {
+    pub charger_id: &'a str,
+    pub connector_id: u32,
+    pub evse_id: &'a EvseId,
+    pub tariff_id: &'a str,
+}
+
+/// The EVSE query, as a macro so each statement stays a `&'static str` (what sqlx accepts as
+/// audited SQL).
+macro_rules! select_evse {
+    ($where:literal) => {
+        concat!(
+            "SELECT e.evse_id, e.charger_id, e.connector_id, e.status, t.body AS tariff
+             FROM evses e JOIN tariffs t ON t.id = e.tariff_id WHERE ",
+            $where
+        )
+    };
+}
+
+impl Store {
+    pub async fn upsert_tariff(&self, tariff: &Tariff) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO tariffs (id, body) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET body = excluded.body")
+            .bind(&tariff.id)
+            .bind(Json(tariff))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn upsert_charger_evse(&self, seed: &SeedEvse<'_>) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("INSERT INTO chargers (id) VALUES (?) ON CONFLICT (id) DO NOTHING")
+            .bind(seed.charger_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO evses (evse_id, charger_id, connector_id, tariff_id) VALUES (?, ?, ?, ?)
+             ON CONFLICT (evse_id) DO UPDATE SET charger_id = excluded.charger_id,
+                 connector_id = excluded.connector_id, tariff_id = excluded.tariff_id",
+        )
+        .bind(seed.evse_id.as_str())
+        .bind(seed.charger_id)
+        .bind(seed.connector_id)
+        .bind(seed.tariff_id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await
+    }
+
+    pub async fn charger_exists(&self, charger_id: &str) -> Result<bool, StoreError> {
+        let found: Option<(String,)> = sqlx::query_as("SELECT id FROM chargers WHERE id = ?")
+            .bind(charger_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(found.is_some())
+    }
+
+    pub async fn record_boot(&self, charger_id: &str, vendor: &str, model: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE chargers SET vendor = ?, model = ?, last_boot_at = ? WHERE id = ?")
+            .bind(vendor)
+            .bind(model)
+            .bind(time::OffsetDateTime::now_utc())
+            .bind(charger_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn evse(&self, evse_id: &EvseId) -> Result<Option<EvseRow>, StoreError> {
+        sqlx::query_as(select_evse!("e.evse_id = ?"))
+            .bind(evse_id.as_str())
+            .fetch_optional(&self.pool)
+            .await
+    }
+
+    pub async fn set_connector_status(&self, charger_id: &str, connector_id: u32, status: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE evses SET status = ? WHERE charger_id = ? AND connector_id = ?")
+            .bind(status)
+            .bind(charger_id)
+            .bind(connector_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,74 @@
+//! Drivers and their bearer tokens.
+
+use time::OffsetDateTime;
+
+use super::{Store, StoreError};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DriverRow {
+    pub id: String,
+    pub email: String,
+    pub password_hash: String,
+    pub app_id_tag: String,
+}
+
+impl Store {
+    /// Inserts a driver; `Ok(false)` when the email is taken.
+    pub async fn insert_driver(&self, driver: &DriverRow) -> Result<bool, StoreError> {
+        let result = sqlx::query(
+            "INSERT INTO drivers (id, email, password_hash, app_id_tag, created_at)
+             VALUES (?, ?, ?, ?, ?) ON CONFLICT (email) DO NOTHING",
+        )
+        .bind(&driver.id)
+        .bind(&driver.email)
+        .bind(&driver.password_hash)
+        .bind(&driver.app_id_tag)
+        .bind(OffsetDateTime::now_utc())
+        .execute(&self.pool)
+        .await?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    pub async fn driver_by_email(&self, email: &str) -> Result<Option<DriverRow>, StoreError> {
+        sqlx::query_as("SELECT id, email, password_hash, app_id_tag FROM drivers WHERE email = ?")
+            .bind(email)
+            .fetch_optional(&self.pool)
+            .await
+    }
+
+    pub async fn driver_by_id_tag(&self, id_tag: &str) -> Result<Option<DriverRow>, StoreError> {
+        sqlx::query_as("SELECT id, email, password_hash, app_id_tag FROM drivers WHERE app_id_tag = ?")
+            .bind(id_tag)
+            .fetch_optional(&self.pool)
+            .await
+    }
+
+    pub async fn insert_token(
+        &self,
+        token_sha256: &str,
+        driver_id: &str,
+        expires_at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO auth_tokens (token_sha256, driver_id, created_at, expires_at) VALUES (?, ?, ?, ?)")
+            .bind(token_sha256)
+            .bind(driver_id)
+            .bind(OffsetDateTime::now_utc())
+            .bind(expires_at)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The driver owning an unexpired token.
+    pub async fn driver_by_token(&self, token_sha256: &str) -> Result<Option<DriverRow>, StoreError> {
+        sqlx::query_as(
+            "SELECT d.id, d.email, d.password_hash, d.app_id_tag FROM auth_tokens t
+             JOIN drivers d ON d.id = t.driver_id
+             WHERE t.token_sha256 = ? AND t.expires_at > ?",
+        )
+        .bind(token_sha256)
+        .bind(OffsetDateTime::now_utc())
+        .fetch_optional(&self.pool)
+        .await
+    }
+}

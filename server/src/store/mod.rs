@@ -1,0 +1,46 @@
+//! Storage: every SQL statement of the server lives under this module, so another database
+//! (PostgreSQL) can be added here without touching the protocol or API code.
+//!
+//! SQLite runs in WAL mode with `synchronous = FULL`: a write the server acknowledged (an OCPP
+//! CALLRESULT, an HTTP 2xx) is on disk first.
+
+mod chargers;
+mod drivers;
+mod sessions;
+
+use std::path::Path;
+use std::str::FromStr;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+
+pub use chargers::SeedEvse;
+pub use drivers::DriverRow;
+pub use sessions::{NewSession, SessionRow};
+
+/// A storage failure. Callers log it and answer "internal error"; details never reach a driver.
+pub type StoreError = sqlx::Error;
+
+#[derive(Clone)]
+pub struct Store {
+    pool: SqlitePool,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database file and brings its schema up to date.
+    pub async fn open(path: &Path) -> Result<Self, StoreError> {
+        let options = SqliteConnectOptions::from_str("sqlite://")?
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(std::time::Duration::from_secs(5));
+        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
+        sqlx::migrate!("./migrations").run(&pool).await?;
+        Ok(Self { pool })
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}

@@ -1,0 +1,180 @@
+//! Sessions. Updates are optimistic: a row is written back only if its `version` is still the
+//! one that was read, so concurrent writers (a driver's stop, a charger's meter values) never
+//! overwrite each other; the loser reads again and retries.
+
+use chargekit_model::{Cost, SessionStatus, Tariff};
+use sqlx::types::Json;
+use time::OffsetDateTime;
+
+use super::{Store, StoreError};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SessionRow {
+    pub id: String,
+    pub driver_id: String,
+    pub evse_id: String,
+    pub charger_id: String,
+    pub id_tag: String,
+    pub status: String,
+    pub transaction_id: Option<i64>,
+    pub tariff: Json<Tariff>,
+    pub meter_start_wh: Option<i64>,
+    pub meter_last_wh: Option<i64>,
+    pub meter_stop_wh: Option<i64>,
+    pub power_w: i64,
+    pub started_at: Option<OffsetDateTime>,
+    pub last_meter_at: Option<OffsetDateTime>,
+    pub stopped_at: Option<OffsetDateTime>,
+    pub cost: Json<Cost>,
+    pub failure_reason: Option<String>,
+    pub stop_reason: Option<String>,
+    pub version: i64,
+}
+
+impl SessionRow {
+    pub fn status(&self) -> SessionStatus {
+        // Only SessionStatus::as_str values are ever written.
+        SessionStatus::from_name(&self.status).unwrap_or(SessionStatus::Failed)
+    }
+
+    pub fn set_status(&mut self, status: SessionStatus) {
+        self.status = status.as_str().to_owned();
+    }
+}
+
+/// A session about to be started from the app.
+pub struct NewSession<'a> {
+    pub id: &'a str,
+    pub driver_id: &'a str,
+    pub evse_id: &'a str,
+    pub charger_id: &'a str,
+    pub connector_id: u32,
+    pub id_tag: &'a str,
+    pub idempotency_key: Option<&'a str>,
+    pub tariff: &'a Tariff,
+    pub cost: &'a Cost,
+}
+
+/// `SELECT <all columns> FROM sessions WHERE <condition>`, as a macro so each statement stays a
+/// `&'static str` (what sqlx accepts as audited SQL).
+macro_rules! select_sessions {
+    ($where:literal) => {
+        concat!(
+            "SELECT id, driver_id, evse_id, charger_id, connector_id, id_tag, status, transaction_id,
+                tariff, meter_start_wh, meter_last_wh, meter_stop_wh, power_w, started_at, last_meter_at,
+                stopped_at, cost, failure_reason, stop_reason, version, created_at
+             FROM sessions WHERE ",
+            $where
+        )
+    };
+}
+
+impl Store {
+    /// Inserts a session in `starting`; `Ok(false)` if the driver already used the idempotency key.
+    pub async fn insert_session(&self, new: &NewSession<'_>) -> Result<bool, StoreError> {
+        let result = sqlx::query(
+            "INSERT INTO sessions (id, driver_id, evse_id, charger_id, connector_id, id_tag, status,
+                 idempotency_key, tariff, cost, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, 'starting', ?, ?, ?, ?)
+             ON CONFLICT (driver_id, idempotency_key) DO NOTHING",
+        )
+        .bind(new.id)
+        .bind(new.driver_id)
+        .bind(new.evse_id)
+        .bind(new.charger_id)
+        .bind(new.connector_id)
+        .bind(new.id_tag)
+        .bind(new.idempotency_key)
+        .bind(Json(new.tariff))
+        .bind(Json(new.cost))
+        .bind(OffsetDateTime::now_utc())
+        .execute(&self.pool)
+        .await?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    pub async fn session(&self, id: &str) -> Result<Option<SessionRow>, StoreError> {
+        sqlx::query_as(select_sessions!("id = ?"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+    }
+
+    pub async fn session_by_idempotency_key(&self, driver_id: &str, key: &str) -> Result<Option<SessionRow>, StoreError> {
+        sqlx::query_as(select_sessions!("driver_id = ? AND idempotency_key = ?"))
+            .bind(driver_id)
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await
+    }
+
+    /// A driver's sessions, newest first.
+    pub async fn sessions_of(&self, driver_id: &str, limit: u32, offset: u32) -> Result<Vec<SessionRow>, StoreError> {
+        sqlx::query_as(select_sessions!("driver_id = ? ORDER BY created_at DESC, id LIMIT ? OFFSET ?"))
+        .bind(driver_id)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&self.pool)
+        .await
+    }
+
+    /// The session that is not finished yet on a connector, if any.
+    pub async fn active_session_on(&self, charger_id: &str, connector_id: u32) -> Result<Option<SessionRow>, StoreError> {
+        sqlx::query_as(select_sessions!(
+            "charger_id = ? AND connector_id = ? AND status IN ('starting', 'charging', 'stopping')
+             ORDER BY created_at DESC LIMIT 1"
+        ))
+        .bind(charger_id)
+        .bind(connector_id)
+        .fetch_optional(&self.pool)
+        .await
+    }
+
+    pub async fn session_by_transaction(&self, charger_id: &str, transaction_id: i64) -> Result<Option<SessionRow>, StoreError> {
+        sqlx::query_as(select_sessions!("charger_id = ? AND transaction_id = ?"))
+            .bind(charger_id)
+            .bind(transaction_id)
+            .fetch_optional(&self.pool)
+            .await
+    }
+
+    /// A fresh OCPP transaction id.
+    pub async fn next_transaction_id(&self) -> Result<i64, StoreError> {
+        let (value,): (i64,) =
+            sqlx::query_as("UPDATE counters SET value = value + 1 WHERE name = 'transaction_id' RETURNING value")
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(value)
+    }
+
+    /// Writes back a changed session if nobody changed it since it was read. Returns the stored
+    /// row (with its new version), or `None` if the caller must read again and retry.
+    pub async fn save_session(&self, row: &SessionRow) -> Result<Option<SessionRow>, StoreError> {
+        let result = sqlx::query(
+            "UPDATE sessions SET status = ?, transaction_id = ?, meter_start_wh = ?, meter_last_wh = ?,
+                 meter_stop_wh = ?, power_w = ?, started_at = ?, last_meter_at = ?, stopped_at = ?,
+                 cost = ?, failure_reason = ?, stop_reason = ?, version = version + 1
+             WHERE id = ? AND version = ?",
+        )
+        .bind(&row.status)
+        .bind(row.transaction_id)
+        .bind(row.meter_start_wh)
+        .bind(row.meter_last_wh)
+        .bind(row.meter_stop_wh)
+        .bind(row.power_w)
+        .bind(row.started_at)
+        .bind(row.last_meter_at)
+        .bind(row.stopped_at)
+        .bind(&row.cost)
+        .bind(&row.failure_reason)
+        .bind(&row.stop_reason)
+        .bind(&row.id)
+        .bind(row.version)
+        .execute(&self.pool)
+        .await?;
+        if result.rows_affected() == 0 {
+            return Ok(None);
+        }
+        self.session(&row.id).await
+    }
+}
