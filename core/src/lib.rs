@@ -1,1 +1,30 @@
+//! The ChargeKit driver app core, shared by the Android and iOS apps through UniFFI.
+//!
+//! - [`engine::Core`]: the logic in plain Rust (accounts, chargers, sessions, history);
+//! - [`cache`]: the offline session cache (sled);
+//! - [`live`]: live session feeds over Server-Sent Events, and their listeners;
+//! - [`client`]: the driver API client;
+//! - [`ffi`]: the exported facade, which converts and delegates.
 
+pub mod cache;
+pub mod client;
+pub mod engine;
+pub mod error;
+pub mod ffi;
+pub mod live;
+pub mod secrets;
+
+pub use ffi::*;
+pub use secrets::{MemorySecureStore, SecureStore};
+
+uniffi::setup_scaffolding!();
+
+#[cfg(test)]
+mod test_support {
+    use chargekit_model::{Currency, Tariff};
+    use rust_decimal::Decimal;
+
+    pub fn tariff() -> Tariff {
+        Tariff::per_kwh_and_hour("t", Currency::EUR, Decimal::new(39, 2), Decimal::new(120, 2), Some(Decimal::from(19)))
+    }
+}

@@ -22,11 +22,11 @@ pub struct EvseId(String);
 /// Why a string is not an EVSE ID. The message is meant for the driver who typed or scanned it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EvseIdError {
-    #[error("no EVSE ID given")]
+    #[error("No EVSE ID given.")]
     Empty,
-    #[error("\"{0}\" is not an EVSE ID (expected something like DE*ABC*E123456*1)")]
+    #[error("\"{0}\" is not an EVSE ID. It looks like DE*ABC*E123456*1.")]
     Malformed(String),
-    #[error("the link does not carry an EVSE ID")]
+    #[error("This code does not carry an EVSE ID.")]
     NoIdInUrl,
 }
 

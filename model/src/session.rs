@@ -57,6 +57,10 @@ pub struct Session {
     #[cfg_attr(feature = "openapi", schema(value_type = String, example = "DE*CKT*E0001*1"))]
     pub evse_id: EvseId,
     pub status: SessionStatus,
+    /// When the driver asked to start (the server's clock); history is ordered by it.
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub created_at: OffsetDateTime,
     /// When the charger started the transaction (its clock).
     #[serde(with = "time::serde::rfc3339::option")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]

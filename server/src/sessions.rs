@@ -321,6 +321,7 @@ pub fn view(row: &SessionRow) -> Session {
         // Only EVSE IDs that parsed are ever stored.
         evse_id: EvseId::parse(&row.evse_id).expect("stored EVSE ID is valid"),
         status: row.status(),
+        created_at: row.created_at,
         started_at: row.started_at,
         stopped_at: row.stopped_at,
         energy_wh: usage.energy_wh,

@@ -15,7 +15,7 @@ use crate::error::AppError;
 #[utoipa::path(get, path = "/v1/evses/{evse_id}", params(("evse_id" = String, Path, example = "DE*CKT*E0001*1")),
     responses((status = 200, body = EvseInfo), (status = 404, body = ApiError), (status = 422, body = ApiError)))]
 pub async fn lookup(_driver: AuthedDriver, State(state): State<Arc<AppState>>, Path(evse_id): Path<String>) -> Result<Json<EvseInfo>, AppError> {
-    let evse_id = EvseId::parse(&evse_id).map_err(|e| AppError::invalid(capitalize(&e.to_string())))?;
+    let evse_id = EvseId::parse(&evse_id).map_err(|e| AppError::invalid(e.to_string()))?;
     let evse = state
         .store
         .evse(&evse_id)
@@ -29,9 +29,4 @@ pub async fn lookup(_driver: AuthedDriver, State(state): State<Arc<AppState>>, P
         status: evse.status,
         tariff: evse.tariff.0,
     }))
-}
-
-fn capitalize(sentence: &str) -> String {
-    let mut chars = sentence.chars();
-    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }

@@ -29,6 +29,7 @@ pub struct SessionRow {
     pub failure_reason: Option<String>,
     pub stop_reason: Option<String>,
     pub version: i64,
+    pub created_at: OffsetDateTime,
 }
 
 impl SessionRow {

@@ -1,0 +1,150 @@
+//! The driver API client: one method per endpoint, JSON in and out, errors mapped to
+//! [`CoreError`]. Live updates come as Server-Sent Events ([`ApiClient::live_events`]).
+
+use std::sync::Once;
+use std::time::Duration;
+
+use chargekit_model::api::{ApiError, ApiErrorCode, AuthToken, Credentials, EvseInfo, IDEMPOTENCY_KEY_HEADER, SessionPage, StartSessionRequest};
+use chargekit_model::{EvseId, Session};
+use eventsource_stream::Eventsource;
+use futures_util::{Stream, StreamExt};
+use reqwest::{Method, RequestBuilder, Response, StatusCode};
+use serde::de::DeserializeOwned;
+
+use crate::error::CoreError;
+
+/// Any single request (but a live stream) gives up after this long.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The server sends a keep-alive comment every 15 s; a silent stream is a dead one.
+const READ_TIMEOUT: Duration = Duration::from_secs(45);
+
+#[derive(Clone)]
+pub struct ApiClient {
+    http: reqwest::Client,
+    base_url: String,
+}
+
+/// rustls needs one crypto provider per process; ChargeKit uses ring (no OpenSSL, no aws-lc).
+fn install_crypto_provider() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        // Err means the host app installed a provider already; that one is used.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
+
+impl ApiClient {
+    pub fn new(base_url: &str) -> Result<Self, CoreError> {
+        install_crypto_provider();
+        let http = reqwest::Client::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .read_timeout(READ_TIMEOUT)
+            .user_agent(concat!("chargekit-core/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| CoreError::Internal(format!("cannot build the HTTP client: {e}")))?;
+        let base_url = base_url.trim_end_matches('/').to_owned();
+        if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
+            return Err(CoreError::InvalidInput(format!("\"{base_url}\" is not an http(s) backend URL")));
+        }
+        Ok(Self { http, base_url })
+    }
+
+    pub async fn register(&self, credentials: &Credentials) -> Result<AuthToken, CoreError> {
+        self.send(self.request(Method::POST, "/v1/auth/register", None).json(credentials)).await
+    }
+
+    pub async fn sign_in(&self, credentials: &Credentials) -> Result<AuthToken, CoreError> {
+        self.send(self.request(Method::POST, "/v1/auth/sign-in", None).json(credentials)).await
+    }
+
+    pub async fn evse(&self, token: &str, evse_id: &EvseId) -> Result<EvseInfo, CoreError> {
+        let path = format!("/v1/evses/{}", evse_id.as_str());
+        self.send(self.request(Method::GET, &path, Some(token))).await
+    }
+
+    pub async fn start_session(&self, token: &str, evse_id: &EvseId, idempotency_key: &str) -> Result<Session, CoreError> {
+        let body = StartSessionRequest { evse_id: evse_id.clone() };
+        let request = self.request(Method::POST, "/v1/sessions", Some(token)).header(IDEMPOTENCY_KEY_HEADER, idempotency_key);
+        self.send(request.json(&body)).await
+    }
+
+    pub async fn stop_session(&self, token: &str, session_id: &str, idempotency_key: &str) -> Result<Session, CoreError> {
+        let path = format!("/v1/sessions/{session_id}/stop");
+        let request = self.request(Method::POST, &path, Some(token)).header(IDEMPOTENCY_KEY_HEADER, idempotency_key);
+        self.send(request).await
+    }
+
+    pub async fn session(&self, token: &str, session_id: &str) -> Result<Session, CoreError> {
+        self.send(self.request(Method::GET, &format!("/v1/sessions/{session_id}"), Some(token))).await
+    }
+
+    pub async fn sessions(&self, token: &str, limit: u32, offset: u32) -> Result<SessionPage, CoreError> {
+        let path = format!("/v1/sessions?limit={limit}&offset={offset}");
+        self.send(self.request(Method::GET, &path, Some(token))).await
+    }
+
+    /// The live stream of a session: each item is the session's full state. With
+    /// `last_event_id`, states up to that version are skipped by the server.
+    pub async fn live_events(
+        &self,
+        token: &str,
+        session_id: &str,
+        last_event_id: Option<i64>,
+    ) -> Result<impl Stream<Item = Result<Session, CoreError>> + use<>, CoreError> {
+        let mut request = self
+            .http
+            .get(format!("{}/v1/sessions/{session_id}/live", self.base_url))
+            .bearer_auth(token)
+            .header("Accept", "text/event-stream");
+        if let Some(id) = last_event_id {
+            request = request.header("Last-Event-ID", id.to_string());
+        }
+        let response = checked(request.send().await.map_err(CoreError::network)?).await?;
+        Ok(response.bytes_stream().eventsource().filter_map(|event| async move {
+            match event {
+                Ok(event) if event.event == "session" => {
+                    Some(serde_json::from_str::<Session>(&event.data).map_err(|e| CoreError::Internal(format!("bad live event: {e}"))))
+                }
+                Ok(_) => None,
+                Err(e) => Some(Err(CoreError::network(e))),
+            }
+        }))
+    }
+
+    fn request(&self, method: Method, path: &str, token: Option<&str>) -> RequestBuilder {
+        let request = self.http.request(method, format!("{}{path}", self.base_url)).timeout(REQUEST_TIMEOUT);
+        match token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        }
+    }
+
+    async fn send<T: DeserializeOwned>(&self, request: RequestBuilder) -> Result<T, CoreError> {
+        let response = checked(request.send().await.map_err(CoreError::network)?).await?;
+        response.json().await.map_err(CoreError::network)
+    }
+}
+
+/// Turns an error status into the API's error (or a generic one if the body is not ours).
+async fn checked(response: Response) -> Result<Response, CoreError> {
+    let status = response.status();
+    if status.is_success() {
+        return Ok(response);
+    }
+    let body = response.text().await.unwrap_or_default();
+    match serde_json::from_str::<ApiError>(&body) {
+        Ok(error) => Err(CoreError::Api(error)),
+        Err(_) => Err(CoreError::api(fallback_code(status), format!("ChargeKit answered {status}. Please try again later."))),
+    }
+}
+
+fn fallback_code(status: StatusCode) -> ApiErrorCode {
+    match status {
+        StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => ApiErrorCode::Unauthorized,
+        StatusCode::NOT_FOUND => ApiErrorCode::NotFound,
+        StatusCode::CONFLICT => ApiErrorCode::Conflict,
+        s if s.is_client_error() => ApiErrorCode::InvalidInput,
+        _ => ApiErrorCode::Internal,
+    }
+}

@@ -1,0 +1,374 @@
+//! The UniFFI facade: what Kotlin and Swift see. It converts between model types and FFI
+//! records and delegates to [`Core`]; there is no logic here.
+//!
+//! Async methods run on the core's own Tokio runtime (few threads: it runs on a phone); the
+//! foreign side awaits the task's handle, which needs no particular executor.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use chargekit_model::api::{ApiErrorCode, AuthToken, EvseInfo};
+use chargekit_model::{CostItem, Session, SessionStatus, TariffDimension};
+use tokio::runtime::Runtime;
+use tokio::task::JoinHandle;
+
+use crate::engine::{Core, parse_evse_id};
+use crate::error::CoreError;
+use crate::secrets::SecureStore;
+
+/// Worker threads of the core's runtime. Network waits dominate; two keep a phone cool.
+const RUNTIME_THREADS: usize = 2;
+
+/// What a driver sees of an error: the kind, to react on, and a sentence to show.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
+pub enum ChargeKitError {
+    /// No connection to the backend.
+    #[error("{message}")]
+    Network { message: String },
+    /// Not signed in, wrong email or password, or the sign-in expired.
+    #[error("{message}")]
+    Unauthorized { message: String },
+    /// No such charger or session.
+    #[error("{message}")]
+    NotFound { message: String },
+    /// Unreadable input: an EVSE ID, an email, a password too short.
+    #[error("{message}")]
+    InvalidInput { message: String },
+    /// The charger is busy, or the account exists already.
+    #[error("{message}")]
+    Conflict { message: String },
+    #[error("{message}")]
+    ChargerOffline { message: String },
+    /// The charger refused, or did not answer in time.
+    #[error("{message}")]
+    ChargerRefused { message: String },
+    /// The offline cache on the phone failed.
+    #[error("{message}")]
+    Storage { message: String },
+    #[error("{message}")]
+    Internal { message: String },
+}
+
+impl From<CoreError> for ChargeKitError {
+    fn from(e: CoreError) -> Self {
+        let message = e.to_string();
+        match e {
+            CoreError::Network(_) => Self::Network { message },
+            CoreError::NotSignedIn => Self::Unauthorized { message },
+            CoreError::InvalidInput(_) => Self::InvalidInput { message },
+            CoreError::Storage(_) => Self::Storage { message },
+            CoreError::Internal(_) => Self::Internal { message },
+            CoreError::Api(api) => match api.code {
+                ApiErrorCode::Unauthorized => Self::Unauthorized { message },
+                ApiErrorCode::NotFound => Self::NotFound { message },
+                ApiErrorCode::InvalidInput => Self::InvalidInput { message },
+                ApiErrorCode::Conflict => Self::Conflict { message },
+                ApiErrorCode::ChargerOffline => Self::ChargerOffline { message },
+                ApiErrorCode::ChargerRejected | ApiErrorCode::ChargerTimeout => Self::ChargerRefused { message },
+                ApiErrorCode::Internal => Self::Internal { message },
+            },
+        }
+    }
+}
+
+type Result<T> = std::result::Result<T, ChargeKitError>;
+
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct CoreConfig {
+    /// The driver API, e.g. `https://api.example.com`.
+    pub backend_url: String,
+    /// A directory the core owns for its offline cache.
+    pub data_dir: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Account {
+    pub driver_id: String,
+    pub email: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Evse {
+    pub evse_id: String,
+    pub charge_point_id: String,
+    pub connector_id: u32,
+    /// The connector's OCPP status (`Available`, `Charging`, …).
+    pub status: String,
+    pub online: bool,
+    pub currency: String,
+    /// Prices of the tariff, excluding VAT.
+    pub prices: Vec<PriceLine>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum CostKind {
+    Energy,
+    Time,
+    Parking,
+    Flat,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct PriceLine {
+    pub kind: CostKind,
+    /// Decimal price in major units per kWh, hour or session, e.g. "0.39".
+    pub unit_price: String,
+    /// VAT percentage as a decimal string, e.g. "19"; absent when no VAT applies.
+    pub vat_percent: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum SessionState {
+    Starting,
+    Charging,
+    Stopping,
+    Completed,
+    Failed,
+}
+
+/// One line of a receipt.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct CostLine {
+    pub kind: CostKind,
+    /// Wh for energy, seconds for time and parking, 1 for flat.
+    pub billed_quantity: i64,
+    pub unit_price: String,
+    pub vat_percent: Option<String>,
+    pub excl_vat_minor: i64,
+    pub vat_minor: i64,
+}
+
+/// A session, live or finished. Money is in minor units of `currency` (`currency_digits`
+/// after the decimal point); format it with the user's locale.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct SessionInfo {
+    pub id: String,
+    pub evse_id: String,
+    pub state: SessionState,
+    /// Unix seconds.
+    pub created_at: i64,
+    pub started_at: Option<i64>,
+    pub stopped_at: Option<i64>,
+    pub energy_wh: i64,
+    pub power_w: i64,
+    pub duration_seconds: i64,
+    pub currency: String,
+    pub currency_digits: u32,
+    pub cost_minor: i64,
+    pub cost_excl_vat_minor: i64,
+    pub vat_minor: i64,
+    pub cost_lines: Vec<CostLine>,
+    pub failure_reason: Option<String>,
+}
+
+/// Receives a session's live state: the current value at once, then every change.
+#[uniffi::export(with_foreign)]
+pub trait SessionListener: Send + Sync {
+    fn on_update(&self, session: SessionInfo);
+}
+
+/// A running subscription. `cancel()` (or dropping the handle) ends it.
+#[derive(uniffi::Object)]
+pub struct TaskHandle {
+    task: Mutex<Option<JoinHandle<()>>>,
+}
+
+#[uniffi::export]
+impl TaskHandle {
+    pub fn cancel(&self) {
+        if let Some(task) = self.task.lock().expect("task handle lock").take() {
+            task.abort();
+        }
+    }
+
+    /// Whether the subscription has ended (cancelled, or its session is final).
+    pub fn is_finished(&self) -> bool {
+        self.task.lock().expect("task handle lock").as_ref().is_none_or(JoinHandle::is_finished)
+    }
+}
+
+impl Drop for TaskHandle {
+    fn drop(&mut self) {
+        self.cancel();
+    }
+}
+
+/// The ChargeKit core: one per app.
+#[derive(uniffi::Object)]
+pub struct ChargeKit {
+    core: Arc<Core>,
+    /// `Option` so `Drop` can shut it down without blocking (the app may drop the core from
+    /// inside another runtime).
+    runtime: Option<Runtime>,
+}
+
+impl Drop for ChargeKit {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+impl ChargeKit {
+    /// Runs `work` on the core's runtime and waits for it from any executor.
+    async fn run<T, F>(&self, work: impl FnOnce(Arc<Core>) -> F) -> Result<T>
+    where
+        F: Future<Output = std::result::Result<T, CoreError>> + Send + 'static,
+        T: Send + 'static,
+    {
+        let task = self.core.runtime.spawn(work(self.core.clone()));
+        match task.await {
+            Ok(result) => result.map_err(Into::into),
+            Err(e) => Err(ChargeKitError::Internal { message: format!("the core's task failed: {e}") }),
+        }
+    }
+}
+
+#[uniffi::export]
+impl ChargeKit {
+    #[uniffi::constructor]
+    pub fn new(config: CoreConfig, secure_store: Arc<dyn SecureStore>) -> Result<Arc<Self>> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(RUNTIME_THREADS)
+            .thread_name("chargekit-core")
+            .enable_all()
+            .build()
+            .map_err(|e| ChargeKitError::Internal { message: format!("cannot start the core's runtime: {e}") })?;
+        let core = Core::open(&config.backend_url, &PathBuf::from(config.data_dir), secure_store, runtime.handle().clone())?;
+        Ok(Arc::new(Self { core: Arc::new(core), runtime: Some(runtime) }))
+    }
+
+    pub async fn sign_up(&self, email: String, password: String) -> Result<Account> {
+        self.run(|core| async move { core.sign_up(&email, &password).await.map(account) }).await
+    }
+
+    pub async fn sign_in(&self, email: String, password: String) -> Result<Account> {
+        self.run(|core| async move { core.sign_in(&email, &password).await.map(account) }).await
+    }
+
+    pub fn sign_out(&self) {
+        self.core.sign_out();
+    }
+
+    /// The signed-in account, if any (kept across restarts through the secure store).
+    pub fn account(&self) -> Option<Account> {
+        self.core.account().map(account)
+    }
+
+    /// Reads a scanned QR code, an NFC tag's text or a typed ID into a normalized EVSE ID.
+    pub fn evse_from_qr(&self, payload: String) -> Result<String> {
+        Ok(parse_evse_id(&payload)?.to_string())
+    }
+
+    /// What the backend knows of an EVSE: status, whether it is online, its prices.
+    pub async fn lookup_evse(&self, evse_id: String) -> Result<Evse> {
+        self.run(|core| async move { core.evse(&evse_id).await.map(evse) }).await
+    }
+
+    pub async fn start_session(&self, evse_id: String) -> Result<SessionInfo> {
+        self.run(|core| async move { core.start_session(&evse_id).await.map(|s| session_info(&s)) }).await
+    }
+
+    pub async fn stop_session(&self, session_id: String) -> Result<SessionInfo> {
+        self.run(|core| async move { core.stop_session(&session_id).await.map(|s| session_info(&s)) }).await
+    }
+
+    /// One session (the receipt, once finished), from the backend or, offline, the cache.
+    pub async fn session(&self, session_id: String) -> Result<SessionInfo> {
+        self.run(|core| async move { core.session(&session_id).await.map(|s| session_info(&s)) }).await
+    }
+
+    /// Follows a session live. The listener gets the current state at once, then every
+    /// change, until the session is final or the handle is cancelled.
+    pub fn observe_session(&self, session_id: String, listener: Arc<dyn SessionListener>) -> Arc<TaskHandle> {
+        let task = self.core.observe(&session_id, move |session| listener.on_update(session_info(&session)));
+        Arc::new(TaskHandle { task: Mutex::new(Some(task)) })
+    }
+
+    /// Brings the offline history up to date with the backend and returns its first page.
+    pub async fn sync_history(&self, limit: u32) -> Result<Vec<SessionInfo>> {
+        self.run(move |core| async move { core.sync_history(limit as usize).await.map(|list| list.iter().map(session_info).collect()) })
+            .await
+    }
+
+    /// History from the offline cache, newest first. Works with no network.
+    pub fn history(&self, limit: u32, offset: u32) -> Result<Vec<SessionInfo>> {
+        let sessions = self.core.history(limit as usize, offset as usize)?;
+        Ok(sessions.iter().map(session_info).collect())
+    }
+}
+
+fn account(token: AuthToken) -> Account {
+    Account { driver_id: token.driver_id.to_string(), email: token.email }
+}
+
+fn cost_kind(dimension: TariffDimension) -> CostKind {
+    match dimension {
+        TariffDimension::Energy => CostKind::Energy,
+        TariffDimension::Time => CostKind::Time,
+        TariffDimension::ParkingTime => CostKind::Parking,
+        TariffDimension::Flat => CostKind::Flat,
+    }
+}
+
+fn evse(info: EvseInfo) -> Evse {
+    let prices = info
+        .tariff
+        .elements
+        .iter()
+        .flat_map(|e| &e.price_components)
+        .map(|c| PriceLine { kind: cost_kind(c.dimension), unit_price: c.price.to_string(), vat_percent: c.vat.map(|v| v.to_string()) })
+        .collect();
+    Evse {
+        evse_id: info.evse_id.to_string(),
+        charge_point_id: info.charge_point_id,
+        connector_id: info.connector_id,
+        status: info.status,
+        online: info.online,
+        currency: info.tariff.currency.to_string(),
+        prices,
+    }
+}
+
+fn session_state(status: SessionStatus) -> SessionState {
+    match status {
+        SessionStatus::Starting => SessionState::Starting,
+        SessionStatus::Charging => SessionState::Charging,
+        SessionStatus::Stopping => SessionState::Stopping,
+        SessionStatus::Completed => SessionState::Completed,
+        SessionStatus::Failed => SessionState::Failed,
+    }
+}
+
+fn cost_line(item: &CostItem) -> CostLine {
+    CostLine {
+        kind: cost_kind(item.dimension),
+        billed_quantity: item.billed_quantity,
+        unit_price: item.unit_price.to_string(),
+        vat_percent: item.vat_percent.map(|v| v.to_string()),
+        excl_vat_minor: item.excl_vat_minor,
+        vat_minor: item.vat_minor,
+    }
+}
+
+pub(crate) fn session_info(session: &Session) -> SessionInfo {
+    SessionInfo {
+        id: session.id.to_string(),
+        evse_id: session.evse_id.to_string(),
+        state: session_state(session.status),
+        created_at: session.created_at.unix_timestamp(),
+        started_at: session.started_at.map(|t| t.unix_timestamp()),
+        stopped_at: session.stopped_at.map(|t| t.unix_timestamp()),
+        energy_wh: session.energy_wh,
+        power_w: session.power_w,
+        duration_seconds: session.duration_seconds,
+        currency: session.cost.currency.to_string(),
+        currency_digits: session.cost.currency.minor_digits(),
+        cost_minor: session.cost.total_incl_vat_minor,
+        cost_excl_vat_minor: session.cost.total_excl_vat_minor,
+        vat_minor: session.cost.total_vat_minor,
+        cost_lines: session.cost.items.iter().map(cost_line).collect(),
+        failure_reason: session.failure_reason.clone(),
+    }
+}

@@ -1,0 +1,124 @@
+//! Live sessions: one feed per watched session follows the backend's SSE stream into a
+//! `watch` channel (and the cache); each observer gets the current value at once and then
+//! every change.
+//!
+//! A listener is called on the blocking pool, never on the feed's task and never under a
+//! lock, so a slow or panicking listener delays only its own updates: the watch channel keeps
+//! just the newest state for it.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chargekit_model::Session;
+use chargekit_model::api::ApiErrorCode;
+use futures_util::StreamExt;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::engine::Core;
+use crate::error::CoreError;
+
+const RECONNECT_MIN: Duration = Duration::from_millis(500);
+const RECONNECT_MAX: Duration = Duration::from_secs(15);
+
+type Feed = watch::Sender<Option<Session>>;
+
+#[derive(Default)]
+pub struct LiveFeeds {
+    feeds: Mutex<HashMap<String, Feed>>,
+}
+
+impl Core {
+    /// Calls `deliver` with the session's current state (from the cache) at once, then with
+    /// every change until the session is final or the returned task is aborted.
+    pub fn observe(self: &Arc<Self>, session_id: &str, deliver: impl Fn(Session) + Send + Sync + 'static) -> JoinHandle<()> {
+        let mut updates = self.feed(session_id);
+        let deliver = Arc::new(deliver);
+        self.runtime.spawn(async move {
+            loop {
+                // Clone and release the channel's lock before calling out.
+                let current = updates.borrow_and_update().clone();
+                if let Some(session) = current {
+                    let is_final = session.status.is_final();
+                    let deliver = deliver.clone();
+                    if tokio::task::spawn_blocking(move || deliver(session)).await.is_err() {
+                        tracing::warn!("a session listener panicked; it keeps receiving updates");
+                    }
+                    if is_final {
+                        break;
+                    }
+                }
+                if updates.changed().await.is_err() {
+                    break;
+                }
+            }
+        })
+    }
+
+    /// The feed of a session, started if nobody watches it yet.
+    fn feed(self: &Arc<Self>, session_id: &str) -> watch::Receiver<Option<Session>> {
+        let mut feeds = self.live.feeds.lock().expect("live feeds lock");
+        if let Some(feed) = feeds.get(session_id) {
+            return feed.subscribe();
+        }
+        let cached = self.cache.get(session_id).ok().flatten();
+        let (sender, receiver) = watch::channel(cached);
+        feeds.insert(session_id.to_owned(), sender.clone());
+        self.runtime.spawn(follow(self.clone(), session_id.to_owned(), sender));
+        receiver
+    }
+}
+
+/// Follows the SSE stream until the session is final, nobody watches any more, or the backend
+/// says the session is not ours; reconnects with backoff and `Last-Event-ID` otherwise.
+async fn follow(core: Arc<Core>, session_id: String, feed: Feed) {
+    let mut backoff = RECONNECT_MIN;
+    loop {
+        if feed.borrow().as_ref().is_some_and(|s| s.status.is_final()) {
+            break;
+        }
+        let outcome = tokio::select! {
+            outcome = stream_once(&core, &session_id, &feed) => outcome,
+            _ = feed.closed() => break,
+        };
+        match outcome {
+            Ok(true) => break,
+            Ok(false) => backoff = RECONNECT_MIN,
+            Err(CoreError::Api(e)) if matches!(e.code, ApiErrorCode::NotFound | ApiErrorCode::Unauthorized) => break,
+            Err(CoreError::NotSignedIn) => break,
+            Err(e) => tracing::debug!(error = %e, %session_id, "live stream interrupted"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(backoff) => {}
+            _ = feed.closed() => break,
+        }
+        backoff = (backoff * 2).min(RECONNECT_MAX);
+    }
+    let mut feeds = core.live.feeds.lock().expect("live feeds lock");
+    if feeds.get(&session_id).is_some_and(|f| f.same_channel(&feed)) {
+        feeds.remove(&session_id);
+    }
+}
+
+/// One connection of the live stream. `Ok(true)` when the session reached its final state.
+async fn stream_once(core: &Core, session_id: &str, feed: &Feed) -> Result<bool, CoreError> {
+    let last_version = feed.borrow().as_ref().map(|s| s.version);
+    let mut events = Box::pin(core.client.live_events(&core.bearer()?, session_id, last_version).await?);
+    while let Some(event) = events.next().await {
+        let session = event?;
+        let is_final = session.status.is_final();
+        core.cache.put(&session)?;
+        feed.send_if_modified(|current| {
+            let newer = current.as_ref().is_none_or(|c| session.version > c.version);
+            if newer {
+                *current = Some(session.clone());
+            }
+            newer
+        });
+        if is_final {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
