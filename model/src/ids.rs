@@ -51,6 +51,12 @@ impl EvseId {
         &self.0
     }
 
+    /// The ID without separators, e.g. `DEABCE1234561`. Separators are optional in eMI3, so
+    /// two IDs that differ only in them name the same EVSE: compare and look up by this.
+    pub fn compact(&self) -> String {
+        self.0.replace('*', "")
+    }
+
     /// The operator part, e.g. `DE*ABC`.
     pub fn operator(&self) -> &str {
         &self.0[..6]
@@ -159,6 +165,15 @@ mod tests {
             checked += 1;
         }
         assert!(checked >= 8, "only {checked} vectors read");
+    }
+
+    #[test]
+    fn compact_form_ignores_separators() {
+        let full = EvseId::parse("DE*ABC*E123*4").unwrap();
+        let typed = EvseId::parse("deabce1234").unwrap();
+        assert_ne!(full, typed);
+        assert_eq!(full.compact(), typed.compact());
+        assert_eq!(full.compact(), "DEABCE1234");
     }
 
     #[test]

@@ -39,6 +39,9 @@ CREATE TABLE evses (
     UNIQUE (charger_id, connector_id)
 );
 
+-- Drivers may type an EVSE ID without its optional `*` separators: look up by the compact form.
+CREATE UNIQUE INDEX evses_by_compact_id ON evses (replace(evse_id, '*', ''));
+
 CREATE TABLE sessions (
     id               TEXT PRIMARY KEY,
     driver_id        TEXT NOT NULL REFERENCES drivers(id),

@@ -40,6 +40,8 @@ impl<'a> Sessions<'a> {
             AppError::not_found(format!("No charger has the EVSE ID {evse_id}. Check the ID on the charger's label."))
         })?;
         let connector_id = u32::try_from(evse.connector_id).map_err(AppError::internal)?;
+        // From here on, the ID as the charger's operator wrote it.
+        let evse_id = &EvseId::parse(&evse.evse_id).map_err(AppError::internal)?;
         let link = self
             .state
             .chargers

@@ -1,1 +1,93 @@
+//! Shared set-up of the end-to-end tests: a real server on 127.0.0.1:0 with a real SQLite
+//! file, real simulated chargers over OCPP, and the real core as the apps use it.
 
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
+
+use chargekit_core::{ChargeKit, CoreConfig, MemorySecureStore, SessionInfo, SessionListener};
+use chargekit_server::{ChargerSeed, RunningServer, ServerConfig};
+use chargekit_sim::{ChargePoint, PowerCurve, SimConfig};
+use tempfile::TempDir;
+
+pub const CHARGER_ID: &str = "CKTEST-0001";
+pub const EVSE_ID: &str = "DE*CKT*E0001*1";
+/// Seeded, but no simulator ever connects it.
+pub const OFFLINE_CHARGER_ID: &str = "CKTEST-OFFLINE";
+pub const OFFLINE_EVSE_ID: &str = "DE*CKT*E0099*1";
+
+/// A server with two chargers seeded (one of them never connects) and its data directory.
+pub struct Backend {
+    pub server: RunningServer,
+    pub dir: TempDir,
+}
+
+pub async fn backend() -> Backend {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let config = ServerConfig {
+        bind: ([127, 0, 0, 1], 0).into(),
+        database: dir.path().join("server.db"),
+        chargers: vec![ChargerSeed::single(CHARGER_ID, EVSE_ID), ChargerSeed::single(OFFLINE_CHARGER_ID, OFFLINE_EVSE_ID)],
+        charger_call_timeout: Duration::from_secs(5),
+        ..ServerConfig::default()
+    };
+    let server = chargekit_server::start(config).await.expect("server starts");
+    Backend { server, dir }
+}
+
+/// A simulated charger at a constant 50 kW with meter values every 200 ms.
+pub async fn charger(backend: &Backend) -> ChargePoint {
+    let mut config = SimConfig::new(backend.server.ocpp_url(), CHARGER_ID);
+    config.meter_interval = Duration::from_millis(200);
+    config.car.curve = PowerCurve::constant(50_000);
+    chargekit_sim::connect(config).await.expect("simulated charger connects")
+}
+
+/// The app core on its own data directory.
+pub fn app(backend: &Backend, name: &str) -> Arc<ChargeKit> {
+    let data_dir = backend.dir.path().join(name);
+    ChargeKit::new(
+        CoreConfig { backend_url: backend.server.base_url(), data_dir: data_dir.display().to_string() },
+        Arc::new(MemorySecureStore::new()),
+    )
+    .expect("core opens")
+}
+
+/// A listener that records every update and lets a test wait for a condition on them.
+#[derive(Default)]
+pub struct Recorder {
+    updates: Mutex<Vec<SessionInfo>>,
+    changed: Condvar,
+}
+
+impl Recorder {
+    pub fn updates(&self) -> Vec<SessionInfo> {
+        self.updates.lock().unwrap().clone()
+    }
+
+    /// Waits (on a blocking thread) until `done` holds for the updates so far.
+    pub async fn wait_for(self: &Arc<Self>, timeout: Duration, done: impl Fn(&[SessionInfo]) -> bool + Send + 'static) -> Vec<SessionInfo> {
+        let this = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let guard = this.updates.lock().unwrap();
+            let (guard, result) = this.changed.wait_timeout_while(guard, timeout, |u| !done(u)).unwrap();
+            assert!(!result.timed_out(), "condition not reached in {timeout:?}; updates: {:#?}", *guard);
+            guard.clone()
+        })
+        .await
+        .expect("waiter thread")
+    }
+}
+
+impl SessionListener for Recorder {
+    fn on_update(&self, session: SessionInfo) {
+        self.updates.lock().unwrap().push(session);
+        self.changed.notify_all();
+    }
+}
+
+/// A plain HTTP client for tests that speak to the driver API directly.
+pub fn http_client() -> reqwest::Client {
+    // Same crypto provider as the core; Err only means it is installed already.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
+}

@@ -7,6 +7,8 @@ use super::{Store, StoreError};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct EvseRow {
+    /// The EVSE ID as seeded (with all its separators).
+    pub evse_id: String,
     pub charger_id: String,
     pub connector_id: i64,
     pub status: String,
@@ -82,9 +84,10 @@ impl Store {
         Ok(())
     }
 
+    /// The EVSE with this ID, separators ignored (see [`EvseId::compact`]).
     pub async fn evse(&self, evse_id: &EvseId) -> Result<Option<EvseRow>, StoreError> {
-        sqlx::query_as(select_evse!("e.evse_id = ?"))
-            .bind(evse_id.as_str())
+        sqlx::query_as(select_evse!("replace(e.evse_id, '*', '') = ?"))
+            .bind(evse_id.compact())
             .fetch_optional(&self.pool)
             .await
     }

@@ -1,0 +1,146 @@
+//! What a simulated charge point is: where it connects, what it reports and how it behaves.
+
+use std::time::Duration;
+
+use crate::curve::CarProfile;
+use crate::error::SimError;
+
+/// Longest meter interval accepted; far beyond any real one, and far from `Instant` overflow.
+const MAX_INTERVAL: Duration = Duration::from_secs(24 * 3600);
+
+/// How the charge point answers `RemoteStartTransaction` on a free connector.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RemoteStartBehavior {
+    /// Accept and start a transaction, like a healthy charge point.
+    #[default]
+    Accept,
+    /// Answer `Rejected`, like a charge point that refuses remote starts.
+    Reject,
+    /// Answer `Accepted` but never send `StartTransaction`, like a charge point whose cable was
+    /// never plugged in. Lets the server's "remote start timed out" path be tested.
+    AcceptButNeverStart,
+}
+
+/// Configuration of one simulated charge point. Build it with [`SimConfig::new`] and adjust the
+/// public fields.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SimConfig {
+    /// The central system's OCPP endpoint, e.g. `ws://127.0.0.1:8180/ocpp`; the charge point id
+    /// is appended as a path segment.
+    pub server_url: String,
+    /// The charge point identity, also the Basic auth user name.
+    pub charge_point_id: String,
+    /// Number of connectors, numbered from 1 (default 1).
+    pub connectors: u32,
+    /// How often a charging connector sends MeterValues (default 5 s).
+    pub meter_interval: Duration,
+    /// The car plugged in at every remote start.
+    pub car: CarProfile,
+    /// Meter register of every connector at boot, in Wh (default 1 000 000, so that `meterStart`
+    /// is not zero and a server that confuses "register" with "energy" is caught).
+    pub initial_meter_wh: i64,
+    pub remote_start: RemoteStartBehavior,
+    /// When set, the WebSocket handshake carries HTTP Basic auth with the charge point id as user
+    /// (OCPP 1.6 security profile 1).
+    pub basic_auth_password: Option<String>,
+    /// `chargePointVendor` of the BootNotification.
+    pub vendor: String,
+    /// `chargePointModel` of the BootNotification.
+    pub model: String,
+    /// How long an outgoing CALL (and the WebSocket handshake) may wait for its answer
+    /// (default 30 s).
+    pub call_timeout: Duration,
+}
+
+impl SimConfig {
+    /// A configuration with the defaults documented on each field.
+    pub fn new(server_url: impl Into<String>, charge_point_id: impl Into<String>) -> Self {
+        Self {
+            server_url: server_url.into(),
+            charge_point_id: charge_point_id.into(),
+            connectors: 1,
+            meter_interval: Duration::from_secs(5),
+            car: CarProfile::default(),
+            initial_meter_wh: 1_000_000,
+            remote_start: RemoteStartBehavior::Accept,
+            basic_auth_password: None,
+            vendor: "ChargeKit".to_owned(),
+            model: "CKSIM".to_owned(),
+            call_timeout: Duration::from_secs(30),
+        }
+    }
+
+    /// The WebSocket URL of this charge point: `{server_url}/{charge_point_id}`.
+    pub fn endpoint(&self) -> String {
+        format!("{}/{}", self.server_url.trim_end_matches('/'), self.charge_point_id)
+    }
+
+    /// Rejects configurations that could not work, before anything touches the network.
+    pub(crate) fn validate(&self) -> Result<(), SimError> {
+        let invalid = |why: String| Err(SimError::InvalidConfig(why));
+        let id = &self.charge_point_id;
+        if id.is_empty() {
+            return invalid("the charge point id is empty".to_owned());
+        }
+        // The id becomes one URL path segment; keep to characters that need no escaping.
+        if let Some(c) = id.chars().find(|c| !(c.is_ascii_alphanumeric() || "-_.~:*@".contains(*c))) {
+            return invalid(format!("the charge point id {id:?} contains {c:?}, which cannot go into a URL path segment"));
+        }
+        if self.connectors == 0 {
+            return invalid("a charge point needs at least one connector".to_owned());
+        }
+        if self.meter_interval.is_zero() {
+            return invalid("the meter interval must be longer than zero".to_owned());
+        }
+        if self.meter_interval > MAX_INTERVAL {
+            return invalid(format!("the meter interval must be at most {MAX_INTERVAL:?}"));
+        }
+        if self.call_timeout.is_zero() {
+            return invalid("the call timeout must be longer than zero".to_owned());
+        }
+        if self.initial_meter_wh < 0 {
+            return invalid("the initial meter register cannot be negative".to_owned());
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults() {
+        let config = SimConfig::new("ws://127.0.0.1:8180/ocpp", "CP-1");
+        assert_eq!(config.connectors, 1);
+        assert_eq!(config.meter_interval, Duration::from_secs(5));
+        assert_eq!(config.initial_meter_wh, 1_000_000);
+        assert_eq!(config.remote_start, RemoteStartBehavior::Accept);
+        assert_eq!(config.basic_auth_password, None);
+        assert_eq!(config.call_timeout, Duration::from_secs(30));
+        assert!(config.validate().is_ok());
+    }
+
+    #[test]
+    fn endpoint_appends_the_id_once() {
+        assert_eq!(SimConfig::new("ws://h/ocpp", "CP-1").endpoint(), "ws://h/ocpp/CP-1");
+        assert_eq!(SimConfig::new("ws://h/ocpp/", "CP-1").endpoint(), "ws://h/ocpp/CP-1");
+    }
+
+    #[test]
+    fn rejects_unusable_configurations() {
+        let base = SimConfig::new("ws://h/ocpp", "CP-1");
+        for broken in [
+            SimConfig { charge_point_id: String::new(), ..base.clone() },
+            SimConfig { charge_point_id: "a/b".to_owned(), ..base.clone() },
+            SimConfig { charge_point_id: "a b".to_owned(), ..base.clone() },
+            SimConfig { connectors: 0, ..base.clone() },
+            SimConfig { meter_interval: Duration::ZERO, ..base.clone() },
+            SimConfig { meter_interval: Duration::MAX, ..base.clone() },
+            SimConfig { call_timeout: Duration::ZERO, ..base.clone() },
+            SimConfig { initial_meter_wh: -1, ..base.clone() },
+        ] {
+            assert!(matches!(broken.validate(), Err(SimError::InvalidConfig(_))), "{broken:?}");
+        }
+    }
+}

@@ -1,0 +1,299 @@
+//! The OCPP-J transport: one WebSocket, owned by one I/O task, plus the table of CALLs we sent
+//! that still wait for an answer.
+//!
+//! Keeping the socket in a single task means reading never waits for the charge point's
+//! behaviour and writing never races with reading: everyone else talks to the task through a
+//! channel ([`Connection`]). Answers (CALLRESULT/CALLERROR) are matched to waiting callers by
+//! message id right in the I/O task, so a caller blocked on StartTransaction cannot stop the
+//! answer it needs from being read. CALLs from the central system are passed on to the
+//! behaviour; frames that do not parse are answered here with the CALLERROR OCPP-J prescribes.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use base64::Engine as _;
+use chargekit_model::ocpp::{Frame, SUBPROTOCOL};
+use futures_util::{SinkExt as _, StreamExt as _};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use tokio::net::TcpStream;
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
+use tokio_tungstenite::tungstenite::http::{HeaderValue, header};
+use tokio_tungstenite::tungstenite::{self, Message};
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use uuid::Uuid;
+
+use crate::config::SimConfig;
+use crate::error::SimError;
+use crate::events::SimEvent;
+
+type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// How long a clean close may wait for the server's Close frame.
+const CLOSE_GRACE: Duration = Duration::from_secs(2);
+
+/// A CALL from the central system, for the behaviour to answer.
+#[derive(Debug)]
+pub(crate) struct IncomingCall {
+    pub id: String,
+    pub action: String,
+    pub payload: Value,
+}
+
+/// The answer the central system gave to one of our CALLs.
+#[derive(Debug)]
+enum Reply {
+    Result(Value),
+    Error { code: String, description: String },
+}
+
+/// Why one of our CALLs got no usable answer.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub(crate) enum CallFailure {
+    #[error("CALLERROR {code}: {description}")]
+    CallError { code: String, description: String },
+    #[error("no answer within {0:?}")]
+    Timeout(Duration),
+    #[error("the answer does not fit the expected response: {0}")]
+    BadResponse(String),
+    #[error("the connection closed before the answer arrived")]
+    Disconnected,
+}
+
+type PendingCalls = Arc<Mutex<HashMap<String, oneshot::Sender<Reply>>>>;
+
+/// The sending side of the transport, shared by everything that talks to the central system.
+#[derive(Debug)]
+pub(crate) struct Connection {
+    outgoing: mpsc::UnboundedSender<String>,
+    pending: PendingCalls,
+    /// OCPP-J 4.1.1: a charge point should not send a CALL while an earlier one is unanswered,
+    /// so CALLs queue here. Answers to the server's CALLs do not wait.
+    call_lane: tokio::sync::Mutex<()>,
+    call_timeout: Duration,
+}
+
+impl Connection {
+    /// Sends a CALL and waits for its answer, decoded as `Res`.
+    pub async fn call<Req: Serialize, Res: DeserializeOwned>(&self, action: &str, request: &Req) -> Result<Res, CallFailure> {
+        let _lane = self.call_lane.lock().await;
+        let id = Uuid::new_v4().to_string();
+        let (answer_tx, answer_rx) = oneshot::channel();
+        lock(&self.pending).insert(id.clone(), answer_tx);
+        if self.outgoing.send(Frame::call(&id, action, request).to_text()).is_err() {
+            lock(&self.pending).remove(&id);
+            return Err(CallFailure::Disconnected);
+        }
+        match tokio::time::timeout(self.call_timeout, answer_rx).await {
+            Err(_) => {
+                lock(&self.pending).remove(&id);
+                Err(CallFailure::Timeout(self.call_timeout))
+            }
+            Ok(Err(_)) => Err(CallFailure::Disconnected),
+            Ok(Ok(Reply::Error { code, description })) => Err(CallFailure::CallError { code, description }),
+            Ok(Ok(Reply::Result(payload))) => {
+                serde_json::from_value(payload).map_err(|e| CallFailure::BadResponse(e.to_string()))
+            }
+        }
+    }
+
+    /// Sends a frame that expects no answer (a CALLRESULT or CALLERROR to the server's CALL).
+    pub fn send_frame(&self, frame: &Frame) -> Result<(), SimError> {
+        self.send_text(frame.to_text())
+    }
+
+    /// Sends any text, well-formed or not.
+    pub fn send_text(&self, text: String) -> Result<(), SimError> {
+        self.outgoing.send(text).map_err(|_| SimError::Disconnected)
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // The maps guarded here stay consistent even if a holder panicked.
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// `Basic base64(user:password)` (RFC 7617).
+pub(crate) fn basic_auth_value(user: &str, password: &str) -> String {
+    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}")))
+}
+
+/// Opens the WebSocket of `config`, offering `ocpp1.6` and requiring the server to select it.
+pub(crate) async fn open(config: &SimConfig) -> Result<Socket, SimError> {
+    let url = config.endpoint();
+    if !url.starts_with("ws://") {
+        // No TLS backend is compiled in: the simulator talks to local or test servers.
+        let reason = "only ws:// URLs are supported (no TLS)".to_owned();
+        return Err(SimError::InvalidUrl { url, reason });
+    }
+    let mut request = url
+        .as_str()
+        .into_client_request()
+        .map_err(|e| SimError::InvalidUrl { url: url.clone(), reason: e.to_string() })?;
+    request.headers_mut().insert(header::SEC_WEBSOCKET_PROTOCOL, HeaderValue::from_static(SUBPROTOCOL));
+    if let Some(password) = &config.basic_auth_password {
+        let value = HeaderValue::from_str(&basic_auth_value(&config.charge_point_id, password))
+            .map_err(|_| SimError::InvalidConfig("the Basic auth password is not a valid header value".to_owned()))?;
+        request.headers_mut().insert(header::AUTHORIZATION, value);
+    }
+
+    let handshake = tokio_tungstenite::connect_async_with_config(request, None, true);
+    let (socket, response) = match tokio::time::timeout(config.call_timeout, handshake).await {
+        Err(_) => return Err(SimError::Timeout("WebSocket handshake")),
+        Ok(Err(error)) => return Err(handshake_error(url, error)),
+        Ok(Ok(opened)) => opened,
+    };
+    // tungstenite already fails a handshake without the offered subprotocol; check anyway, since
+    // talking anything but OCPP 1.6J to this server would be meaningless.
+    let selected = response.headers().get(header::SEC_WEBSOCKET_PROTOCOL).map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    if selected.as_deref() != Some(SUBPROTOCOL) {
+        return Err(SimError::SubprotocolNotSelected { url, detail: format!("server selected {selected:?}") });
+    }
+    Ok(socket)
+}
+
+fn handshake_error(url: String, error: tungstenite::Error) -> SimError {
+    use tungstenite::error::{ProtocolError, SubProtocolError};
+    match error {
+        tungstenite::Error::Http(response) => SimError::HandshakeRejected { url, status: response.status().as_u16() },
+        tungstenite::Error::Protocol(ProtocolError::SecWebSocketSubProtocolError(why)) => {
+            let detail = match why {
+                SubProtocolError::NoSubProtocol => "server selected no subprotocol".to_owned(),
+                other => other.to_string(),
+            };
+            SimError::SubprotocolNotSelected { url, detail }
+        }
+        tungstenite::Error::Url(reason) => SimError::InvalidUrl { url, reason: reason.to_string() },
+        other => SimError::Connect { url, source: Box::new(other) },
+    }
+}
+
+/// Starts the I/O task for an open socket. It runs until the socket closes or `shutdown`
+/// changes (or its sender is dropped), then fails every unanswered CALL and emits
+/// [`SimEvent::Disconnected`].
+pub(crate) fn spawn(
+    socket: Socket,
+    config: &SimConfig,
+    shutdown: watch::Receiver<bool>,
+    events: broadcast::Sender<SimEvent>,
+) -> (Connection, mpsc::UnboundedReceiver<IncomingCall>, tokio::task::JoinHandle<()>) {
+    let (outgoing_tx, outgoing_rx) = mpsc::unbounded_channel();
+    let (incoming_tx, incoming_rx) = mpsc::unbounded_channel();
+    let pending = PendingCalls::default();
+    let io = IoTask { socket, outgoing: outgoing_rx, incoming: incoming_tx, pending: pending.clone(), id: config.charge_point_id.clone() };
+    let task = tokio::spawn(io.run(shutdown, events));
+    let connection = Connection { outgoing: outgoing_tx, pending, call_lane: tokio::sync::Mutex::new(()), call_timeout: config.call_timeout };
+    (connection, incoming_rx, task)
+}
+
+struct IoTask {
+    socket: Socket,
+    outgoing: mpsc::UnboundedReceiver<String>,
+    incoming: mpsc::UnboundedSender<IncomingCall>,
+    pending: PendingCalls,
+    /// The charge point id, for logs.
+    id: String,
+}
+
+impl IoTask {
+    async fn run(mut self, mut shutdown: watch::Receiver<bool>, events: broadcast::Sender<SimEvent>) {
+        loop {
+            tokio::select! {
+                // `Err` means the handle was dropped: shut down too.
+                _ = shutdown.changed() => {
+                    self.close().await;
+                    break;
+                }
+                text = self.outgoing.recv() => {
+                    let Some(text) = text else {
+                        self.close().await;
+                        break;
+                    };
+                    tracing::trace!(charge_point = %self.id, %text, "send");
+                    if let Err(error) = self.socket.send(Message::text(text)).await {
+                        tracing::warn!(charge_point = %self.id, %error, "WebSocket send failed");
+                        break;
+                    }
+                }
+                message = self.socket.next() => match message {
+                    Some(Ok(Message::Text(text))) => {
+                        if !self.on_text(text.as_str()).await {
+                            break;
+                        }
+                    }
+                    Some(Ok(Message::Binary(_))) => {
+                        tracing::warn!(charge_point = %self.id, "ignoring a binary frame; OCPP-J uses text frames");
+                    }
+                    // Pings are answered by tungstenite; a Close is answered there too and the
+                    // stream then ends.
+                    Some(Ok(_)) => {}
+                    Some(Err(error)) => {
+                        tracing::warn!(charge_point = %self.id, %error, "WebSocket read failed");
+                        break;
+                    }
+                    None => {
+                        tracing::info!(charge_point = %self.id, "the central system closed the connection");
+                        break;
+                    }
+                },
+            }
+        }
+        // Refuse new CALLs first, then fail the waiting ones, so no caller is left waiting for
+        // its timeout on a dead socket.
+        self.outgoing.close();
+        lock(&self.pending).clear();
+        let _ = events.send(SimEvent::Disconnected);
+    }
+
+    /// Handles one text frame; `false` when the socket broke while answering.
+    async fn on_text(&mut self, text: &str) -> bool {
+        tracing::trace!(charge_point = %self.id, %text, "receive");
+        match Frame::parse(text) {
+            Err(error) => {
+                tracing::warn!(charge_point = %self.id, %error, "answering a malformed frame with CALLERROR");
+                if let Err(error) = self.socket.send(Message::text(error.to_frame().to_text())).await {
+                    tracing::warn!(charge_point = %self.id, %error, "WebSocket send failed");
+                    return false;
+                }
+            }
+            Ok(Frame::Call { id, action, payload }) => {
+                // The receiver goes away only while shutting down; the call is moot then.
+                let _ = self.incoming.send(IncomingCall { id, action, payload });
+            }
+            Ok(Frame::CallResult { id, payload }) => self.answer(id, Reply::Result(payload)),
+            Ok(Frame::CallError { id, code, description, .. }) => self.answer(id, Reply::Error { code, description }),
+        }
+        true
+    }
+
+    fn answer(&self, id: String, reply: Reply) {
+        match lock(&self.pending).remove(&id) {
+            // The caller may have timed out in the meantime; nothing to do then.
+            Some(waiter) => drop(waiter.send(reply)),
+            None => tracing::warn!(charge_point = %self.id, message_id = %id, "answer to no pending CALL"),
+        }
+    }
+
+    /// Sends a Close frame and waits briefly for the server's, so the server sees a clean close.
+    async fn close(&mut self) {
+        if self.socket.close(None).await.is_err() {
+            return;
+        }
+        let drain = async { while let Some(Ok(_)) = self.socket.next().await {} };
+        let _ = tokio::time::timeout(CLOSE_GRACE, drain).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn basic_auth_follows_rfc_7617() {
+        // The example of RFC 7617 section 2.
+        assert_eq!(basic_auth_value("Aladdin", "open sesame"), "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==");
+    }
+}

@@ -1,0 +1,33 @@
+//! Why a charge point could not be brought online or could not do what it was asked.
+
+use chargekit_model::ocpp::messages::RegistrationStatus;
+use tokio_tungstenite::tungstenite;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    #[error("invalid simulator configuration: {0}")]
+    InvalidConfig(String),
+    #[error("invalid server URL {url:?}: {reason}")]
+    InvalidUrl { url: String, reason: String },
+    #[error("could not open the WebSocket to {url}: {source}")]
+    Connect {
+        url: String,
+        #[source]
+        source: Box<tungstenite::Error>,
+    },
+    #[error("the server refused the WebSocket upgrade of {url} with HTTP {status}")]
+    HandshakeRejected { url: String, status: u16 },
+    /// The server accepted the WebSocket but not as OCPP 1.6J (RFC 6455: the client must fail).
+    #[error("the server at {url} did not select subprotocol ocpp1.6: {detail}")]
+    SubprotocolNotSelected { url: String, detail: String },
+    #[error("timed out: {0}")]
+    Timeout(&'static str),
+    /// The BootNotification got a CALLERROR, no answer, or an answer that is not a
+    /// BootNotification response.
+    #[error("BootNotification failed: {0}")]
+    BootFailed(String),
+    #[error("the central system answered BootNotification with {0:?}, not Accepted")]
+    BootRejected(RegistrationStatus),
+    #[error("the charge point is disconnected")]
+    Disconnected,
+}
