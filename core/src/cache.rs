@@ -22,10 +22,19 @@ pub struct SessionCache {
     by_time: sled::Tree,
 }
 
+/// Opens the core's sled database in `dir` (the session cache and the outbox share it).
+pub fn open_db(dir: &Path) -> Result<sled::Db, CoreError> {
+    Ok(sled::Config::new().path(dir.join("cache")).cache_capacity(CACHE_CAPACITY_BYTES).open()?)
+}
+
 impl SessionCache {
-    pub fn open(dir: &Path) -> Result<Self, CoreError> {
-        let db = sled::Config::new().path(dir.join("cache")).cache_capacity(CACHE_CAPACITY_BYTES).open()?;
+    pub fn new(db: sled::Db) -> Result<Self, CoreError> {
         Ok(Self { sessions: db.open_tree("sessions")?, by_time: db.open_tree("sessions_by_time")?, db })
+    }
+
+    #[cfg(test)]
+    fn open(dir: &Path) -> Result<Self, CoreError> {
+        Self::new(open_db(dir)?)
     }
 
     /// Stores a session unless the cache already has the same or a newer version of it.

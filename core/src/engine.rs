@@ -2,13 +2,17 @@
 //! ([`crate::ffi`]) only converts and delegates to this.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use chargekit_model::api::{AuthToken, Credentials, EvseInfo};
 use chargekit_model::{EvseId, Session};
 use tokio::runtime::Handle;
 
-use crate::cache::SessionCache;
+use crate::cache::{SessionCache, open_db};
+use crate::history::{Month, by_month};
+use crate::outbox::{Outbox, PendingStop};
 use crate::client::ApiClient;
 use crate::error::CoreError;
 use crate::live::LiveFeeds;
@@ -18,11 +22,25 @@ use crate::secrets::SecureStore;
 const TOKEN_KEY: &str = "chargekit.auth_token";
 /// Sessions fetched per request when syncing history.
 const SYNC_PAGE: u32 = 100;
+/// Retry delays of queued stops: doubling from the first to the last, each with jitter.
+const RETRY_FIRST: Duration = Duration::from_millis(500);
+const RETRY_MAX: Duration = Duration::from_secs(30);
+
+/// A session as the app shows it: the backend's state plus what the phone knows on top.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionSnapshot {
+    pub session: Session,
+    /// The driver tapped stop, and the stop has not reached the backend yet.
+    pub stop_pending: bool,
+}
 
 pub struct Core {
     pub(crate) client: ApiClient,
     pub(crate) cache: SessionCache,
+    pub(crate) outbox: Outbox,
     pub(crate) live: LiveFeeds,
+    /// Whether a task is delivering queued stops.
+    delivering: AtomicBool,
     pub(crate) runtime: Handle,
     secure_store: Arc<dyn SecureStore>,
     token: Mutex<Option<AuthToken>>,
@@ -34,10 +52,13 @@ impl Core {
     pub fn open(backend_url: &str, data_dir: &Path, secure_store: Arc<dyn SecureStore>, runtime: Handle) -> Result<Self, CoreError> {
         std::fs::create_dir_all(data_dir).map_err(|e| CoreError::Storage(format!("cannot create {}: {e}", data_dir.display())))?;
         let token = secure_store.get(TOKEN_KEY.into()).and_then(|bytes| serde_json::from_slice(&bytes).ok());
+        let db = open_db(data_dir)?;
         Ok(Self {
             client: ApiClient::new(backend_url)?,
-            cache: SessionCache::open(data_dir)?,
+            cache: SessionCache::new(db.clone())?,
+            outbox: Outbox::new(db)?,
             live: LiveFeeds::default(),
+            delivering: AtomicBool::new(false),
             runtime,
             secure_store,
             token: Mutex::new(token),
@@ -84,11 +105,74 @@ impl Core {
         Ok(session)
     }
 
-    pub async fn stop_session(&self, session_id: &str) -> Result<Session, CoreError> {
-        let key = uuid::Uuid::new_v4().to_string();
-        let session = self.client.stop_session(&self.bearer()?, session_id, &key).await?;
+    /// Stops a session. The stop is stored before anything is sent: with no network it is
+    /// answered at once as pending (from the cache) and delivered when the network returns.
+    pub async fn stop_session(self: &Arc<Self>, session_id: &str) -> Result<SessionSnapshot, CoreError> {
+        let token = self.bearer()?;
+        let stop = self.outbox.queue_stop(session_id)?;
+        self.touch(session_id);
+        match self.send_stop(&token, &stop).await {
+            Ok(session) => Ok(self.snapshot(session)),
+            Err(CoreError::Network(message)) => {
+                self.deliver_pending_stops();
+                let cached = self.cache.get(session_id)?.ok_or(CoreError::Network(message))?;
+                Ok(self.snapshot(cached))
+            }
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Sends one queued stop. Any answer from the backend ends it; only a network failure
+    /// leaves it queued.
+    async fn send_stop(&self, token: &str, stop: &PendingStop) -> Result<Session, CoreError> {
+        let outcome = self.client.stop_session(token, &stop.session_id, &stop.idempotency_key).await;
+        if !matches!(outcome, Err(CoreError::Network(_))) {
+            self.outbox.done(&stop.session_id)?;
+            self.touch(&stop.session_id);
+        }
+        let session = outcome?;
         self.cache.put(&session)?;
         Ok(session)
+    }
+
+    /// Delivers queued stops in the background until none is left (one task at a time).
+    pub fn deliver_pending_stops(self: &Arc<Self>) {
+        if self.delivering.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let core = self.clone();
+        self.runtime.spawn(async move {
+            let mut delay = RETRY_FIRST;
+            loop {
+                let pending = core.outbox.pending_stops().unwrap_or_default();
+                let Ok(token) = core.bearer() else { break };
+                if pending.is_empty() {
+                    break;
+                }
+                let mut offline = false;
+                for stop in &pending {
+                    match core.send_stop(&token, stop).await {
+                        Err(CoreError::Network(_)) => offline = true,
+                        Err(e) => tracing::warn!(error = %e, session = %stop.session_id, "a queued stop was refused"),
+                        Ok(_) => {}
+                    }
+                }
+                if offline {
+                    tokio::time::sleep(with_jitter(delay)).await;
+                    delay = (delay * 2).min(RETRY_MAX);
+                }
+            }
+            core.delivering.store(false, Ordering::SeqCst);
+            // A stop queued while this task was finishing would otherwise wait for the next one.
+            if !core.outbox.pending_stops().unwrap_or_default().is_empty() && core.bearer().is_ok() {
+                core.deliver_pending_stops();
+            }
+        });
+    }
+
+    pub(crate) fn snapshot(&self, session: Session) -> SessionSnapshot {
+        let stop_pending = self.outbox.is_stop_pending(&session.id.to_string());
+        SessionSnapshot { session, stop_pending }
     }
 
     /// The session from the backend (and cached), or from the cache when offline.
@@ -126,12 +210,25 @@ impl Core {
         self.cache.newest(limit, offset)
     }
 
+    /// The newest `limit` cached sessions grouped by month in the driver's time zone.
+    pub fn history_by_month(&self, limit: usize, utc_offset_seconds: i32) -> Result<Vec<Month>, CoreError> {
+        let offset = time::UtcOffset::from_whole_seconds(utc_offset_seconds)
+            .map_err(|_| CoreError::InvalidInput(format!("{utc_offset_seconds} s is not a time zone offset")))?;
+        Ok(by_month(self.cache.newest(limit, 0)?, offset))
+    }
+
     fn remember(&self, token: &AuthToken) {
         if let Ok(bytes) = serde_json::to_vec(token) {
             self.secure_store.set(TOKEN_KEY.into(), bytes);
         }
         *self.token.lock().expect("token lock") = Some(token.clone());
     }
+}
+
+/// `delay` ± 50 %, so phones that lost the network together do not retry together.
+fn with_jitter(delay: Duration) -> Duration {
+    let random = (uuid::Uuid::new_v4().as_u128() % 1000) as u32; // 0..1000
+    delay / 2 + delay * random / 1000
 }
 
 /// Reads what a QR code, an NFC tag or the driver's typing gave into an EVSE ID.

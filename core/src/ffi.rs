@@ -12,7 +12,8 @@ use chargekit_model::{CostItem, Session, SessionStatus, TariffDimension};
 use tokio::runtime::Runtime;
 use tokio::task::JoinHandle;
 
-use crate::engine::{Core, parse_evse_id};
+use crate::engine::{Core, SessionSnapshot, parse_evse_id};
+use crate::history::Month;
 use crate::error::CoreError;
 use crate::secrets::SecureStore;
 
@@ -159,6 +160,30 @@ pub struct SessionInfo {
     pub vat_minor: i64,
     pub cost_lines: Vec<CostLine>,
     pub failure_reason: Option<String>,
+    /// The driver tapped stop with no network: the stop is stored on the phone and will be
+    /// delivered when the network returns.
+    pub stop_pending: bool,
+}
+
+/// Money spent in one currency.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct MoneyTotal {
+    pub currency: String,
+    pub currency_digits: u32,
+    pub amount_minor: i64,
+}
+
+/// One month of history in the driver's time zone, with its totals.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct HistoryMonth {
+    pub year: i32,
+    /// 1 to 12.
+    pub month: u8,
+    pub energy_wh: i64,
+    /// Per currency; sessions in different currencies are never added together.
+    pub spent: Vec<MoneyTotal>,
+    /// Newest first.
+    pub sessions: Vec<SessionInfo>,
 }
 
 /// Receives a session's live state: the current value at once, then every change.
@@ -235,8 +260,18 @@ impl ChargeKit {
             .enable_all()
             .build()
             .map_err(|e| ChargeKitError::Internal { message: format!("cannot start the core's runtime: {e}") })?;
-        let core = Core::open(&config.backend_url, &PathBuf::from(config.data_dir), secure_store, runtime.handle().clone())?;
-        Ok(Arc::new(Self { core: Arc::new(core), runtime: Some(runtime) }))
+        let opened = Core::open(&config.backend_url, &PathBuf::from(config.data_dir), secure_store, runtime.handle().clone());
+        let core = match opened {
+            Ok(core) => Arc::new(core),
+            Err(e) => {
+                // Dropping a runtime blocks, which panics when the caller is async.
+                runtime.shutdown_background();
+                return Err(e.into());
+            }
+        };
+        // Stops tapped before the app was killed go out now.
+        core.deliver_pending_stops();
+        Ok(Arc::new(Self { core, runtime: Some(runtime) }))
     }
 
     pub async fn sign_up(&self, email: String, password: String) -> Result<Account> {
@@ -267,35 +302,60 @@ impl ChargeKit {
     }
 
     pub async fn start_session(&self, evse_id: String) -> Result<SessionInfo> {
-        self.run(|core| async move { core.start_session(&evse_id).await.map(|s| session_info(&s)) }).await
+        self.run(|core| async move { core.start_session(&evse_id).await.map(|s| session_info(&core.snapshot(s))) }).await
     }
 
+    /// Stops a session. With no network the stop is kept on the phone and the session comes
+    /// back with `stop_pending`; it is delivered when the network returns, even after a restart.
     pub async fn stop_session(&self, session_id: String) -> Result<SessionInfo> {
         self.run(|core| async move { core.stop_session(&session_id).await.map(|s| session_info(&s)) }).await
     }
 
     /// One session (the receipt, once finished), from the backend or, offline, the cache.
     pub async fn session(&self, session_id: String) -> Result<SessionInfo> {
-        self.run(|core| async move { core.session(&session_id).await.map(|s| session_info(&s)) }).await
+        self.run(|core| async move { core.session(&session_id).await.map(|s| session_info(&core.snapshot(s))) }).await
     }
 
     /// Follows a session live. The listener gets the current state at once, then every
     /// change, until the session is final or the handle is cancelled.
     pub fn observe_session(&self, session_id: String, listener: Arc<dyn SessionListener>) -> Arc<TaskHandle> {
-        let task = self.core.observe(&session_id, move |session| listener.on_update(session_info(&session)));
+        let task = self.core.observe(&session_id, move |snapshot| listener.on_update(session_info(&snapshot)));
         Arc::new(TaskHandle { task: Mutex::new(Some(task)) })
     }
 
     /// Brings the offline history up to date with the backend and returns its first page.
     pub async fn sync_history(&self, limit: u32) -> Result<Vec<SessionInfo>> {
-        self.run(move |core| async move { core.sync_history(limit as usize).await.map(|list| list.iter().map(session_info).collect()) })
-            .await
+        self.run(move |core| async move { core.sync_history(limit as usize).await.map(|list| infos(&core, list)) }).await
     }
 
     /// History from the offline cache, newest first. Works with no network.
     pub fn history(&self, limit: u32, offset: u32) -> Result<Vec<SessionInfo>> {
-        let sessions = self.core.history(limit as usize, offset as usize)?;
-        Ok(sessions.iter().map(session_info).collect())
+        Ok(infos(&self.core, self.core.history(limit as usize, offset as usize)?))
+    }
+
+    /// The newest `limit` cached sessions grouped by month, in the time zone that is
+    /// `utc_offset_seconds` east of UTC (the device's current offset). Works with no network.
+    pub fn history_by_month(&self, limit: u32, utc_offset_seconds: i32) -> Result<Vec<HistoryMonth>> {
+        let months = self.core.history_by_month(limit as usize, utc_offset_seconds)?;
+        Ok(months.into_iter().map(|m| history_month(&self.core, m)).collect())
+    }
+}
+
+fn infos(core: &Core, sessions: Vec<Session>) -> Vec<SessionInfo> {
+    sessions.into_iter().map(|s| session_info(&core.snapshot(s))).collect()
+}
+
+fn history_month(core: &Core, month: Month) -> HistoryMonth {
+    HistoryMonth {
+        year: month.year,
+        month: month.month,
+        energy_wh: month.energy_wh,
+        spent: month
+            .spent
+            .iter()
+            .map(|(currency, amount)| MoneyTotal { currency: currency.to_string(), currency_digits: currency.minor_digits(), amount_minor: *amount })
+            .collect(),
+        sessions: infos(core, month.sessions),
     }
 }
 
@@ -352,7 +412,8 @@ fn cost_line(item: &CostItem) -> CostLine {
     }
 }
 
-pub(crate) fn session_info(session: &Session) -> SessionInfo {
+pub(crate) fn session_info(snapshot: &SessionSnapshot) -> SessionInfo {
+    let session = &snapshot.session;
     SessionInfo {
         id: session.id.to_string(),
         evse_id: session.evse_id.to_string(),
@@ -370,5 +431,6 @@ pub(crate) fn session_info(session: &Session) -> SessionInfo {
         vat_minor: session.cost.total_vat_minor,
         cost_lines: session.cost.items.iter().map(cost_line).collect(),
         failure_reason: session.failure_reason.clone(),
+        stop_pending: snapshot.stop_pending,
     }
 }

@@ -1,7 +1,8 @@
 //! The ChargeKit driver app core, shared by the Android and iOS apps through UniFFI.
 //!
 //! - [`engine::Core`]: the logic in plain Rust (accounts, chargers, sessions, history);
-//! - [`cache`]: the offline session cache (sled);
+//! - [`cache`]: the offline session cache (sled), and [`outbox`]: stops waiting for network;
+//! - [`history`]: history grouped by month;
 //! - [`live`]: live session feeds over Server-Sent Events, and their listeners;
 //! - [`client`]: the driver API client;
 //! - [`ffi`]: the exported facade, which converts and delegates.
@@ -11,7 +12,9 @@ pub mod client;
 pub mod engine;
 pub mod error;
 pub mod ffi;
+pub mod history;
 pub mod live;
+pub mod outbox;
 pub mod secrets;
 
 pub use ffi::*;

@@ -16,7 +16,7 @@ use futures_util::StreamExt;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::engine::Core;
+use crate::engine::{Core, SessionSnapshot};
 use crate::error::CoreError;
 
 const RECONNECT_MIN: Duration = Duration::from_millis(500);
@@ -32,17 +32,19 @@ pub struct LiveFeeds {
 impl Core {
     /// Calls `deliver` with the session's current state (from the cache) at once, then with
     /// every change until the session is final or the returned task is aborted.
-    pub fn observe(self: &Arc<Self>, session_id: &str, deliver: impl Fn(Session) + Send + Sync + 'static) -> JoinHandle<()> {
+    pub fn observe(self: &Arc<Self>, session_id: &str, deliver: impl Fn(SessionSnapshot) + Send + Sync + 'static) -> JoinHandle<()> {
         let mut updates = self.feed(session_id);
         let deliver = Arc::new(deliver);
+        let core = self.clone();
         self.runtime.spawn(async move {
             loop {
                 // Clone and release the channel's lock before calling out.
                 let current = updates.borrow_and_update().clone();
                 if let Some(session) = current {
-                    let is_final = session.status.is_final();
+                    let snapshot = core.snapshot(session);
+                    let is_final = snapshot.session.status.is_final() && !snapshot.stop_pending;
                     let deliver = deliver.clone();
-                    if tokio::task::spawn_blocking(move || deliver(session)).await.is_err() {
+                    if tokio::task::spawn_blocking(move || deliver(snapshot)).await.is_err() {
                         tracing::warn!("a session listener panicked; it keeps receiving updates");
                     }
                     if is_final {
@@ -54,6 +56,13 @@ impl Core {
                 }
             }
         })
+    }
+
+    /// Tells a session's observers to look again (its pending stop changed).
+    pub(crate) fn touch(&self, session_id: &str) {
+        if let Some(feed) = self.live.feeds.lock().expect("live feeds lock").get(session_id) {
+            feed.send_modify(|_| {});
+        }
     }
 
     /// The feed of a session, started if nobody watches it yet.

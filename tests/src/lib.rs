@@ -1,6 +1,8 @@
 //! Shared set-up of the end-to-end tests: a real server on 127.0.0.1:0 with a real SQLite
 //! file, real simulated chargers over OCPP, and the real core as the apps use it.
 
+pub mod proxy;
+
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
@@ -44,12 +46,14 @@ pub async fn charger(backend: &Backend) -> ChargePoint {
 
 /// The app core on its own data directory.
 pub fn app(backend: &Backend, name: &str) -> Arc<ChargeKit> {
+    app_at(&backend.server.base_url(), backend, name, Arc::new(MemorySecureStore::new()))
+}
+
+/// The app core talking to `backend_url` (a proxy, say), with the given secure store.
+pub fn app_at(backend_url: &str, backend: &Backend, name: &str, secrets: Arc<MemorySecureStore>) -> Arc<ChargeKit> {
     let data_dir = backend.dir.path().join(name);
-    ChargeKit::new(
-        CoreConfig { backend_url: backend.server.base_url(), data_dir: data_dir.display().to_string() },
-        Arc::new(MemorySecureStore::new()),
-    )
-    .expect("core opens")
+    let config = CoreConfig { backend_url: backend_url.to_owned(), data_dir: data_dir.display().to_string() };
+    ChargeKit::new(config, secrets).expect("core opens")
 }
 
 /// A listener that records every update and lets a test wait for a condition on them.

@@ -1,0 +1,102 @@
+//! History grouped by calendar month, in the driver's time zone, with totals: the same on
+//! both platforms, so it lives here.
+
+use chargekit_model::{Currency, Session};
+use time::UtcOffset;
+
+/// One month of history, newest month first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Month {
+    pub year: i32,
+    /// 1 to 12.
+    pub month: u8,
+    /// Newest first.
+    pub sessions: Vec<Session>,
+    pub energy_wh: i64,
+    /// What was spent, per currency (sorted by currency code): sessions in different
+    /// currencies are never added together.
+    pub spent: Vec<(Currency, i64)>,
+}
+
+/// Groups sessions (given newest first) by the month they were started in, seen from
+/// `offset`. Sessions that never started (failed) are listed but add nothing to the totals.
+pub fn by_month(sessions: Vec<Session>, offset: UtcOffset) -> Vec<Month> {
+    let mut months: Vec<Month> = Vec::new();
+    for session in sessions {
+        let local = session.created_at.to_offset(offset);
+        let (year, month) = (local.year(), u8::from(local.month()));
+        let starts_new_month = months.last().is_none_or(|m| (m.year, m.month) != (year, month));
+        if starts_new_month {
+            months.push(Month { year, month, sessions: Vec::new(), energy_wh: 0, spent: Vec::new() });
+        }
+        let current = months.last_mut().expect("a month was just pushed");
+        current.energy_wh += session.energy_wh;
+        let cost = &session.cost;
+        if cost.total_incl_vat_minor != 0 {
+            match current.spent.iter_mut().find(|(c, _)| *c == cost.currency) {
+                Some((_, total)) => *total += cost.total_incl_vat_minor,
+                None => {
+                    current.spent.push((cost.currency, cost.total_incl_vat_minor));
+                    current.spent.sort_by_key(|(c, _)| *c);
+                }
+            }
+        }
+        current.sessions.push(session);
+    }
+    months
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chargekit_model::{Cost, EvseId, SessionStatus};
+    use time::macros::{datetime, offset};
+
+    fn session(created: time::OffsetDateTime, energy_wh: i64, cost: i64, currency: &str) -> Session {
+        Session {
+            id: uuid::Uuid::new_v4(),
+            evse_id: EvseId::parse("DE*CKT*E1").unwrap(),
+            status: SessionStatus::Completed,
+            created_at: created,
+            started_at: Some(created),
+            stopped_at: None,
+            energy_wh,
+            power_w: 0,
+            duration_seconds: 0,
+            cost: Cost {
+                currency: Currency::new(currency).unwrap(),
+                items: vec![],
+                total_excl_vat_minor: cost,
+                total_vat_minor: 0,
+                total_incl_vat_minor: cost,
+            },
+            tariff: crate::test_support::tariff(),
+            failure_reason: None,
+            version: 1,
+        }
+    }
+
+    #[test]
+    fn groups_by_local_month_with_totals_per_currency() {
+        let sessions = vec![
+            session(datetime!(2026-03-02 10:00 UTC), 10_000, 400, "EUR"),
+            // 23:30 UTC on 28 Feb is already March in UTC+1.
+            session(datetime!(2026-02-28 23:30 UTC), 5_000, 300, "CHF"),
+            session(datetime!(2026-02-27 12:00 UTC), 2_000, 100, "EUR"),
+            session(datetime!(2026-01-15 12:00 UTC), 1_000, 50, "EUR"),
+        ];
+        let months = by_month(sessions.clone(), offset!(+1));
+        let shape: Vec<_> = months.iter().map(|m| (m.year, m.month, m.sessions.len(), m.energy_wh)).collect();
+        assert_eq!(shape, vec![(2026, 3, 2, 15_000), (2026, 2, 1, 2_000), (2026, 1, 1, 1_000)]);
+        let chf = Currency::new("CHF").unwrap();
+        assert_eq!(months[0].spent, vec![(chf, 300), (Currency::EUR, 400)]);
+
+        let utc = by_month(sessions, UtcOffset::UTC);
+        assert_eq!(utc.iter().map(|m| m.sessions.len()).collect::<Vec<_>>(), vec![1, 2, 1]);
+    }
+
+    #[test]
+    fn empty_history_has_no_months() {
+        assert!(by_month(Vec::new(), UtcOffset::UTC).is_empty());
+    }
+}

@@ -1,0 +1,86 @@
+//! Stops that must reach the backend even when the phone is offline at the tap. A stop is
+//! persisted (and flushed) before the tap is acknowledged, then delivered — at once, or later
+//! with backoff and jitter, also after an app restart. Each stop keeps one idempotency key
+//! across its retries, and the server applies a stop once.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::CoreError;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingStop {
+    pub session_id: String,
+    pub idempotency_key: String,
+}
+
+pub struct Outbox {
+    db: sled::Db,
+    stops: sled::Tree,
+}
+
+impl Outbox {
+    pub fn new(db: sled::Db) -> Result<Self, CoreError> {
+        Ok(Self { stops: db.open_tree("outbox_stops")?, db })
+    }
+
+    /// Queues a stop, keeping the key of one already queued for the session (a second tap is
+    /// the same command). Durable when this returns.
+    pub fn queue_stop(&self, session_id: &str) -> Result<PendingStop, CoreError> {
+        if let Some(existing) = self.stop(session_id)? {
+            return Ok(existing);
+        }
+        let stop = PendingStop { session_id: session_id.to_owned(), idempotency_key: uuid::Uuid::new_v4().to_string() };
+        let bytes = serde_json::to_vec(&stop).map_err(|e| CoreError::Internal(e.to_string()))?;
+        self.stops.insert(session_id.as_bytes(), bytes)?;
+        self.db.flush()?;
+        Ok(stop)
+    }
+
+    pub fn stop(&self, session_id: &str) -> Result<Option<PendingStop>, CoreError> {
+        match self.stops.get(session_id.as_bytes())? {
+            Some(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| CoreError::Storage(e.to_string())),
+            None => Ok(None),
+        }
+    }
+
+    pub fn is_stop_pending(&self, session_id: &str) -> bool {
+        self.stops.contains_key(session_id.as_bytes()).unwrap_or(false)
+    }
+
+    pub fn pending_stops(&self) -> Result<Vec<PendingStop>, CoreError> {
+        self.stops
+            .iter()
+            .values()
+            .map(|v| serde_json::from_slice(&v?).map_err(|e| CoreError::Storage(e.to_string())))
+            .collect()
+    }
+
+    /// Removes a stop once the backend answered it (either way).
+    pub fn done(&self, session_id: &str) -> Result<(), CoreError> {
+        self.stops.remove(session_id.as_bytes())?;
+        self.db.flush()?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_queued_stop_survives_reopen_and_keeps_its_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = {
+            let outbox = Outbox::new(sled::open(dir.path()).unwrap()).unwrap();
+            let first = outbox.queue_stop("s1").unwrap();
+            assert_eq!(outbox.queue_stop("s1").unwrap(), first, "a second tap is the same command");
+            first
+        };
+        let outbox = Outbox::new(sled::open(dir.path()).unwrap()).unwrap();
+        assert!(outbox.is_stop_pending("s1"));
+        assert_eq!(outbox.pending_stops().unwrap(), vec![first]);
+        outbox.done("s1").unwrap();
+        assert!(!outbox.is_stop_pending("s1"));
+        assert!(outbox.pending_stops().unwrap().is_empty());
+    }
+}
