@@ -34,6 +34,13 @@ pub struct SessionSnapshot {
     pub stop_pending: bool,
 }
 
+impl SessionSnapshot {
+    /// Nothing will change any more.
+    pub fn is_final(&self) -> bool {
+        self.session.status.is_final()
+    }
+}
+
 pub struct Core {
     pub(crate) client: ApiClient,
     pub(crate) cache: SessionCache,
@@ -171,7 +178,8 @@ impl Core {
     }
 
     pub(crate) fn snapshot(&self, session: Session) -> SessionSnapshot {
-        let stop_pending = self.outbox.is_stop_pending(&session.id.to_string());
+        // A finished session has nothing left to stop, even while its stop's answer is on the way.
+        let stop_pending = !session.status.is_final() && self.outbox.is_stop_pending(&session.id.to_string());
         SessionSnapshot { session, stop_pending }
     }
 

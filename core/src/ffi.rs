@@ -163,6 +163,8 @@ pub struct SessionInfo {
     /// The driver tapped stop with no network: the stop is stored on the phone and will be
     /// delivered when the network returns.
     pub stop_pending: bool,
+    /// Nothing will change any more: completed or failed.
+    pub is_final: bool,
 }
 
 /// Money spent in one currency.
@@ -323,6 +325,12 @@ impl ChargeKit {
         Arc::new(TaskHandle { task: Mutex::new(Some(task)) })
     }
 
+    /// How many `observe_session` subscriptions the core is running. Each one holds its
+    /// listener; a cancelled (or finished) subscription no longer counts. For leak checks.
+    pub fn active_observers(&self) -> u32 {
+        u32::try_from(self.core.active_observers()).unwrap_or(u32::MAX)
+    }
+
     /// Brings the offline history up to date with the backend and returns its first page.
     pub async fn sync_history(&self, limit: u32) -> Result<Vec<SessionInfo>> {
         self.run(move |core| async move { core.sync_history(limit as usize).await.map(|list| infos(&core, list)) }).await
@@ -432,5 +440,6 @@ pub(crate) fn session_info(snapshot: &SessionSnapshot) -> SessionInfo {
         cost_lines: session.cost.items.iter().map(cost_line).collect(),
         failure_reason: session.failure_reason.clone(),
         stop_pending: snapshot.stop_pending,
+        is_final: snapshot.is_final(),
     }
 }

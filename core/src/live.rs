@@ -7,6 +7,7 @@
 //! just the newest state for it.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -27,6 +28,25 @@ type Feed = watch::Sender<Option<Session>>;
 #[derive(Default)]
 pub struct LiveFeeds {
     feeds: Mutex<HashMap<String, Feed>>,
+    /// Running observer tasks; see [`Core::active_observers`].
+    observers: Arc<AtomicUsize>,
+}
+
+/// Counts an observer task while its future exists: dropped when the task ends or is
+/// aborted, together with the listener it holds.
+struct ObserverGuard(Arc<AtomicUsize>);
+
+impl ObserverGuard {
+    fn new(count: &Arc<AtomicUsize>) -> Self {
+        count.fetch_add(1, Ordering::SeqCst);
+        Self(count.clone())
+    }
+}
+
+impl Drop for ObserverGuard {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl Core {
@@ -36,13 +56,15 @@ impl Core {
         let mut updates = self.feed(session_id);
         let deliver = Arc::new(deliver);
         let core = self.clone();
+        let guard = ObserverGuard::new(&self.live.observers);
         self.runtime.spawn(async move {
+            let _counted = guard;
             loop {
                 // Clone and release the channel's lock before calling out.
                 let current = updates.borrow_and_update().clone();
                 if let Some(session) = current {
                     let snapshot = core.snapshot(session);
-                    let is_final = snapshot.session.status.is_final() && !snapshot.stop_pending;
+                    let is_final = snapshot.is_final();
                     let deliver = deliver.clone();
                     if tokio::task::spawn_blocking(move || deliver(snapshot)).await.is_err() {
                         tracing::warn!("a session listener panicked; it keeps receiving updates");
@@ -56,6 +78,11 @@ impl Core {
                 }
             }
         })
+    }
+
+    /// Observer tasks still running (each holds its listener).
+    pub fn active_observers(&self) -> usize {
+        self.live.observers.load(Ordering::SeqCst)
     }
 
     /// Tells a session's observers to look again (its pending stop changed).

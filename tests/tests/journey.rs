@@ -92,6 +92,7 @@ async fn cancelling_a_subscription_stops_its_updates() {
     let handle = app.observe_session(session.id.clone(), cancelled.clone());
     let _keep = app.observe_session(session.id.clone(), watching.clone());
     cancelled.wait_for(WAIT, |u| !u.is_empty()).await;
+    assert_eq!(app.active_observers(), 2);
     handle.cancel();
     assert!(handle.is_finished());
     let count_at_cancel = cancelled.updates().len();
@@ -99,9 +100,19 @@ async fn cancelling_a_subscription_stops_its_updates() {
     // The other subscriber keeps receiving; the cancelled one receives nothing more.
     watching.wait_for(WAIT, move |u| u.iter().filter(|s| s.state == SessionState::Charging).count() >= 3).await;
     assert_eq!(cancelled.updates().len(), count_at_cancel);
+    assert_eq!(app.active_observers(), 1, "the cancelled subscription released its listener");
 
     app.stop_session(session.id.clone()).await.unwrap();
-    watching.wait_for(WAIT, |u| u.iter().any(|s| s.state == SessionState::Completed)).await;
+    let seen = watching.wait_for(WAIT, |u| u.last().is_some_and(|s| s.is_final)).await;
+    assert_eq!(seen.last().unwrap().state, SessionState::Completed);
+    assert!(!seen.last().unwrap().stop_pending);
+    assert!(seen[..seen.len() - 1].iter().all(|s| !s.is_final));
+    // A subscription ends by itself after the final state.
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while app.active_observers() > 0 {
+        assert!(tokio::time::Instant::now() < deadline, "the finished subscription still runs");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     charger.shutdown().await;
     backend.server.shutdown().await;
 }
