@@ -21,7 +21,11 @@ use crate::secrets::SecureStore;
 const RUNTIME_THREADS: usize = 2;
 
 /// What a driver sees of an error: the kind, to react on, and a sentence to show.
+///
+/// Flat: each variant crosses the FFI as its kind plus the sentence, which becomes the
+/// exception's message in Kotlin and the error's message in Swift.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
+#[uniffi(flat_error)]
 pub enum ChargeKitError {
     /// No connection to the backend.
     #[error("{message}")]

@@ -1,0 +1,90 @@
+package io.chargekit
+
+import io.chargekit.client.ChargeKitClient
+import kotlinx.coroutines.delay
+import kotlinx.coroutines.withTimeout
+import java.nio.file.Files
+import java.nio.file.Path
+import java.util.concurrent.ConcurrentHashMap
+import java.util.concurrent.TimeUnit
+
+/**
+ * A real `chargekit serve` on 127.0.0.1:0 with its own SQLite file, and real `chargekit sim`
+ * chargers, as child processes. Close it to stop them and delete the data.
+ */
+class TestBackend private constructor(private val dir: Path, private val server: Process, val address: String) : AutoCloseable {
+    private val children = mutableListOf<Process>()
+
+    companion object {
+        const val CHARGER_ID = "CKKT-0001"
+        const val EVSE_ID = "DE*CKT*E0001*1"
+        /** Seeded, but no charger ever connects for it. */
+        const val OFFLINE_EVSE_ID = "DE*CKT*E0099*1"
+
+        private val binary: String = System.getProperty("chargekit.bin")
+            ?: error("set -Dchargekit.bin to the chargekit binary (./tests/run does)")
+
+        fun start(): TestBackend {
+            val dir = Files.createTempDirectory("chargekit-kotlin")
+            val config = dir.resolve("server.json")
+            Files.writeString(
+                config,
+                """
+                {"bind": "127.0.0.1:0", "database": "${dir.resolve("server.db")}", "charger_call_timeout": 10,
+                 "chargers": [
+                   {"charge_point_id": "$CHARGER_ID", "evses": [{"connector_id": 1, "evse_id": "$EVSE_ID"}]},
+                   {"charge_point_id": "CKKT-OFFLINE", "evses": [{"connector_id": 1, "evse_id": "$OFFLINE_EVSE_ID"}]}
+                 ]}
+                """.trimIndent(),
+            )
+            val server = ProcessBuilder(binary, "serve", "--config", config.toString())
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start()
+            val line = server.inputReader().readLine() ?: error("the server exited before listening")
+            check(line.startsWith("listening on ")) { "unexpected first line from the server: $line" }
+            return TestBackend(dir, server, line.removePrefix("listening on "))
+        }
+    }
+
+    val baseUrl: String get() = "http://$address"
+
+    /** Connects a simulated 50 kW charger sending meter values every second. */
+    fun startCharger() {
+        children += ProcessBuilder(
+            binary, "sim", "--url", "ws://$address/ocpp", "--id", CHARGER_ID, "--interval-secs", "1", "--power-kw", "50",
+        ).redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start()
+    }
+
+    /** A phone: the core on its own data directory. */
+    fun client(name: String = "phone", secureStore: SecureStore = InMemorySecureStore()): ChargeKitClient =
+        ChargeKitClient.open(baseUrl, dir.resolve(name).toFile(), secureStore)
+
+    override fun close() {
+        (children + server).forEach { it.destroy() }
+        (children + server).forEach { it.waitFor(10, TimeUnit.SECONDS) }
+        dir.toFile().deleteRecursively()
+    }
+}
+
+/** The platform secure store, implemented in Kotlin: exercises the foreign-trait callbacks. */
+class InMemorySecureStore : SecureStore {
+    private val values = ConcurrentHashMap<String, ByteArray>()
+    override fun get(key: String): ByteArray? = values[key]
+    override fun set(key: String, value: ByteArray) { values[key] = value }
+    override fun delete(key: String) { values.remove(key) }
+    val keys: Set<String> get() = values.keys
+}
+
+/** Polls until the seeded charger is connected to the backend. */
+suspend fun ChargeKitClient.awaitOnline(evseId: String = TestBackend.EVSE_ID) = withTimeout(20_000) {
+    while (!lookupEvse(evseId).online) delay(50)
+}
+
+/** Polls [condition] until it holds, failing after [millis]. */
+suspend fun eventually(millis: Long = 20_000, what: String, condition: suspend () -> Boolean) {
+    val deadline = System.nanoTime() + millis * 1_000_000
+    while (!condition()) {
+        check(System.nanoTime() < deadline) { "not reached in $millis ms: $what" }
+        delay(20)
+    }
+}
