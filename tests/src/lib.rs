@@ -24,23 +24,35 @@ pub struct Backend {
 }
 
 pub async fn backend() -> Backend {
+    backend_with(|_| {}).await
+}
+
+/// A backend whose configuration the test adjusts first (shorter timeouts, say).
+pub async fn backend_with(adjust: impl FnOnce(&mut ServerConfig)) -> Backend {
     let dir = tempfile::tempdir().expect("temporary directory");
-    let config = ServerConfig {
+    let mut config = ServerConfig {
         bind: ([127, 0, 0, 1], 0).into(),
         database: dir.path().join("server.db"),
         chargers: vec![ChargerSeed::single(CHARGER_ID, EVSE_ID), ChargerSeed::single(OFFLINE_CHARGER_ID, OFFLINE_EVSE_ID)],
         charger_call_timeout: Duration::from_secs(5),
         ..ServerConfig::default()
     };
+    adjust(&mut config);
     let server = chargekit_server::start(config).await.expect("server starts");
     Backend { server, dir }
 }
 
 /// A simulated charger at a constant 50 kW with meter values every 200 ms.
 pub async fn charger(backend: &Backend) -> ChargePoint {
+    charger_with(backend, |_| {}).await
+}
+
+/// A simulated charger the test adjusts first (how it answers remote starts, say).
+pub async fn charger_with(backend: &Backend, adjust: impl FnOnce(&mut SimConfig)) -> ChargePoint {
     let mut config = SimConfig::new(backend.server.ocpp_url(), CHARGER_ID);
     config.meter_interval = Duration::from_millis(200);
     config.car.curve = PowerCurve::constant(50_000);
+    adjust(&mut config);
     chargekit_sim::connect(config).await.expect("simulated charger connects")
 }
 
