@@ -117,7 +117,6 @@ impl Core {
     pub async fn stop_session(self: &Arc<Self>, session_id: &str) -> Result<SessionSnapshot, CoreError> {
         let token = self.bearer()?;
         let stop = self.outbox.queue_stop(session_id)?;
-        self.touch(session_id);
         match self.send_stop(&token, &stop).await {
             Ok(session) => Ok(self.snapshot(session)),
             Err(CoreError::Network(message)) => {
@@ -133,8 +132,12 @@ impl Core {
     /// leaves it queued.
     async fn send_stop(&self, token: &str, stop: &PendingStop) -> Result<Session, CoreError> {
         let outcome = self.client.stop_session(token, &stop.session_id, &stop.idempotency_key).await;
-        if !matches!(outcome, Err(CoreError::Network(_))) {
-            self.outbox.done(&stop.session_id)?;
+        let was_pending = self.outbox.is_stop_pending(&stop.session_id);
+        match outcome {
+            Err(CoreError::Network(_)) => self.outbox.attempt_failed(&stop.session_id)?,
+            _ => self.outbox.done(&stop.session_id)?,
+        }
+        if was_pending != self.outbox.is_stop_pending(&stop.session_id) {
             self.touch(&stop.session_id);
         }
         let session = outcome?;

@@ -59,12 +59,21 @@ impl Core {
         let guard = ObserverGuard::new(&self.live.observers);
         self.runtime.spawn(async move {
             let _counted = guard;
+            let mut delivered: Option<SessionSnapshot> = None;
             loop {
                 // Clone and release the channel's lock before calling out.
                 let current = updates.borrow_and_update().clone();
                 if let Some(session) = current {
                     let snapshot = core.snapshot(session);
                     let is_final = snapshot.is_final();
+                    if delivered.as_ref() == Some(&snapshot) {
+                        // Woken without a change: "then every change" means a change.
+                        if updates.changed().await.is_err() {
+                            break;
+                        }
+                        continue;
+                    }
+                    delivered = Some(snapshot.clone());
                     let deliver = deliver.clone();
                     if tokio::task::spawn_blocking(move || deliver(snapshot)).await.is_err() {
                         tracing::warn!("a session listener panicked; it keeps receiving updates");

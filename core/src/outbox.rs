@@ -2,6 +2,9 @@
 //! persisted (and flushed) before the tap is acknowledged, then delivered — at once, or later
 //! with backoff and jitter, also after an app restart. Each stop keeps one idempotency key
 //! across its retries, and the server applies a stop once.
+//!
+//! A stop counts as *pending* for the driver only once an attempt to send it failed: a stop
+//! on its way over a working network is not news.
 
 use serde::{Deserialize, Serialize};
 
@@ -11,6 +14,9 @@ use crate::error::CoreError;
 pub struct PendingStop {
     pub session_id: String,
     pub idempotency_key: String,
+    /// Attempts that failed for want of a network.
+    #[serde(default)]
+    pub failed_attempts: u32,
 }
 
 pub struct Outbox {
@@ -29,11 +35,31 @@ impl Outbox {
         if let Some(existing) = self.stop(session_id)? {
             return Ok(existing);
         }
-        let stop = PendingStop { session_id: session_id.to_owned(), idempotency_key: uuid::Uuid::new_v4().to_string() };
-        let bytes = serde_json::to_vec(&stop).map_err(|e| CoreError::Internal(e.to_string()))?;
-        self.stops.insert(session_id.as_bytes(), bytes)?;
-        self.db.flush()?;
+        let stop = PendingStop {
+            session_id: session_id.to_owned(),
+            idempotency_key: uuid::Uuid::new_v4().to_string(),
+            failed_attempts: 0,
+        };
+        self.write(&stop)?;
         Ok(stop)
+    }
+
+    /// Records that an attempt failed because the backend could not be reached.
+    pub fn attempt_failed(&self, session_id: &str) -> Result<(), CoreError> {
+        match self.stop(session_id)? {
+            Some(mut stop) => {
+                stop.failed_attempts = stop.failed_attempts.saturating_add(1);
+                self.write(&stop)
+            }
+            None => Ok(()),
+        }
+    }
+
+    fn write(&self, stop: &PendingStop) -> Result<(), CoreError> {
+        let bytes = serde_json::to_vec(stop).map_err(|e| CoreError::Internal(e.to_string()))?;
+        self.stops.insert(stop.session_id.as_bytes(), bytes)?;
+        self.db.flush()?;
+        Ok(())
     }
 
     pub fn stop(&self, session_id: &str) -> Result<Option<PendingStop>, CoreError> {
@@ -43,8 +69,9 @@ impl Outbox {
         }
     }
 
+    /// Whether the session has a stop that could not be sent yet.
     pub fn is_stop_pending(&self, session_id: &str) -> bool {
-        self.stops.contains_key(session_id.as_bytes()).unwrap_or(false)
+        self.stop(session_id).ok().flatten().is_some_and(|stop| stop.failed_attempts > 0)
     }
 
     pub fn pending_stops(&self) -> Result<Vec<PendingStop>, CoreError> {
@@ -77,8 +104,12 @@ mod tests {
             first
         };
         let outbox = Outbox::new(sled::open(dir.path()).unwrap()).unwrap();
+        assert!(!outbox.is_stop_pending("s1"), "not pending before an attempt failed");
+        outbox.attempt_failed("s1").unwrap();
         assert!(outbox.is_stop_pending("s1"));
-        assert_eq!(outbox.pending_stops().unwrap(), vec![first]);
+        let stored = outbox.pending_stops().unwrap();
+        assert_eq!(stored.len(), 1);
+        assert_eq!((stored[0].idempotency_key.as_str(), stored[0].failed_attempts), (first.idempotency_key.as_str(), 1));
         outbox.done("s1").unwrap();
         assert!(!outbox.is_stop_pending("s1"));
         assert!(outbox.pending_stops().unwrap().is_empty());

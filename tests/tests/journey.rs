@@ -47,8 +47,10 @@ async fn qr_start_live_stop_history_then_offline_history() {
 
     // Stop, and the listener sees the completed session.
     app.stop_session(started.id.clone()).await.unwrap();
-    let seen = recorder.wait_for(WAIT, |u| u.iter().any(|s| s.state == SessionState::Completed)).await;
+    let seen = recorder.wait_for(WAIT, |u| u.last().is_some_and(|s| s.is_final)).await;
     assert_eq!(seen.last().unwrap().state, SessionState::Completed);
+    assert!(seen.windows(2).all(|w| w[0] != w[1]), "every update is a change: {seen:#?}");
+    assert!(seen.iter().all(|s| !s.stop_pending), "a stop over a working network is never pending");
     assert!(handle.is_finished() || { tokio::time::sleep(Duration::from_millis(200)).await; handle.is_finished() });
 
     // History: kWh is the charger's meterStop − meterStart, the cost the tariff applied to it.
