@@ -1,16 +1,18 @@
 //! The offline cache of the driver's sessions (sled). History is read from here, so it works
 //! with no network; every write is flushed before it counts as done, so a killed app keeps it.
 //!
-//! Layout: tree `sessions` maps a session id to its JSON; tree `sessions_by_time` maps
-//! `(u64::MAX - created_at in ns, big endian) ++ id` to the id, so iterating it in key order
-//! lists the newest session first.
+//! Layout: tree `sessions` maps a session id to its JSON, sealed with the cache key
+//! ([`CacheKey`]); tree `sessions_by_time` maps `(u64::MAX - created_at in ns, big endian) ++ id`
+//! to the id, so iterating it in key order lists the newest session first.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use chargekit_model::Session;
 use sled::Transactional;
 use sled::transaction::ConflictableTransactionError;
 
+use crate::crypto::CacheKey;
 use crate::error::CoreError;
 
 /// A phone-sized page cache instead of sled's 1 GiB default.
@@ -20,6 +22,7 @@ pub struct SessionCache {
     db: sled::Db,
     sessions: sled::Tree,
     by_time: sled::Tree,
+    key: Arc<CacheKey>,
 }
 
 /// Opens the core's sled database in `dir` (the session cache and the outbox share it).
@@ -28,13 +31,16 @@ pub fn open_db(dir: &Path) -> Result<sled::Db, CoreError> {
 }
 
 impl SessionCache {
-    pub fn new(db: sled::Db) -> Result<Self, CoreError> {
-        Ok(Self { sessions: db.open_tree("sessions")?, by_time: db.open_tree("sessions_by_time")?, db })
+    pub fn new(db: sled::Db, key: Arc<CacheKey>) -> Result<Self, CoreError> {
+        Ok(Self { sessions: db.open_tree("sessions")?, by_time: db.open_tree("sessions_by_time")?, db, key })
     }
 
-    #[cfg(test)]
-    fn open(dir: &Path) -> Result<Self, CoreError> {
-        Self::new(open_db(dir)?)
+    /// Forgets every cached session (their key is gone; the backend still has them).
+    pub fn clear(&self) -> Result<(), CoreError> {
+        self.sessions.clear()?;
+        self.by_time.clear()?;
+        self.db.flush()?;
+        Ok(())
     }
 
     /// Stores a session unless the cache already has the same or a newer version of it.
@@ -44,10 +50,11 @@ impl SessionCache {
         }
         let id = session.id.to_string();
         let json = serde_json::to_vec(session).map_err(|e| CoreError::Internal(e.to_string()))?;
+        let sealed = self.key.seal(&record_name(&id), &json)?;
         let index_key = time_key(session);
         (&self.sessions, &self.by_time)
             .transaction(|(sessions, by_time)| {
-                sessions.insert(id.as_bytes(), json.as_slice())?;
+                sessions.insert(id.as_bytes(), sealed.as_slice())?;
                 by_time.insert(index_key.as_slice(), id.as_bytes())?;
                 Ok::<_, ConflictableTransactionError<()>>(())
             })
@@ -57,7 +64,7 @@ impl SessionCache {
     }
 
     pub fn get(&self, id: &str) -> Result<Option<Session>, CoreError> {
-        self.sessions.get(id.as_bytes())?.map(|bytes| decode(&bytes)).transpose()
+        self.sessions.get(id.as_bytes())?.map(|sealed| self.decode(id, &sealed)).transpose()
     }
 
     /// Up to `limit` sessions after skipping `offset`, newest first.
@@ -65,12 +72,22 @@ impl SessionCache {
         let mut page = Vec::with_capacity(limit.min(256));
         for entry in self.by_time.iter().skip(offset).take(limit) {
             let (_, id) = entry?;
-            if let Some(bytes) = self.sessions.get(&id)? {
-                page.push(decode(&bytes)?);
+            if let Some(sealed) = self.sessions.get(&id)? {
+                page.push(self.decode(&String::from_utf8_lossy(&id), &sealed)?);
             }
         }
         Ok(page)
     }
+
+    fn decode(&self, id: &str, sealed: &[u8]) -> Result<Session, CoreError> {
+        let json = self.key.open(&record_name(id), sealed)?;
+        serde_json::from_slice(&json).map_err(|e| CoreError::Storage(format!("a cached session is unreadable: {e}")))
+    }
+}
+
+/// The associated data binding a sealed session to its record.
+fn record_name(id: &str) -> Vec<u8> {
+    format!("sessions/{id}").into_bytes()
 }
 
 fn time_key(session: &Session) -> Vec<u8> {
@@ -80,15 +97,18 @@ fn time_key(session: &Session) -> Vec<u8> {
     key
 }
 
-fn decode(bytes: &[u8]) -> Result<Session, CoreError> {
-    serde_json::from_slice(bytes).map_err(|e| CoreError::Storage(format!("a cached session is unreadable: {e}")))
-}
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::secrets::MemorySecureStore;
     use chargekit_model::{Currency, EvseId, SessionStatus, SessionUsage, price};
     use time::OffsetDateTime;
+
+    fn open(dir: &Path, secrets: &MemorySecureStore) -> SessionCache {
+        let (key, _) = CacheKey::from_store(secrets).unwrap();
+        SessionCache::new(open_db(dir).unwrap(), Arc::new(key)).unwrap()
+    }
 
     fn session(minutes_ago: i64, version: i64) -> Session {
         let tariff = crate::test_support::tariff();
@@ -112,13 +132,14 @@ mod tests {
     #[test]
     fn lists_newest_first_and_survives_reopen() {
         let dir = tempfile::tempdir().unwrap();
+        let secrets = MemorySecureStore::new();
         let (old, new) = (session(60, 1), session(1, 1));
         {
-            let cache = SessionCache::open(dir.path()).unwrap();
+            let cache = open(dir.path(), &secrets);
             cache.put(&old).unwrap();
             cache.put(&new).unwrap();
         }
-        let cache = SessionCache::open(dir.path()).unwrap();
+        let cache = open(dir.path(), &secrets);
         let ids: Vec<_> = cache.newest(10, 0).unwrap().into_iter().map(|s| s.id).collect();
         assert_eq!(ids, vec![new.id, old.id]);
         assert_eq!(cache.newest(10, 1).unwrap()[0].id, old.id);
@@ -128,7 +149,7 @@ mod tests {
     #[test]
     fn keeps_the_newest_version() {
         let dir = tempfile::tempdir().unwrap();
-        let cache = SessionCache::open(dir.path()).unwrap();
+        let cache = open(dir.path(), &MemorySecureStore::new());
         let mut s = session(5, 3);
         cache.put(&s).unwrap();
         s.version = 2;
@@ -139,5 +160,36 @@ mod tests {
         cache.put(&s).unwrap();
         assert_eq!(cache.get(&s.id.to_string()).unwrap().unwrap().energy_wh, 1);
         assert_eq!(cache.newest(10, 0).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn nothing_readable_lands_on_disk_and_another_key_reads_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let secrets = MemorySecureStore::new();
+        let session = session(1, 1);
+        {
+            let cache = open(dir.path(), &secrets);
+            cache.put(&session).unwrap();
+        }
+        let mut on_disk = Vec::new();
+        for entry in walk(dir.path()) {
+            on_disk.extend(std::fs::read(entry).unwrap());
+        }
+        assert!(!on_disk.is_empty());
+        for needle in [session.evse_id.as_str().as_bytes(), b"energy_wh".as_slice(), b"EUR".as_slice()] {
+            assert!(!on_disk.windows(needle.len()).any(|w| w == needle), "{} found on disk", String::from_utf8_lossy(needle));
+        }
+        let stranger = open(dir.path(), &MemorySecureStore::new());
+        assert!(matches!(stranger.get(&session.id.to_string()), Err(CoreError::Storage(_))));
+    }
+
+    fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .flat_map(|e| {
+                let path = e.unwrap().path();
+                if path.is_dir() { walk(&path) } else { vec![path] }
+            })
+            .collect()
     }
 }

@@ -14,6 +14,7 @@ use crate::cache::{SessionCache, open_db};
 use crate::history::{Month, by_month};
 use crate::outbox::{Outbox, PendingStop};
 use crate::client::ApiClient;
+use crate::crypto::CacheKey;
 use crate::error::CoreError;
 use crate::live::LiveFeeds;
 use crate::secrets::SecureStore;
@@ -60,10 +61,20 @@ impl Core {
         std::fs::create_dir_all(data_dir).map_err(|e| CoreError::Storage(format!("cannot create {}: {e}", data_dir.display())))?;
         let token = secure_store.get(TOKEN_KEY.into()).and_then(|bytes| serde_json::from_slice(&bytes).ok());
         let db = open_db(data_dir)?;
+        let (key, new_key) = CacheKey::from_store(secure_store.as_ref())?;
+        let key = Arc::new(key);
+        let cache = SessionCache::new(db.clone(), key.clone())?;
+        let outbox = Outbox::new(db, key)?;
+        if new_key {
+            // Whatever is on disk was sealed with a key that is gone (a reinstall, a wiped
+            // keystore): it cannot be read, so start empty; the backend still has the history.
+            cache.clear()?;
+            outbox.clear()?;
+        }
         Ok(Self {
             client: ApiClient::new(backend_url)?,
-            cache: SessionCache::new(db.clone())?,
-            outbox: Outbox::new(db)?,
+            cache,
+            outbox,
             live: LiveFeeds::default(),
             delivering: AtomicBool::new(false),
             runtime,

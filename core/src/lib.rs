@@ -1,7 +1,8 @@
 //! The ChargeKit driver app core, shared by the Android and iOS apps through UniFFI.
 //!
 //! - [`engine::Core`]: the logic in plain Rust (accounts, chargers, sessions, history);
-//! - [`cache`]: the offline session cache (sled), and [`outbox`]: stops waiting for network;
+//! - [`cache`]: the offline session cache (sled), and [`outbox`]: stops waiting for network,
+//!   both encrypted with a key from the platform's secure store ([`crypto`]);
 //! - [`history`]: history grouped by month;
 //! - [`live`]: live session feeds over Server-Sent Events, and their listeners;
 //! - [`client`]: the driver API client;
@@ -9,6 +10,7 @@
 
 pub mod cache;
 pub mod client;
+pub mod crypto;
 pub mod engine;
 pub mod error;
 pub mod ffi;

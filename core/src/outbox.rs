@@ -6,8 +6,11 @@
 //! A stop counts as *pending* for the driver only once an attempt to send it failed: a stop
 //! on its way over a working network is not news.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
+use crate::crypto::CacheKey;
 use crate::error::CoreError;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -22,11 +25,19 @@ pub struct PendingStop {
 pub struct Outbox {
     db: sled::Db,
     stops: sled::Tree,
+    key: Arc<CacheKey>,
 }
 
 impl Outbox {
-    pub fn new(db: sled::Db) -> Result<Self, CoreError> {
-        Ok(Self { stops: db.open_tree("outbox_stops")?, db })
+    pub fn new(db: sled::Db, key: Arc<CacheKey>) -> Result<Self, CoreError> {
+        Ok(Self { stops: db.open_tree("outbox_stops")?, db, key })
+    }
+
+    /// Forgets queued stops that can no longer be read (their key is gone).
+    pub fn clear(&self) -> Result<(), CoreError> {
+        self.stops.clear()?;
+        self.db.flush()?;
+        Ok(())
     }
 
     /// Queues a stop, keeping the key of one already queued for the session (a second tap is
@@ -56,17 +67,20 @@ impl Outbox {
     }
 
     fn write(&self, stop: &PendingStop) -> Result<(), CoreError> {
-        let bytes = serde_json::to_vec(stop).map_err(|e| CoreError::Internal(e.to_string()))?;
-        self.stops.insert(stop.session_id.as_bytes(), bytes)?;
+        let json = serde_json::to_vec(stop).map_err(|e| CoreError::Internal(e.to_string()))?;
+        let sealed = self.key.seal(&record_name(&stop.session_id), &json)?;
+        self.stops.insert(stop.session_id.as_bytes(), sealed)?;
         self.db.flush()?;
         Ok(())
     }
 
+    fn decode(&self, session_id: &str, sealed: &[u8]) -> Result<PendingStop, CoreError> {
+        let json = self.key.open(&record_name(session_id), sealed)?;
+        serde_json::from_slice(&json).map_err(|e| CoreError::Storage(e.to_string()))
+    }
+
     pub fn stop(&self, session_id: &str) -> Result<Option<PendingStop>, CoreError> {
-        match self.stops.get(session_id.as_bytes())? {
-            Some(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| CoreError::Storage(e.to_string())),
-            None => Ok(None),
-        }
+        self.stops.get(session_id.as_bytes())?.map(|sealed| self.decode(session_id, &sealed)).transpose()
     }
 
     /// Whether the session has a stop that could not be sent yet.
@@ -77,8 +91,10 @@ impl Outbox {
     pub fn pending_stops(&self) -> Result<Vec<PendingStop>, CoreError> {
         self.stops
             .iter()
-            .values()
-            .map(|v| serde_json::from_slice(&v?).map_err(|e| CoreError::Storage(e.to_string())))
+            .map(|entry| {
+                let (id, sealed) = entry?;
+                self.decode(&String::from_utf8_lossy(&id), &sealed)
+            })
             .collect()
     }
 
@@ -90,20 +106,32 @@ impl Outbox {
     }
 }
 
+/// The associated data binding a sealed stop to its record.
+fn record_name(session_id: &str) -> Vec<u8> {
+    format!("outbox_stops/{session_id}").into_bytes()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::secrets::MemorySecureStore;
+
+    fn open(dir: &std::path::Path, secrets: &MemorySecureStore) -> Outbox {
+        let (key, _) = CacheKey::from_store(secrets).unwrap();
+        Outbox::new(sled::open(dir).unwrap(), Arc::new(key)).unwrap()
+    }
 
     #[test]
     fn a_queued_stop_survives_reopen_and_keeps_its_key() {
         let dir = tempfile::tempdir().unwrap();
+        let secrets = MemorySecureStore::new();
         let first = {
-            let outbox = Outbox::new(sled::open(dir.path()).unwrap()).unwrap();
+            let outbox = open(dir.path(), &secrets);
             let first = outbox.queue_stop("s1").unwrap();
             assert_eq!(outbox.queue_stop("s1").unwrap(), first, "a second tap is the same command");
             first
         };
-        let outbox = Outbox::new(sled::open(dir.path()).unwrap()).unwrap();
+        let outbox = open(dir.path(), &secrets);
         assert!(!outbox.is_stop_pending("s1"), "not pending before an attempt failed");
         outbox.attempt_failed("s1").unwrap();
         assert!(outbox.is_stop_pending("s1"));

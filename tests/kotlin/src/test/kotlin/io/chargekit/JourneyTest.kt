@@ -19,7 +19,7 @@ class JourneyTest {
             backend.client(secureStore = secrets).use { app ->
                 val account = app.signUp("kotlin@example.com", "correct horse battery")
                 assertEquals("kotlin@example.com", account.email)
-                assertEquals(setOf("chargekit.auth_token"), secrets.keys, "the token went to the secure store")
+                assertEquals(setOf("chargekit.auth_token", "chargekit.cache_key"), secrets.keys, "the token and the cache key went to the secure store")
 
                 val evseId = app.evseFromQr("https://qr.example/start?evse=DE%2ACKT%2AE0001%2A1")
                 assertEquals(TestBackend.EVSE_ID, evseId)
