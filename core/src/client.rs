@@ -1,7 +1,7 @@
 //! The driver API client: one method per endpoint, JSON in and out, errors mapped to
 //! [`CoreError`]. Live updates come as Server-Sent Events ([`ApiClient::live_events`]).
 
-use std::sync::Once;
+use std::sync::{Arc, Once};
 use std::time::Duration;
 
 use chargekit_model::api::{ApiError, ApiErrorCode, AuthToken, Credentials, EvseInfo, IDEMPOTENCY_KEY_HEADER, SessionPage, StartSessionRequest};
@@ -34,10 +34,27 @@ fn install_crypto_provider() {
     });
 }
 
+/// TLS with ring and Mozilla's root certificates, built into the library.
+///
+/// reqwest would otherwise verify through the platform (`rustls-platform-verifier`), which on
+/// Android must first be initialised over JNI with an app `Context`; without that, every HTTPS
+/// request fails there. Shipping the roots works the same on Android, iOS and desktops.
+fn tls_config() -> Result<rustls::ClientConfig, CoreError> {
+    let roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
+    let mut config = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .map_err(|e| CoreError::Internal(format!("TLS setup failed: {e}")))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(config)
+}
+
 impl ApiClient {
     pub fn new(base_url: &str) -> Result<Self, CoreError> {
         install_crypto_provider();
         let http = reqwest::Client::builder()
+            .tls_backend_preconfigured(tls_config()?)
             .connect_timeout(CONNECT_TIMEOUT)
             .read_timeout(READ_TIMEOUT)
             .user_agent(concat!("chargekit-core/", env!("CARGO_PKG_VERSION")))
@@ -146,5 +163,20 @@ fn fallback_code(status: StatusCode) -> ApiErrorCode {
         StatusCode::CONFLICT => ApiErrorCode::Conflict,
         s if s.is_client_error() => ApiErrorCode::InvalidInput,
         _ => ApiErrorCode::Internal,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tls_uses_the_built_in_roots_and_the_client_accepts_the_config() {
+        let config = tls_config().unwrap();
+        assert!(config.alpn_protocols.contains(&b"h2".to_vec()));
+        assert!(webpki_roots::TLS_SERVER_ROOTS.len() > 100);
+        // reqwest refuses a preconfigured TLS config of another rustls version at build time.
+        ApiClient::new("https://api.example.com").unwrap();
+        assert!(matches!(ApiClient::new("ftp://example.com"), Err(CoreError::InvalidInput(_))));
     }
 }

@@ -1,0 +1,59 @@
+package io.chargekit.app
+
+import android.content.Context
+import io.chargekit.ChargeKitException
+import io.chargekit.app.nfc.NfcReader
+import io.chargekit.client.ChargeKitClient
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.SupervisorJob
+import kotlinx.coroutines.flow.MutableStateFlow
+import kotlinx.coroutines.flow.StateFlow
+import kotlinx.coroutines.flow.asStateFlow
+import kotlinx.coroutines.launch
+import java.io.File
+
+/** Whether the core is ready. Screens wait for [Ready]; [Failed] carries the core's sentence. */
+sealed interface CoreState {
+    data object Opening : CoreState
+    class Ready(val client: ChargeKitClient) : CoreState
+    data class Failed(val message: String) : CoreState
+}
+
+/**
+ * What every screen shares: the one [ChargeKitClient] and the [NfcReader].
+ *
+ * The core is opened on a background thread because opening reads the Android Keystore (the saved
+ * sign-in) and the on-disk cache; doing that in `Application.onCreate` would block the first frame,
+ * and a failure there would crash the app before it could say anything.
+ */
+class AppContainer(context: Context) {
+
+    private val appContext = context.applicationContext
+
+    val nfc = NfcReader(appContext)
+
+    private val _core = MutableStateFlow<CoreState>(CoreState.Opening)
+    val core: StateFlow<CoreState> = _core.asStateFlow()
+
+    init {
+        CoroutineScope(SupervisorJob() + Dispatchers.IO).launch {
+            _core.value = try {
+                CoreState.Ready(
+                    ChargeKitClient.open(
+                        backendUrl = BuildConfig.BACKEND_URL,
+                        dataDir = File(appContext.filesDir, CORE_DIR),
+                        secureStore = KeystoreSecureStore(appContext),
+                    ),
+                )
+            } catch (e: ChargeKitException) {
+                CoreState.Failed(e.message.orEmpty())
+            }
+        }
+    }
+
+    private companion object {
+        /** Under filesDir; excluded from device transfer in res/xml/data_extraction_rules.xml. */
+        const val CORE_DIR = "chargekit"
+    }
+}

@@ -1,0 +1,244 @@
+package io.chargekit.app.ui.find
+
+import androidx.compose.foundation.layout.Arrangement
+import androidx.compose.foundation.layout.Column
+import androidx.compose.foundation.layout.Row
+import androidx.compose.foundation.layout.fillMaxSize
+import androidx.compose.foundation.layout.fillMaxWidth
+import androidx.compose.foundation.layout.height
+import androidx.compose.foundation.layout.imePadding
+import androidx.compose.foundation.layout.padding
+import androidx.compose.foundation.layout.size
+import androidx.compose.foundation.rememberScrollState
+import androidx.compose.foundation.text.KeyboardActions
+import androidx.compose.foundation.text.KeyboardOptions
+import androidx.compose.foundation.verticalScroll
+import androidx.compose.material3.Button
+import androidx.compose.material3.Card
+import androidx.compose.material3.CardDefaults
+import androidx.compose.material3.CircularProgressIndicator
+import androidx.compose.material3.ExperimentalMaterial3Api
+import androidx.compose.material3.MaterialTheme
+import androidx.compose.material3.OutlinedTextField
+import androidx.compose.material3.Scaffold
+import androidx.compose.material3.Text
+import androidx.compose.material3.TextButton
+import androidx.compose.material3.TopAppBar
+import androidx.compose.runtime.Composable
+import androidx.compose.runtime.LaunchedEffect
+import androidx.compose.runtime.getValue
+import androidx.compose.runtime.mutableStateOf
+import androidx.compose.runtime.saveable.rememberSaveable
+import androidx.compose.runtime.setValue
+import androidx.compose.ui.Alignment
+import androidx.compose.ui.Modifier
+import androidx.compose.ui.draw.clip
+import androidx.compose.ui.res.stringResource
+import androidx.compose.ui.text.input.ImeAction
+import androidx.compose.ui.text.input.KeyboardCapitalization
+import androidx.compose.ui.unit.dp
+import androidx.lifecycle.compose.collectAsStateWithLifecycle
+import androidx.lifecycle.viewmodel.compose.viewModel
+import io.chargekit.app.R
+import io.chargekit.app.nfc.NfcReader
+import io.chargekit.app.qr.QrScanner
+import io.chargekit.client.ChargeKitClient
+import io.chargekit.presenter.ChargerCard
+import io.chargekit.presenter.FindChargerState
+
+/**
+ * The find-a-charger destination: wires the presenter to the camera, NFC and navigation.
+ *
+ * Tags tapped while this screen is shown go to the presenter. When a session starts, the live
+ * screen opens once: the presenter keeps its `Started` state, so coming back here shows a link to
+ * the session instead of opening it again.
+ */
+@Composable
+fun FindChargerRoute(
+    client: ChargeKitClient,
+    nfc: NfcReader,
+    onOpenSession: (sessionId: String) -> Unit,
+    onOpenHistory: () -> Unit,
+    onSignedOut: () -> Unit,
+) {
+    val viewModel = viewModel { FindChargerViewModel(client) }
+    val presenter = viewModel.presenter
+    val state by presenter.state.collectAsStateWithLifecycle()
+
+    LaunchedEffect(presenter) {
+        nfc.records.collect { presenter.onNfcRecord(it) }
+    }
+
+    var openedSession by rememberSaveable { mutableStateOf<String?>(null) }
+    LaunchedEffect(state) {
+        val started = state as? FindChargerState.Started ?: return@LaunchedEffect
+        if (started.sessionId != openedSession) {
+            openedSession = started.sessionId
+            onOpenSession(started.sessionId)
+        }
+    }
+
+    FindChargerScreen(
+        state = state,
+        nfcAvailable = nfc.isAvailable,
+        onQrScanned = presenter::onQrScanned,
+        onIdTyped = presenter::onIdTyped,
+        onStartTapped = presenter::onStartTapped,
+        onDismissError = presenter::onDismissError,
+        onOpenSession = onOpenSession,
+        onOpenHistory = onOpenHistory,
+        onSignOut = {
+            viewModel.signOut()
+            onSignedOut()
+        },
+    )
+}
+
+@OptIn(ExperimentalMaterial3Api::class)
+@Composable
+fun FindChargerScreen(
+    state: FindChargerState,
+    nfcAvailable: Boolean,
+    onQrScanned: (String) -> Unit,
+    onIdTyped: (String) -> Unit,
+    onStartTapped: () -> Unit,
+    onDismissError: () -> Unit,
+    onOpenSession: (sessionId: String) -> Unit,
+    onOpenHistory: () -> Unit,
+    onSignOut: () -> Unit,
+) {
+    Scaffold(
+        topBar = {
+            TopAppBar(
+                title = { Text(stringResource(R.string.find_title)) },
+                actions = {
+                    TextButton(onClick = onOpenHistory) { Text(stringResource(R.string.history_title)) }
+                    TextButton(onClick = onSignOut) { Text(stringResource(R.string.sign_out)) }
+                },
+            )
+        },
+    ) { padding ->
+        Column(
+            modifier = Modifier
+                .fillMaxSize()
+                .padding(padding)
+                .imePadding()
+                .verticalScroll(rememberScrollState())
+                .padding(16.dp),
+            verticalArrangement = Arrangement.spacedBy(12.dp),
+        ) {
+            QrScanner(
+                onQrScanned = onQrScanned,
+                modifier = Modifier
+                    .fillMaxWidth()
+                    .height(240.dp)
+                    .clip(MaterialTheme.shapes.medium),
+            )
+            Text(stringResource(R.string.find_scan_hint), style = MaterialTheme.typography.bodyMedium)
+            if (nfcAvailable) {
+                Text(stringResource(R.string.find_nfc_hint), style = MaterialTheme.typography.bodyMedium)
+            }
+            EvseIdField(onIdTyped)
+            when (state) {
+                FindChargerState.Idle -> Unit
+                is FindChargerState.Looking -> Progress(stringResource(R.string.find_looking, state.evseId))
+                is FindChargerState.Found -> ChargerCardView(state.charger, onStartTapped, starting = false)
+                is FindChargerState.Starting -> ChargerCardView(state.charger, onStartTapped, starting = true)
+                is FindChargerState.Started -> SessionStarted(onOpen = { onOpenSession(state.sessionId) })
+                is FindChargerState.Failed -> {
+                    ErrorCard(state.message, onDismissError)
+                    // The charger stays in view after a failed start; start again from a new lookup.
+                    state.charger?.let { ChargerCardView(it, onStartTapped = null, starting = false) }
+                }
+            }
+        }
+    }
+}
+
+@Composable
+private fun EvseIdField(onIdTyped: (String) -> Unit) {
+    var typed by rememberSaveable { mutableStateOf("") }
+    Row(verticalAlignment = Alignment.CenterVertically, horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+        OutlinedTextField(
+            value = typed,
+            onValueChange = { typed = it },
+            label = { Text(stringResource(R.string.find_evse_id)) },
+            placeholder = { Text(stringResource(R.string.find_evse_id_example)) },
+            singleLine = true,
+            keyboardOptions = KeyboardOptions(
+                capitalization = KeyboardCapitalization.Characters,
+                autoCorrectEnabled = false,
+                imeAction = ImeAction.Search,
+            ),
+            keyboardActions = KeyboardActions(onSearch = { onIdTyped(typed) }),
+            modifier = Modifier.weight(1f),
+        )
+        Button(onClick = { onIdTyped(typed) }, enabled = typed.isNotBlank()) {
+            Text(stringResource(R.string.find_lookup))
+        }
+    }
+}
+
+@Composable
+private fun ChargerCardView(charger: ChargerCard, onStartTapped: (() -> Unit)?, starting: Boolean) {
+    Card(Modifier.fillMaxWidth()) {
+        Column(Modifier.padding(16.dp), verticalArrangement = Arrangement.spacedBy(8.dp)) {
+            Text(charger.evseId, style = MaterialTheme.typography.titleLarge)
+            Text(
+                stringResource(if (charger.online) R.string.charger_online else R.string.charger_offline),
+                color = if (charger.online) MaterialTheme.colorScheme.primary else MaterialTheme.colorScheme.error,
+                style = MaterialTheme.typography.labelLarge,
+            )
+            Text(stringResource(R.string.charger_status, charger.status), style = MaterialTheme.typography.bodyMedium)
+            if (charger.prices.isNotEmpty()) {
+                Text(stringResource(R.string.charger_prices), style = MaterialTheme.typography.labelMedium)
+                charger.prices.forEach { Text(it, style = MaterialTheme.typography.bodyLarge) }
+            }
+            if (onStartTapped != null) {
+                Button(
+                    onClick = onStartTapped,
+                    enabled = charger.canStart && !starting,
+                    modifier = Modifier.fillMaxWidth(),
+                ) {
+                    Text(stringResource(if (starting) R.string.charger_starting else R.string.charger_start))
+                }
+            }
+        }
+    }
+}
+
+@Composable
+private fun SessionStarted(onOpen: () -> Unit) {
+    Card(Modifier.fillMaxWidth()) {
+        Column(Modifier.padding(16.dp), verticalArrangement = Arrangement.spacedBy(8.dp)) {
+            Text(stringResource(R.string.find_session_started), style = MaterialTheme.typography.titleMedium)
+            Button(onClick = onOpen, modifier = Modifier.fillMaxWidth()) {
+                Text(stringResource(R.string.find_show_session))
+            }
+        }
+    }
+}
+
+@Composable
+private fun ErrorCard(message: String, onDismiss: () -> Unit) {
+    Card(
+        modifier = Modifier.fillMaxWidth(),
+        colors = CardDefaults.cardColors(
+            containerColor = MaterialTheme.colorScheme.errorContainer,
+            contentColor = MaterialTheme.colorScheme.onErrorContainer,
+        ),
+    ) {
+        Column(Modifier.padding(16.dp), verticalArrangement = Arrangement.spacedBy(8.dp)) {
+            Text(message, style = MaterialTheme.typography.bodyLarge)
+            TextButton(onClick = onDismiss) { Text(stringResource(R.string.dismiss)) }
+        }
+    }
+}
+
+@Composable
+private fun Progress(text: String) {
+    Row(verticalAlignment = Alignment.CenterVertically, horizontalArrangement = Arrangement.spacedBy(12.dp)) {
+        CircularProgressIndicator(Modifier.size(24.dp), strokeWidth = 2.dp)
+        Text(text, style = MaterialTheme.typography.bodyMedium)
+    }
+}
