@@ -85,13 +85,13 @@ impl Core {
 
     pub async fn sign_up(&self, email: &str, password: &str) -> Result<AuthToken, CoreError> {
         let token = self.client.register(&credentials(email, password)).await?;
-        self.remember(&token);
+        self.remember_token(&token);
         Ok(token)
     }
 
     pub async fn sign_in(&self, email: &str, password: &str) -> Result<AuthToken, CoreError> {
         let token = self.client.sign_in(&credentials(email, password)).await?;
-        self.remember(&token);
+        self.remember_token(&token);
         Ok(token)
     }
 
@@ -119,7 +119,7 @@ impl Core {
         let evse_id = parse_evse_id(evse_id)?;
         let key = uuid::Uuid::new_v4().to_string();
         let session = self.client.start_session(&self.bearer()?, &evse_id, &key).await?;
-        self.cache.put(&session)?;
+        self.remember_session(&session)?;
         Ok(session)
     }
 
@@ -148,12 +148,23 @@ impl Core {
             Err(CoreError::Network(_)) => self.outbox.attempt_failed(&stop.session_id)?,
             _ => self.outbox.done(&stop.session_id)?,
         }
-        if was_pending != self.outbox.is_stop_pending(&stop.session_id) {
+        // Observers get the stop's answer (stopping) rather than the last live state again
+        // without the pending flag; when they already have something newer, a nudge suffices.
+        let published = match &outcome {
+            Ok(session) => self.remember_session(session)?,
+            Err(_) => false,
+        };
+        if !published && was_pending != self.outbox.is_stop_pending(&stop.session_id) {
             self.touch(&stop.session_id);
         }
-        let session = outcome?;
-        self.cache.put(&session)?;
-        Ok(session)
+        outcome
+    }
+
+    /// Caches a session the backend just answered with and shows it to its observers if it is
+    /// newer than what they have. Returns whether observers got it.
+    fn remember_session(&self, session: &Session) -> Result<bool, CoreError> {
+        self.cache.put(session)?;
+        Ok(self.publish(session))
     }
 
     /// Delivers queued stops in the background until none is left (one task at a time).
@@ -201,7 +212,7 @@ impl Core {
     pub async fn session(&self, session_id: &str) -> Result<Session, CoreError> {
         match self.client.session(&self.bearer()?, session_id).await {
             Ok(session) => {
-                self.cache.put(&session)?;
+                self.remember_session(&session)?;
                 Ok(session)
             }
             Err(CoreError::Network(message)) => self.cache.get(session_id)?.ok_or(CoreError::Network(message)),
@@ -217,7 +228,7 @@ impl Core {
         loop {
             let page = self.client.sessions(&token, SYNC_PAGE, offset).await?;
             for session in &page.sessions {
-                self.cache.put(session)?;
+                self.remember_session(session)?;
             }
             match page.next_offset {
                 Some(next) => offset = next,
@@ -239,12 +250,20 @@ impl Core {
         Ok(by_month(self.cache.newest(limit, 0)?, offset))
     }
 
-    fn remember(&self, token: &AuthToken) {
+    fn remember_token(&self, token: &AuthToken) {
         if let Ok(bytes) = serde_json::to_vec(token) {
             self.secure_store.set(TOKEN_KEY.into(), bytes);
         }
         *self.token.lock().expect("token lock") = Some(token.clone());
     }
+}
+
+/// Whether a driver can start a session at this EVSE now: the charger is connected and the
+/// connector is free (Available, or Preparing: plugged in, waiting for authorization). A
+/// connector that never reported a status is given the benefit of the doubt: the backend
+/// still refuses a busy one.
+pub fn can_start(evse: &EvseInfo) -> bool {
+    evse.online && matches!(evse.status.as_str(), "Available" | "Preparing" | "Unknown")
 }
 
 /// `delay` ± 50 %, so phones that lost the network together do not retry together.
@@ -260,4 +279,36 @@ pub fn parse_evse_id(input: &str) -> Result<EvseId, CoreError> {
 
 fn credentials(email: &str, password: &str) -> Credentials {
     Credentials { email: email.to_owned(), password: password.to_owned() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn can_start_only_online_and_free() {
+        let evse = |status: &str, online: bool| EvseInfo {
+            evse_id: EvseId::parse("DE*CKT*E1").unwrap(),
+            charge_point_id: "CP".into(),
+            connector_id: 1,
+            status: status.into(),
+            online,
+            tariff: crate::test_support::tariff(),
+        };
+        for free in ["Available", "Preparing", "Unknown"] {
+            assert!(can_start(&evse(free, true)), "{free}");
+            assert!(!can_start(&evse(free, false)), "{free} offline");
+        }
+        for busy in ["Charging", "SuspendedEV", "SuspendedEVSE", "Finishing", "Reserved", "Unavailable", "Faulted"] {
+            assert!(!can_start(&evse(busy, true)), "{busy}");
+        }
+    }
+
+    #[test]
+    fn jitter_stays_within_half_to_one_and_a_half() {
+        for _ in 0..1000 {
+            let d = with_jitter(Duration::from_millis(1000));
+            assert!(d >= Duration::from_millis(500) && d <= Duration::from_millis(1500), "{d:?}");
+        }
+    }
 }

@@ -12,7 +12,7 @@ use chargekit_model::{CostItem, Session, SessionStatus, TariffDimension};
 use tokio::runtime::Runtime;
 use tokio::task::JoinHandle;
 
-use crate::engine::{Core, SessionSnapshot, parse_evse_id};
+use crate::engine::{Core, SessionSnapshot, can_start, parse_evse_id};
 use crate::history::Month;
 use crate::error::CoreError;
 use crate::secrets::SecureStore;
@@ -100,7 +100,10 @@ pub struct Evse {
     /// The connector's OCPP status (`Available`, `Charging`, …).
     pub status: String,
     pub online: bool,
+    /// Whether a session can be started here now: online and free.
+    pub can_start: bool,
     pub currency: String,
+    pub currency_digits: u32,
     /// Prices of the tariff, excluding VAT.
     pub prices: Vec<PriceLine>,
 }
@@ -169,6 +172,9 @@ pub struct SessionInfo {
     pub stop_pending: bool,
     /// Nothing will change any more: completed or failed.
     pub is_final: bool,
+    /// Grows with every change of the session on the backend: of two states, the one with the
+    /// higher version is the newer.
+    pub version: i64,
 }
 
 /// Money spent in one currency.
@@ -394,11 +400,13 @@ fn evse(info: EvseInfo) -> Evse {
         .collect();
     Evse {
         evse_id: info.evse_id.to_string(),
+        can_start: can_start(&info),
         charge_point_id: info.charge_point_id,
         connector_id: info.connector_id,
-        status: info.status,
         online: info.online,
         currency: info.tariff.currency.to_string(),
+        currency_digits: info.tariff.currency.minor_digits(),
+        status: info.status,
         prices,
     }
 }
@@ -445,5 +453,6 @@ pub(crate) fn session_info(snapshot: &SessionSnapshot) -> SessionInfo {
         failure_reason: session.failure_reason.clone(),
         stop_pending: snapshot.stop_pending,
         is_final: snapshot.is_final(),
+        version: session.version,
     }
 }

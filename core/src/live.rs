@@ -101,6 +101,20 @@ impl Core {
         }
     }
 
+    /// Hands a state learnt outside the live stream (a command's answer) to the session's
+    /// observers, if it is newer than what they have. Returns whether it was.
+    pub(crate) fn publish(&self, session: &Session) -> bool {
+        let feeds = self.live.feeds.lock().expect("live feeds lock");
+        let Some(feed) = feeds.get(&session.id.to_string()) else { return false };
+        feed.send_if_modified(|current| {
+            let newer = current.as_ref().is_none_or(|c| session.version > c.version);
+            if newer {
+                *current = Some(session.clone());
+            }
+            newer
+        })
+    }
+
     /// The feed of a session, started if nobody watches it yet.
     fn feed(self: &Arc<Self>, session_id: &str) -> watch::Receiver<Option<Session>> {
         let mut feeds = self.live.feeds.lock().expect("live feeds lock");

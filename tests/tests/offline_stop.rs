@@ -33,7 +33,11 @@ async fn a_stop_without_network_is_pending_then_delivered_once() {
 
     proxy.restore();
     let seen = recorder.wait_for(WAIT, |u| u.last().is_some_and(|s| s.state == SessionState::Completed && !s.stop_pending)).await;
-    assert!(seen.iter().any(|s| s.stop_pending));
+    let first_pending = seen.iter().position(|s| s.stop_pending).expect("the stop showed as pending");
+    for later in &seen[first_pending..] {
+        assert!(later.stop_pending || later.state != SessionState::Charging, "back to plain charging after a pending stop: {seen:#?}");
+    }
+    assert!(seen.windows(2).all(|w| w[1].version >= w[0].version), "versions never go back");
     let transactions = charger.transactions();
     assert_eq!(transactions.len(), 1);
     assert_eq!(transactions[0].stop_reason.map(|r| r.as_str()), Some("Remote"));

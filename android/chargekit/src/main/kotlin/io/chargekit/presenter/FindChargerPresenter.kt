@@ -92,7 +92,7 @@ class FindChargerPresenter(
         status = evse.status,
         online = evse.online,
         prices = evse.prices.map { "${formats.price(it.unitPrice, evse.currency)} ${per(it.kind)}".trim() },
-        canStart = evse.online,
+        canStart = evse.canStart,
     )
 
     private fun per(kind: CostKind) = when (kind) {

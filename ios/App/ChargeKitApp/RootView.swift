@@ -1,0 +1,107 @@
+import ChargeKit
+import ChargeKitModels
+import ChargeKitUI
+import SwiftUI
+
+/// Sign-in until the driver is signed in; then a tab to charge and a tab for history. Each
+/// screen's model is made when its screen is pushed.
+struct RootView: View {
+    let client: ChargeKitClient
+    @State private var signIn: SignInModel
+
+    init(client: ChargeKitClient) {
+        self.client = client
+        _signIn = State(initialValue: SignInModel(client: client))
+    }
+
+    var body: some View {
+        if case .signedIn = signIn.state {
+            TabView {
+                ChargeTab(client: client)
+                    .tabItem { Label("Charge", systemImage: "bolt.car") }
+                HistoryTab(client: client)
+                    .tabItem { Label("History", systemImage: "clock") }
+            }
+        } else {
+            NavigationStack { SignInView(model: signIn) }
+        }
+    }
+}
+
+/// What a navigation stack can push.
+enum Route: Hashable {
+    case live(SessionInfo)
+    case receipt(sessionID: String)
+}
+
+/// Find a charger → live session → receipt.
+struct ChargeTab: View {
+    let client: ChargeKitClient
+    @State private var path: [Route] = []
+    @State private var find: FindChargerModel
+
+    init(client: ChargeKitClient) {
+        self.client = client
+        _find = State(initialValue: FindChargerModel(client: client))
+    }
+
+    var body: some View {
+        NavigationStack(path: $path) {
+            FindChargerView(model: find, onStarted: { session in
+                find.reset()
+                path.append(.live(session))
+            })
+            .navigationDestination(for: Route.self) { route in
+                RouteScreen(client: client, route: route, path: $path)
+            }
+        }
+    }
+}
+
+/// History → receipt.
+struct HistoryTab: View {
+    let client: ChargeKitClient
+    @State private var path: [Route] = []
+    @State private var history: HistoryModel
+
+    init(client: ChargeKitClient) {
+        self.client = client
+        _history = State(initialValue: HistoryModel(client: client))
+    }
+
+    var body: some View {
+        NavigationStack(path: $path) {
+            HistoryView(model: history) { path.append(.receipt(sessionID: $0)) }
+                .navigationDestination(for: Route.self) { route in
+                    RouteScreen(client: client, route: route, path: $path)
+                }
+        }
+    }
+}
+
+/// A pushed screen, holding its model for as long as it is on the stack.
+struct RouteScreen: View {
+    let route: Route
+    @Binding var path: [Route]
+    @State private var live: LiveSessionModel?
+    @State private var receipt: ReceiptModel?
+
+    init(client: ChargeKitClient, route: Route, path: Binding<[Route]>) {
+        self.route = route
+        _path = path
+        switch route {
+        case .live(let session):
+            _live = State(initialValue: LiveSessionModel(client: client, session: session))
+        case .receipt(let sessionID):
+            _receipt = State(initialValue: ReceiptModel(client: client, sessionID: sessionID))
+        }
+    }
+
+    var body: some View {
+        if let live {
+            LiveSessionView(model: live) { path.append(.receipt(sessionID: $0)) }
+        } else if let receipt {
+            ReceiptView(model: receipt)
+        }
+    }
+}

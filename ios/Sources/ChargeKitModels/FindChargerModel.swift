@@ -1,0 +1,115 @@
+import ChargeKit
+import Foundation
+import Observation
+
+/// The "find a charger" screen: the driver scans a QR code, taps an NFC tag or types an EVSE
+/// ID; the core reads it and looks the charger up; the driver starts charging.
+///
+/// `idle → looking → found | failed`, then `found → starting → started | failed`. A newer
+/// search supersedes one still under way: only the latest answer is shown.
+@MainActor
+@Observable
+public final class FindChargerModel {
+    public enum State: Equatable, Sendable {
+        case idle
+        case looking
+        case found(Charger)
+        case starting(Charger)
+        /// Charging was requested; the live session screen takes over.
+        case started(SessionInfo)
+        /// The core's sentence for the driver.
+        case failed(String)
+    }
+
+    /// A charger as the screen shows it.
+    public struct Charger: Equatable, Sendable {
+        public let evseID: String
+        /// The connector's OCPP status ("Available", "Charging", …).
+        public let status: String
+        public let isOnline: Bool
+        /// The core's word on whether charging can start here now (online and free).
+        public let canStart: Bool
+        public let prices: [Price]
+    }
+
+    /// One price of the charger's tariff, excluding VAT; the view names the unit from `kind`.
+    public struct Price: Equatable, Sendable {
+        public let kind: CostKind
+        public let amount: String
+        /// "19%", when VAT applies.
+        public let vat: String?
+    }
+
+    /// What the driver typed into the EVSE ID field.
+    public var typedID = ""
+    public private(set) var state: State = .idle
+
+    private let client: ChargeKitClient
+    private let formats: Formats
+    /// Counts searches, so an answer to a superseded one is dropped.
+    private var attempt = 0
+
+    public init(client: ChargeKitClient, formats: Formats = Formats()) {
+        self.client = client
+        self.formats = formats
+    }
+
+    /// A QR code's payload, or the URI or text of an NFC tag's NDEF record.
+    public func scanned(_ payload: String) async {
+        await find(payload)
+    }
+
+    /// Looks up what the driver typed.
+    public func submitTypedID() async {
+        await find(typedID)
+    }
+
+    /// Starts charging at the charger found.
+    public func start() async {
+        guard case .found(let charger) = state else { return }
+        let current = nextAttempt()
+        state = .starting(charger)
+        do throws(ChargeKitFailure) {
+            let session = try await client.startSession(at: charger.evseID)
+            if current == attempt { state = .started(session) }
+        } catch {
+            if current == attempt { state = .failed(error.message) }
+        }
+    }
+
+    /// Back to the start, e.g. when the screen is shown again.
+    public func reset() {
+        _ = nextAttempt()
+        typedID = ""
+        state = .idle
+    }
+
+    private func find(_ input: String) async {
+        let current = nextAttempt()
+        state = .looking
+        do throws(ChargeKitFailure) {
+            let evseID = try client.evseID(from: input)
+            let evse = try await client.lookUpEVSE(evseID)
+            if current == attempt { state = .found(charger(evse)) }
+        } catch {
+            if current == attempt { state = .failed(error.message) }
+        }
+    }
+
+    private func nextAttempt() -> Int {
+        attempt += 1
+        return attempt
+    }
+
+    private func charger(_ evse: Evse) -> Charger {
+        let prices = evse.prices.map { line in
+            Price(
+                kind: line.kind,
+                // At least the currency's digits ("€0.40"), more when the tariff has them ("€0.345").
+                amount: formats.unitPrice(line.unitPrice, currency: evse.currency, minimumDigits: evse.currencyDigits),
+                vat: line.vatPercent.map(formats.percent)
+            )
+        }
+        return Charger(evseID: evse.evseId, status: evse.status, isOnline: evse.online, canStart: evse.canStart, prices: prices)
+    }
+}

@@ -1,0 +1,55 @@
+import ChargeKit
+import Observation
+
+/// The sign-in screen: an email and a password, to sign in or to make an account. The core
+/// checks both and keeps the token in the secure store, so the driver stays signed in.
+@MainActor
+@Observable
+public final class SignInModel {
+    public enum State: Equatable, Sendable {
+        case signedOut
+        case working
+        case signedIn(Account)
+        /// The core's sentence for the driver.
+        case failed(String)
+    }
+
+    public var email = ""
+    public var password = ""
+    public private(set) var state: State
+
+    private let client: ChargeKitClient
+
+    public init(client: ChargeKitClient) {
+        self.client = client
+        state = client.account.map(State.signedIn) ?? .signedOut
+    }
+
+    public func signIn() async {
+        await authenticate { [client, email, password] () async throws(ChargeKitFailure) -> Account in
+            try await client.signIn(email: email, password: password)
+        }
+    }
+
+    public func signUp() async {
+        await authenticate { [client, email, password] () async throws(ChargeKitFailure) -> Account in
+            try await client.signUp(email: email, password: password)
+        }
+    }
+
+    public func signOut() {
+        client.signOut()
+        password = ""
+        state = .signedOut
+    }
+
+    private func authenticate(_ call: () async throws(ChargeKitFailure) -> Account) async {
+        state = .working
+        do throws(ChargeKitFailure) {
+            state = .signedIn(try await call())
+            password = ""
+        } catch {
+            state = .failed(error.message)
+        }
+    }
+}

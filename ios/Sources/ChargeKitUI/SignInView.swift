@@ -1,0 +1,40 @@
+#if canImport(SwiftUI)
+import ChargeKitModels
+import SwiftUI
+
+/// Sign in, or make an account. Draws ``SignInModel``.
+public struct SignInView: View {
+    @Bindable var model: SignInModel
+
+    public init(model: SignInModel) {
+        self.model = model
+    }
+
+    public var body: some View {
+        Form {
+            Section {
+                TextField("Email", text: $model.email)
+                    .autocorrectionDisabled()
+                    #if os(iOS)
+                    .textContentType(.username)
+                    .keyboardType(.emailAddress)
+                    .textInputAutocapitalization(.never)
+                    #endif
+                SecureField("Password", text: $model.password)
+                    #if os(iOS)
+                    .textContentType(.password)
+                    #endif
+            }
+            if case .failed(let message) = model.state {
+                Section { Label(message, systemImage: "exclamationmark.triangle").foregroundStyle(.red) }
+            }
+            Section {
+                Button("Sign in") { Task { await model.signIn() } }
+                Button("Create an account") { Task { await model.signUp() } }
+            }
+            .disabled(model.state == .working)
+        }
+        .navigationTitle("ChargeKit")
+    }
+}
+#endif
