@@ -106,13 +106,7 @@ impl Core {
     pub(crate) fn publish(&self, session: &Session) -> bool {
         let feeds = self.live.feeds.lock().expect("live feeds lock");
         let Some(feed) = feeds.get(&session.id.to_string()) else { return false };
-        feed.send_if_modified(|current| {
-            let newer = current.as_ref().is_none_or(|c| session.version > c.version);
-            if newer {
-                *current = Some(session.clone());
-            }
-            newer
-        })
+        offer(feed, session)
     }
 
     /// The feed of a session, started if nobody watches it yet.
@@ -168,16 +162,22 @@ async fn stream_once(core: &Core, session_id: &str, feed: &Feed) -> Result<bool,
         let session = event?;
         let is_final = session.status.is_final();
         core.cache.put(&session)?;
-        feed.send_if_modified(|current| {
-            let newer = current.as_ref().is_none_or(|c| session.version > c.version);
-            if newer {
-                *current = Some(session.clone());
-            }
-            newer
-        });
+        offer(feed, &session);
         if is_final {
             return Ok(true);
         }
     }
     Ok(false)
+}
+
+/// Puts `session` in the feed if it is newer than what the feed holds (states can arrive out of
+/// order: the live stream and a command's answer race). Returns whether it was.
+fn offer(feed: &Feed, session: &Session) -> bool {
+    feed.send_if_modified(|current| {
+        let newer = current.as_ref().is_none_or(|c| session.version > c.version);
+        if newer {
+            *current = Some(session.clone());
+        }
+        newer
+    })
 }

@@ -26,16 +26,8 @@ impl LiveHub {
             return;
         }
         match channels.get(&session.id) {
-            Some(sender) => {
-                // Versions only go up: an older state read by a slower writer is not published.
-                sender.send_if_modified(|current| {
-                    let newer = session.version > current.version;
-                    if newer {
-                        *current = session.clone();
-                    }
-                    newer
-                });
-            }
+            // Versions only go up: an older state read by a slower writer is not published.
+            Some(sender) => replace_if_newer(sender, session),
             None => {
                 channels.insert(session.id, watch::Sender::new(session.clone()));
             }
@@ -50,13 +42,17 @@ impl LiveHub {
         }
         let mut channels = self.channels.lock().expect("live hub lock");
         let sender = channels.entry(current.id).or_insert_with(|| watch::Sender::new(current.clone()));
-        sender.send_if_modified(|live| {
-            let newer = current.version > live.version;
-            if newer {
-                *live = current.clone();
-            }
-            newer
-        });
+        replace_if_newer(sender, &current);
         sender.subscribe()
     }
+}
+
+fn replace_if_newer(sender: &watch::Sender<Session>, session: &Session) {
+    sender.send_if_modified(|current| {
+        let newer = session.version > current.version;
+        if newer {
+            *current = session.clone();
+        }
+        newer
+    });
 }
