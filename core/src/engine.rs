@@ -23,6 +23,9 @@ use crate::secrets::SecureStore;
 const TOKEN_KEY: &str = "chargekit.auth_token";
 /// Sessions fetched per request when syncing history.
 const SYNC_PAGE: u32 = 100;
+/// How many of the newest cached sessions are searched for one still going on: a driver
+/// charges one car at a time, so the active session is among the newest.
+const ACTIVE_SCAN: usize = 20;
 /// Retry delays of queued stops: doubling from the first to the last, each with jitter.
 const RETRY_FIRST: Duration = Duration::from_millis(500);
 const RETRY_MAX: Duration = Duration::from_secs(30);
@@ -218,6 +221,16 @@ impl Core {
             Err(CoreError::Network(message)) => self.cache.get(session_id)?.ok_or(CoreError::Network(message)),
             Err(other) => Err(other),
         }
+    }
+
+    /// The session still going on, if any: after an app restart, this is what to show and
+    /// observe again. Read from the cache, then checked with the backend when it can be
+    /// reached (the session may have ended while the app was closed).
+    pub async fn active_session(&self) -> Result<Option<Session>, CoreError> {
+        let cached = self.cache.newest(ACTIVE_SCAN, 0)?.into_iter().find(|s| !s.status.is_final());
+        let Some(candidate) = cached else { return Ok(None) };
+        let current = self.session(&candidate.id.to_string()).await?;
+        Ok((!current.status.is_final()).then_some(current))
     }
 
     /// Fetches the driver's sessions from the backend into the cache, then returns the first

@@ -328,6 +328,12 @@ impl ChargeKit {
         self.run(|core| async move { core.session(&session_id).await.map(|s| session_info(&core.snapshot(s))) }).await
     }
 
+    /// The session still going on, if any (after an app restart: show it and observe it
+    /// again). From the cache, confirmed with the backend when it is reachable.
+    pub async fn active_session(&self) -> Result<Option<SessionInfo>> {
+        self.run(|core| async move { Ok(core.active_session().await?.map(|s| session_info(&core.snapshot(s)))) }).await
+    }
+
     /// Follows a session live. The listener gets the current state at once, then every
     /// change, until the session is final or the handle is cancelled.
     pub fn observe_session(&self, session_id: String, listener: Arc<dyn SessionListener>) -> Arc<TaskHandle> {

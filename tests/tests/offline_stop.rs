@@ -64,15 +64,21 @@ async fn a_pending_stop_survives_closing_the_app() {
     assert!(app.stop_session(session.id.clone()).await.unwrap().stop_pending);
     drop(app);
 
-    // The app comes back (the network too): the stored stop goes out by itself.
-    proxy.restore();
+    // The app comes back, still offline: it finds the session going on, from its cache.
     let config = CoreConfig { backend_url: proxy.url(), data_dir: backend.dir.path().join("phone").display().to_string() };
     let reopened = reopen(config, secrets).await;
     assert!(reopened.account().is_some(), "still signed in");
+    let active = reopened.active_session().await.unwrap().expect("the session is found again after the restart");
+    assert_eq!(active.id, session.id);
+    assert!(active.stop_pending);
+
+    // The network returns: the stored stop goes out by itself.
+    proxy.restore();
     let recorder = Arc::new(Recorder::default());
     let _handle = reopened.observe_session(session.id.clone(), recorder.clone());
     recorder.wait_for(WAIT, |u| u.last().is_some_and(|s| s.state == SessionState::Completed)).await;
     assert_eq!(charger.transactions().len(), 1);
+    assert_eq!(reopened.active_session().await.unwrap(), None, "nothing is going on any more");
     charger.shutdown().await;
     backend.server.shutdown().await;
 }
