@@ -69,14 +69,21 @@ impl SessionCache {
 
     /// Up to `limit` sessions after skipping `offset`, newest first.
     pub fn newest(&self, limit: usize, offset: usize) -> Result<Vec<Session>, CoreError> {
-        let mut page = Vec::with_capacity(limit.min(256));
-        for entry in self.by_time.iter().skip(offset).take(limit) {
-            let (_, id) = entry?;
-            if let Some(sealed) = self.sessions.get(&id)? {
-                page.push(self.decode(&String::from_utf8_lossy(&id), &sealed)?);
-            }
-        }
-        Ok(page)
+        self.iter_newest().skip(offset).take(limit).collect()
+    }
+
+    /// Every cached session, newest first, read (and decrypted) one at a time.
+    pub fn iter_newest(&self) -> impl Iterator<Item = Result<Session, CoreError>> + '_ {
+        self.by_time.iter().filter_map(move |entry| {
+            let read = || -> Result<Option<Session>, CoreError> {
+                let (_, id) = entry?;
+                match self.sessions.get(&id)? {
+                    Some(sealed) => self.decode(&String::from_utf8_lossy(&id), &sealed).map(Some),
+                    None => Ok(None), // an index entry whose session is being rewritten
+                }
+            };
+            read().transpose()
+        })
     }
 
     fn decode(&self, id: &str, sealed: &[u8]) -> Result<Session, CoreError> {

@@ -11,7 +11,7 @@ use chargekit_model::{EvseId, Session};
 use tokio::runtime::Handle;
 
 use crate::cache::{SessionCache, open_db};
-use crate::history::{Month, by_month};
+use crate::history::{HistoryFilter, Month, by_month};
 use crate::outbox::{Outbox, PendingStop};
 use crate::client::ApiClient;
 use crate::crypto::CacheKey;
@@ -258,9 +258,23 @@ impl Core {
 
     /// The newest `limit` cached sessions grouped by month in the driver's time zone.
     pub fn history_by_month(&self, limit: usize, utc_offset_seconds: i32) -> Result<Vec<Month>, CoreError> {
-        let offset = time::UtcOffset::from_whole_seconds(utc_offset_seconds)
-            .map_err(|_| CoreError::InvalidInput(format!("{utc_offset_seconds} s is not a time zone offset")))?;
-        Ok(by_month(self.cache.newest(limit, 0)?, offset))
+        Ok(by_month(self.cache.newest(limit, 0)?, utc_offset(utc_offset_seconds)?))
+    }
+
+    /// A page of the cached history (newest first) that `filter` lets through; offline too.
+    pub fn history_filtered(&self, filter: &HistoryFilter, limit: usize, offset: usize, utc_offset_seconds: i32) -> Result<Vec<Session>, CoreError> {
+        let zone = utc_offset(utc_offset_seconds)?;
+        let mut page = Vec::with_capacity(limit.min(256));
+        for session in self.cache.iter_newest() {
+            let session = session?;
+            if filter.matches(&session, zone) {
+                page.push(session);
+            }
+            if page.len() == offset + limit {
+                break;
+            }
+        }
+        Ok(page.split_off(offset.min(page.len())))
     }
 
     fn remember_token(&self, token: &AuthToken) {
@@ -269,6 +283,10 @@ impl Core {
         }
         *self.token.lock().expect("token lock") = Some(token.clone());
     }
+}
+
+fn utc_offset(seconds: i32) -> Result<time::UtcOffset, CoreError> {
+    time::UtcOffset::from_whole_seconds(seconds).map_err(|_| CoreError::InvalidInput(format!("{seconds} s is not a time zone offset")))
 }
 
 /// Whether a driver can start a session at this EVSE now: the charger is connected and the

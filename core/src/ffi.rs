@@ -13,7 +13,7 @@ use tokio::runtime::Runtime;
 use tokio::task::JoinHandle;
 
 use crate::engine::{Core, SessionSnapshot, can_start, parse_evse_id};
-use crate::history::Month;
+use crate::history::{HistoryFilter, Month};
 use crate::error::CoreError;
 use crate::secrets::SecureStore;
 
@@ -175,6 +175,20 @@ pub struct SessionInfo {
     /// Grows with every change of the session on the backend: of two states, the one with the
     /// higher version is the newer.
     pub version: i64,
+}
+
+/// Which part of the history to list; absent fields do not filter.
+#[derive(Debug, Clone, Default, PartialEq, Eq, uniffi::Record)]
+pub struct HistoryQuery {
+    /// Only sessions at this charger (typed or scanned; separators and case do not matter).
+    #[uniffi(default = None)]
+    pub evse_id: Option<String>,
+    /// With `month`: only sessions started in that month.
+    #[uniffi(default = None)]
+    pub year: Option<i32>,
+    /// 1 to 12, with `year`.
+    #[uniffi(default = None)]
+    pub month: Option<u8>,
 }
 
 /// Money spent in one currency.
@@ -355,6 +369,21 @@ impl ChargeKit {
     /// History from the offline cache, newest first. Works with no network.
     pub fn history(&self, limit: u32, offset: u32) -> Result<Vec<SessionInfo>> {
         Ok(infos(&self.core, self.core.history(limit as usize, offset as usize)?))
+    }
+
+    /// A page of the cached history, newest first, of one charger and/or one month (in the
+    /// time zone `utc_offset_seconds` east of UTC). Works with no network.
+    pub fn history_filtered(&self, filter: HistoryQuery, limit: u32, offset: u32, utc_offset_seconds: i32) -> Result<Vec<SessionInfo>> {
+        let filter = HistoryFilter {
+            evse_id: filter.evse_id.as_deref().map(parse_evse_id).transpose()?,
+            month: match (filter.year, filter.month) {
+                (Some(year), Some(month)) if (1..=12).contains(&month) => Some((year, month)),
+                (None, None) => None,
+                _ => return Err(CoreError::InvalidInput("A month filter needs a year and a month from 1 to 12.".into()).into()),
+            },
+        };
+        let sessions = self.core.history_filtered(&filter, limit as usize, offset as usize, utc_offset_seconds)?;
+        Ok(infos(&self.core, sessions))
     }
 
     /// The newest `limit` cached sessions grouped by month, in the time zone that is

@@ -1,8 +1,28 @@
 //! History grouped by calendar month, in the driver's time zone, with totals: the same on
 //! both platforms, so it lives here.
 
-use chargekit_model::{Currency, Session};
+use chargekit_model::{Currency, EvseId, Session};
 use time::UtcOffset;
+
+/// Which sessions of the history to show. Empty: all of them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HistoryFilter {
+    /// Only this charger (an EVSE ID, separators and case as the driver typed them).
+    pub evse_id: Option<EvseId>,
+    /// Only this month (year, 1–12), seen from `offset`.
+    pub month: Option<(i32, u8)>,
+}
+
+impl HistoryFilter {
+    pub fn matches(&self, session: &Session, offset: UtcOffset) -> bool {
+        let charger_ok = self.evse_id.as_ref().is_none_or(|id| id.compact() == session.evse_id.compact());
+        let month_ok = self.month.is_none_or(|(year, month)| {
+            let local = session.created_at.to_offset(offset);
+            (local.year(), u8::from(local.month())) == (year, month)
+        });
+        charger_ok && month_ok
+    }
+}
 
 /// One month of history, newest month first.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,6 +113,22 @@ mod tests {
 
         let utc = by_month(sessions, UtcOffset::UTC);
         assert_eq!(utc.iter().map(|m| m.sessions.len()).collect::<Vec<_>>(), vec![1, 2, 1]);
+    }
+
+    #[test]
+    fn filters_by_charger_and_local_month() {
+        let mut other_charger = session(datetime!(2026-03-02 10:00 UTC), 1, 1, "EUR");
+        other_charger.evse_id = EvseId::parse("DE*CKT*E2").unwrap();
+        let march = session(datetime!(2026-03-02 10:00 UTC), 1, 1, "EUR");
+        let late_feb = session(datetime!(2026-02-28 23:30 UTC), 1, 1, "EUR");
+        let by_charger = HistoryFilter { evse_id: Some(EvseId::parse("deckte1").unwrap()), month: None };
+        assert!(by_charger.matches(&march, UtcOffset::UTC));
+        assert!(!by_charger.matches(&other_charger, UtcOffset::UTC));
+        let march_filter = HistoryFilter { evse_id: None, month: Some((2026, 3)) };
+        assert!(march_filter.matches(&march, UtcOffset::UTC));
+        assert!(!march_filter.matches(&late_feb, UtcOffset::UTC));
+        assert!(march_filter.matches(&late_feb, offset!(+1)), "already March in UTC+1");
+        assert!(HistoryFilter::default().matches(&other_charger, UtcOffset::UTC));
     }
 
     #[test]

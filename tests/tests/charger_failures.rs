@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use chargekit_core::{ChargeKitError, SessionState};
+use chargekit_core::{ChargeKitError, HistoryQuery, SessionState};
 use chargekit_sim::RemoteStartBehavior;
 use chargekit_tests::{EVSE_ID, app, backend_with, charger_with};
 
@@ -47,6 +47,18 @@ async fn a_refusing_charger_gives_a_clear_error_and_failed_sessions_page() {
     assert!(second.get("next_offset").is_none());
     let ids: Vec<_> = [&first, &second].iter().flat_map(|p| p["sessions"].as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap().to_owned())).collect();
     assert_eq!(ids, sessions.iter().map(|s| s.id.clone()).collect::<Vec<_>>());
+
+    // The cache filters by charger and by month, and pages, with no network needed.
+    let query = |evse_id: Option<&str>, year: Option<i32>, month: Option<u8>| HistoryQuery { evse_id: evse_id.map(str::to_owned), year, month };
+    let now = time::OffsetDateTime::now_utc();
+    let this_month = (Some(now.year()), Some(u8::from(now.month())));
+    assert_eq!(app.history_filtered(query(Some("DE*CKT*E0002*1"), None, None), 10, 0, 0).unwrap().len(), 0, "another charger");
+    assert_eq!(app.history_filtered(query(Some("DE*CKT*E0001*1"), None, None), 10, 0, 0).unwrap().len(), 3);
+    assert_eq!(app.history_filtered(query(Some("deckte00011"), None, None), 10, 0, 0).unwrap().len(), 3, "typed without separators");
+    assert_eq!(app.history_filtered(query(None, this_month.0, this_month.1), 2, 2, 0).unwrap().len(), 1, "the third of three");
+    assert_eq!(app.history_filtered(query(None, Some(2001), Some(1)), 10, 0, 0).unwrap().len(), 0);
+    assert!(matches!(app.history_filtered(query(None, Some(2026), None), 10, 0, 0), Err(ChargeKitError::InvalidInput { .. })));
+    assert!(matches!(app.history_filtered(query(None, Some(2026), Some(13)), 10, 0, 0), Err(ChargeKitError::InvalidInput { .. })));
 
     charger.shutdown().await;
     backend.server.shutdown().await;
