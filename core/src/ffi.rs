@@ -6,6 +6,7 @@
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use chargekit_model::api::{ApiErrorCode, AuthToken, EvseInfo};
 use chargekit_model::{CostItem, Session, SessionStatus, TariffDimension};
@@ -351,7 +352,18 @@ impl ChargeKit {
     /// Follows a session live. The listener gets the current state at once, then every
     /// change, until the session is final or the handle is cancelled.
     pub fn observe_session(&self, session_id: String, listener: Arc<dyn SessionListener>) -> Arc<TaskHandle> {
-        let task = self.core.observe(&session_id, move |snapshot| listener.on_update(session_info(&snapshot)));
+        let task = self.core.observe(&session_id, None, move |snapshot| listener.on_update(session_info(&snapshot)));
+        Arc::new(TaskHandle { task: Mutex::new(Some(task)) })
+    }
+
+    /// Like `observe_session`, for a live display: while charging, the listener also gets
+    /// `frames_per_second` updates a second (at most 60) in which energy, time and cost move
+    /// smoothly between the charger's meter samples — never backwards, never ahead of the
+    /// latest sample's trend, converging on each new sample within a second. The final state
+    /// is exactly the bill.
+    pub fn observe_session_smooth(&self, session_id: String, frames_per_second: u32, listener: Arc<dyn SessionListener>) -> Arc<TaskHandle> {
+        let frame = Duration::from_millis(1000 / u64::from(frames_per_second.clamp(1, 60)));
+        let task = self.core.observe(&session_id, Some(frame), move |snapshot| listener.on_update(session_info(&snapshot)));
         Arc::new(TaskHandle { task: Mutex::new(Some(task)) })
     }
 

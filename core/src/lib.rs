@@ -18,6 +18,7 @@ pub mod history;
 pub mod live;
 pub mod outbox;
 pub mod secrets;
+pub mod smooth;
 
 pub use ffi::*;
 pub use secrets::{MemorySecureStore, SecureStore};

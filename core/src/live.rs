@@ -11,16 +11,19 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use chargekit_model::Session;
+use chargekit_model::{Session, SessionStatus, SessionUsage, price};
 use chargekit_model::api::ApiErrorCode;
 use futures_util::StreamExt;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::engine::{Core, SessionSnapshot};
+use crate::smooth::{Sample, Smoother};
 use crate::error::CoreError;
 
 const RECONNECT_MIN: Duration = Duration::from_millis(500);
+/// The fastest a smoothed display is redrawn (60 frames a second).
+const MIN_FRAME: Duration = Duration::from_millis(16);
 const RECONNECT_MAX: Duration = Duration::from_secs(15);
 
 type Feed = watch::Sender<Option<Session>>;
@@ -52,37 +55,54 @@ impl Drop for ObserverGuard {
 impl Core {
     /// Calls `deliver` with the session's current state (from the cache) at once, then with
     /// every change until the session is final or the returned task is aborted.
-    pub fn observe(self: &Arc<Self>, session_id: &str, deliver: impl Fn(SessionSnapshot) + Send + Sync + 'static) -> JoinHandle<()> {
+    ///
+    /// With a `frame` interval, the display is also smoothed ([`crate::smooth`]): while
+    /// charging, energy, time and cost move every frame between meter samples, the cost priced
+    /// by the same engine as the bill; a final state is always shown exactly as billed.
+    pub fn observe(
+        self: &Arc<Self>,
+        session_id: &str,
+        frame: Option<Duration>,
+        deliver: impl Fn(SessionSnapshot) + Send + Sync + 'static,
+    ) -> JoinHandle<()> {
         let mut updates = self.feed(session_id);
         let deliver = Arc::new(deliver);
         let core = self.clone();
         let guard = ObserverGuard::new(&self.live.observers);
         self.runtime.spawn(async move {
             let _counted = guard;
+            let mut display = frame.map(Display::new);
             let mut delivered: Option<SessionSnapshot> = None;
             loop {
                 // Clone and release the channel's lock before calling out.
                 let current = updates.borrow_and_update().clone();
                 if let Some(session) = current {
-                    let snapshot = core.snapshot(session);
+                    let shown = match display.as_mut() {
+                        Some(display) => display.show(session),
+                        None => session,
+                    };
+                    let snapshot = core.snapshot(shown);
                     let is_final = snapshot.is_final();
-                    if delivered.as_ref() == Some(&snapshot) {
-                        // Woken without a change: "then every change" means a change.
-                        if updates.changed().await.is_err() {
-                            break;
+                    // "Then every change": a wake-up without a change delivers nothing.
+                    if delivered.as_ref() != Some(&snapshot) {
+                        delivered = Some(snapshot.clone());
+                        let deliver = deliver.clone();
+                        if tokio::task::spawn_blocking(move || deliver(snapshot)).await.is_err() {
+                            tracing::warn!("a session listener panicked; it keeps receiving updates");
                         }
-                        continue;
-                    }
-                    delivered = Some(snapshot.clone());
-                    let deliver = deliver.clone();
-                    if tokio::task::spawn_blocking(move || deliver(snapshot)).await.is_err() {
-                        tracing::warn!("a session listener panicked; it keeps receiving updates");
                     }
                     if is_final {
                         break;
                     }
                 }
-                if updates.changed().await.is_err() {
+                let open = match display.as_mut() {
+                    Some(display) => tokio::select! {
+                        changed = updates.changed() => changed.is_ok(),
+                        _ = display.ticker.tick() => true,
+                    },
+                    None => updates.changed().await.is_ok(),
+                };
+                if !open {
                     break;
                 }
             }
@@ -180,4 +200,41 @@ fn offer(feed: &Feed, session: &Session) -> bool {
         }
         newer
     })
+}
+
+/// The smoothed display of one observer: its frame clock and the smoother fed with every new
+/// state of the session.
+struct Display {
+    ticker: tokio::time::Interval,
+    clock: tokio::time::Instant,
+    smoother: Smoother,
+    sampled_version: Option<i64>,
+}
+
+impl Display {
+    fn new(frame: Duration) -> Self {
+        let mut ticker = tokio::time::interval(frame.max(MIN_FRAME));
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        Self { ticker, clock: tokio::time::Instant::now(), smoother: Smoother::default(), sampled_version: None }
+    }
+
+    fn show(&mut self, mut session: Session) -> Session {
+        if session.status.is_final() {
+            return session; // the bill, exactly
+        }
+        let now_ms = i64::try_from(self.clock.elapsed().as_millis()).unwrap_or(i64::MAX);
+        if self.sampled_version != Some(session.version) {
+            self.sampled_version = Some(session.version);
+            // Only a charging session moves on by itself; otherwise hold what is shown.
+            let power_w = if session.status == SessionStatus::Charging { session.power_w } else { 0 };
+            self.smoother.on_sample(Sample { at_ms: now_ms, energy_wh: session.energy_wh, power_w });
+        }
+        session.energy_wh = self.smoother.shown_mwh(now_ms) / 1000;
+        if session.status == SessionStatus::Charging {
+            session.duration_seconds = self.smoother.elapsed_seconds(session.duration_seconds, now_ms);
+        }
+        let usage = SessionUsage { energy_wh: session.energy_wh, charging_seconds: session.duration_seconds, parking_seconds: 0 };
+        session.cost = price(&session.tariff, &usage);
+        session
+    }
 }
