@@ -72,13 +72,17 @@ public final class ChargeKitClient: Sendable {
     /// The session's current state at once, then every change; the stream ends once the
     /// session is final. Ending the iteration early (break, or cancelling the task) ends the
     /// core's subscription.
-    public func liveSession(_ sessionID: String) -> AsyncStream<SessionInfo> {
-        subscribe(to: sessionID).stream
+    ///
+    /// With `framesPerSecond` above 0 (at most 60), energy, time and cost also move smoothly
+    /// between the charger's meter samples at that rate while charging — never backwards —
+    /// and the final state is exactly the bill. Use it for the live screen.
+    public func liveSession(_ sessionID: String, framesPerSecond: UInt32 = 0) -> AsyncStream<SessionInfo> {
+        subscribe(to: sessionID, framesPerSecond: framesPerSecond).stream
     }
 
-    /// ``liveSession(_:)`` with the core's handle, for tests.
-    func subscribe(to sessionID: String) -> LiveSubscription {
-        LiveSubscription(core: core, sessionID: sessionID)
+    /// ``liveSession(_:framesPerSecond:)`` with the core's handle, for tests.
+    func subscribe(to sessionID: String, framesPerSecond: UInt32 = 0) -> LiveSubscription {
+        LiveSubscription(core: core, sessionID: sessionID, framesPerSecond: framesPerSecond)
     }
 
     // MARK: History

@@ -2,7 +2,7 @@
 ///
 /// The core calls the listener with the current state at once, then with every change, on one
 /// of its own threads; the listener only hands each state to the stream. The stream ends when
-/// the session is final (the core's `isFinal`: completed or failed, with no stop pending), and
+/// the session is final (the core's `isFinal`: completed or failed), and
 /// whenever it ends, for whatever reason — finished, the consuming task cancelled, the stream
 /// dropped — its termination handler cancels the core's subscription, which releases the
 /// listener.
@@ -11,11 +11,14 @@ struct LiveSubscription: Sendable {
     /// The core's subscription, kept so tests can check that ending the stream ended it.
     let handle: TaskHandle
 
-    init(core: ChargeKit, sessionID: String) {
+    init(core: ChargeKit, sessionID: String, framesPerSecond: UInt32 = 0) {
         // Every update is the session's whole state, so a slow reader needs only the newest;
         // the last state before `finish()` is never dropped.
         let (stream, continuation) = AsyncStream.makeStream(of: SessionInfo.self, bufferingPolicy: .bufferingNewest(1))
-        let handle = core.observeSession(sessionId: sessionID, listener: StreamingListener(continuation))
+        let listener = StreamingListener(continuation)
+        let handle = framesPerSecond > 0
+            ? core.observeSessionSmooth(sessionId: sessionID, framesPerSecond: framesPerSecond, listener: listener)
+            : core.observeSession(sessionId: sessionID, listener: listener)
         // Set after subscribing, as it needs the handle. Had the listener already finished the
         // stream (a session final from the start), the handler would not run; the core's
         // subscription ends by itself after delivering a final state, so nothing is left over.

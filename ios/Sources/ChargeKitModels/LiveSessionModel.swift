@@ -22,6 +22,9 @@ public final class LiveSessionModel {
         case failed(String?)
     }
 
+    /// Frames a second of the live numbers: smooth to the eye, cheap across the FFI.
+    static let displayFramesPerSecond: UInt32 = 10
+
     public private(set) var session: SessionInfo
     /// A stop request is under way.
     public private(set) var isSendingStop = false
@@ -67,7 +70,7 @@ public final class LiveSessionModel {
     /// Follows the session until it is final or the calling task is cancelled (the view's
     /// `.task` is, when the screen goes away).
     public func follow() async {
-        for await update in client.liveSession(session.id) {
+        for await update in client.liveSession(session.id, framesPerSecond: Self.displayFramesPerSecond) {
             session = update
         }
     }

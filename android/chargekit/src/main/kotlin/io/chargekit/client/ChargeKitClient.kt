@@ -72,15 +72,23 @@ class ChargeKitClient private constructor(
      * The live state of a session: the current value first, then every change; the flow
      * completes after the final state. Collecting subscribes to the core; cancelling the
      * collector cancels the core's subscription. A slow collector gets the newest state.
+     *
+     * With [framesPerSecond] above 0 (at most 60), energy, time and cost also move smoothly
+     * between the charger's meter samples at that rate while charging — never backwards — and
+     * the final state is exactly the bill. Use it for the live screen.
      */
-    fun liveSession(sessionId: String): Flow<SessionInfo> = callbackFlow {
+    fun liveSession(sessionId: String, framesPerSecond: Int = 0): Flow<SessionInfo> = callbackFlow {
         val listener = object : SessionListener {
             override fun onUpdate(session: SessionInfo) {
                 trySend(session)
                 if (session.isFinal) channel.close()
             }
         }
-        val handle = core.observeSession(sessionId, listener)
+        val handle = if (framesPerSecond > 0) {
+            core.observeSessionSmooth(sessionId, framesPerSecond.toUInt(), listener)
+        } else {
+            core.observeSession(sessionId, listener)
+        }
         awaitClose {
             handle.cancel()
             handle.close()

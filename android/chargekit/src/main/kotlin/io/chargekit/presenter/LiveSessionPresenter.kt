@@ -27,6 +27,9 @@ data class LiveSessionState(
     val message: String? = null,
 )
 
+/** Frames a second of the live numbers: smooth to the eye, cheap across the FFI. */
+private const val DISPLAY_FPS = 10
+
 /** Follows one session live and stops it on the driver's tap. */
 class LiveSessionPresenter(
     private val client: ChargeKitClient,
@@ -40,7 +43,7 @@ class LiveSessionPresenter(
 
     private val following = scope.launch {
         try {
-            client.liveSession(sessionId).collect { session -> _state.update { render(session, it?.message) } }
+            client.liveSession(sessionId, DISPLAY_FPS).collect { session -> _state.update { render(session, it?.message) } }
         } catch (e: ChargeKitException) {
             _state.update { it?.copy(message = e.message) }
         }
