@@ -3,7 +3,8 @@
 //!
 //! Layout: tree `sessions` maps a session id to its JSON, sealed with the cache key
 //! ([`CacheKey`]); tree `sessions_by_time` maps `(u64::MAX - created_at in ns, big endian) ++ id`
-//! to the id, so iterating it in key order lists the newest session first.
+//! to the id, so iterating it in key order lists the newest session first; tree `sync` keeps
+//! each driver's history sync cursor.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -22,6 +23,8 @@ pub struct SessionCache {
     db: sled::Db,
     sessions: sled::Tree,
     by_time: sled::Tree,
+    /// Sync cursors by driver id: how far the history was brought up to date.
+    sync: sled::Tree,
     key: Arc<CacheKey>,
 }
 
@@ -32,13 +35,32 @@ pub fn open_db(dir: &Path) -> Result<sled::Db, CoreError> {
 
 impl SessionCache {
     pub fn new(db: sled::Db, key: Arc<CacheKey>) -> Result<Self, CoreError> {
-        Ok(Self { sessions: db.open_tree("sessions")?, by_time: db.open_tree("sessions_by_time")?, db, key })
+        Ok(Self {
+            sessions: db.open_tree("sessions")?,
+            by_time: db.open_tree("sessions_by_time")?,
+            sync: db.open_tree("sync")?,
+            db,
+            key,
+        })
+    }
+
+    /// Where the driver's last history sync ended (0: never synced).
+    pub fn sync_cursor(&self, driver_id: &str) -> Result<i64, CoreError> {
+        Ok(self.sync.get(driver_id.as_bytes())?.and_then(|v| <[u8; 8]>::try_from(v.as_ref()).ok()).map_or(0, i64::from_be_bytes))
+    }
+
+    /// Records a sync's progress; the sessions it brought must already be stored.
+    pub fn set_sync_cursor(&self, driver_id: &str, cursor: i64) -> Result<(), CoreError> {
+        self.sync.insert(driver_id.as_bytes(), &cursor.to_be_bytes())?;
+        self.db.flush()?;
+        Ok(())
     }
 
     /// Forgets every cached session (their key is gone; the backend still has them).
     pub fn clear(&self) -> Result<(), CoreError> {
         self.sessions.clear()?;
         self.by_time.clear()?;
+        self.sync.clear()?;
         self.db.flush()?;
         Ok(())
     }

@@ -4,7 +4,7 @@
 use std::sync::{Arc, Once};
 use std::time::Duration;
 
-use chargekit_model::api::{ApiError, ApiErrorCode, AuthToken, Credentials, EvseInfo, IDEMPOTENCY_KEY_HEADER, SessionPage, StartSessionRequest};
+use chargekit_model::api::{ApiError, ApiErrorCode, AuthToken, Credentials, EvseInfo, IDEMPOTENCY_KEY_HEADER, SessionChanges, StartSessionRequest};
 use chargekit_model::{EvseId, Session};
 use eventsource_stream::Eventsource;
 use futures_util::{Stream, StreamExt};
@@ -96,8 +96,9 @@ impl ApiClient {
         self.send(self.request(Method::GET, &format!("/v1/sessions/{session_id}"), Some(token))).await
     }
 
-    pub async fn sessions(&self, token: &str, limit: u32, offset: u32) -> Result<SessionPage, CoreError> {
-        let path = format!("/v1/sessions?limit={limit}&offset={offset}");
+    /// The driver's sessions changed after `after` (incremental sync).
+    pub async fn changes(&self, token: &str, after: i64, limit: u32) -> Result<SessionChanges, CoreError> {
+        let path = format!("/v1/sessions/changes?after={after}&limit={limit}");
         self.send(self.request(Method::GET, &path, Some(token))).await
     }
 

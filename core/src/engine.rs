@@ -98,9 +98,13 @@ impl Core {
         Ok(token)
     }
 
-    pub fn sign_out(&self) {
+    /// Signs out and forgets the driver's history and queued stops on this phone: the next
+    /// driver to sign in here must not see them (the backend keeps them).
+    pub fn sign_out(&self) -> Result<(), CoreError> {
         *self.token.lock().expect("token lock") = None;
         self.secure_store.delete(TOKEN_KEY.into());
+        self.cache.clear()?;
+        self.outbox.clear()
     }
 
     pub fn account(&self) -> Option<AuthToken> {
@@ -233,19 +237,22 @@ impl Core {
         Ok((!current.status.is_final()).then_some(current))
     }
 
-    /// Fetches the driver's sessions from the backend into the cache, then returns the first
-    /// page of history from the cache.
+    /// Brings the cache up to date with the backend — only what changed since the last sync,
+    /// by cursor — then returns the first page of history from the cache.
     pub async fn sync_history(&self, limit: usize) -> Result<Vec<Session>, CoreError> {
-        let token = self.bearer()?;
-        let mut offset = 0;
+        let account = self.account().ok_or(CoreError::NotSignedIn)?;
+        let driver = account.driver_id.to_string();
+        let mut cursor = self.cache.sync_cursor(&driver)?;
         loop {
-            let page = self.client.sessions(&token, SYNC_PAGE, offset).await?;
+            let page = self.client.changes(&account.token, cursor, SYNC_PAGE).await?;
             for session in &page.sessions {
                 self.remember_session(session)?;
             }
-            match page.next_offset {
-                Some(next) => offset = next,
-                None => break,
+            // Only after the sessions are stored: a sync cut short resumes where it stopped.
+            cursor = page.cursor;
+            self.cache.set_sync_cursor(&driver, cursor)?;
+            if !page.more {
+                break;
             }
         }
         self.history(limit, 0)

@@ -309,8 +309,9 @@ impl ChargeKit {
         self.run(|core| async move { core.sign_in(&email, &password).await.map(account) }).await
     }
 
-    pub fn sign_out(&self) {
-        self.core.sign_out();
+    /// Signs out, and forgets this driver's history and queued stops on the phone.
+    pub fn sign_out(&self) -> Result<()> {
+        Ok(self.core.sign_out()?)
     }
 
     /// The signed-in account, if any (kept across restarts through the secure store).

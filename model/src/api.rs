@@ -60,6 +60,18 @@ pub struct SessionPage {
     pub next_offset: Option<u32>,
 }
 
+/// The driver's sessions that changed after a cursor, in the order they changed: a page of an
+/// incremental history sync.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SessionChanges {
+    pub sessions: Vec<Session>,
+    /// Pass as `after` next time; unchanged when nothing changed.
+    pub cursor: i64,
+    /// More changes wait: ask again at once.
+    pub more: bool,
+}
+
 /// Machine-readable error codes of the driver API. Clients map them to typed errors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

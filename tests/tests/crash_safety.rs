@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 use std::io::Read;
+use std::os::unix::process::ExitStatusExt;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
@@ -54,7 +55,9 @@ fn sigkill_at_random_moments_loses_nothing_acknowledged() {
         child.kill().expect("SIGKILL");
         let mut output = String::new();
         child.stdout.take().unwrap().read_to_string(&mut output).unwrap();
-        child.wait().unwrap();
+        let status = child.wait().unwrap();
+        // The writer only ever stops by the kill; anything else (a panic) is a failure.
+        assert_eq!(status.signal(), Some(9), "run {run}: the writer died by itself: {status} (seed {seed})");
 
         // Only complete lines are acknowledgements. After the last one, the child may have
         // been in the middle of the next write: for a stop just queued, that write (a failed

@@ -36,8 +36,10 @@ public final class ChargeKitClient: Sendable {
         try await ChargeKitFailure.mapping { try await core.signIn(email: email, password: password) }
     }
 
-    public func signOut() {
-        core.signOut()
+    /// Signs out, and forgets this driver's history and queued stops on the phone (the next
+    /// driver on this phone must not see them; the backend keeps them).
+    public func signOut() throws(ChargeKitFailure) {
+        try ChargeKitFailure.mapping { try core.signOut() }
     }
 
     // MARK: Chargers

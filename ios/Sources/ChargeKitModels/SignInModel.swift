@@ -38,9 +38,14 @@ public final class SignInModel {
     }
 
     public func signOut() {
-        client.signOut()
         password = ""
-        state = .signedOut
+        do throws(ChargeKitFailure) {
+            try client.signOut()
+            state = .signedOut
+        } catch {
+            // Signed out all the same; the phone could not forget its history.
+            state = .failed(error.message)
+        }
     }
 
     private func authenticate(_ call: () async throws(ChargeKitFailure) -> Account) async {

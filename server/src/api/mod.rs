@@ -19,6 +19,7 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/v1/auth/sign-in", post(auth::sign_in))
         .route("/v1/evses/{evse_id}", get(evses::lookup))
         .route("/v1/sessions", post(sessions::start).get(sessions::list))
+        .route("/v1/sessions/changes", get(sessions::changes))
         .route("/v1/sessions/{id}", get(sessions::get_one))
         .route("/v1/sessions/{id}/stop", post(sessions::stop))
         .route("/v1/sessions/{id}/live", get(sessions::live))
@@ -31,11 +32,11 @@ pub fn router() -> Router<Arc<AppState>> {
     info(title = "ChargeKit driver API", description = "Start, watch and review charging sessions."),
     paths(
         auth::register, auth::sign_in, evses::lookup,
-        sessions::start, sessions::list, sessions::get_one, sessions::stop, sessions::live,
+        sessions::start, sessions::list, sessions::changes, sessions::get_one, sessions::stop, sessions::live,
     ),
     components(schemas(
         chargekit_model::api::Credentials, chargekit_model::api::AuthToken, chargekit_model::api::EvseInfo,
-        chargekit_model::api::StartSessionRequest, chargekit_model::api::SessionPage,
+        chargekit_model::api::StartSessionRequest, chargekit_model::api::SessionPage, chargekit_model::api::SessionChanges,
         chargekit_model::api::ApiError, chargekit_model::api::ApiErrorCode,
         chargekit_model::Session, chargekit_model::SessionStatus,
     )),

@@ -7,7 +7,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
-use chargekit_model::api::{ApiError, IDEMPOTENCY_KEY_HEADER, SessionPage, StartSessionRequest};
+use chargekit_model::api::{ApiError, IDEMPOTENCY_KEY_HEADER, SessionChanges, SessionPage, StartSessionRequest};
 use chargekit_model::Session;
 use futures_util::Stream;
 use serde::Deserialize;
@@ -54,6 +54,28 @@ pub async fn list(AuthedDriver(driver): AuthedDriver, State(state): State<Arc<Ap
     let more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
     Ok(Json(SessionPage { sessions: rows.iter().map(view).collect(), next_offset: more.then_some(offset + limit) }))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ChangesQuery {
+    /// The `cursor` of the previous answer; 0 (or absent) for everything.
+    after: Option<i64>,
+    /// At most 100; 100 when absent.
+    limit: Option<u32>,
+}
+
+/// The driver's sessions created or changed after a cursor, in the order they changed, for an
+/// incremental sync of the app's history.
+#[utoipa::path(get, path = "/v1/sessions/changes", params(ChangesQuery), responses((status = 200, body = SessionChanges)))]
+pub async fn changes(AuthedDriver(driver): AuthedDriver, State(state): State<Arc<AppState>>, Query(query): Query<ChangesQuery>) -> Result<Json<SessionChanges>, AppError> {
+    let after = query.after.unwrap_or(0).max(0);
+    let limit = query.limit.unwrap_or(MAX_PAGE).clamp(1, MAX_PAGE);
+    // One extra row tells whether more wait.
+    let mut rows = state.store.sessions_changed(&driver.id, after, limit + 1).await?;
+    let more = rows.len() > limit as usize;
+    rows.truncate(limit as usize);
+    let cursor = rows.last().map_or(after, |(_, seq)| *seq);
+    Ok(Json(SessionChanges { sessions: rows.iter().map(|(row, _)| view(row)).collect(), cursor, more }))
 }
 
 /// One of the driver's sessions; when finished, this is the receipt.

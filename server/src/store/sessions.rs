@@ -63,7 +63,7 @@ macro_rules! select_sessions {
         concat!(
             "SELECT id, driver_id, evse_id, charger_id, connector_id, id_tag, status, transaction_id,
                 tariff, meter_start_wh, meter_last_wh, meter_stop_wh, power_w, started_at, last_meter_at,
-                stopped_at, cost, failure_reason, stop_reason, version, created_at
+                stopped_at, cost, failure_reason, stop_reason, version, created_at, change_seq
              FROM sessions WHERE ",
             $where
         )
@@ -73,10 +73,12 @@ macro_rules! select_sessions {
 impl Store {
     /// Inserts a session in `starting`; `Ok(false)` if the driver already used the idempotency key.
     pub async fn insert_session(&self, new: &NewSession<'_>) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let change_seq = next_change_seq(&mut tx).await?;
         let result = sqlx::query(
             "INSERT INTO sessions (id, driver_id, evse_id, charger_id, connector_id, id_tag, status,
-                 idempotency_key, tariff, cost, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, 'starting', ?, ?, ?, ?)
+                 idempotency_key, tariff, cost, created_at, change_seq)
+             VALUES (?, ?, ?, ?, ?, ?, 'starting', ?, ?, ?, ?, ?)
              ON CONFLICT (driver_id, idempotency_key) DO NOTHING",
         )
         .bind(new.id)
@@ -89,9 +91,34 @@ impl Store {
         .bind(Json(new.tariff))
         .bind(Json(new.cost))
         .bind(OffsetDateTime::now_utc())
-        .execute(&self.pool)
+        .bind(change_seq)
+        .execute(&mut *tx)
         .await?;
-        Ok(result.rows_affected() == 1)
+        let inserted = result.rows_affected() == 1;
+        if inserted {
+            tx.commit().await?;
+        }
+        Ok(inserted)
+    }
+
+    /// The driver's sessions that changed after `after` (a change sequence number), in the
+    /// order they changed: the page of an incremental sync.
+    pub async fn sessions_changed(&self, driver_id: &str, after: i64, limit: u32) -> Result<Vec<(SessionRow, i64)>, StoreError> {
+        #[derive(sqlx::FromRow)]
+        struct Changed {
+            #[sqlx(flatten)]
+            row: SessionRow,
+            change_seq: i64,
+        }
+        let rows: Vec<Changed> = sqlx::query_as(select_sessions!(
+            "driver_id = ? AND change_seq > ? ORDER BY change_seq LIMIT ?"
+        ))
+        .bind(driver_id)
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(|c| (c.row, c.change_seq)).collect())
     }
 
     pub async fn session(&self, id: &str) -> Result<Option<SessionRow>, StoreError> {
@@ -151,10 +178,12 @@ impl Store {
     /// Writes back a changed session if nobody changed it since it was read. Returns the stored
     /// row (with its new version), or `None` if the caller must read again and retry.
     pub async fn save_session(&self, row: &SessionRow) -> Result<Option<SessionRow>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let change_seq = next_change_seq(&mut tx).await?;
         let result = sqlx::query(
             "UPDATE sessions SET status = ?, transaction_id = ?, meter_start_wh = ?, meter_last_wh = ?,
                  meter_stop_wh = ?, power_w = ?, started_at = ?, last_meter_at = ?, stopped_at = ?,
-                 cost = ?, failure_reason = ?, stop_reason = ?, version = version + 1
+                 cost = ?, failure_reason = ?, stop_reason = ?, version = version + 1, change_seq = ?
              WHERE id = ? AND version = ?",
         )
         .bind(&row.status)
@@ -169,13 +198,23 @@ impl Store {
         .bind(&row.cost)
         .bind(&row.failure_reason)
         .bind(&row.stop_reason)
+        .bind(change_seq)
         .bind(&row.id)
         .bind(row.version)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
         if result.rows_affected() == 0 {
-            return Ok(None);
+            return Ok(None); // dropping the transaction gives the sequence number back
         }
+        tx.commit().await?;
         self.session(&row.id).await
     }
+}
+
+/// The next change sequence number, inside the writing transaction.
+async fn next_change_seq(tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>) -> Result<i64, StoreError> {
+    let (value,): (i64,) = sqlx::query_as("UPDATE counters SET value = value + 1 WHERE name = 'change_seq' RETURNING value")
+        .fetch_one(&mut **tx)
+        .await?;
+    Ok(value)
 }

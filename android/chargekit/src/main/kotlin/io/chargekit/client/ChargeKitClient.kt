@@ -53,6 +53,8 @@ class ChargeKitClient private constructor(
 
     suspend fun signIn(email: String, password: String): Account = core.signIn(email, password)
 
+    /** Signs out, and forgets this driver's history and queued stops on the phone. */
+    @Throws(ChargeKitException::class)
     fun signOut() = core.signOut()
 
     /** Reads a QR code, an NFC tag's text or a typed ID into a normalized EVSE ID. */
