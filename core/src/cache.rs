@@ -66,23 +66,40 @@ impl SessionCache {
     }
 
     /// Stores a session unless the cache already has the same or a newer version of it.
+    /// Durable when this returns.
     pub fn put(&self, session: &Session) -> Result<(), CoreError> {
-        if self.get(&session.id.to_string())?.is_some_and(|cached| cached.version >= session.version) {
-            return Ok(());
+        self.put_many(std::slice::from_ref(session)).map(|_| ())
+    }
+
+    /// Stores sessions (a sync page, say) in one transaction and one flush, skipping those the
+    /// cache has in the same or a newer version. Returns the sessions that were newer.
+    /// Durable when this returns.
+    pub fn put_many<'a>(&self, sessions: &'a [Session]) -> Result<Vec<&'a Session>, CoreError> {
+        let mut newer = Vec::with_capacity(sessions.len());
+        let mut records = Vec::with_capacity(sessions.len());
+        for session in sessions {
+            let id = session.id.to_string();
+            if self.get(&id)?.is_some_and(|cached| cached.version >= session.version) {
+                continue;
+            }
+            let json = serde_json::to_vec(session).map_err(|e| CoreError::Internal(e.to_string()))?;
+            records.push((self.key.seal(&record_name(&id), &json)?, time_key(session), id));
+            newer.push(session);
         }
-        let id = session.id.to_string();
-        let json = serde_json::to_vec(session).map_err(|e| CoreError::Internal(e.to_string()))?;
-        let sealed = self.key.seal(&record_name(&id), &json)?;
-        let index_key = time_key(session);
+        if records.is_empty() {
+            return Ok(newer);
+        }
         (&self.sessions, &self.by_time)
-            .transaction(|(sessions, by_time)| {
-                sessions.insert(id.as_bytes(), sealed.as_slice())?;
-                by_time.insert(index_key.as_slice(), id.as_bytes())?;
+            .transaction(|(tree, index)| {
+                for (sealed, index_key, id) in &records {
+                    tree.insert(id.as_bytes(), sealed.as_slice())?;
+                    index.insert(index_key.as_slice(), id.as_bytes())?;
+                }
                 Ok::<_, ConflictableTransactionError<()>>(())
             })
             .map_err(|e| CoreError::Storage(format!("{e:?}")))?;
         self.db.flush()?;
-        Ok(())
+        Ok(newer)
     }
 
     pub fn get(&self, id: &str) -> Result<Option<Session>, CoreError> {
@@ -173,6 +190,21 @@ mod tests {
         assert_eq!(ids, vec![new.id, old.id]);
         assert_eq!(cache.newest(10, 1).unwrap()[0].id, old.id);
         assert_eq!(cache.get(&old.id.to_string()).unwrap().unwrap().cost.currency, Currency::EUR);
+    }
+
+    #[test]
+    fn a_batch_is_stored_at_once_and_skips_what_is_older() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = open(dir.path(), &MemorySecureStore::new());
+        let kept = session(5, 9);
+        cache.put(&kept).unwrap();
+        let mut stale = kept.clone();
+        stale.version = 1;
+        let batch: Vec<_> = (0..50).map(|i| session(i, 1)).chain([stale]).collect();
+        let stored = cache.put_many(&batch).unwrap();
+        assert_eq!(stored.len(), 50, "the stale copy was skipped");
+        assert_eq!(cache.newest(100, 0).unwrap().len(), 51);
+        assert_eq!(cache.get(&kept.id.to_string()).unwrap().unwrap().version, 9);
     }
 
     #[test]

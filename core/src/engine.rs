@@ -245,8 +245,9 @@ impl Core {
         let mut cursor = self.cache.sync_cursor(&driver)?;
         loop {
             let page = self.client.changes(&account.token, cursor, SYNC_PAGE).await?;
-            for session in &page.sessions {
-                self.remember_session(session)?;
+            // One write and one flush per page; observers of a changed session get it.
+            for session in self.cache.put_many(&page.sessions)? {
+                self.publish(session);
             }
             // Only after the sessions are stored: a sync cut short resumes where it stopped.
             cursor = page.cursor;
