@@ -12,6 +12,11 @@ pub mod tariff;
 
 pub use ids::{EvseId, EvseIdError};
 pub use money::{Currency, Money};
-pub use pricing::{Cost, CostItem, SessionUsage, price};
+pub use pricing::{
+    Cost, CostItem, LiveSession, MeterSample, PricedItem, PricedPeriod, PricedSession, PricingError, SessionUsage, price,
+    price_session,
+};
 pub use session::{Session, SessionStatus};
-pub use tariff::{PriceComponent, Tariff, TariffDimension, TariffElement};
+pub use tariff::{
+    DayOfWeek, Price, PriceComponent, Tariff, TariffDimension, TariffElement, TariffRestrictions, TimeOfDay,
+};

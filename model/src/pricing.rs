@@ -1,22 +1,52 @@
-//! The one pricing engine. The live cost on the phone and the final bill both come from
-//! [`price`], so they agree to the minor unit.
+//! The one pricing engine. The live cost on the phone and the final bill both come from here,
+//! so they agree to the minor unit.
 //!
-//! Rules (explicit, so a receipt can be recomputed by hand):
-//! - each dimension is billed from the first component of its type ([`Tariff::component`]);
-//! - the billed quantity is the used quantity rounded *up* to the component's `step_size`
-//!   (Wh for energy, seconds for time), applied to the session total of that dimension;
-//! - each item's net amount is computed exactly in decimals, then rounded half away from zero
-//!   to minor units; its VAT is computed on that rounded net amount and rounded the same way;
-//! - totals are sums of the rounded items, so the items always add up to the total.
+//! Two entry points share one engine:
+//! - [`price`] prices a session known only by its totals (energy, charging and parking time):
+//!   the session is read as one stretch of charging at constant power followed by parking, with
+//!   no clock and no current readings;
+//! - [`LiveSession`] / [`price_session`] price a session from the charger's meter samples,
+//!   evaluating OCPI restrictions in the location's time zone as the session goes on. The live
+//!   view feeds samples one by one and asks for [`LiveSession::cost`] after each; the CDR is the
+//!   same state after the last sample.
+//!
+//! Rules (explicit, so a receipt can be recomputed by hand; the OCPI readings behind them, with
+//! the issues they settle, are in `model/PRICING.md`):
+//! - at every instant, each dimension is priced by the first element, in tariff order, that
+//!   has a component of that dimension and whose restrictions all match; the engine cuts the
+//!   session where a verdict can change (time of day, local midnight, DST, duration and energy
+//!   thresholds), sharing a stretch's energy in proportion to time;
+//! - `TIME` prices charging seconds, `PARKING_TIME` parked seconds, `ENERGY` Wh, `FLAT` is
+//!   charged once, by the first `FLAT` component that applies;
+//! - `step_size` is applied once per session for energy and once for time and parking
+//!   together: the total of a dimension is rounded up to the step of the component that priced
+//!   its last unit, and only that component is billed the extra (for time, the dimension that
+//!   came last, charging or parking);
+//! - each price component is one receipt line: its net amount is computed exactly in decimals,
+//!   then rounded half away from zero to minor units; its VAT is computed on that rounded net
+//!   amount and rounded the same way;
+//! - totals are sums of the rounded lines, unless the tariff's `min_price` or `max_price`
+//!   binds: then the totals are the limit (excluding and including VAT limited each on its own)
+//!   and [`PricedSession::limit_applied`] says so.
+
+mod bill;
+mod clock;
+mod engine;
+mod periods;
+mod restrictions;
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
 
-use crate::money::{Currency, round_half_away_from_zero};
+pub use bill::{PriceLimit, PricedItem};
+pub use periods::{CdrDimension, CdrDimensionType, ChargingPeriod, MeterSample, PricedPeriod};
+
+use crate::money::Currency;
 use crate::tariff::{Tariff, TariffDimension};
-
-const WH_PER_KWH: i64 = 1000;
-const SECONDS_PER_HOUR: i64 = 3600;
+use bill::Limits;
+use clock::Clock;
+use engine::{Engine, State};
 
 /// What a session used so far (or in total, at the end).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,50 +89,158 @@ pub struct Cost {
     pub total_incl_vat_minor: i64,
 }
 
-/// Prices `usage` under `tariff`.
-pub fn price(tariff: &Tariff, usage: &SessionUsage) -> Cost {
-    let currency = tariff.currency;
-    let dimensions = [
-        (TariffDimension::Energy, usage.energy_wh, WH_PER_KWH),
-        (TariffDimension::Time, usage.charging_seconds, SECONDS_PER_HOUR),
-        (TariffDimension::ParkingTime, usage.parking_seconds, SECONDS_PER_HOUR),
-        (TariffDimension::Flat, 1, 1),
-    ];
-    let items: Vec<CostItem> = dimensions
-        .into_iter()
-        .filter_map(|(dimension, used, units_per_priced_unit)| {
-            let component = tariff.component(dimension)?;
-            let billed_quantity = round_up_to_step(used.max(0), i64::from(component.step_size));
-            let net = Decimal::from(billed_quantity) * component.price / Decimal::from(units_per_priced_unit);
-            let excl_vat_minor = currency.round_to_minor(net);
-            let vat_minor = component.vat.map_or(0, |rate| {
-                round_half_away_from_zero(Decimal::from(excl_vat_minor) * rate / Decimal::ONE_HUNDRED)
-            });
-            Some(CostItem {
-                dimension,
-                billed_quantity,
-                unit_price: component.price,
-                vat_percent: component.vat,
-                excl_vat_minor,
-                vat_minor,
-            })
-        })
-        .collect();
-    let total_excl_vat_minor = items.iter().map(|i| i.excl_vat_minor).sum();
-    let total_vat_minor = items.iter().map(|i| i.vat_minor).sum();
-    Cost {
-        currency,
-        items,
-        total_excl_vat_minor,
-        total_vat_minor,
-        total_incl_vat_minor: total_excl_vat_minor + total_vat_minor,
+/// A session priced from its meter samples: the CDR's numbers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PricedSession {
+    pub tariff_id: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub start_date_time: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub end_date_time: OffsetDateTime,
+    pub total_energy_wh: i64,
+    pub total_time_seconds: i64,
+    pub total_parking_time_seconds: i64,
+    /// The session cut where the applying tariff elements may change.
+    pub charging_periods: Vec<PricedPeriod>,
+    /// One line per price component that applied, with the element it came from.
+    pub items: Vec<PricedItem>,
+    /// The same lines and the totals, in the shape the apps show.
+    pub cost: Cost,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit_applied: Option<PriceLimit>,
+}
+
+impl PricedSession {
+    /// The charging periods in OCPI shape, for a CDR.
+    pub fn ocpi_charging_periods(&self) -> Vec<ChargingPeriod> {
+        self.charging_periods.iter().map(|p| p.to_ocpi(self.start_date_time, &self.tariff_id)).collect()
     }
 }
 
-/// Rounds a non-negative quantity up to a multiple of `step` (at least 1).
-fn round_up_to_step(quantity: i64, step: i64) -> i64 {
-    let step = step.max(1);
-    (quantity + step - 1) / step * step
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PricingError {
+    #[error("a session needs at least one meter sample")]
+    NoSamples,
+    #[error("meter sample at {at} is older than the one before")]
+    OutOfOrder { at: OffsetDateTime },
+    #[error("meter sample at {at} reads less energy than the one before")]
+    EnergyWentBack { at: OffsetDateTime },
+    #[error("tariff {id}: unknown time zone {zone:?}")]
+    UnknownTimeZone { id: String, zone: String },
+}
+
+/// A session being priced as its meter samples arrive: the live view. Adding a sample costs
+/// integer arithmetic only; [`LiveSession::cost`] makes the money.
+#[derive(Debug, Clone)]
+pub struct LiveSession {
+    engine: Engine,
+    limits: Limits,
+    state: State,
+    start: OffsetDateTime,
+    open: MeterSample,
+}
+
+impl LiveSession {
+    /// Starts pricing at the session's first sample (its start), in the tariff's time zone.
+    pub fn start(tariff: &Tariff, first: MeterSample) -> Result<Self, PricingError> {
+        let zone = match &tariff.time_zone {
+            Some(name) => jiff::tz::TimeZone::get(name)
+                .map_err(|_| PricingError::UnknownTimeZone { id: tariff.id.clone(), zone: name.clone() })?,
+            None => jiff::tz::TimeZone::UTC,
+        };
+        Ok(Self::with_engine(tariff, Engine::new(tariff, Some(Clock::new(zone))), first, true))
+    }
+
+    fn with_engine(tariff: &Tariff, mut engine: Engine, first: MeterSample, record_periods: bool) -> Self {
+        let state = State::start(&mut engine, first.at.unix_timestamp(), &first, record_periods);
+        Self { engine, limits: Limits::new(tariff), state, start: first.at, open: first }
+    }
+
+    /// Adds the next sample: the stretch since the previous one is priced as the previous one
+    /// said (charging or parked, its power and current).
+    pub fn push(&mut self, sample: MeterSample) -> Result<(), PricingError> {
+        let to = sample.at.unix_timestamp();
+        if to < self.state.now {
+            return Err(PricingError::OutOfOrder { at: sample.at });
+        }
+        let energy_wh = sample.energy_wh - self.open.energy_wh;
+        if energy_wh < 0 {
+            return Err(PricingError::EnergyWentBack { at: sample.at });
+        }
+        let open = self.open;
+        self.state.advance(&mut self.engine, &open, to, energy_wh);
+        self.open = sample;
+        Ok(())
+    }
+
+    /// The cost of the session up to the last sample.
+    pub fn cost(&self) -> Cost {
+        bill::bill(&self.engine, &self.state, &self.limits).1
+    }
+
+    /// The session up to the last sample, with its periods and detailed lines.
+    pub fn priced(&self) -> PricedSession {
+        self.priced_with(self.state.periods.clone().unwrap_or_default())
+    }
+
+    /// The session as [`LiveSession::priced`], ending the live view (its periods move out).
+    pub fn into_priced(mut self) -> PricedSession {
+        let periods = self.state.periods.take().unwrap_or_default();
+        self.priced_with(periods)
+    }
+
+    fn priced_with(&self, charging_periods: Vec<PricedPeriod>) -> PricedSession {
+        let (items, cost, limit_applied) = bill::bill(&self.engine, &self.state, &self.limits);
+        PricedSession {
+            tariff_id: self.engine.tariff_id.clone(),
+            start_date_time: self.start,
+            end_date_time: self.open.at,
+            total_energy_wh: self.state.energy_wh,
+            total_time_seconds: self.state.charging_seconds,
+            total_parking_time_seconds: self.state.parking_seconds,
+            charging_periods,
+            items,
+            cost,
+            limit_applied,
+        }
+    }
+}
+
+/// Prices a whole session from its meter samples (the first is the start, the last the end):
+/// what the CDR says. Equal, by construction and by test, to the live view after the last
+/// sample.
+pub fn price_session(tariff: &Tariff, samples: &[MeterSample]) -> Result<PricedSession, PricingError> {
+    let (first, rest) = samples.split_first().ok_or(PricingError::NoSamples)?;
+    let mut live = LiveSession::start(tariff, *first)?;
+    for sample in rest {
+        live.push(*sample)?;
+    }
+    Ok(live.into_priced())
+}
+
+/// The longest charging or parking time [`price`] prices: a century.
+pub const MAX_PRICED_SECONDS: i64 = 100 * 365 * 24 * 3600;
+/// The most energy [`price`] prices: a terawatt-hour.
+pub const MAX_PRICED_WH: i64 = 1_000_000_000_000;
+
+/// Prices `usage` under `tariff`: the session is read as `charging_seconds` of charging at
+/// constant power delivering `energy_wh`, then `parking_seconds` parked. There is no clock and
+/// no current reading, so elements restricted by time of day, date, weekday or current never
+/// apply here; duration, energy and (average) power restrictions do. Use [`LiveSession`] or
+/// [`price_session`] for a session with timestamps.
+pub fn price(tariff: &Tariff, usage: &SessionUsage) -> Cost {
+    let at = |s: i64| OffsetDateTime::UNIX_EPOCH + time::Duration::seconds(s);
+    // Any input prices without panicking: beyond these bounds (a century, a terawatt-hour),
+    // far past any real session, the usage is priced at the bound.
+    let charging = usage.charging_seconds.clamp(0, MAX_PRICED_SECONDS);
+    let parking = usage.parking_seconds.clamp(0, MAX_PRICED_SECONDS);
+    let energy = usage.energy_wh.clamp(0, MAX_PRICED_WH);
+    let mut live = LiveSession::with_engine(tariff, Engine::new(tariff, None), MeterSample::charging(at(0), 0), false);
+    let pushed = live
+        .push(MeterSample::parking(at(charging), energy))
+        .and_then(|()| live.push(MeterSample::parking(at(charging + parking), energy)));
+    debug_assert!(pushed.is_ok(), "synthetic samples are ordered and non-decreasing");
+    live.cost()
 }
 
 #[cfg(test)]
@@ -152,7 +290,11 @@ mod tests {
                     PriceComponent { dimension: TariffDimension::Time, price: dec("6.00"), vat: None, step_size: 300 },
                     PriceComponent { dimension: TariffDimension::Energy, price: dec("0.50"), vat: None, step_size: 1000 },
                 ],
+                restrictions: None,
             }],
+            time_zone: None,
+            min_price: None,
+            max_price: None,
         };
         let cost = price(&tariff, &usage(1, 301));
         let by = |d| cost.items.iter().find(|i| i.dimension == d).unwrap().clone();
@@ -174,6 +316,16 @@ mod tests {
     }
 
     proptest! {
+        /// Any usage at all prices without panicking (absurd values are clamped), and the
+        /// items still add up.
+        #[test]
+        fn never_panics(energy_wh in any::<i64>(), charging_seconds in any::<i64>(), parking_seconds in any::<i64>()) {
+            let tariff = Tariff::per_kwh_and_hour("t", Currency::EUR, dec("0.39"), dec("2.40"), Some(dec("19")));
+            let cost = price(&tariff, &SessionUsage { energy_wh, charging_seconds, parking_seconds });
+            prop_assert!(cost.total_incl_vat_minor >= 0);
+            prop_assert_eq!(cost.total_incl_vat_minor, cost.items.iter().map(CostItem::incl_vat_minor).sum::<i64>());
+        }
+
         /// The live cost never goes down while a session goes on: more energy or more time
         /// never costs less. The live display relies on it.
         #[test]

@@ -1,9 +1,11 @@
-//! Tariffs in the shape of OCPI 2.2.1 (`Tariff`, `TariffElement`, `PriceComponent`).
+//! Tariffs in the shape of OCPI 2.2.1 (`Tariff`, `TariffElement`, `PriceComponent`,
+//! `TariffRestrictions`, `Price`).
 //!
 //! Prices are decimals in major units, excluding VAT, as in OCPI. They are read from JSON
 //! numbers or strings and written as strings, so no price ever passes through a float on our
-//! side. Restrictions, `min_price` and `max_price` come with the full pricing engine; a tariff
-//! here applies its first component of each dimension.
+//! side. Every field OCPI 2.2.1 added over our first shape (restrictions, `min_price`,
+//! `max_price`, the location's `time_zone`) is optional, so tariffs stored before still parse.
+//! How the engine reads them is in `model/PRICING.md` and [`crate::pricing`].
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -34,7 +36,8 @@ pub struct PriceComponent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vat: Option<Decimal>,
     /// Billing granularity: the billed amount of this dimension is rounded up to a multiple
-    /// of it (Wh for energy, seconds for time). 1 means exact.
+    /// of it (Wh for energy, seconds for time). 1 means exact. Which amount is rounded when a
+    /// session crosses several components is the OCPI ambiguity settled in `PRICING.md`.
     #[serde(default = "one")]
     pub step_size: u32,
 }
@@ -43,9 +46,151 @@ fn one() -> u32 {
     1
 }
 
+/// A day of the week (OCPI `DayOfWeek`), in the location's time zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum DayOfWeek {
+    Monday,
+    Tuesday,
+    Wednesday,
+    Thursday,
+    Friday,
+    Saturday,
+    Sunday,
+}
+
+impl DayOfWeek {
+    /// 0 for Monday … 6 for Sunday.
+    pub fn index(self) -> u8 {
+        self as u8
+    }
+}
+
+/// A time of day `HH:MM` (24 h, leading zeros), as in OCPI `start_time` / `end_time`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct TimeOfDay {
+    minutes: u16,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("\"{0}\" is not a time of day HH:MM")]
+pub struct TimeOfDayError(pub String);
+
+impl TimeOfDay {
+    pub fn new(hour: u8, minute: u8) -> Option<Self> {
+        (hour < 24 && minute < 60).then_some(Self { minutes: u16::from(hour) * 60 + u16::from(minute) })
+    }
+
+    /// Seconds after local midnight.
+    pub fn seconds_of_day(self) -> i64 {
+        i64::from(self.minutes) * 60
+    }
+}
+
+impl TryFrom<String> for TimeOfDay {
+    type Error = TimeOfDayError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        let b = s.as_bytes();
+        let digit = |i: usize| b[i].is_ascii_digit().then(|| b[i] - b'0');
+        let parsed = (b.len() == 5 && b[2] == b':')
+            .then(|| Some((digit(0)? * 10 + digit(1)?, digit(3)? * 10 + digit(4)?)))
+            .flatten()
+            .and_then(|(h, m)| Self::new(h, m));
+        parsed.ok_or(TimeOfDayError(s))
+    }
+}
+
+impl From<TimeOfDay> for String {
+    fn from(t: TimeOfDay) -> Self {
+        format!("{:02}:{:02}", t.minutes / 60, t.minutes % 60)
+    }
+}
+
+time::serde::format_description!(ocpi_date, Date, "[year]-[month]-[day]");
+
+/// OCPI `ReservationRestrictionType`. Elements carrying it price reservations, which ChargeKit
+/// does not sell: the engine never applies them to a charging session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ReservationRestriction {
+    Reservation,
+    ReservationExpires,
+}
+
+/// When a tariff element applies (OCPI `TariffRestrictions`): all the set fields must match
+/// (a logical AND), evaluated anew as the session goes on, not once per session.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TariffRestrictions {
+    /// Local time of day from which the element applies (inclusive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_time: Option<TimeOfDay>,
+    /// Local time of day until which the element applies (exclusive); before `start_time`
+    /// wraps past midnight; `00:00` means the end of the day.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_time: Option<TimeOfDay>,
+    /// Local date from which the element applies (inclusive).
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "ocpi_date::option")]
+    pub start_date: Option<time::Date>,
+    /// Local date until which the element applies (exclusive).
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "ocpi_date::option")]
+    pub end_date: Option<time::Date>,
+    /// Energy already delivered in the session, kWh: applies from this amount (inclusive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_kwh: Option<Decimal>,
+    /// … until this amount (exclusive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_kwh: Option<Decimal>,
+    /// Charging current summed over phases, A: applies at or above it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_current: Option<Decimal>,
+    /// … applies below it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_current: Option<Decimal>,
+    /// Charging power, kW: applies at or above it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_power: Option<Decimal>,
+    /// … applies below it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_power: Option<Decimal>,
+    /// Seconds since the session started: applies from this duration (inclusive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_duration: Option<i64>,
+    /// … until this duration (exclusive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_duration: Option<i64>,
+    /// Local days on which the element applies; empty means every day.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub day_of_week: Vec<DayOfWeek>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reservation: Option<ReservationRestriction>,
+}
+
+impl TariffRestrictions {
+    /// Whether a restriction needs the local clock (time zone) to be evaluated.
+    pub fn uses_clock(&self) -> bool {
+        self.start_time.is_some()
+            || self.end_time.is_some()
+            || self.start_date.is_some()
+            || self.end_date.is_some()
+            || !self.day_of_week.is_empty()
+    }
+}
+
+/// An amount in major units (OCPI `Price`), used by `min_price` / `max_price`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Price {
+    pub excl_vat: Decimal,
+    /// Absent: only the amount excluding VAT is limited (see [`crate::pricing`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incl_vat: Option<Decimal>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TariffElement {
     pub price_components: Vec<PriceComponent>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restrictions: Option<TariffRestrictions>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,6 +198,17 @@ pub struct Tariff {
     pub id: String,
     pub currency: Currency,
     pub elements: Vec<TariffElement>,
+    /// IANA time zone of the location (OCPI puts it on `Location.time_zone`), in which
+    /// time-of-day, date and day-of-week restrictions are read. Absent: UTC; [`Tariff::validate`]
+    /// refuses a tariff that has such restrictions without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
+    /// A session costs at least this much (excluding and, if given, including VAT).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_price: Option<Price>,
+    /// A session costs at most this much (excluding and, if given, including VAT).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_price: Option<Price>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -65,7 +221,20 @@ pub enum TariffError {
     BadVat { id: String, dimension: TariffDimension },
     #[error("tariff {id}: a {dimension:?} step_size is 0")]
     ZeroStep { id: String, dimension: TariffDimension },
+    #[error("tariff {id} has more than {max} elements", max = MAX_ELEMENTS)]
+    TooManyElements { id: String },
+    #[error("tariff {id}: unknown time zone {zone:?}")]
+    UnknownTimeZone { id: String, zone: String },
+    #[error("tariff {id} restricts by local time or date but gives no time_zone")]
+    MissingTimeZone { id: String },
+    #[error("tariff {id}: a restriction value is negative")]
+    NegativeRestriction { id: String },
+    #[error("tariff {id}: min_price/max_price are negative, or incl_vat is below excl_vat, or min is above max")]
+    BadPriceLimit { id: String },
 }
+
+/// The engine tracks active elements in a 64-bit mask; real tariffs have a handful.
+pub const MAX_ELEMENTS: usize = 64;
 
 impl Tariff {
     /// A tariff of `energy_per_kwh` per kWh plus `time_per_hour` per hour of charging, both in
@@ -86,7 +255,11 @@ impl Tariff {
                     component(TariffDimension::Energy, energy_per_kwh),
                     component(TariffDimension::Time, time_per_hour),
                 ],
+                restrictions: None,
             }],
+            time_zone: None,
+            min_price: None,
+            max_price: None,
         }
     }
 
@@ -109,11 +282,54 @@ impl Tariff {
                 return Err(TariffError::ZeroStep { id, dimension });
             }
         }
+        let id = || self.id.clone();
+        if self.elements.len() > MAX_ELEMENTS {
+            return Err(TariffError::TooManyElements { id: id() });
+        }
+        let restrictions = || self.elements.iter().filter_map(|e| e.restrictions.as_ref());
+        match &self.time_zone {
+            Some(zone) if jiff::tz::TimeZone::get(zone).is_err() => {
+                return Err(TariffError::UnknownTimeZone { id: id(), zone: zone.clone() });
+            }
+            None if restrictions().any(TariffRestrictions::uses_clock) => {
+                return Err(TariffError::MissingTimeZone { id: id() });
+            }
+            _ => {}
+        }
+        let negative = |d: &Option<Decimal>| d.is_some_and(|d| d.is_sign_negative() && !d.is_zero());
+        if restrictions().any(|r| {
+            [&r.min_kwh, &r.max_kwh, &r.min_current, &r.max_current, &r.min_power, &r.max_power]
+                .into_iter()
+                .any(negative)
+                || r.min_duration.is_some_and(|d| d < 0)
+                || r.max_duration.is_some_and(|d| d < 0)
+        }) {
+            return Err(TariffError::NegativeRestriction { id: id() });
+        }
+        let limit_ok = |p: &Price| {
+            !negative(&Some(p.excl_vat)) && p.incl_vat.is_none_or(|incl| incl >= p.excl_vat)
+        };
+        let limits_ok = self.min_price.as_ref().is_none_or(limit_ok)
+            && self.max_price.as_ref().is_none_or(limit_ok)
+            && match (&self.min_price, &self.max_price) {
+                (Some(min), Some(max)) => {
+                    min.excl_vat <= max.excl_vat
+                        && match (min.incl_vat, max.incl_vat) {
+                            (Some(a), Some(b)) => a <= b,
+                            _ => true,
+                        }
+                }
+                _ => true,
+            };
+        if !limits_ok {
+            return Err(TariffError::BadPriceLimit { id: id() });
+        }
         Ok(())
     }
 
-    /// The component that prices `dimension`: the first one in element order (OCPI: the first
-    /// element with a component of that type applies).
+    /// The component that prices `dimension` when no restriction is in play: the first one in
+    /// element order (OCPI: the first element with a component of that type applies). With
+    /// restrictions, which component applies changes during a session: see [`crate::pricing`].
     pub fn component(&self, dimension: TariffDimension) -> Option<&PriceComponent> {
         self.elements
             .iter()

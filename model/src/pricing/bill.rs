@@ -1,0 +1,250 @@
+//! From accumulated quantities to money: step sizes, one rounded line per price component, VAT,
+//! and the tariff's `min_price` / `max_price`. Reading only the state, so the live view can ask
+//! for a bill after every sample without changing what comes next.
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::engine::{Engine, State, rank};
+use super::{Cost, CostItem};
+use crate::money::{Currency, round_half_away_from_zero};
+use crate::tariff::{Price, Tariff, TariffDimension};
+
+/// One line of a detailed receipt: one price component of one tariff element.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PricedItem {
+    pub dimension: TariffDimension,
+    /// Index in `Tariff::elements`.
+    pub element: usize,
+    /// What this component priced: Wh for energy, seconds for time and parking, 1 for flat.
+    pub used_quantity: i64,
+    /// `used_quantity` plus what the step size added (only ever on the last component of its
+    /// group, see `PRICING.md`).
+    pub billed_quantity: i64,
+    pub unit_price: Decimal,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vat_percent: Option<Decimal>,
+    pub excl_vat_minor: i64,
+    pub vat_minor: i64,
+}
+
+/// Which of the tariff's limits set the total.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PriceLimit {
+    MinPrice,
+    MaxPrice,
+}
+
+/// A tariff's min/max price in minor units.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Limit {
+    excl: i64,
+    incl: Option<i64>,
+}
+
+impl Limit {
+    pub fn new(price: Option<&Price>, currency: Currency) -> Option<Self> {
+        price.map(|p| Self {
+            excl: currency.round_to_minor(p.excl_vat),
+            incl: p.incl_vat.map(|v| currency.round_to_minor(v)),
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Limits {
+    pub min: Option<Limit>,
+    pub max: Option<Limit>,
+}
+
+impl Limits {
+    pub fn new(tariff: &Tariff) -> Self {
+        Self {
+            min: Limit::new(tariff.min_price.as_ref(), tariff.currency),
+            max: Limit::new(tariff.max_price.as_ref(), tariff.currency),
+        }
+    }
+}
+
+const WH_PER_KWH: i64 = 1000;
+const SECONDS_PER_HOUR: i64 = 3600;
+
+fn units_per_priced_unit(d: TariffDimension) -> i64 {
+    match d {
+        TariffDimension::Energy => WH_PER_KWH,
+        TariffDimension::Time | TariffDimension::ParkingTime => SECONDS_PER_HOUR,
+        TariffDimension::Flat => 1,
+    }
+}
+
+/// Rounds a non-negative quantity up to a multiple of `step` (at least 1).
+pub(crate) fn round_up_to_step(quantity: i64, step: i64) -> i64 {
+    let step = step.max(1);
+    (quantity.max(0) + step - 1) / step * step
+}
+
+/// What the step size adds to the `last` slot: the total of the slots of `dimension` rounded
+/// up to the last slot's step, minus that total.
+fn step_extra(engine: &Engine, state: &State, last: Option<u32>) -> Option<(usize, i64)> {
+    let last = last? as usize;
+    let dimension = engine.slots[last].dimension;
+    let total: i64 = engine
+        .slots
+        .iter()
+        .zip(&state.qty)
+        .filter(|(s, _)| s.dimension == dimension)
+        .map(|(_, q)| q)
+        .sum();
+    Some((last, round_up_to_step(total, engine.slots[last].step) - total))
+}
+
+pub(crate) fn bill(engine: &Engine, state: &State, limits: &Limits) -> (Vec<PricedItem>, Cost, Option<PriceLimit>) {
+    let currency = engine.currency;
+    let extras = [step_extra(engine, state, state.last_energy_slot), step_extra(engine, state, state.last_time_slot)];
+    let mut order = state.seen_order.clone();
+    order.sort_by_key(|&s| rank(engine.slots[s as usize].dimension));
+    let items: Vec<PricedItem> = order
+        .into_iter()
+        .map(|slot| {
+            let slot = slot as usize;
+            let component = &engine.slots[slot];
+            let used_quantity = state.qty[slot];
+            let extra: i64 = extras.iter().flatten().filter(|(s, _)| *s == slot).map(|(_, e)| e).sum();
+            let billed_quantity = used_quantity + extra;
+            let net = Decimal::from(billed_quantity) * component.price
+                / Decimal::from(units_per_priced_unit(component.dimension));
+            let excl_vat_minor = currency.round_to_minor(net);
+            let vat_minor = component.vat.map_or(0, |rate| {
+                round_half_away_from_zero(Decimal::from(excl_vat_minor) * rate / Decimal::ONE_HUNDRED)
+            });
+            PricedItem {
+                dimension: component.dimension,
+                element: component.element,
+                used_quantity,
+                billed_quantity,
+                unit_price: component.price,
+                vat_percent: component.vat,
+                excl_vat_minor,
+                vat_minor,
+            }
+        })
+        .collect();
+    let items = drop_idle_lines(items);
+    let excl: i64 = items.iter().map(|i| i.excl_vat_minor).sum();
+    let vat: i64 = items.iter().map(|i| i.vat_minor).sum();
+    let (excl_total, incl_total, applied) = apply_limits(excl, excl + vat, limits);
+    let cost = Cost {
+        currency,
+        items: items.iter().map(cost_item).collect(),
+        total_excl_vat_minor: excl_total,
+        total_vat_minor: incl_total - excl_total,
+        total_incl_vat_minor: incl_total,
+    };
+    (items, cost, applied)
+}
+
+/// A component that applied but priced nothing (the parking price while charging) is a line
+/// only if nothing else of its dimension was billed: the receipt then still shows the price
+/// that applies (as an empty session does), without a zero line beside every real one.
+fn drop_idle_lines(items: Vec<PricedItem>) -> Vec<PricedItem> {
+    let billed = |d: TariffDimension| items.iter().any(|i| i.dimension == d && i.billed_quantity != 0);
+    let keep: Vec<bool> = items
+        .iter()
+        .enumerate()
+        .map(|(n, i)| {
+            i.billed_quantity != 0
+                || (!billed(i.dimension) && !items[..n].iter().any(|j| j.dimension == i.dimension))
+        })
+        .collect();
+    items.into_iter().zip(keep).filter_map(|(i, k)| k.then_some(i)).collect()
+}
+
+fn cost_item(i: &PricedItem) -> CostItem {
+    CostItem {
+        dimension: i.dimension,
+        billed_quantity: i.billed_quantity,
+        unit_price: i.unit_price,
+        vat_percent: i.vat_percent,
+        excl_vat_minor: i.excl_vat_minor,
+        vat_minor: i.vat_minor,
+    }
+}
+
+/// OCPI: excluding VAT and including VAT are limited each on its own. A limit without
+/// `incl_vat` moves the VAT in proportion to the net it moved (rounded half away from zero).
+fn apply_limits(excl: i64, incl: i64, limits: &Limits) -> (i64, i64, Option<PriceLimit>) {
+    let scaled_incl = |new_excl: i64| {
+        if excl == 0 {
+            new_excl
+        } else {
+            let vat = Decimal::from(incl - excl) * Decimal::from(new_excl) / Decimal::from(excl);
+            new_excl + round_half_away_from_zero(vat)
+        }
+    };
+    let (mut e, mut i, mut applied) = (excl, incl, None);
+    if let Some(min) = limits.min {
+        let new_e = e.max(min.excl);
+        let new_i = match min.incl {
+            Some(m) => i.max(m),
+            None if new_e != e => scaled_incl(new_e),
+            None => i,
+        };
+        if (new_e, new_i) != (e, i) {
+            applied = Some(PriceLimit::MinPrice);
+        }
+        (e, i) = (new_e, new_i);
+    }
+    if let Some(max) = limits.max {
+        let new_e = e.min(max.excl);
+        let new_i = match max.incl {
+            Some(m) => i.min(m),
+            None if new_e != e => scaled_incl(new_e),
+            None => i,
+        };
+        if (new_e, new_i) != (e, i) {
+            applied = Some(PriceLimit::MaxPrice);
+        }
+        (e, i) = (new_e, new_i);
+    }
+    (e, i, applied)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits(min: Option<(i64, Option<i64>)>, max: Option<(i64, Option<i64>)>) -> Limits {
+        let l = |(excl, incl)| Limit { excl, incl };
+        Limits { min: min.map(l), max: max.map(l) }
+    }
+
+    #[test]
+    fn limits_bind_excl_and_incl_each() {
+        let both = limits(Some((50, Some(55))), Some((1000, Some(1100))));
+        assert_eq!(apply_limits(25, 28, &both), (50, 55, Some(PriceLimit::MinPrice)));
+        assert_eq!(apply_limits(500, 550, &both), (500, 550, None));
+        assert_eq!(apply_limits(1300, 1435, &both), (1000, 1100, Some(PriceLimit::MaxPrice)));
+        // Only the incl limit binds: excl stays.
+        assert_eq!(apply_limits(990, 1188, &both), (990, 1100, Some(PriceLimit::MaxPrice)));
+    }
+
+    #[test]
+    fn limit_without_incl_scales_vat() {
+        let max = limits(None, Some((1000, None)));
+        // 20 % VAT overall: capped net 10.00 → VAT 2.00.
+        assert_eq!(apply_limits(2000, 2400, &max), (1000, 1200, Some(PriceLimit::MaxPrice)));
+        let min = limits(Some((100, None)), None);
+        assert_eq!(apply_limits(0, 0, &min), (100, 100, Some(PriceLimit::MinPrice)));
+        assert_eq!(apply_limits(30, 33, &min), (100, 110, Some(PriceLimit::MinPrice)));
+    }
+
+    #[test]
+    fn steps_round_up() {
+        assert_eq!(round_up_to_step(0, 300), 0);
+        assert_eq!(round_up_to_step(1, 300), 300);
+        assert_eq!(round_up_to_step(300, 300), 300);
+        assert_eq!(round_up_to_step(-5, 300), 0);
+        assert_eq!(round_up_to_step(7, 0), 7);
+    }
+}
