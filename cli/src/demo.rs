@@ -17,6 +17,8 @@ const CHARGER_ID: &str = "CKDEMO-0001";
 const EVSE_ID: &str = "DE*CKT*E0001*1";
 /// What the charger's sticker would carry.
 const QR_PAYLOAD: &str = "https://chargekit.example/start?evse=DE%2ACKT%2AE0001%2A1";
+/// Redraws a second of the live line on a terminal.
+const LIVE_FPS: u32 = 10;
 /// How long the stop may take to come back from the charger.
 const STOP_WAIT: Duration = Duration::from_secs(30);
 
@@ -75,7 +77,14 @@ async fn drive(backend_url: &str, workdir: &std::path::Path, args: &DemoArgs) ->
     println!("Charging     session {} — stopping after {} s\n", session.id, args.charge_secs);
 
     let (latest_tx, mut latest) = watch::channel(None);
-    let handle = app.observe_session(session.id.clone(), Arc::new(LivePrinter { tty: std::io::stdout().is_terminal(), latest: latest_tx }));
+    let tty = std::io::stdout().is_terminal();
+    let printer = Arc::new(LivePrinter { tty, latest: latest_tx });
+    // On a terminal the line moves smoothly between meter samples; piped, one line per update.
+    let handle = if tty {
+        app.observe_session_smooth(session.id.clone(), LIVE_FPS, printer)
+    } else {
+        app.observe_session(session.id.clone(), printer)
+    };
     tokio::time::sleep(Duration::from_secs(args.charge_secs)).await;
     app.stop_session(session.id.clone()).await.map_err(|e| e.to_string())?;
     let finished = tokio::time::timeout(STOP_WAIT, latest.wait_for(|s: &Option<SessionInfo>| s.as_ref().is_some_and(|s| is_final(s.state))))
