@@ -107,3 +107,13 @@ pub fn http_client() -> reqwest::Client {
     let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::new()
 }
+
+/// Signs a driver in through the driver API and returns the bearer token, for tests that
+/// speak to the API directly.
+pub async fn api_token(http: &reqwest::Client, backend: &Backend, email: &str, password: &str) -> String {
+    let body = serde_json::json!({"email": email, "password": password});
+    let response = http.post(format!("{}/v1/auth/sign-in", backend.server.base_url())).json(&body).send().await.expect("sign-in answers");
+    assert!(response.status().is_success(), "sign-in refused: {}", response.status());
+    let auth: serde_json::Value = response.json().await.expect("sign-in JSON");
+    auth["token"].as_str().expect("a token").to_owned()
+}

@@ -28,12 +28,7 @@ async fn a_refusing_charger_gives_a_clear_error_and_failed_sessions_page() {
     assert!(sessions.iter().all(|s| s.state == SessionState::Failed && s.is_final && s.cost_minor == 0));
     assert!(sessions.windows(2).all(|w| w[0].created_at >= w[1].created_at));
     let http = chargekit_tests::http_client();
-    let token = {
-        let base = backend.server.base_url();
-        let body = serde_json::json!({"email": "ivy@example.com", "password": "correct horse battery"});
-        let auth: serde_json::Value = http.post(format!("{base}/v1/auth/sign-in")).json(&body).send().await.unwrap().json().await.unwrap();
-        auth["token"].as_str().unwrap().to_owned()
-    };
+    let token = chargekit_tests::api_token(&http, &backend, "ivy@example.com", "correct horse battery").await;
     let page = |offset: u32| {
         let url = format!("{}/v1/sessions?limit=2&offset={offset}", backend.server.base_url());
         let request = http.get(url).bearer_auth(token.clone()).send();

@@ -2,7 +2,7 @@
 
 use chargekit_core::ChargeKitError;
 use chargekit_sim::RemoteStartBehavior;
-use chargekit_tests::{EVSE_ID, app, backend, charger_with, http_client};
+use chargekit_tests::{EVSE_ID, api_token, app, backend, charger_with, http_client};
 use serde_json::Value;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -20,11 +20,7 @@ async fn sync_fetches_only_changes_and_sign_out_forgets_the_history() {
     // The changes endpoint: everything after 0, nothing after the returned cursor.
     let http = http_client();
     let base = backend.server.base_url();
-    let body = serde_json::json!({"email": "mo@example.com", "password": "correct horse battery"});
-    let token = http.post(format!("{base}/v1/auth/sign-in")).json(&body).send().await.unwrap().json::<Value>().await.unwrap()["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let token = api_token(&http, &backend, "mo@example.com", "correct horse battery").await;
     let changes = |after: i64| {
         let request = http.get(format!("{base}/v1/sessions/changes?after={after}&limit=1")).bearer_auth(token.clone()).send();
         async move { request.await.unwrap().json::<Value>().await.unwrap() }

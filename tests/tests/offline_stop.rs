@@ -90,8 +90,7 @@ async fn reopen(config: CoreConfig, secrets: Arc<MemorySecureStore>) -> Arc<char
     loop {
         match chargekit_core::ChargeKit::new(config.clone(), secrets.clone()) {
             Ok(app) => return app,
-            Err(ChargeKitError::Storage { message }) if tokio::time::Instant::now() < deadline => {
-                let _ = message;
+            Err(ChargeKitError::Storage { .. }) if tokio::time::Instant::now() < deadline => {
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
             Err(e) => panic!("the core does not reopen: {e}"),

@@ -17,8 +17,7 @@ import java.util.Locale
 class Formats(val locale: Locale = Locale.getDefault(), val zone: ZoneId = ZoneId.systemDefault()) {
 
     fun money(minor: Long, currencyCode: String, digits: Int): String {
-        val format = NumberFormat.getCurrencyInstance(locale)
-        runCatching { Currency.getInstance(currencyCode) }.getOrNull()?.let { format.currency = it }
+        val format = currencyFormat(currencyCode)
         format.minimumFractionDigits = digits
         format.maximumFractionDigits = digits
         return format.format(BigDecimal.valueOf(minor, digits))
@@ -27,8 +26,7 @@ class Formats(val locale: Locale = Locale.getDefault(), val zone: ZoneId = ZoneI
     /** A tariff's unit price (a decimal string in major units), e.g. "€0.39". */
     fun price(decimal: String, currencyCode: String): String {
         val value = decimal.toBigDecimalOrNull() ?: return "$decimal $currencyCode"
-        val format = NumberFormat.getCurrencyInstance(locale)
-        runCatching { Currency.getInstance(currencyCode) }.getOrNull()?.let { format.currency = it }
+        val format = currencyFormat(currencyCode)
         format.minimumFractionDigits = format.currency?.defaultFractionDigits?.coerceAtLeast(0) ?: 2
         format.maximumFractionDigits = maxOf(format.minimumFractionDigits, value.stripTrailingZeros().scale())
         return format.format(value)
@@ -54,6 +52,13 @@ class Formats(val locale: Locale = Locale.getDefault(), val zone: ZoneId = ZoneI
 
     fun month(year: Int, month: Int): String =
         YearMonth.of(year, month).format(DateTimeFormatter.ofPattern("LLLL yyyy", locale))
+
+    /** A currency format for [locale]; an unknown code keeps the locale's own currency symbol. */
+    private fun currencyFormat(currencyCode: String): NumberFormat {
+        val format = NumberFormat.getCurrencyInstance(locale)
+        runCatching { Currency.getInstance(currencyCode) }.getOrNull()?.let { format.currency = it }
+        return format
+    }
 
     private fun decimal(value: BigDecimal, digits: Int): String {
         val format = NumberFormat.getNumberInstance(locale)
