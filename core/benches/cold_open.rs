@@ -7,7 +7,8 @@
 
 use std::sync::Arc;
 
-use chargekit_core::cache::{SessionCache, open_db};
+use chargekit_core::cache::SessionCache;
+use chargekit_core::store::SledStore;
 use chargekit_core::crypto::CacheKey;
 use chargekit_core::engine::Core;
 use chargekit_core::{MemorySecureStore, SecureStore};
@@ -42,7 +43,7 @@ fn cold_open(c: &mut Criterion) {
 /// Writes `count` sessions, a thousand per transaction, as history syncs would.
 fn fill(dir: &std::path::Path, secrets: &MemorySecureStore, count: usize) {
     let (key, _) = CacheKey::from_store(secrets).unwrap();
-    let cache = SessionCache::new(open_db(dir).unwrap(), Arc::new(key)).unwrap();
+    let cache = SessionCache::new(Arc::new(SledStore::open(dir).unwrap()), Arc::new(key));
     let tariff = Tariff::per_kwh_and_hour("t", Currency::EUR, Decimal::new(39, 2), Decimal::new(120, 2), Some(Decimal::from(19)));
     let start = OffsetDateTime::now_utc() - time::Duration::days(3 * 365);
     let sessions: Vec<Session> = (0..count)

@@ -1,68 +1,43 @@
-//! The offline cache of the driver's sessions (sled). History is read from here, so it works
-//! with no network; every write is flushed before it counts as done, so a killed app keeps it.
+//! The offline cache of the driver's sessions. History is read from here, so it works with no
+//! network; every write is durable before it counts as done, so a killed app keeps it.
 //!
-//! Layout: tree `sessions` maps a session id to its JSON, sealed with the cache key
-//! ([`CacheKey`]); tree `sessions_by_time` maps `(u64::MAX - created_at in ns, big endian) ++ id`
-//! to the id, so iterating it in key order lists the newest session first; tree `sync` keeps
-//! each driver's history sync cursor.
+//! Sessions are sealed with the cache key ([`CacheKey`]) before they reach the [`Store`]:
+//! table `Sessions` maps a session id to its sealed JSON; `SessionsByTime` maps
+//! `(u64::MAX - created_at in ns, big endian) ++ id` to the id, so reading it in key order lists
+//! the newest session first; `SyncCursors` keeps each driver's history sync cursor.
 
-use std::path::Path;
 use std::sync::Arc;
 
 use chargekit_model::Session;
-use sled::Transactional;
-use sled::transaction::ConflictableTransactionError;
 
 use crate::crypto::CacheKey;
 use crate::error::CoreError;
-
-/// A phone-sized page cache instead of sled's 1 GiB default.
-const CACHE_CAPACITY_BYTES: u64 = 8 * 1024 * 1024;
+use crate::store::{Store, Table, Write};
 
 pub struct SessionCache {
-    db: sled::Db,
-    sessions: sled::Tree,
-    by_time: sled::Tree,
-    /// Sync cursors by driver id: how far the history was brought up to date.
-    sync: sled::Tree,
+    store: Arc<dyn Store>,
     key: Arc<CacheKey>,
 }
 
-/// Opens the core's sled database in `dir` (the session cache and the outbox share it).
-pub fn open_db(dir: &Path) -> Result<sled::Db, CoreError> {
-    Ok(sled::Config::new().path(dir.join("cache")).cache_capacity(CACHE_CAPACITY_BYTES).open()?)
-}
-
 impl SessionCache {
-    pub fn new(db: sled::Db, key: Arc<CacheKey>) -> Result<Self, CoreError> {
-        Ok(Self {
-            sessions: db.open_tree("sessions")?,
-            by_time: db.open_tree("sessions_by_time")?,
-            sync: db.open_tree("sync")?,
-            db,
-            key,
-        })
+    pub fn new(store: Arc<dyn Store>, key: Arc<CacheKey>) -> Self {
+        Self { store, key }
     }
 
     /// Where the driver's last history sync ended (0: never synced).
     pub fn sync_cursor(&self, driver_id: &str) -> Result<i64, CoreError> {
-        Ok(self.sync.get(driver_id.as_bytes())?.and_then(|v| <[u8; 8]>::try_from(v.as_ref()).ok()).map_or(0, i64::from_be_bytes))
+        let stored = self.store.get(Table::SyncCursors, driver_id.as_bytes())?;
+        Ok(stored.and_then(|v| <[u8; 8]>::try_from(v.as_slice()).ok()).map_or(0, i64::from_be_bytes))
     }
 
     /// Records a sync's progress; the sessions it brought must already be stored.
     pub fn set_sync_cursor(&self, driver_id: &str, cursor: i64) -> Result<(), CoreError> {
-        self.sync.insert(driver_id.as_bytes(), &cursor.to_be_bytes())?;
-        self.db.flush()?;
-        Ok(())
+        self.store.apply(vec![Write::put(Table::SyncCursors, driver_id.as_bytes(), cursor.to_be_bytes())])
     }
 
     /// Forgets every cached session (their key is gone; the backend still has them).
     pub fn clear(&self) -> Result<(), CoreError> {
-        self.sessions.clear()?;
-        self.by_time.clear()?;
-        self.sync.clear()?;
-        self.db.flush()?;
-        Ok(())
+        self.store.clear(&[Table::Sessions, Table::SessionsByTime, Table::SyncCursors])
     }
 
     /// Stores a session unless the cache already has the same or a newer version of it.
@@ -71,39 +46,29 @@ impl SessionCache {
         self.put_many(std::slice::from_ref(session)).map(|_| ())
     }
 
-    /// Stores sessions (a sync page, say) in one transaction and one flush, skipping those the
+    /// Stores sessions (a sync page, say) in one atomic, durable batch, skipping those the
     /// cache has in the same or a newer version. Returns the sessions that were newer.
-    /// Durable when this returns.
     pub fn put_many<'a>(&self, sessions: &'a [Session]) -> Result<Vec<&'a Session>, CoreError> {
         let mut newer = Vec::with_capacity(sessions.len());
-        let mut records = Vec::with_capacity(sessions.len());
+        let mut writes = Vec::with_capacity(sessions.len() * 2);
         for session in sessions {
             let id = session.id.to_string();
             if self.get(&id)?.is_some_and(|cached| cached.version >= session.version) {
                 continue;
             }
             let json = serde_json::to_vec(session).map_err(|e| CoreError::Internal(e.to_string()))?;
-            records.push((self.key.seal(&record_name(&id), &json)?, time_key(session), id));
+            writes.push(Write::put(Table::Sessions, id.as_bytes(), self.key.seal(&record_name(&id), &json)?));
+            writes.push(Write::put(Table::SessionsByTime, time_key(session), id.into_bytes()));
             newer.push(session);
         }
-        if records.is_empty() {
-            return Ok(newer);
+        if !writes.is_empty() {
+            self.store.apply(writes)?;
         }
-        (&self.sessions, &self.by_time)
-            .transaction(|(tree, index)| {
-                for (sealed, index_key, id) in &records {
-                    tree.insert(id.as_bytes(), sealed.as_slice())?;
-                    index.insert(index_key.as_slice(), id.as_bytes())?;
-                }
-                Ok::<_, ConflictableTransactionError<()>>(())
-            })
-            .map_err(|e| CoreError::Storage(format!("{e:?}")))?;
-        self.db.flush()?;
         Ok(newer)
     }
 
     pub fn get(&self, id: &str) -> Result<Option<Session>, CoreError> {
-        self.sessions.get(id.as_bytes())?.map(|sealed| self.decode(id, &sealed)).transpose()
+        self.store.get(Table::Sessions, id.as_bytes())?.map(|sealed| self.decode(id, &sealed)).transpose()
     }
 
     /// Up to `limit` sessions after skipping `offset`, newest first.
@@ -113,13 +78,11 @@ impl SessionCache {
 
     /// Every cached session, newest first, read (and decrypted) one at a time.
     pub fn iter_newest(&self) -> impl Iterator<Item = Result<Session, CoreError>> + '_ {
-        self.by_time.iter().filter_map(move |entry| {
+        self.store.scan(Table::SessionsByTime).filter_map(move |entry| {
             let read = || -> Result<Option<Session>, CoreError> {
                 let (_, id) = entry?;
-                match self.sessions.get(&id)? {
-                    Some(sealed) => self.decode(&String::from_utf8_lossy(&id), &sealed).map(Some),
-                    None => Ok(None), // an index entry whose session is being rewritten
-                }
+                let id = String::from_utf8_lossy(&id);
+                self.get(&id)
             };
             read().transpose()
         })
@@ -147,13 +110,15 @@ fn time_key(session: &Session) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
     use crate::secrets::MemorySecureStore;
+    use crate::store::SledStore;
     use chargekit_model::{Currency, EvseId, SessionStatus, SessionUsage, price};
     use time::OffsetDateTime;
 
     fn open(dir: &Path, secrets: &MemorySecureStore) -> SessionCache {
         let (key, _) = CacheKey::from_store(secrets).unwrap();
-        SessionCache::new(open_db(dir).unwrap(), Arc::new(key)).unwrap()
+        SessionCache::new(Arc::new(SledStore::open(dir).unwrap()), Arc::new(key))
     }
 
     fn session(minutes_ago: i64, version: i64) -> Session {
@@ -205,6 +170,21 @@ mod tests {
         assert_eq!(stored.len(), 50, "the stale copy was skipped");
         assert_eq!(cache.newest(100, 0).unwrap().len(), 51);
         assert_eq!(cache.get(&kept.id.to_string()).unwrap().unwrap().version, 9);
+    }
+
+    #[test]
+    fn works_on_any_store() {
+        let (key, _) = CacheKey::from_store(&MemorySecureStore::new()).unwrap();
+        let cache = SessionCache::new(Arc::new(crate::store::MemoryStore::default()), Arc::new(key));
+        let (old, new) = (session(60, 1), session(1, 1));
+        cache.put_many(&[old.clone(), new.clone()]).unwrap();
+        cache.set_sync_cursor("driver", 42).unwrap();
+        let ids: Vec<_> = cache.newest(10, 0).unwrap().into_iter().map(|s| s.id).collect();
+        assert_eq!(ids, vec![new.id, old.id]);
+        assert_eq!(cache.sync_cursor("driver").unwrap(), 42);
+        cache.clear().unwrap();
+        assert!(cache.newest(10, 0).unwrap().is_empty());
+        assert_eq!(cache.sync_cursor("driver").unwrap(), 0);
     }
 
     #[test]

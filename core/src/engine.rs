@@ -10,7 +10,8 @@ use chargekit_model::api::{AuthToken, Credentials, EvseInfo};
 use chargekit_model::{EvseId, Session};
 use tokio::runtime::Handle;
 
-use crate::cache::{SessionCache, open_db};
+use crate::cache::SessionCache;
+use crate::store::{SledStore, Store};
 use crate::history::{HistoryFilter, Month, by_month};
 use crate::outbox::{Outbox, PendingStop};
 use crate::client::ApiClient;
@@ -58,16 +59,21 @@ pub struct Core {
 }
 
 impl Core {
-    /// Opens the core on a backend URL and a data directory (created if missing). A token
-    /// saved by an earlier run is picked up, so the driver stays signed in.
+    /// Opens the core on a backend URL and a data directory (created if missing), keeping its
+    /// data in sled there. A token saved by an earlier run is picked up, so the driver stays
+    /// signed in.
     pub fn open(backend_url: &str, data_dir: &Path, secure_store: Arc<dyn SecureStore>, runtime: Handle) -> Result<Self, CoreError> {
         std::fs::create_dir_all(data_dir).map_err(|e| CoreError::Storage(format!("cannot create {}: {e}", data_dir.display())))?;
+        Self::open_with_store(backend_url, Arc::new(SledStore::open(data_dir)?), secure_store, runtime)
+    }
+
+    /// Opens the core on any [`Store`].
+    pub fn open_with_store(backend_url: &str, store: Arc<dyn Store>, secure_store: Arc<dyn SecureStore>, runtime: Handle) -> Result<Self, CoreError> {
         let token = secure_store.get(TOKEN_KEY.into()).and_then(|bytes| serde_json::from_slice(&bytes).ok());
-        let db = open_db(data_dir)?;
         let (key, new_key) = CacheKey::from_store(secure_store.as_ref())?;
         let key = Arc::new(key);
-        let cache = SessionCache::new(db.clone(), key.clone())?;
-        let outbox = Outbox::new(db, key)?;
+        let cache = SessionCache::new(store.clone(), key.clone());
+        let outbox = Outbox::new(store, key);
         if new_key {
             // Whatever is on disk was sealed with a key that is gone (a reinstall, a wiped
             // keystore): it cannot be read, so start empty; the backend still has the history.

@@ -1,8 +1,9 @@
 //! The ChargeKit driver app core, shared by the Android and iOS apps through UniFFI.
 //!
 //! - [`engine::Core`]: the logic in plain Rust (accounts, chargers, sessions, history);
-//! - [`cache`]: the offline session cache (sled), and [`outbox`]: stops waiting for network,
-//!   both encrypted with a key from the platform's secure store ([`crypto`]);
+//! - [`cache`]: the offline session cache, and [`outbox`]: stops waiting for network, both
+//!   encrypted with a key from the platform's secure store ([`crypto`]) and kept in a
+//!   [`store::Store`] (sled on phones);
 //! - [`history`]: history grouped by month;
 //! - [`live`]: live session feeds over Server-Sent Events, and their listeners;
 //! - [`client`]: the driver API client;
@@ -19,6 +20,7 @@ pub mod live;
 pub mod outbox;
 pub mod secrets;
 pub mod smooth;
+pub mod store;
 
 pub use ffi::*;
 pub use secrets::{MemorySecureStore, SecureStore};

@@ -1,6 +1,6 @@
-//! Live sessions: one feed per watched session follows the backend's SSE stream into a
-//! `watch` channel (and the cache); each observer gets the current value at once and then
-//! every change.
+//! Live sessions: one feed per watched session follows the backend's SSE stream (or, while
+//! that is down, polls the session) into a `watch` channel and the cache; each observer gets
+//! the current value at once and then every change.
 //!
 //! A listener is called on the blocking pool, never on the feed's task and never under a
 //! lock, so a slow or panicking listener delays only its own updates: the watch channel keeps
@@ -25,6 +25,8 @@ const RECONNECT_MIN: Duration = Duration::from_millis(500);
 /// The fastest a smoothed display is redrawn (60 frames a second).
 const MIN_FRAME: Duration = Duration::from_millis(16);
 const RECONNECT_MAX: Duration = Duration::from_secs(15);
+/// How often the session is read while its live stream is down: about a meter sample's pace.
+const POLL_INTERVAL: Duration = Duration::from_secs(2);
 
 type Feed = watch::Sender<Option<Session>>;
 
@@ -144,7 +146,9 @@ impl Core {
 }
 
 /// Follows the SSE stream until the session is final, nobody watches any more, or the backend
-/// says the session is not ours; reconnects with backoff and `Last-Event-ID` otherwise.
+/// says the session is not ours. When the stream breaks or cannot be opened (a proxy that
+/// blocks or buffers event streams, a flaky network), the session is polled while the stream
+/// is retried with backoff and `Last-Event-ID`, so the display never freezes for long.
 async fn follow(core: Arc<Core>, session_id: String, feed: Feed) {
     let mut backoff = RECONNECT_MIN;
     loop {
@@ -158,19 +162,53 @@ async fn follow(core: Arc<Core>, session_id: String, feed: Feed) {
         match outcome {
             Ok(true) => break,
             Ok(false) => backoff = RECONNECT_MIN,
-            Err(CoreError::Api(e)) if matches!(e.code, ApiErrorCode::NotFound | ApiErrorCode::Unauthorized) => break,
-            Err(CoreError::NotSignedIn) => break,
+            Err(e) if ends_the_feed(&e) => break,
             Err(e) => tracing::debug!(error = %e, %session_id, "live stream interrupted"),
         }
-        tokio::select! {
-            _ = tokio::time::sleep(backoff) => {}
+        let retry_stream_at = tokio::time::Instant::now() + backoff;
+        let polled = tokio::select! {
+            polled = poll_until(&core, &session_id, &feed, retry_stream_at) => polled,
             _ = feed.closed() => break,
+        };
+        if matches!(polled, Ok(true)) || polled.as_ref().is_err_and(ends_the_feed) {
+            break;
         }
         backoff = (backoff * 2).min(RECONNECT_MAX);
     }
     let mut feeds = core.live.feeds.lock().expect("live feeds lock");
     if feeds.get(&session_id).is_some_and(|f| f.same_channel(&feed)) {
         feeds.remove(&session_id);
+    }
+}
+
+/// Errors after which following the session is pointless.
+fn ends_the_feed(error: &CoreError) -> bool {
+    matches!(error, CoreError::NotSignedIn)
+        || matches!(error, CoreError::Api(e) if matches!(e.code, ApiErrorCode::NotFound | ApiErrorCode::Unauthorized))
+}
+
+/// The fallback while the stream is down: reads the session now and every [`POLL_INTERVAL`]
+/// until `until`. `Ok(true)` when the session reached its final state. A failed read (no
+/// network either) is not an error here: the stream retry comes next anyway.
+async fn poll_until(core: &Core, session_id: &str, feed: &Feed, until: tokio::time::Instant) -> Result<bool, CoreError> {
+    loop {
+        match core.client.session(&core.bearer()?, session_id).await {
+            Ok(session) => {
+                core.cache.put(&session)?;
+                offer(feed, &session);
+                if session.status.is_final() {
+                    return Ok(true);
+                }
+            }
+            Err(e) if ends_the_feed(&e) => return Err(e),
+            Err(e) => tracing::debug!(error = %e, %session_id, "polling the session failed"),
+        }
+        let next = tokio::time::Instant::now() + POLL_INTERVAL;
+        if next >= until {
+            tokio::time::sleep_until(until).await;
+            return Ok(false);
+        }
+        tokio::time::sleep_until(next).await;
     }
 }
 

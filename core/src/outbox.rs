@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::crypto::CacheKey;
 use crate::error::CoreError;
+use crate::store::{Store, Table, Write};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PendingStop {
@@ -23,21 +24,18 @@ pub struct PendingStop {
 }
 
 pub struct Outbox {
-    db: sled::Db,
-    stops: sled::Tree,
+    store: Arc<dyn Store>,
     key: Arc<CacheKey>,
 }
 
 impl Outbox {
-    pub fn new(db: sled::Db, key: Arc<CacheKey>) -> Result<Self, CoreError> {
-        Ok(Self { stops: db.open_tree("outbox_stops")?, db, key })
+    pub fn new(store: Arc<dyn Store>, key: Arc<CacheKey>) -> Self {
+        Self { store, key }
     }
 
     /// Forgets queued stops that can no longer be read (their key is gone).
     pub fn clear(&self) -> Result<(), CoreError> {
-        self.stops.clear()?;
-        self.db.flush()?;
-        Ok(())
+        self.store.clear(&[Table::OutboxStops])
     }
 
     /// Queues a stop, keeping the key of one already queued for the session (a second tap is
@@ -69,9 +67,7 @@ impl Outbox {
     fn write(&self, stop: &PendingStop) -> Result<(), CoreError> {
         let json = serde_json::to_vec(stop).map_err(|e| CoreError::Internal(e.to_string()))?;
         let sealed = self.key.seal(&record_name(&stop.session_id), &json)?;
-        self.stops.insert(stop.session_id.as_bytes(), sealed)?;
-        self.db.flush()?;
-        Ok(())
+        self.store.apply(vec![Write::put(Table::OutboxStops, stop.session_id.as_bytes(), sealed)])
     }
 
     fn decode(&self, session_id: &str, sealed: &[u8]) -> Result<PendingStop, CoreError> {
@@ -80,7 +76,7 @@ impl Outbox {
     }
 
     pub fn stop(&self, session_id: &str) -> Result<Option<PendingStop>, CoreError> {
-        self.stops.get(session_id.as_bytes())?.map(|sealed| self.decode(session_id, &sealed)).transpose()
+        self.store.get(Table::OutboxStops, session_id.as_bytes())?.map(|sealed| self.decode(session_id, &sealed)).transpose()
     }
 
     /// Whether the session has a stop that could not be sent yet.
@@ -89,8 +85,8 @@ impl Outbox {
     }
 
     pub fn pending_stops(&self) -> Result<Vec<PendingStop>, CoreError> {
-        self.stops
-            .iter()
+        self.store
+            .scan(Table::OutboxStops)
             .map(|entry| {
                 let (id, sealed) = entry?;
                 self.decode(&String::from_utf8_lossy(&id), &sealed)
@@ -100,9 +96,7 @@ impl Outbox {
 
     /// Removes a stop once the backend answered it (either way).
     pub fn done(&self, session_id: &str) -> Result<(), CoreError> {
-        self.stops.remove(session_id.as_bytes())?;
-        self.db.flush()?;
-        Ok(())
+        self.store.apply(vec![Write::delete(Table::OutboxStops, session_id.as_bytes())])
     }
 }
 
@@ -118,7 +112,7 @@ mod tests {
 
     fn open(dir: &std::path::Path, secrets: &MemorySecureStore) -> Outbox {
         let (key, _) = CacheKey::from_store(secrets).unwrap();
-        Outbox::new(sled::open(dir).unwrap(), Arc::new(key)).unwrap()
+        Outbox::new(Arc::new(crate::store::SledStore::open(dir).unwrap()), Arc::new(key))
     }
 
     #[test]

@@ -11,7 +11,8 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
-use chargekit_core::cache::{SessionCache, open_db};
+use chargekit_core::cache::SessionCache;
+use chargekit_core::store::SledStore;
 use chargekit_core::crypto::CacheKey;
 use chargekit_core::outbox::Outbox;
 use chargekit_core::{MemorySecureStore, SecureStore};
@@ -96,9 +97,10 @@ fn verify(dir: &std::path::Path, sessions: &HashMap<String, i64>, stops: &mut Ha
     let (key, created) = CacheKey::from_store(&secrets).unwrap();
     assert!(!created);
     let key = Arc::new(key);
-    let db = open_db(dir).unwrap_or_else(|e| panic!("run {run}: the store does not open after a kill: {e} (seed {seed})"));
-    let cache = SessionCache::new(db.clone(), key.clone()).unwrap();
-    let outbox = Outbox::new(db, key).unwrap();
+    let store = SledStore::open(dir).unwrap_or_else(|e| panic!("run {run}: the store does not open after a kill: {e} (seed {seed})"));
+    let store = Arc::new(store);
+    let cache = SessionCache::new(store.clone(), key.clone());
+    let outbox = Outbox::new(store, key);
 
     for (id, version) in sessions {
         let stored = cache.get(id).unwrap_or_else(|e| panic!("run {run}: session {id} unreadable: {e} (seed {seed})"));

@@ -10,7 +10,8 @@
 use std::io::Write;
 use std::sync::Arc;
 
-use chargekit_core::cache::{SessionCache, open_db};
+use chargekit_core::cache::SessionCache;
+use chargekit_core::store::SledStore;
 use chargekit_core::crypto::CacheKey;
 use chargekit_core::outbox::Outbox;
 use chargekit_core::{MemorySecureStore, SecureStore};
@@ -33,9 +34,9 @@ fn main() {
         std::fs::rename(dir.join("key.tmp"), dir.join("key")).expect("keep key");
     }
     let key = Arc::new(key);
-    let db = open_db(&dir).expect("open sled");
-    let cache = SessionCache::new(db.clone(), key.clone()).expect("cache");
-    let outbox = Outbox::new(db, key).expect("outbox");
+    let store = Arc::new(SledStore::open(&dir).expect("open sled"));
+    let cache = SessionCache::new(store.clone(), key.clone());
+    let outbox = Outbox::new(store, key);
     let tariff = Tariff::per_kwh_and_hour("t", Currency::EUR, Decimal::new(39, 2), Decimal::new(120, 2), None);
     let mut out = std::io::stdout().lock();
     // Versions grow across runs (wall clock in µs), as a backend's versions do.
