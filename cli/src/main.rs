@@ -68,6 +68,7 @@ async fn main() -> ExitCode {
 }
 
 async fn serve(args: ServeArgs) -> Result<(), String> {
+    raise_open_file_limit();
     let mut config = match &args.config {
         Some(path) => ServerConfig::from_file(path)?,
         None => ServerConfig::default(),
@@ -86,6 +87,17 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     ctrl_c().await;
     server.shutdown().await;
     Ok(())
+}
+
+/// Raises the soft open-file limit to the hard limit. Every charger connection is a socket, and
+/// the usual soft limit (often 1,024) would cap a server at about a thousand chargers with
+/// "Too many open files" while the system allows far more. A failure is only logged: the server
+/// still runs, with fewer connections possible. (The load harness needs the same call, so it
+/// lives in the simulator crate.)
+fn raise_open_file_limit() {
+    if let Err(error) = chargekit_sim::load::raise_open_file_limit() {
+        tracing::warn!(%error, "cannot raise the open-file limit; fewer chargers can connect");
+    }
 }
 
 fn default_data_dir() -> PathBuf {

@@ -236,7 +236,14 @@ impl Core {
     /// The session still going on, if any: after an app restart, this is what to show and
     /// observe again. Read from the cache, then checked with the backend when it can be
     /// reached (the session may have ended while the app was closed).
+    /// A session a card or the car started at the charger reaches the phone through the sync,
+    /// so the backend is asked for what changed first; offline, the cache says what it knows.
     pub async fn active_session(&self) -> Result<Option<Session>, CoreError> {
+        match self.sync_changes().await {
+            Ok(()) | Err(CoreError::Network(_)) => {}
+            Err(CoreError::NotSignedIn) => return Ok(None),
+            Err(other) => return Err(other),
+        }
         let cached = self.cache.newest(ACTIVE_SCAN, 0)?.into_iter().find(|s| !s.status.is_final());
         let Some(candidate) = cached else { return Ok(None) };
         let current = self.session(&candidate.id.to_string()).await?;
@@ -246,6 +253,12 @@ impl Core {
     /// Brings the cache up to date with the backend — only what changed since the last sync,
     /// by cursor — then returns the first page of history from the cache.
     pub async fn sync_history(&self, limit: usize) -> Result<Vec<Session>, CoreError> {
+        self.sync_changes().await?;
+        self.history(limit, 0)
+    }
+
+    /// Stores what changed on the backend since the last sync, page by page.
+    async fn sync_changes(&self) -> Result<(), CoreError> {
         let account = self.account().ok_or(CoreError::NotSignedIn)?;
         let driver = account.driver_id.to_string();
         let mut cursor = self.cache.sync_cursor(&driver)?;
@@ -259,10 +272,9 @@ impl Core {
             cursor = page.cursor;
             self.cache.set_sync_cursor(&driver, cursor)?;
             if !page.more {
-                break;
+                return Ok(());
             }
         }
-        self.history(limit, 0)
     }
 
     /// History from the cache only: works with no network.

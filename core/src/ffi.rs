@@ -135,6 +135,17 @@ pub enum SessionState {
     Failed,
 }
 
+/// How the driver was identified at the charger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum AuthMethod {
+    /// Started from the app.
+    App,
+    /// An RFID card tapped at the charger.
+    Rfid,
+    /// The car identified itself with the driver's contract (Plug & Charge).
+    PlugAndCharge,
+}
+
 /// One line of a receipt.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct CostLine {
@@ -168,6 +179,7 @@ pub struct SessionInfo {
     pub vat_minor: i64,
     pub cost_lines: Vec<CostLine>,
     pub failure_reason: Option<String>,
+    pub auth_method: AuthMethod,
     /// The driver tapped stop with no network: the stop is stored on the phone and will be
     /// delivered when the network returns.
     pub stop_pending: bool,
@@ -499,6 +511,11 @@ pub(crate) fn session_info(snapshot: &SessionSnapshot) -> SessionInfo {
         vat_minor: session.cost.total_vat_minor,
         cost_lines: session.cost.items.iter().map(cost_line).collect(),
         failure_reason: session.failure_reason.clone(),
+        auth_method: match session.auth_method {
+            chargekit_model::AuthMethod::App => AuthMethod::App,
+            chargekit_model::AuthMethod::Rfid => AuthMethod::Rfid,
+            chargekit_model::AuthMethod::PlugAndCharge => AuthMethod::PlugAndCharge,
+        },
         stop_pending: snapshot.stop_pending,
         is_final: snapshot.is_final(),
         version: session.version,

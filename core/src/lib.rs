@@ -7,14 +7,22 @@
 //! - [`history`]: history grouped by month;
 //! - [`live`]: live session feeds over Server-Sent Events, and their listeners;
 //! - [`client`]: the driver API client;
-//! - [`ffi`]: the exported facade, which converts and delegates.
+//! - [`contract`]: Plug & Charge contract certificates, checked against the MO root;
+//! - [`eichrecht`]: signed meter data (OCMF) checked against the meter's key, exported by
+//!   [`ffi_eichrecht`];
+//! - [`ffi`]: the exported facade, which converts and delegates, and [`ffi_identify`]: its
+//!   functions for QR codes, NFC tags, RFID cards and contracts.
 
 pub mod cache;
 pub mod client;
+pub mod contract;
 pub mod crypto;
+pub mod eichrecht;
 pub mod engine;
 pub mod error;
 pub mod ffi;
+pub mod ffi_eichrecht;
+pub mod ffi_identify;
 pub mod history;
 pub mod live;
 pub mod outbox;
@@ -23,6 +31,7 @@ pub mod smooth;
 pub mod store;
 
 pub use ffi::*;
+pub use ffi_identify::*;
 pub use secrets::{MemorySecureStore, SecureStore};
 
 uniffi::setup_scaffolding!();

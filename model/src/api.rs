@@ -100,3 +100,71 @@ pub struct ApiError {
     /// A sentence for the driver.
     pub message: String,
 }
+
+/// What kind of token a charger may be shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum IdTokenKind {
+    /// The tag the backend uses when the app starts a session.
+    App,
+    /// An RFID card, by its UID (upper-case hex).
+    Rfid,
+    /// A Plug & Charge contract, by its EMAID.
+    Contract,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum IdTokenStatus {
+    Active,
+    /// Refused at every charger (a lost card, say) until made active again.
+    Blocked,
+}
+
+/// A token to register for the signed-in driver.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum NewIdToken {
+    /// A card's UID as the phone read it (hex, any case, `:`/`-`/space separators allowed).
+    Rfid {
+        uid: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        label: Option<String>,
+    },
+    /// A contract the phone verified: its EMAID and the certificate's end of validity.
+    Contract {
+        emaid: String,
+        #[serde(default, skip_serializing_if = "Option::is_none", with = "time::serde::rfc3339::option")]
+        #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+        expires_at: Option<time::OffsetDateTime>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        label: Option<String>,
+    },
+}
+
+/// A driver's token, as the charger sees it (`id_tag`) and as the app lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct IdToken {
+    pub id_tag: String,
+    pub kind: IdTokenKind,
+    pub status: IdTokenStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "time::serde::rfc3339::option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    pub expires_at: Option<time::OffsetDateTime>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub created_at: time::OffsetDateTime,
+}
+
+/// A change of a token's status (`PATCH /v1/tokens/{id_tag}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct IdTokenUpdate {
+    pub status: IdTokenStatus,
+}

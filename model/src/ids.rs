@@ -1,4 +1,5 @@
-//! Identifiers drivers type, scan or tap: the EVSE ID (ISO 15118-2 Annex H / eMI3).
+//! Identifiers drivers type, scan or tap: the EVSE ID (ISO 15118-2 Annex H / eMI3), and the
+//! contract ID, [`Emaid`] (in [`emaid`]).
 //!
 //! An EVSE ID is `<country:2 letters>*<operator:3 alphanumerics>*E<power outlet id>`, e.g.
 //! `DE*ABC*E123456*1`. The `*` separators are optional when typed (`DEABCE123456`), the case is
@@ -10,6 +11,10 @@ use std::str::FromStr;
 
 use percent_encoding::percent_decode_str;
 use serde::{Deserialize, Serialize};
+
+pub mod emaid;
+
+pub use emaid::{Emaid, EmaidError};
 
 /// Longest power outlet ID, separators excluded (ISO 15118-2 Annex H allows up to 31 characters).
 const MAX_OUTLET_LEN: usize = 31;
@@ -144,27 +149,70 @@ impl From<EvseId> for String {
     }
 }
 
+/// The shared EVSE ID vectors, for every test in this crate that feeds EVSE IDs somewhere.
+#[cfg(test)]
+pub(crate) mod test_vectors {
+    /// Each line of `shared/testdata/evse-ids.tsv`: the input as a driver or a QR code gives it,
+    /// and the normalized EVSE ID, or `None` where it must be refused (`ERROR`).
+    pub(crate) fn evse_id_vectors() -> Vec<(String, Option<String>)> {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/testdata/evse-ids.tsv");
+        let data = std::fs::read_to_string(path).expect("shared/testdata/evse-ids.tsv beside the repo");
+        data.lines()
+            .filter(|l| !l.starts_with('#'))
+            .map(|line| {
+                let (input, expected) = line.split_once('\t').expect("two columns");
+                (input.to_owned(), (expected != "ERROR").then(|| expected.to_owned()))
+            })
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     /// Every vector in the shared test data: input → normalized ID or ERROR.
     #[test]
     fn shared_vectors() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/testdata/evse-ids.tsv");
-        let data = std::fs::read_to_string(path).expect("shared/testdata/evse-ids.tsv beside the repo");
-        let mut checked = 0;
-        for line in data.lines().filter(|l| !l.starts_with('#')) {
-            let (input, expected) = line.split_once('\t').expect("two columns");
+        let vectors = test_vectors::evse_id_vectors();
+        for (input, expected) in &vectors {
             let got = EvseId::parse(input);
-            if expected == "ERROR" {
-                assert!(got.is_err(), "{input:?} should be refused, got {got:?}");
-            } else {
-                assert_eq!(got.as_ref().map(EvseId::as_str), Ok(expected), "input {input:?}");
+            match expected {
+                None => assert!(got.is_err(), "{input:?} should be refused, got {got:?}"),
+                Some(expected) => assert_eq!(got.as_ref().map(EvseId::as_str), Ok(expected.as_str()), "input {input:?}"),
             }
-            checked += 1;
         }
-        assert!(checked >= 8, "only {checked} vectors read");
+        assert!(vectors.len() >= 8, "only {} vectors read", vectors.len());
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(5000))]
+
+        #[test]
+        fn parse_never_panics(input in any::<String>()) {
+            let _ = EvseId::parse(&input);
+        }
+
+        #[test]
+        fn parse_never_panics_on_urls(
+            scheme in prop::sample::select(vec!["http://", "https://", "HTTPS://"]),
+            rest in "[ -~]{0,80}",
+            junk in any::<String>(),
+        ) {
+            let _ = EvseId::parse(&format!("{scheme}{rest}"));
+            let _ = EvseId::parse(&format!("{scheme}x.example/c/{junk}"));
+            let _ = EvseId::parse(&format!("{scheme}x.example/?evseid={junk}"));
+        }
+
+        /// Whatever parses is normalized: parsing it again gives it back.
+        #[test]
+        fn normalized_form_is_stable(input in "[A-Za-z]{2}\\*?[A-Za-z0-9]{3}\\*?[Ee][A-Za-z0-9*]{1,33}") {
+            if let Ok(id) = EvseId::parse(&input) {
+                prop_assert_eq!(EvseId::parse(id.as_str()), Ok(id.clone()));
+                prop_assert_eq!(EvseId::parse(&id.compact()).map(|i| i.compact()), Ok(id.compact()));
+            }
+        }
     }
 
     #[test]

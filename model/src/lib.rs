@@ -5,18 +5,23 @@
 pub mod api;
 pub mod ids;
 pub mod money;
+pub mod ocmf;
+pub mod ndef;
 pub mod ocpp;
 pub mod pricing;
+pub mod rfid;
 pub mod session;
 pub mod tariff;
 
-pub use ids::{EvseId, EvseIdError};
+pub use ids::{Emaid, EmaidError, EvseId, EvseIdError};
+pub use ndef::NdefError;
+pub use rfid::{CardUid, CardUidError};
 pub use money::{Currency, Money};
 pub use pricing::{
     Cost, CostItem, LiveSession, MeterSample, PricedItem, PricedPeriod, PricedSession, PricingError, SessionUsage, price,
     price_session,
 };
-pub use session::{Session, SessionStatus};
+pub use session::{AuthMethod, Session, SessionStatus};
 pub use tariff::{
     DayOfWeek, Price, PriceComponent, Tariff, TariffDimension, TariffElement, TariffRestrictions, TimeOfDay,
 };

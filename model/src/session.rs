@@ -47,6 +47,37 @@ impl SessionStatus {
     }
 }
 
+/// How the driver was identified at the charger.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum AuthMethod {
+    /// Started from the app (a remote start with the driver's app idTag).
+    #[default]
+    App,
+    /// The driver's RFID card tapped at the charger.
+    Rfid,
+    /// The car identified itself with the driver's contract (ISO 15118 Plug & Charge).
+    PlugAndCharge,
+}
+
+impl AuthMethod {
+    pub const ALL: [AuthMethod; 3] = [Self::App, Self::Rfid, Self::PlugAndCharge];
+
+    /// The wire name, as serialized.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::App => "app",
+            Self::Rfid => "rfid",
+            Self::PlugAndCharge => "plug_and_charge",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|m| m.as_str() == name)
+    }
+}
+
 /// One session, live or finished. The SSE stream sends this whole value on every change, and
 /// a finished one is the receipt: `cost` was computed by [`crate::pricing::price`] with
 /// `tariff` over `energy_wh` and `duration_seconds`.
@@ -81,6 +112,10 @@ pub struct Session {
     pub tariff: Tariff,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failure_reason: Option<String>,
+    /// How the driver was identified: a session started by a card or by the car appears in
+    /// the app like one started from it.
+    #[serde(default)]
+    pub auth_method: AuthMethod,
     /// Bumped on every change; the SSE event id.
     pub version: i64,
 }
@@ -97,5 +132,9 @@ mod tests {
             assert_eq!(SessionStatus::from_name(status.as_str()), Some(status));
         }
         assert_eq!(SessionStatus::from_name("nope"), None);
+        for method in AuthMethod::ALL {
+            assert_eq!(serde_json::to_string(&method).unwrap(), format!("\"{}\"", method.as_str()));
+            assert_eq!(AuthMethod::from_name(method.as_str()), Some(method));
+        }
     }
 }

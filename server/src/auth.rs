@@ -37,6 +37,25 @@ pub async fn verify_password(password: String, stored: String) -> Result<bool, A
     .map_err(AppError::internal)?
 }
 
+/// Checks a password against the stored hash of an account that may not exist: without an
+/// account, a hash of a random password is checked instead, so that the answer takes as long
+/// and does not tell which emails have accounts.
+pub async fn verify_password_of(password: String, stored: Option<String>) -> Result<bool, AppError> {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let exists = stored.is_some();
+    let stored = match stored {
+        Some(hash) => hash,
+        None => match DUMMY.get() {
+            Some(hash) => hash.clone(),
+            None => {
+                let hash = hash_password(URL_SAFE_NO_PAD.encode(random_bytes::<16>())).await?;
+                DUMMY.get_or_init(|| hash).clone()
+            }
+        },
+    };
+    Ok(verify_password(password, stored).await? && exists)
+}
+
 fn random_bytes<const N: usize>() -> [u8; N] {
     let mut bytes = [0u8; N];
     // The system RNG failing is not something a server can recover from.
@@ -67,19 +86,36 @@ impl FromRequestParts<Arc<AppState>> for AuthedDriver {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, AppError> {
-        let token = parts
-            .headers
-            .get(AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .ok_or_else(|| AppError::unauthorized("Please sign in."))?;
+        let token = bearer(parts).ok_or_else(|| AppError::unauthorized("Please sign in."))?;
         state
             .store
-            .driver_by_token(&token_hash(token.trim()))
+            .driver_by_token(&token_hash(token))
             .await?
             .map(AuthedDriver)
             .ok_or_else(|| AppError::unauthorized("Your sign-in has expired. Please sign in again."))
     }
+}
+
+/// The signed-in operator of a request (their username). Driver tokens are not operator
+/// tokens: they live in another table.
+pub struct AuthedOperator(pub String);
+
+impl FromRequestParts<Arc<AppState>> for AuthedOperator {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, AppError> {
+        let token = bearer(parts).ok_or_else(|| AppError::unauthorized("Operators sign in at /v1/operator/sign-in."))?;
+        state
+            .store
+            .operator_by_token(&token_hash(token))
+            .await?
+            .map(AuthedOperator)
+            .ok_or_else(|| AppError::unauthorized("Operator sign-in required."))
+    }
+}
+
+fn bearer(parts: &Parts) -> Option<&str> {
+    parts.headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ")).map(str::trim)
 }
 
 #[cfg(test)]

@@ -30,12 +30,78 @@ pub struct ServerConfig {
     /// Lifetime of a driver's bearer token.
     #[serde(with = "secs")]
     pub token_lifetime: Duration,
+    /// Back-office accounts: they see the operator reports and send chargers commands.
+    pub operators: Vec<OperatorSeed>,
+    /// A second listener for chargers on OCPP security profile 2 (TLS), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ocpp_tls: Option<TlsListenerConfig>,
+}
+
+/// An operator account. The password is hashed (Argon2id) into the database at start; the
+/// config file is the operator's to protect.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OperatorSeed {
+    pub username: String,
+    pub password: String,
+}
+
+/// Where chargers on security profile 2 connect (`wss://`), and the server's certificate.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TlsListenerConfig {
+    pub bind: SocketAddr,
+    /// PEM: the server certificate, then its chain.
+    pub certificate: PathBuf,
+    /// PEM: the certificate's private key (PKCS#8, SEC1 or PKCS#1).
+    pub private_key: PathBuf,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ChargerSeed {
     pub charge_point_id: String,
     pub evses: Vec<EvseSeed>,
+    /// How the charger proves who it is (OCPP 1.6 security whitepaper). Profile 0 — no
+    /// authentication — is for labs and demos only.
+    #[serde(default)]
+    pub security_profile: SecurityProfile,
+    /// The charger's `AuthorizationKey` (its HTTP Basic password) for profiles 1 and 2:
+    /// 16 to 40 characters. Stored hashed; the config file is the operator's to protect.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+}
+
+/// OCPP 1.6 security profiles.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "u8", into = "u8")]
+pub enum SecurityProfile {
+    /// No authentication (plain `ws://`).
+    #[default]
+    Unsecured,
+    /// HTTP Basic authentication over plain `ws://`.
+    BasicAuth,
+    /// HTTP Basic authentication over TLS (`wss://`).
+    TlsWithBasicAuth,
+}
+
+impl TryFrom<u8> for SecurityProfile {
+    type Error = String;
+    fn try_from(value: u8) -> Result<Self, String> {
+        match value {
+            0 => Ok(Self::Unsecured),
+            1 => Ok(Self::BasicAuth),
+            2 => Ok(Self::TlsWithBasicAuth),
+            other => Err(format!("security profile {other} is not supported (0, 1 or 2)")),
+        }
+    }
+}
+
+impl From<SecurityProfile> for u8 {
+    fn from(profile: SecurityProfile) -> u8 {
+        match profile {
+            SecurityProfile::Unsecured => 0,
+            SecurityProfile::BasicAuth => 1,
+            SecurityProfile::TlsWithBasicAuth => 2,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -55,6 +121,8 @@ impl Default for ServerConfig {
             charger_call_timeout: Duration::from_secs(15),
             start_timeout: Duration::from_secs(60),
             token_lifetime: Duration::from_secs(30 * 24 * 3600),
+            operators: Vec::new(),
+            ocpp_tls: None,
         }
     }
 }
@@ -72,6 +140,31 @@ impl ChargerSeed {
         Self {
             charge_point_id: charge_point_id.to_owned(),
             evses: vec![EvseSeed { connector_id: 1, evse_id: EvseId::parse(evse_id).expect("valid seed EVSE ID") }],
+            security_profile: SecurityProfile::Unsecured,
+            password: None,
+        }
+    }
+
+    /// The same charger on a security profile, with its password.
+    pub fn secured(mut self, profile: SecurityProfile, password: &str) -> Self {
+        self.security_profile = profile;
+        self.password = Some(password.to_owned());
+        self
+    }
+
+    /// Refuses a seed that could not be checked at connection time.
+    pub fn validate(&self) -> Result<(), String> {
+        let id = &self.charge_point_id;
+        if id.is_empty() || id.len() > 48 || id.contains(['/', ':']) {
+            return Err(format!("charge point id \"{id}\" must be 1 to 48 characters without '/' or ':'"));
+        }
+        match (self.security_profile, &self.password) {
+            (SecurityProfile::Unsecured, _) => Ok(()),
+            (_, None) => Err(format!("charger {id}: security profiles 1 and 2 need a password")),
+            (_, Some(p)) if !(16..=40).contains(&p.chars().count()) => {
+                Err(format!("charger {id}: the password (AuthorizationKey) must be 16 to 40 characters"))
+            }
+            _ => Ok(()),
         }
     }
 }

@@ -6,12 +6,14 @@
 
 mod api;
 mod auth;
+mod authorization;
 pub mod config;
 mod error;
 mod live;
 mod ocpp;
 mod sessions;
 mod store;
+mod tls;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -24,7 +26,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 pub use api::ApiDoc;
-pub use config::{ChargerSeed, EvseSeed, ServerConfig, default_tariff};
+pub use config::{ChargerSeed, EvseSeed, OperatorSeed, SecurityProfile, ServerConfig, TlsListenerConfig, default_tariff};
 
 use live::LiveHub;
 use ocpp::registry::ChargerRegistry;
@@ -58,13 +60,16 @@ pub enum StartError {
     Tariff(#[from] chargekit_model::tariff::TariffError),
     #[error("cannot listen on {addr}: {source}")]
     Bind { addr: SocketAddr, source: std::io::Error },
+    #[error("invalid configuration: {0}")]
+    Config(String),
 }
 
 /// A running server.
 pub struct RunningServer {
     addr: SocketAddr,
+    tls_addr: Option<SocketAddr>,
     state: Arc<AppState>,
-    task: JoinHandle<()>,
+    tasks: Vec<JoinHandle<()>>,
 }
 
 impl RunningServer {
@@ -82,13 +87,19 @@ impl RunningServer {
         format!("ws://{}/ocpp", self.addr)
     }
 
+    /// The URL chargers on security profile 2 connect to, if TLS is configured.
+    pub fn ocpp_tls_url(&self) -> Option<String> {
+        self.tls_addr.map(|addr| format!("wss://{addr}/ocpp"))
+    }
+
     /// Stops accepting, ends live streams and charger connections, and waits (briefly) for
     /// requests in flight.
     pub async fn shutdown(self) {
         self.state.shutdown.cancel();
-        let mut task = self.task;
-        if tokio::time::timeout(SHUTDOWN_GRACE, &mut task).await.is_err() {
-            task.abort();
+        for mut task in self.tasks {
+            if tokio::time::timeout(SHUTDOWN_GRACE, &mut task).await.is_err() {
+                task.abort();
+            }
         }
         self.state.store.close().await;
     }
@@ -97,9 +108,24 @@ impl RunningServer {
 /// Opens the database, seeds chargers and tariff, and starts serving.
 pub async fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
     config.tariff.validate()?;
+    for charger in &config.chargers {
+        charger.validate().map_err(StartError::Config)?;
+    }
+    let tls = config.ocpp_tls.as_ref().map(tls::server_config).transpose().map_err(StartError::Config)?;
     let store = Store::open(&config.database).await?;
     store.upsert_tariff(&config.tariff).await?;
+    let mut operators = Vec::with_capacity(config.operators.len());
+    for operator in &config.operators {
+        if operator.password.chars().count() < 12 {
+            return Err(StartError::Config(format!("operator {}: use a password of at least 12 characters", operator.username)));
+        }
+        let hash = auth::hash_password(operator.password.clone()).await.map_err(|e| StartError::Config(e.message))?;
+        operators.push((operator.username.clone(), hash));
+    }
+    store.sync_operators(&operators).await?;
     for charger in &config.chargers {
+        let password_hash = charger.password.as_deref().map(ocpp::security::hash_password);
+        store.set_charger_security(&charger.charge_point_id, charger.security_profile.into(), password_hash.as_deref()).await?;
         for evse in &charger.evses {
             store
                 .upsert_charger_evse(&SeedEvse {
@@ -122,16 +148,37 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
         config,
         shutdown: CancellationToken::new(),
     });
-    let app = router(state.clone());
     let shutdown = state.shutdown.clone();
-    let task = tokio::spawn(async move {
+    let app = router(state.clone());
+    let mut tasks = vec![tokio::spawn(async move {
         let served = axum::serve(listener, app).with_graceful_shutdown(shutdown.cancelled_owned()).await;
         if let Err(e) = served {
             tracing::error!(error = %e, "server stopped with an error");
         }
-    });
+    })];
+    let mut tls_addr = None;
+    if let (Some(tls), Some(tls_config)) = (tls, &state.config.ocpp_tls) {
+        let bind = tls_config.bind;
+        let listener = TcpListener::bind(bind).await.map_err(|source| StartError::Bind { addr: bind, source })?;
+        let listener = tls::TlsListener::new(listener, tls).map_err(|source| StartError::Bind { addr: bind, source })?;
+        tls_addr = Some(axum::serve::Listener::local_addr(&listener).map_err(|source| StartError::Bind { addr: bind, source })?);
+        // Only chargers come this way; every connection is marked TLS for the security check.
+        let app = Router::new()
+            .route("/ocpp/{charge_point_id}", get(ocpp::upgrade))
+            .layer(axum::Extension(ocpp::Transport::Tls))
+            .with_state(state.clone());
+        let shutdown = state.shutdown.clone();
+        tasks.push(tokio::spawn(async move {
+            let served = axum::serve(listener, app).with_graceful_shutdown(shutdown.cancelled_owned()).await;
+            if let Err(e) = served {
+                tracing::error!(error = %e, "TLS listener stopped with an error");
+            }
+        }));
+        tracing::info!(addr = ?tls_addr, "OCPP over TLS listening");
+    }
+    state.sessions().watch_pending_starts().await?;
     tracing::info!(%addr, "ChargeKit server listening");
-    Ok(RunningServer { addr, state, task })
+    Ok(RunningServer { addr, tls_addr, state, tasks })
 }
 
 fn router(state: Arc<AppState>) -> Router {

@@ -10,12 +10,14 @@ use std::sync::Arc;
 use chargekit_model::ocpp::messages::*;
 use chargekit_model::{EvseId, Session, SessionStatus, SessionUsage, price};
 use sqlx::types::Json;
+use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::AppState;
+use crate::authorization::{self, AtCharger};
 use crate::error::AppError;
 use crate::ocpp::registry::CallFailure;
-use crate::store::{DriverRow, NewSession, SessionRow};
+use crate::store::{DriverRow, NewSession, SessionRow, StartedSession};
 
 /// The session service, borrowed from the app state.
 pub struct Sessions<'a> {
@@ -144,36 +146,76 @@ impl<'a> Sessions<'a> {
             .ok_or_else(|| AppError::not_found("No such session."))
     }
 
-    /// StartTransaction: matched to the session waiting on that connector with that idTag
-    /// (OCPP 1.6 has no id linking a remote start to the transaction that follows it).
+    /// StartTransaction. Matched first to a remote start waiting on that connector with that
+    /// idTag (OCPP 1.6 has no id linking the two) within the start window; otherwise the charger
+    /// started on its own — a card, a car, or a start made while it was offline and replayed
+    /// now with its old timestamp — and the token decides.
     pub async fn on_start_transaction(&self, charger_id: &str, req: StartTransactionRequest) -> Result<StartTransactionResponse, sqlx::Error> {
         let store = &self.state.store;
+        let accepted = |transaction_id| StartTransactionResponse { id_tag_info: IdTagInfo::with_status(AuthorizationStatus::Accepted), transaction_id };
+        // The same start again under a new message id (a charger retrying after a reconnect).
+        if let Some(first) = store.session_by_start(charger_id, req.connector_id, req.timestamp, req.meter_start).await?
+            && let Some(transaction_id) = first.transaction_id
+        {
+            return Ok(accepted(transaction_id));
+        }
         let transaction_id = store.next_transaction_id().await?;
-        let waiting = store
-            .active_session_on(charger_id, req.connector_id)
-            .await?
-            .filter(|row| row.status() == SessionStatus::Starting && row.id_tag == req.id_tag);
-        let Some(waiting) = waiting else {
-            tracing::warn!(%charger_id, connector = req.connector_id, "StartTransaction matches no remote start");
-            return Ok(StartTransactionResponse {
-                id_tag_info: IdTagInfo::with_status(AuthorizationStatus::Invalid),
-                transaction_id,
-            });
+        let window = time::Duration::try_from(self.state.config.start_timeout).unwrap_or(time::Duration::MINUTE);
+        let waiting = store.active_session_on(charger_id, req.connector_id).await?.filter(|row| {
+            row.status() == SessionStatus::Starting
+                && row.id_tag.eq_ignore_ascii_case(&req.id_tag)
+                && OffsetDateTime::now_utc() - row.created_at <= window
+        });
+        if let Some(waiting) = waiting {
+            self.update(&waiting.id, |row| {
+                if row.status() != SessionStatus::Starting {
+                    return false;
+                }
+                row.set_status(SessionStatus::Charging);
+                row.transaction_id = Some(transaction_id);
+                row.meter_start_wh = Some(req.meter_start);
+                row.meter_last_wh = Some(req.meter_start);
+                row.started_at = Some(req.timestamp);
+                row.last_meter_at = Some(req.timestamp);
+                true
+            })
+            .await?;
+            return Ok(accepted(transaction_id));
+        }
+
+        let at = AtCharger { charger_id, connector_id: Some(req.connector_id) };
+        let decision = authorization::decide(self.state, &req.id_tag, at, None).await?;
+        let refused = StartTransactionResponse { id_tag_info: decision.id_tag_info(), transaction_id };
+        let (AuthorizationStatus::Accepted, Some(token)) = (decision.status, &decision.token) else {
+            // The charger ends the transaction (StopTransactionOnInvalidId); its report is kept.
+            return Ok(refused);
         };
-        self.update(&waiting.id, |row| {
-            if row.status() != SessionStatus::Starting {
-                return false;
-            }
-            row.set_status(SessionStatus::Charging);
-            row.transaction_id = Some(transaction_id);
-            row.meter_start_wh = Some(req.meter_start);
-            row.meter_last_wh = Some(req.meter_start);
-            row.started_at = Some(req.timestamp);
-            row.last_meter_at = Some(req.timestamp);
-            true
-        })
-        .await?;
-        Ok(StartTransactionResponse { id_tag_info: IdTagInfo::with_status(AuthorizationStatus::Accepted), transaction_id })
+        let Some(evse) = store.evse_on(charger_id, req.connector_id).await? else {
+            tracing::warn!(%charger_id, connector = req.connector_id, "StartTransaction on a connector with no EVSE configured");
+            return Ok(StartTransactionResponse { id_tag_info: IdTagInfo::with_status(AuthorizationStatus::Invalid), transaction_id });
+        };
+        let id = Uuid::new_v4().to_string();
+        let tariff = evse.tariff.0;
+        store
+            .insert_started_session(&StartedSession {
+                id: &id,
+                driver_id: &token.driver_id,
+                evse_id: &evse.evse_id,
+                charger_id,
+                connector_id: req.connector_id,
+                id_tag: &token.id_tag,
+                auth_method: decision.method,
+                transaction_id,
+                meter_start_wh: req.meter_start,
+                started_at: req.timestamp,
+                tariff: &tariff,
+                cost: &price(&tariff, &SessionUsage::default()),
+            })
+            .await?;
+        if let Some(created) = store.session(&id).await? {
+            self.state.live.publish(&view(&created));
+        }
+        Ok(StartTransactionResponse { id_tag_info: decision.id_tag_info(), transaction_id })
     }
 
     pub async fn on_meter_values(&self, charger_id: &str, req: MeterValuesRequest) -> Result<MeterValuesResponse, sqlx::Error> {
@@ -182,9 +224,13 @@ impl<'a> Sessions<'a> {
             Some(transaction_id) => store.session_by_transaction(charger_id, transaction_id).await?,
             None => store.active_session_on(charger_id, req.connector_id).await?,
         };
-        let Some(session) = session.filter(|s| s.transaction_id.is_some() && !s.status().is_final()) else {
+        let Some(session) = session.filter(|s| s.transaction_id.is_some()) else {
             return Ok(MeterValuesResponse {});
         };
+        self.keep_meter_values(&session.id, &req.meter_value).await?;
+        if session.status().is_final() {
+            return Ok(MeterValuesResponse {}); // kept for the record; the bill is closed
+        }
         let mut samples: Vec<&MeterValue> = req.meter_value.iter().collect();
         samples.sort_by_key(|m| m.timestamp);
         self.update(&session.id, |row| {
@@ -199,29 +245,87 @@ impl<'a> Sessions<'a> {
     }
 
     pub async fn on_stop_transaction(&self, charger_id: &str, req: StopTransactionRequest) -> Result<StopTransactionResponse, sqlx::Error> {
-        let session = self.state.store.session_by_transaction(charger_id, req.transaction_id).await?;
-        match session {
-            Some(session) => {
-                self.update(&session.id, |row| {
-                    if row.status().is_final() {
-                        return false;
-                    }
-                    let start = row.meter_start_wh.unwrap_or(req.meter_stop);
-                    let stop = req.meter_stop.max(start);
-                    row.meter_stop_wh = Some(stop);
-                    row.meter_last_wh = Some(stop);
-                    row.stopped_at = Some(req.timestamp);
-                    row.power_w = 0;
-                    row.stop_reason = req.reason.clone();
-                    row.set_status(SessionStatus::Completed);
-                    true
-                })
-                .await?;
-            }
+        let store = &self.state.store;
+        let accepted = StopTransactionResponse { id_tag_info: Some(IdTagInfo::with_status(AuthorizationStatus::Accepted)) };
+        let session = match store.session_by_transaction(charger_id, req.transaction_id).await? {
+            Some(session) => Some(session),
+            None => self.insert_unseen_transaction(charger_id, &req).await?,
+        };
+        let Some(session) = session else {
             // Accept anyway: the charger must be able to delete the transaction from its queue.
-            None => tracing::warn!(%charger_id, transaction_id = req.transaction_id, "StopTransaction for an unknown transaction"),
+            tracing::warn!(%charger_id, transaction_id = req.transaction_id, "StopTransaction no driver can be found for; kept");
+            let report = serde_json::to_value(&req).unwrap_or_default();
+            store.insert_orphan_transaction(charger_id, req.transaction_id, req.id_tag.as_deref(), &report).await?;
+            return Ok(accepted);
+        };
+        self.keep_meter_values(&session.id, &req.transaction_data).await?;
+        self.update(&session.id, |row| {
+            if row.status().is_final() {
+                return false;
+            }
+            let start = row.meter_start_wh.unwrap_or(req.meter_stop);
+            let stop = req.meter_stop.max(start);
+            row.meter_stop_wh = Some(stop);
+            row.meter_last_wh = Some(stop);
+            row.stopped_at = Some(req.timestamp);
+            row.power_w = 0;
+            row.stop_reason = req.reason.clone();
+            row.set_status(SessionStatus::Completed);
+            true
+        })
+        .await?;
+        Ok(accepted)
+    }
+
+    /// A transaction that started while the charger was offline and whose start the server
+    /// never heard (or heard in a previous life under a transaction id it cannot find): the
+    /// StopTransaction alone makes it a session, if its idTag names a driver and the charger
+    /// has one EVSE to bill it on. Its start comes from `transactionData` (the
+    /// `Transaction.Begin` reading, else the earliest energy reading), else the stop itself.
+    async fn insert_unseen_transaction(&self, charger_id: &str, req: &StopTransactionRequest) -> Result<Option<SessionRow>, sqlx::Error> {
+        let store = &self.state.store;
+        let Some(id_tag) = req.id_tag.as_deref() else { return Ok(None) };
+        let Some(token) = store.id_token(id_tag).await? else { return Ok(None) };
+        let evses = store.evses_of(charger_id).await?;
+        let [evse] = evses.as_slice() else { return Ok(None) };
+        let connector_id = u32::try_from(evse.connector_id).unwrap_or_default();
+        let (started_at, meter_start_wh) = transaction_begin(&req.transaction_data).unwrap_or((req.timestamp, req.meter_stop));
+        if let Some(first) = store.session_by_start(charger_id, connector_id, started_at, meter_start_wh).await? {
+            return Ok(Some(first)); // this stop was replayed before
         }
-        Ok(StopTransactionResponse { id_tag_info: Some(IdTagInfo::with_status(AuthorizationStatus::Accepted)) })
+        // Keep the charger's transaction id unless the server gave it to another transaction.
+        let transaction_id = match store.transaction_id_taken(req.transaction_id).await? {
+            false => req.transaction_id,
+            true => store.next_transaction_id().await?,
+        };
+        let id = Uuid::new_v4().to_string();
+        let tariff = evse.tariff.0.clone();
+        store
+            .insert_started_session(&StartedSession {
+                id: &id,
+                driver_id: &token.driver_id,
+                evse_id: &evse.evse_id,
+                charger_id,
+                connector_id,
+                id_tag: &token.id_tag,
+                auth_method: authorization::method_of(token.kind()),
+                transaction_id,
+                meter_start_wh,
+                started_at,
+                tariff: &tariff,
+                cost: &price(&tariff, &SessionUsage::default()),
+            })
+            .await?;
+        store.session(&id).await
+    }
+
+    /// Keeps every MeterValue as reported (signed meter data among them) with the session.
+    async fn keep_meter_values(&self, session_id: &str, values: &[MeterValue]) -> Result<(), sqlx::Error> {
+        for value in values {
+            let sampled = serde_json::to_value(&value.sampled_value).unwrap_or_default();
+            self.state.store.insert_meter_value(session_id, value.timestamp, &sampled).await?;
+        }
+        Ok(())
     }
 
     /// Marks a session that never started as failed.
@@ -237,11 +341,26 @@ impl<'a> Sessions<'a> {
         .await
     }
 
+    /// After a restart: remote starts still waiting get the rest of their start window (those
+    /// past it fail now), as if the server had never stopped.
+    pub async fn watch_pending_starts(&self) -> Result<(), sqlx::Error> {
+        let now = OffsetDateTime::now_utc();
+        for row in self.state.store.sessions_in_status(SessionStatus::Starting).await? {
+            let waited = (now - row.created_at).try_into().unwrap_or_default();
+            self.watch_start_for(row.id, self.state.config.start_timeout.saturating_sub(waited));
+        }
+        Ok(())
+    }
+
     /// Fails the session if the charger accepted the remote start but never started.
     fn watch_start(&self, session_id: String) {
+        self.watch_start_for(session_id, self.state.config.start_timeout);
+    }
+
+    fn watch_start_for(&self, session_id: String, window: std::time::Duration) {
         let state = self.state.clone();
         tokio::spawn(async move {
-            tokio::time::sleep(state.config.start_timeout).await;
+            tokio::time::sleep(window).await;
             let reason = "The charger did not start charging. Check that the cable is plugged in and try again.";
             if let Err(e) = Sessions::new(&state).fail(&session_id, reason).await {
                 tracing::error!(error = %e, %session_id, "could not fail a session that never started");
@@ -269,7 +388,8 @@ impl<'a> Sessions<'a> {
 }
 
 /// Applies one MeterValue: the energy register never goes back, and an older sample than the
-/// newest one applied does not move the session.
+/// newest one applied does not move the session. A charger that reports no power still gets a
+/// live kW, derived from the energy since the previous sample.
 fn apply_sample(row: &mut SessionRow, sample: &MeterValue) -> bool {
     if row.last_meter_at.is_some_and(|last| sample.timestamp < last) {
         return false;
@@ -279,27 +399,46 @@ fn apply_sample(row: &mut SessionRow, sample: &MeterValue) -> bool {
     if energy.is_none() && power.is_none() {
         return false;
     }
+    let previous = row.meter_last_wh.zip(row.last_meter_at);
     if let Some(wh) = energy {
-        let wh = wh.round() as i64;
         row.meter_last_wh = Some(row.meter_last_wh.map_or(wh, |last| last.max(wh)));
     }
-    if let Some(w) = power {
-        row.power_w = w.round().max(0.0) as i64;
+    match (power, energy, previous) {
+        (Some(w), _, _) => row.power_w = w.max(0),
+        (None, Some(wh), Some((last_wh, last_at))) => {
+            let millis = (sample.timestamp - last_at).whole_milliseconds();
+            if millis > 0 {
+                let watts = i128::from((wh - last_wh).max(0)) * 3_600_000 / millis;
+                row.power_w = i64::try_from(watts).unwrap_or(i64::MAX);
+            }
+        }
+        _ => {}
     }
     row.last_meter_at = Some(sample.timestamp);
     true
 }
 
 /// A measurand's value in its base unit: the total if the charger sent one, else the sum of
-/// its phases.
-fn sampled(sample: &MeterValue, measurand: &str) -> Option<f64> {
-    let values = sample.sampled_value.iter().filter(|v| v.measurand() == measurand);
+/// its phases (`L1`, `L2`, `L3`; line-to-line and neutral phases are not summed).
+fn sampled(sample: &MeterValue, measurand: &str) -> Option<i64> {
+    let values = sample.sampled_value.iter().filter(|v| v.measurand() == measurand && v.format.as_deref() != Some("SignedData"));
     let (totals, phases): (Vec<_>, Vec<_>) = values.partition(|v| v.phase.is_none());
     if let Some(total) = totals.iter().find_map(|v| v.in_base_unit()) {
         return Some(total);
     }
-    let per_phase: Vec<f64> = phases.iter().filter_map(|v| v.in_base_unit()).collect();
+    let per_phase: Vec<i64> =
+        phases.iter().filter(|v| matches!(v.phase.as_deref(), Some("L1" | "L2" | "L3"))).filter_map(|v| v.in_base_unit()).collect();
     (!per_phase.is_empty()).then(|| per_phase.iter().sum())
+}
+
+/// Where an offline transaction began, from its `transactionData`: the `Transaction.Begin`
+/// energy reading, else the earliest one.
+fn transaction_begin(data: &[MeterValue]) -> Option<(OffsetDateTime, i64)> {
+    let readings = data.iter().filter_map(|m| {
+        let begin = m.sampled_value.iter().any(|v| v.context.as_deref() == Some("Transaction.Begin"));
+        sampled(m, MEASURAND_ENERGY_IMPORT).map(|wh| (!begin, m.timestamp, wh))
+    });
+    readings.min().map(|(_, at, wh)| (at, wh))
 }
 
 /// What the session used so far, from the charger's meter and clock.
@@ -332,6 +471,7 @@ pub fn view(row: &SessionRow) -> Session {
         cost: row.cost.0.clone(),
         tariff: row.tariff.0.clone(),
         failure_reason: row.failure_reason.clone(),
+        auth_method: row.auth_method(),
         version: row.version,
     }
 }

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use crate::config::SimConfig;
 use crate::curve::PowerCurve;
+use crate::signing::MeterKey;
 
 /// Flags describing the charge points to simulate.
 #[derive(Debug, Clone, PartialEq, clap::Args)]
@@ -30,6 +31,10 @@ pub struct SimArgs {
     /// HTTP Basic auth password (user = charge point id), for servers that require one.
     #[arg(long)]
     pub password: Option<String>,
+    /// Sign each transaction's begin and end meter values (OCMF), with a new P-256 key per
+    /// charge point; its public key is logged at connect.
+    #[arg(long)]
+    pub signed_meter_values: bool,
 }
 
 impl SimArgs {
@@ -39,6 +44,7 @@ impl SimArgs {
         config.connectors = self.connectors;
         config.meter_interval = Duration::from_secs(self.interval_secs);
         config.basic_auth_password = self.password.clone();
+        config.signed_meter_values = self.signed_meter_values.then_some(MeterKey::Generate);
         if let Some(watts) = self.power_kw {
             config.car.curve = PowerCurve::constant(watts);
         }
@@ -76,13 +82,14 @@ mod tests {
         assert_eq!(config.endpoint(), "ws://127.0.0.1:8180/ocpp/CKSIM-0001");
         assert_eq!(config.meter_interval, Duration::from_secs(5));
         assert_eq!(config.car.curve, PowerCurve::dc_fast());
+        assert_eq!(config.signed_meter_values, None);
     }
 
     #[test]
     fn flags_shape_the_config() {
         let cli = Cli::try_parse_from([
             "sim", "--url", "ws://h:1/ocpp", "--id", "X", "--count", "3", "--connectors", "2",
-            "--interval-secs", "10", "--power-kw", "7.4", "--password", "pw",
+            "--interval-secs", "10", "--power-kw", "7.4", "--password", "pw", "--signed-meter-values",
         ])
         .unwrap();
         assert_eq!(cli.sim.count, 3);
@@ -91,6 +98,7 @@ mod tests {
         assert_eq!(config.meter_interval, Duration::from_secs(10));
         assert_eq!(config.car.curve, PowerCurve::constant(7_400));
         assert_eq!(config.basic_auth_password.as_deref(), Some("pw"));
+        assert_eq!(config.signed_meter_values, Some(MeterKey::Generate));
     }
 
     #[test]

@@ -15,6 +15,7 @@
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
+use chargekit_model::ocmf::TransactionEvent;
 use chargekit_model::ocpp::frame::decode_payload;
 use chargekit_model::ocpp::messages::{
     AuthorizationStatus, BootNotificationRequest, BootNotificationResponse, ChargePointStatus, HeartbeatRequest,
@@ -38,6 +39,7 @@ use crate::connection::{self, CallFailure, Connection, IncomingCall};
 use crate::curve::ChargingCar;
 use crate::error::SimError;
 use crate::events::{SimEvent, StopReason, TransactionRecord};
+use crate::signing::{MeterReading, MeterSigner};
 
 /// Events buffered per subscriber before a slow one starts missing some.
 const EVENT_CAPACITY: usize = 1024;
@@ -59,6 +61,13 @@ pub struct ChargePoint {
 /// Available, and leaves the charge point running in background tasks.
 pub async fn connect(config: SimConfig) -> Result<ChargePoint, SimError> {
     config.validate()?;
+    // Made before the socket opens: an unusable key is a configuration error.
+    let signer = match &config.signed_meter_values {
+        Some(key) => Some(
+            MeterSigner::new(key, config.charge_point_id.clone()).map_err(|e| SimError::InvalidConfig(e.to_string()))?,
+        ),
+        None => None,
+    };
     let socket = connection::open(&config).await?;
     let (events, first_receiver) = broadcast::channel(EVENT_CAPACITY);
     let (shutdown, shutdown_rx) = watch::channel(false);
@@ -67,7 +76,7 @@ pub async fn connect(config: SimConfig) -> Result<ChargePoint, SimError> {
         connectors: (0..config.connectors).map(|_| Connector { register_wh: config.initial_meter_wh, session: None }).collect(),
         transactions: Vec::new(),
     };
-    let shared = Arc::new(Shared { config, connection, events, state: Mutex::new(state) });
+    let shared = Arc::new(Shared { config, connection, events, state: Mutex::new(state), signer });
     // From here on, an early return drops the handle, which closes the socket.
     let mut charge_point = ChargePoint {
         shared: shared.clone(),
@@ -84,6 +93,9 @@ pub async fn connect(config: SimConfig) -> Result<ChargePoint, SimError> {
     charge_point.behaviour_task = Some(tokio::spawn(run_behaviour(shared.clone(), incoming, shutdown_rx, heartbeat)));
     shared.emit(SimEvent::Connected);
     tracing::info!(charge_point = %shared.config.charge_point_id, connectors = shared.config.connectors, "booted");
+    if let Some(signer) = &shared.signer {
+        tracing::info!(charge_point = %shared.config.charge_point_id, public_key = %signer.public_key_hex(), "meter values are signed (OCMF)");
+    }
     Ok(charge_point)
 }
 
@@ -111,6 +123,12 @@ impl ChargePoint {
     /// The meter register of a connector (numbered from 1), in Wh.
     pub fn meter_register_wh(&self, connector_id: u32) -> Option<i64> {
         lock(&self.shared.state).connector(connector_id).map(|c| c.register_wh)
+    }
+
+    /// The public key its meter signs with (DER SubjectPublicKeyInfo, hex), when
+    /// [`SimConfig::signed_meter_values`] is set.
+    pub fn meter_public_key(&self) -> Option<String> {
+        self.shared.signer.as_ref().map(MeterSigner::public_key_hex)
     }
 
     /// Sends `text` as it is, to test how the central system copes with malformed frames.
@@ -148,6 +166,8 @@ struct Shared {
     connection: Connection,
     events: broadcast::Sender<SimEvent>,
     state: Mutex<State>,
+    /// Signs transaction begins and ends, when the configuration asks for it.
+    signer: Option<MeterSigner>,
 }
 
 struct State {
@@ -416,11 +436,15 @@ impl Shared {
             });
         }
         self.emit(SimEvent::TransactionStarted { transaction_id, connector_id, id_tag: id_tag.clone(), meter_start_wh });
+        // Goes out with the first MeterValues the central system answers, or else with
+        // StopTransaction, so a short transaction still carries its signed begin.
+        let mut signed_begin =
+            self.signed_reading(connector_id, &id_tag, TransactionEvent::Begin, request.timestamp, meter_start_wh);
         tracing::info!(charge_point = %self.id(), connector_id, transaction_id, meter_start_wh, "transaction started");
 
         let reason = if response.id_tag_info.status == AuthorizationStatus::Accepted {
             self.report_status(connector_id, ChargePointStatus::Charging).await;
-            self.charge(connector_id, transaction_id, &mut stop).await
+            self.charge(connector_id, transaction_id, &mut stop, &mut signed_begin).await
         } else {
             tracing::warn!(charge_point = %self.id(), transaction_id, status = ?response.id_tag_info.status, "id tag not accepted; stopping");
             StopReason::DeAuthorized
@@ -436,13 +460,14 @@ impl Shared {
         }
         self.emit(SimEvent::TransactionStopped { transaction_id, connector_id, meter_stop_wh, reason });
         tracing::info!(charge_point = %self.id(), connector_id, transaction_id, meter_stop_wh, reason = reason.as_str(), "transaction stopped");
+        let signed_end = self.signed_reading(connector_id, &id_tag, TransactionEvent::End, stopped_at, meter_stop_wh);
         let request = StopTransactionRequest {
             meter_stop: meter_stop_wh,
             timestamp: stopped_at,
             transaction_id,
             id_tag: Some(id_tag),
             reason: Some(reason.as_str().to_owned()),
-            transaction_data: Vec::new(),
+            transaction_data: signed_begin.into_iter().chain(signed_end).collect(),
         };
         let _: Option<StopTransactionResponse> = self.call(action::STOP_TRANSACTION, &request).await;
         self.report_status(connector_id, ChargePointStatus::Finishing).await;
@@ -452,7 +477,13 @@ impl Shared {
 
     /// Charges the car, sending MeterValues every meter interval, until it is full or a stop is
     /// requested.
-    async fn charge(&self, connector_id: u32, transaction_id: i64, stop: &mut watch::Receiver<Option<StopReason>>) -> StopReason {
+    async fn charge(
+        &self,
+        connector_id: u32,
+        transaction_id: i64,
+        stop: &mut watch::Receiver<Option<StopReason>>,
+        signed_begin: &mut Option<MeterValue>,
+    ) -> StopReason {
         let mut car = ChargingCar::plug_in(&self.config.car);
         let every = self.config.meter_interval;
         let mut ticker = tokio::time::interval_at(Instant::now() + every, every);
@@ -462,7 +493,9 @@ impl Shared {
             tokio::select! {
                 _ = ticker.tick() => {
                     let (register_wh, power_w, full) = self.advance(connector_id, &mut car, &mut last);
-                    self.send_meter_values(connector_id, transaction_id, register_wh, power_w).await;
+                    if self.send_meter_values(connector_id, transaction_id, register_wh, power_w, signed_begin.clone()).await {
+                        *signed_begin = None;
+                    }
                     self.emit(SimEvent::MeterSample { transaction_id, connector_id, register_wh, power_w, soc_percent: car.soc_percent() });
                     if full {
                         return StopReason::EVDisconnected;
@@ -497,7 +530,15 @@ impl Shared {
         (register_wh, step.power_w, step.full)
     }
 
-    async fn send_meter_values(&self, connector_id: u32, transaction_id: i64, register_wh: i64, power_w: u32) {
+    /// Sends one periodic sample, after `signed_begin` if given; whether it was answered.
+    async fn send_meter_values(
+        &self,
+        connector_id: u32,
+        transaction_id: i64,
+        register_wh: i64,
+        power_w: u32,
+        signed_begin: Option<MeterValue>,
+    ) -> bool {
         let sample = |measurand: &str, value: String, unit: &str| SampledValue {
             value,
             context: Some("Sample.Periodic".to_owned()),
@@ -507,18 +548,57 @@ impl Shared {
             location: None,
             unit: Some(unit.to_owned()),
         };
+        let periodic = MeterValue {
+            timestamp: OffsetDateTime::now_utc(),
+            sampled_value: vec![
+                sample(MEASURAND_ENERGY_IMPORT, register_wh.to_string(), "Wh"),
+                sample(MEASURAND_POWER_IMPORT, power_w.to_string(), "W"),
+            ],
+        };
         let request = MeterValuesRequest {
             connector_id,
             transaction_id: Some(transaction_id),
-            meter_value: vec![MeterValue {
-                timestamp: OffsetDateTime::now_utc(),
-                sampled_value: vec![
-                    sample(MEASURAND_ENERGY_IMPORT, register_wh.to_string(), "Wh"),
-                    sample(MEASURAND_POWER_IMPORT, power_w.to_string(), "W"),
-                ],
-            }],
+            // Oldest first: the signed begin was read at the transaction's start.
+            meter_value: signed_begin.into_iter().chain([periodic]).collect(),
         };
-        let _: Option<MeterValuesResponse> = self.call(action::METER_VALUES, &request).await;
+        let answer: Option<MeterValuesResponse> = self.call(action::METER_VALUES, &request).await;
+        answer.is_some()
+    }
+
+    /// A reading signed by the meter, as OCPP 1.6 carries it: a `SignedData` sampled value in
+    /// a MeterValue of its own, stamped with the time it was read. `None` when this charge
+    /// point does not sign, or signing failed (logged).
+    fn signed_reading(
+        &self,
+        connector_id: u32,
+        id_tag: &str,
+        event: TransactionEvent,
+        at: OffsetDateTime,
+        register_wh: i64,
+    ) -> Option<MeterValue> {
+        let signer = self.signer.as_ref()?;
+        // A meter per connector, as in a real charger; one key signs for all of them.
+        let meter_serial = format!("{}-{connector_id}", self.id());
+        let record = match signer.sign(&MeterReading { meter_serial: &meter_serial, id_tag, event, at, register_wh }) {
+            Ok(record) => record,
+            Err(error) => {
+                tracing::error!(charge_point = %self.id(), %error, "could not sign a meter value; it is left out");
+                return None;
+            }
+        };
+        let context = if event == TransactionEvent::Begin { "Transaction.Begin" } else { "Transaction.End" };
+        Some(MeterValue {
+            timestamp: at,
+            sampled_value: vec![SampledValue {
+                value: record.to_text(),
+                context: Some(context.to_owned()),
+                format: Some("SignedData".to_owned()),
+                measurand: Some(MEASURAND_ENERGY_IMPORT.to_owned()),
+                phase: None,
+                location: None,
+                unit: None,
+            }],
+        })
     }
 
     fn register(&self, connector_id: u32) -> i64 {

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use crate::curve::CarProfile;
 use crate::error::SimError;
+use crate::signing::MeterKey;
 
 /// Longest meter interval accepted; far beyond any real one, and far from `Instant` overflow.
 const MAX_INTERVAL: Duration = Duration::from_secs(24 * 3600);
@@ -50,6 +51,10 @@ pub struct SimConfig {
     /// How long an outgoing CALL (and the WebSocket handshake) may wait for its answer
     /// (default 30 s).
     pub call_timeout: Duration,
+    /// When set, the meter signs each transaction's begin and end (OCMF, Eichrecht) with this
+    /// key and sends them as `SignedData` sampled values: the begin in the transaction's first
+    /// MeterValues, the end in StopTransaction's `transactionData`. Default: not signed.
+    pub signed_meter_values: Option<MeterKey>,
 }
 
 impl SimConfig {
@@ -67,6 +72,7 @@ impl SimConfig {
             vendor: "ChargeKit".to_owned(),
             model: "CKSIM".to_owned(),
             call_timeout: Duration::from_secs(30),
+            signed_meter_values: None,
         }
     }
 
@@ -118,6 +124,7 @@ mod tests {
         assert_eq!(config.remote_start, RemoteStartBehavior::Accept);
         assert_eq!(config.basic_auth_password, None);
         assert_eq!(config.call_timeout, Duration::from_secs(30));
+        assert_eq!(config.signed_meter_values, None);
         assert!(config.validate().is_ok());
     }
 

@@ -20,7 +20,9 @@
 //!
 //! Modules: [`config`] (what to simulate), [`curve`] (charging maths, pure), `connection`
 //! (WebSocket and matching answers to CALLs), [`charge_point`] (behaviour and the handle),
-//! [`events`] (what the handle reports), [`run`](mod@run) and [`args`] (the binary, reusable).
+//! [`events`] (what the handle reports), [`run`](mod@run) and [`args`] (the binary, reusable),
+//! [`signing`] (signed meter values, OCMF, when [`SimConfig::signed_meter_values`] asks).
+//! And [`load`] (the load harness behind `chargekit-load`: many lightweight chargers, latencies).
 
 pub mod args;
 pub mod charge_point;
@@ -29,7 +31,9 @@ mod connection;
 pub mod curve;
 pub mod error;
 pub mod events;
+pub mod load;
 pub mod run;
+pub mod signing;
 
 pub use args::SimArgs;
 pub use charge_point::{ChargePoint, connect, connect_many};
@@ -38,3 +42,4 @@ pub use curve::{CarProfile, ChargeStep, ChargingCar, CurveError, PowerCurve};
 pub use error::SimError;
 pub use events::{SimEvent, StopReason, TransactionRecord};
 pub use run::run;
+pub use signing::{MeterKey, MeterSigner};

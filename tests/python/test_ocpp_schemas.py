@@ -4,45 +4,14 @@ schemas shipped with the `ocpp` package — by the library itself and again expl
 
 import asyncio
 import json
-import pathlib
-import urllib.request
-from datetime import datetime, timezone
 
 import jsonschema
-import ocpp
 import websockets
 from ocpp.routing import after, on
 from ocpp.v16 import ChargePoint, call, call_result
 
 from conftest import CHARGER_ID, EVSE_ID
-
-SCHEMAS = pathlib.Path(ocpp.__file__).parent / "v16" / "schemas"
-CALLERROR_CODES = {
-    "NotImplemented", "NotSupported", "InternalError", "ProtocolError", "SecurityError", "FormationViolation",
-    "PropertyConstraintViolation", "OccurenceConstraintViolation", "TypeConstraintViolation", "GenericError",
-}
-
-
-def now():
-    return datetime.now(timezone.utc).isoformat()
-
-
-class RecordingConnection:
-    """Wraps the WebSocket to keep every frame sent and received."""
-
-    def __init__(self, socket):
-        self.socket = socket
-        self.sent = []
-        self.received = []
-
-    async def send(self, text):
-        self.sent.append(json.loads(text))
-        await self.socket.send(text)
-
-    async def recv(self):
-        text = await self.socket.recv()
-        self.received.append(json.loads(text))
-        return text
+from ocpp_peer import SCHEMAS, RecordingConnection, http, now, validate_server_frames
 
 
 class PeerChargePoint(ChargePoint):
@@ -75,37 +44,6 @@ class PeerChargePoint(ChargePoint):
     async def stop_transaction(self, transaction_id, **_):
         await self.call(call.StopTransaction(meter_stop=12_500, timestamp=now(), transaction_id=transaction_id, reason="Remote"))
         self.stopped.set()
-
-
-def http(method, url, body=None, token=None):
-    request = urllib.request.Request(url, method=method, data=json.dumps(body).encode() if body is not None else None)
-    request.add_header("Content-Type", "application/json")
-    if token:
-        request.add_header("Authorization", f"Bearer {token}")
-    with urllib.request.urlopen(request, timeout=20) as response:
-        return json.loads(response.read())
-
-
-def validate_server_frames(connection):
-    """Checks each frame the server sent against the schema of its action."""
-    our_actions = {frame[1]: frame[2] for frame in connection.sent if frame[0] == 2}
-    checked = []
-    for frame in connection.received:
-        kind = frame[0]
-        if kind == 2:
-            _, _, action, payload = frame
-            schema = SCHEMAS / f"{action}.json"
-        elif kind == 3:
-            _, message_id, payload = frame
-            action = our_actions[message_id]
-            schema = SCHEMAS / f"{action}Response.json"
-        else:
-            assert len(frame) == 5 and frame[2] in CALLERROR_CODES, frame
-            checked.append(("CALLERROR", frame[2]))
-            continue
-        jsonschema.validate(payload, json.loads(schema.read_text()))
-        checked.append((kind, action))
-    return checked
 
 
 def test_a_whole_session_with_an_independent_charge_point(server):

@@ -2,6 +2,8 @@
 //! file, real simulated chargers over OCPP, and the real core as the apps use it.
 
 pub mod proxy;
+pub mod raw_charger;
+pub mod tls;
 
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
@@ -106,6 +108,15 @@ pub fn http_client() -> reqwest::Client {
     // Same crypto provider as the core; Err only means it is installed already.
     let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::new()
+}
+
+/// Registers a driver through the driver API and returns the bearer token.
+pub async fn register_driver(http: &reqwest::Client, backend: &Backend, email: &str) -> String {
+    let body = serde_json::json!({"email": email, "password": "correct horse battery"});
+    let response = http.post(format!("{}/v1/auth/register", backend.server.base_url())).json(&body).send().await.expect("register answers");
+    assert!(response.status().is_success(), "registration refused: {}", response.status());
+    let auth: serde_json::Value = response.json().await.expect("registration JSON");
+    auth["token"].as_str().expect("a token").to_owned()
 }
 
 /// Signs a driver in through the driver API and returns the bearer token, for tests that

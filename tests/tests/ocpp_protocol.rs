@@ -3,33 +3,11 @@
 
 use std::time::Duration;
 
+use chargekit_tests::raw_charger::{exchange, open};
 use chargekit_tests::{CHARGER_ID, EVSE_ID, backend};
-use futures_util::{SinkExt, StreamExt};
+use futures_util::StreamExt;
 use serde_json::{Value, json};
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
-
-type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-async fn open(url: &str, protocol: Option<&str>) -> Result<(Socket, Option<String>), WsError> {
-    let mut request = url.into_client_request()?;
-    if let Some(protocol) = protocol {
-        request.headers_mut().insert("Sec-WebSocket-Protocol", protocol.parse().unwrap());
-    }
-    let (socket, response) = tokio_tungstenite::connect_async(request).await?;
-    let agreed = response.headers().get("sec-websocket-protocol").map(|v| v.to_str().unwrap().to_owned());
-    Ok((socket, agreed))
-}
-
-async fn exchange(socket: &mut Socket, text: &str) -> Value {
-    socket.send(Message::text(text)).await.unwrap();
-    loop {
-        let message = tokio::time::timeout(Duration::from_secs(5), socket.next()).await.expect("an answer").unwrap().unwrap();
-        if let Message::Text(text) = message {
-            return serde_json::from_str(text.as_str()).unwrap();
-        }
-    }
-}
 
 #[tokio::test]
 async fn malformed_frames_get_callerrors_and_the_charger_stays_connected() {
@@ -48,6 +26,13 @@ async fn malformed_frames_get_callerrors_and_the_charger_stays_connected() {
     assert_eq!(answer[2], "OccurenceConstraintViolation");
     let answer = exchange(&mut socket, r#"[2, "m4", "StatusNotification", {"connectorId": "one", "errorCode": "NoError", "status": "Available"}]"#).await;
     assert_eq!(answer[2], "TypeConstraintViolation");
+
+    let answer = exchange(&mut socket, r#"[2, "m6", "ClearCache", {}]"#).await;
+    assert_eq!(answer[2], "NotSupported", "an OCPP 1.6 action, but one the central system sends, not takes");
+    let answer = exchange(&mut socket, r#"[2, "m7", "StatusNotification", {"connectorId": 1, "errorCode": "NoError", "status": "Resting"}]"#).await;
+    assert_eq!(answer[2], "PropertyConstraintViolation");
+    let answer = exchange(&mut socket, r#"[2, "m8", "FirmwareStatusNotification", {"status": "Installed"}]"#).await;
+    assert_eq!(answer, json!([3, "m8", {}]));
 
     // Still connected: a well-formed call gets its CALLRESULT.
     let answer = exchange(&mut socket, r#"[2, "m5", "Heartbeat", {}]"#).await;
@@ -70,8 +55,8 @@ async fn charger_without_the_subprotocol_is_closed_and_unknown_chargers_are_refu
 
     let unknown = format!("{}/NOT-A-CHARGER", backend.server.ocpp_url());
     match open(&unknown, Some("ocpp1.6")).await {
-        Err(WsError::Http(response)) => assert_eq!(response.status(), 404),
-        other => panic!("expected HTTP 404, got {:?}", other.map(|(_, p)| p)),
+        Err(WsError::Http(response)) => assert_eq!(response.status(), 401),
+        other => panic!("expected HTTP 401, got {:?}", other.map(|(_, p)| p)),
     }
     backend.server.shutdown().await;
 }

@@ -133,6 +133,10 @@ pub fn decode_payload<T: DeserializeOwned>(id: &str, payload: Value) -> Result<T
             ErrorCode::OccurenceConstraintViolation
         } else if text.starts_with("invalid type") {
             ErrorCode::TypeConstraintViolation
+        } else if text.starts_with("unknown variant") || text.starts_with("invalid value") || text.starts_with("invalid length") {
+            // Well-formed, of the right type, but not an allowed value (an unknown status, a
+            // negative connector id): OCPP-J's "syntactically correct but invalid value".
+            ErrorCode::PropertyConstraintViolation
         } else {
             ErrorCode::FormationViolation
         };

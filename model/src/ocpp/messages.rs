@@ -14,7 +14,29 @@ pub mod action {
     pub const START_TRANSACTION: &str = "StartTransaction";
     pub const STATUS_NOTIFICATION: &str = "StatusNotification";
     pub const STOP_TRANSACTION: &str = "StopTransaction";
+    pub const DIAGNOSTICS_STATUS_NOTIFICATION: &str = "DiagnosticsStatusNotification";
+    pub const FIRMWARE_STATUS_NOTIFICATION: &str = "FirmwareStatusNotification";
+
+    /// Every action of OCPP 1.6J, in both directions: a charger sending one the central system
+    /// does not take from chargers gets `NotSupported`, anything else `NotImplemented`.
+    pub const OCPP16: [&str; 28] = [
+        "Authorize", "BootNotification", "CancelReservation", "ChangeAvailability", "ChangeConfiguration",
+        "ClearCache", "ClearChargingProfile", "DataTransfer", "DiagnosticsStatusNotification",
+        "FirmwareStatusNotification", "GetCompositeSchedule", "GetConfiguration", "GetDiagnostics",
+        "GetLocalListVersion", "Heartbeat", "MeterValues", "RemoteStartTransaction", "RemoteStopTransaction",
+        "ReserveNow", "Reset", "SendLocalList", "SetChargingProfile", "StartTransaction", "StatusNotification",
+        "StopTransaction", "TriggerMessage", "UnlockConnector", "UpdateFirmware",
+    ];
 }
+
+/// `FirmwareStatusNotification` and `DiagnosticsStatusNotification` carry just a status.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StatusOnlyNotification {
+    pub status: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct EmptyResponse {}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -192,16 +214,20 @@ impl SampledValue {
         self.measurand.as_deref().unwrap_or(MEASURAND_ENERGY_IMPORT)
     }
 
-    /// The value scaled to the base unit (Wh for energy, W for power), if it is a number in a
-    /// unit we know. The default unit of energy is Wh, of power W.
-    pub fn in_base_unit(&self) -> Option<f64> {
-        let number: f64 = self.value.trim().parse().ok()?;
+    /// The value scaled to the base unit (Wh for energy, W for power) and rounded to a whole
+    /// one, if it is a number in a unit we know. The default unit of energy is Wh, of power W.
+    /// Decimal, not binary floating point: "12.345" kWh is exactly 12,345 Wh.
+    pub fn in_base_unit(&self) -> Option<i64> {
+        use rust_decimal::prelude::ToPrimitive;
+        let text = self.value.trim();
+        let number = rust_decimal::Decimal::from_str_exact(text).or_else(|_| rust_decimal::Decimal::from_scientific(text)).ok()?;
         let factor = match self.unit.as_deref() {
-            None | Some("Wh") | Some("W") | Some("varh") | Some("var") => 1.0,
-            Some("kWh") | Some("kW") | Some("kvarh") | Some("kvar") => 1000.0,
+            None | Some("Wh") | Some("W") | Some("varh") | Some("var") => 1,
+            Some("kWh") | Some("kW") | Some("kvarh") | Some("kvar") => 1000,
             _ => return None,
         };
-        Some(number * factor).filter(|v| v.is_finite())
+        let scaled = number.checked_mul(rust_decimal::Decimal::from(factor))?;
+        scaled.round_dp_with_strategy(0, rust_decimal::RoundingStrategy::MidpointAwayFromZero).to_i64()
     }
 }
 
@@ -291,10 +317,32 @@ mod tests {
         });
         let req: MeterValuesRequest = serde_json::from_value(payload).unwrap();
         let values = &req.meter_value[0].sampled_value;
-        assert_eq!(values[0].in_base_unit(), Some(12_500.0));
+        assert_eq!(values[0].in_base_unit(), Some(12_500));
         assert_eq!(values[1].measurand(), MEASURAND_POWER_IMPORT);
         assert_eq!(values[2].measurand(), MEASURAND_ENERGY_IMPORT);
-        assert_eq!(values[2].in_base_unit(), Some(123.0));
+        assert_eq!(values[2].in_base_unit(), Some(123));
+    }
+
+    #[test]
+    fn units_are_normalized_exactly() {
+        let value = |value: &str, unit: Option<&str>| SampledValue {
+            value: value.into(),
+            unit: unit.map(Into::into),
+            context: None,
+            format: None,
+            measurand: None,
+            phase: None,
+            location: None,
+        };
+        assert_eq!(value("12.3456", Some("kWh")).in_base_unit(), Some(12_346));
+        assert_eq!(value("0.0005", Some("kWh")).in_base_unit(), Some(1), "half a Wh rounds away from zero");
+        assert_eq!(value("12345.4", Some("Wh")).in_base_unit(), Some(12_345));
+        assert_eq!(value("1.2E3", Some("W")).in_base_unit(), Some(1_200));
+        assert_eq!(value("7.4", Some("kW")).in_base_unit(), Some(7_400));
+        for garbage in ["", "abc", "NaN", "inf", "1e400"] {
+            assert_eq!(value(garbage, Some("Wh")).in_base_unit(), None, "{garbage:?}");
+        }
+        assert_eq!(value("5", Some("Celsius")).in_base_unit(), None, "not an energy or power unit");
     }
 
     #[test]

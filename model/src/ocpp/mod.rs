@@ -4,6 +4,7 @@
 //! names through `camelCase`. The messages the server sends are checked against the official
 //! OCPP 1.6 JSON schemas by the Python peer tests under `tests/python/`.
 
+pub mod commands;
 pub mod frame;
 pub mod messages;
 

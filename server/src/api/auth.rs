@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::auth::{hash_password, new_app_id_tag, new_token, verify_password};
+use crate::auth::{hash_password, new_app_id_tag, new_token, verify_password_of};
 use crate::error::AppError;
 use crate::store::DriverRow;
 
@@ -42,11 +42,13 @@ pub async fn register(State(state): State<Arc<AppState>>, Json(credentials): Jso
 pub async fn sign_in(State(state): State<Arc<AppState>>, Json(credentials): Json<Credentials>) -> Result<Json<AuthToken>, AppError> {
     let wrong = || AppError::unauthorized("Wrong email or password.");
     let email = normalize_email(&credentials.email).map_err(|_| wrong())?;
-    let driver = state.store.driver_by_email(&email).await?.ok_or_else(wrong)?;
-    if !verify_password(credentials.password, driver.password_hash.clone()).await? {
-        return Err(wrong());
+    let driver = state.store.driver_by_email(&email).await?;
+    // An unknown email costs the same work and gets the same answer as a wrong password.
+    let matches = verify_password_of(credentials.password, driver.as_ref().map(|d| d.password_hash.clone())).await?;
+    match driver {
+        Some(driver) if matches => Ok(Json(issue_token(&state, &driver).await?)),
+        _ => Err(wrong()),
     }
-    Ok(Json(issue_token(&state, &driver).await?))
 }
 
 async fn issue_token(state: &AppState, driver: &DriverRow) -> Result<AuthToken, AppError> {

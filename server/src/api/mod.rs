@@ -3,12 +3,14 @@
 
 mod auth;
 mod evses;
+mod operator;
 mod sessions;
+mod tokens;
 
 use std::sync::Arc;
 
 use axum::Router;
-use axum::routing::{get, post};
+use axum::routing::{get, patch, post};
 use utoipa::OpenApi;
 
 use crate::AppState;
@@ -23,6 +25,10 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/v1/sessions/{id}", get(sessions::get_one))
         .route("/v1/sessions/{id}/stop", post(sessions::stop))
         .route("/v1/sessions/{id}/live", get(sessions::live))
+        .route("/v1/tokens", post(tokens::register).get(tokens::list))
+        .route("/v1/tokens/{id_tag}", patch(tokens::update).delete(tokens::remove))
+        .route("/v1/operator/sign-in", post(operator::sign_in))
+        .route("/v1/operator/chargers/{charger_id}/commands", post(operator::command))
         .route("/openapi.json", get(openapi_json))
         .route("/health", get(|| async { "ok" }))
 }
@@ -33,12 +39,17 @@ pub fn router() -> Router<Arc<AppState>> {
     paths(
         auth::register, auth::sign_in, evses::lookup,
         sessions::start, sessions::list, sessions::changes, sessions::get_one, sessions::stop, sessions::live,
+        tokens::register, tokens::list, tokens::update, tokens::remove,
+        operator::sign_in, operator::command,
     ),
     components(schemas(
         chargekit_model::api::Credentials, chargekit_model::api::AuthToken, chargekit_model::api::EvseInfo,
         chargekit_model::api::StartSessionRequest, chargekit_model::api::SessionPage, chargekit_model::api::SessionChanges,
         chargekit_model::api::ApiError, chargekit_model::api::ApiErrorCode,
-        chargekit_model::Session, chargekit_model::SessionStatus,
+        chargekit_model::Session, chargekit_model::SessionStatus, chargekit_model::AuthMethod,
+        chargekit_model::api::NewIdToken, chargekit_model::api::IdToken, chargekit_model::api::IdTokenKind,
+        chargekit_model::api::IdTokenStatus, chargekit_model::api::IdTokenUpdate,
+        operator::OperatorCredentials, operator::OperatorToken, operator::ChargerCommand, operator::CommandResult,
     )),
     modifiers(&BearerAuth),
     security(("bearer" = [])),

@@ -12,8 +12,46 @@ use serde_json::Value;
 use time::OffsetDateTime;
 
 use crate::AppState;
+use crate::store::HandledMessage;
+use crate::authorization::{self, AtCharger};
+use crate::ocpp::plug_and_charge;
+use chargekit_model::AuthMethod;
+use chargekit_model::ocpp::commands::{self, DataTransferRequest, DataTransferResponse, DataTransferStatus};
+
+/// Transaction messages a charger queues while offline and may send again: their answers are
+/// kept by message id and payload, so a retransmission is answered the same and applied once.
+const RETRANSMITTED: [&str; 3] = [action::START_TRANSACTION, action::METER_VALUES, action::STOP_TRANSACTION];
 
 pub async fn handle_call(state: &Arc<AppState>, charger_id: &str, id: String, action: &str, payload: Value) -> Frame {
+    if !RETRANSMITTED.contains(&action) {
+        return handle_once(state, charger_id, id, action, payload).await;
+    }
+    let payload_sha256 = hex::encode(ring::digest::digest(&ring::digest::SHA256, payload.to_string().as_bytes()));
+    match state.store.handled_message(charger_id, &id).await {
+        Ok(Some(handled)) if handled.action == action && handled.payload_sha256 == payload_sha256 => {
+            tracing::info!(%charger_id, message_id = %id, action, "retransmitted message answered again, not applied");
+            let payload = serde_json::from_str(&handled.response).unwrap_or_else(|_| serde_json::json!({}));
+            return Frame::CallResult { id, payload };
+        }
+        Ok(_) => {}
+        Err(e) => {
+            tracing::error!(error = %e, "cannot read the handled-message log");
+            return FrameError::new(&id, ErrorCode::InternalError, "the central system could not store this message").to_frame();
+        }
+    }
+    let answer = handle_once(state, charger_id, id.clone(), action, payload).await;
+    let handled = |response: &Value| HandledMessage { action: action.to_owned(), payload_sha256, response: response.to_string() };
+    if let Frame::CallResult { payload, .. } = &answer
+        && let Err(e) = state.store.record_handled_message(charger_id, &id, &handled(payload)).await
+    {
+        // Applied but not logged: a retransmission would be applied again, which the handlers
+        // tolerate (a start by its natural key, meter values by time, a stop once final).
+        tracing::error!(error = %e, "cannot log a handled message");
+    }
+    answer
+}
+
+async fn handle_once(state: &Arc<AppState>, charger_id: &str, id: String, action: &str, payload: Value) -> Frame {
     let outcome = match action {
         action::BOOT_NOTIFICATION => answer(&id, payload, |req| boot(state, charger_id, req)).await,
         action::HEARTBEAT => answer(&id, payload, |_: HeartbeatRequest| async {
@@ -21,7 +59,8 @@ pub async fn handle_call(state: &Arc<AppState>, charger_id: &str, id: String, ac
         })
         .await,
         action::STATUS_NOTIFICATION => answer(&id, payload, |req| status(state, charger_id, req)).await,
-        action::AUTHORIZE => answer(&id, payload, |req| authorize(state, req)).await,
+        action::AUTHORIZE => answer(&id, payload, |req| authorize(state, charger_id, req)).await,
+        commands::action::DATA_TRANSFER => answer(&id, payload, |req| data_transfer(state, charger_id, req)).await,
         action::START_TRANSACTION => {
             answer(&id, payload, |req| async move { state.sessions().on_start_transaction(charger_id, req).await }).await
         }
@@ -29,7 +68,17 @@ pub async fn handle_call(state: &Arc<AppState>, charger_id: &str, id: String, ac
         action::STOP_TRANSACTION => {
             answer(&id, payload, |req| async move { state.sessions().on_stop_transaction(charger_id, req).await }).await
         }
-        _ => Err(FrameError::new(&id, ErrorCode::NotImplemented, format!("action {action} is not supported"))),
+        action::FIRMWARE_STATUS_NOTIFICATION | action::DIAGNOSTICS_STATUS_NOTIFICATION => {
+            answer(&id, payload, |req: StatusOnlyNotification| async move {
+                tracing::info!(%charger_id, action, status = %req.status, "charger status report");
+                Ok(EmptyResponse {})
+            })
+            .await
+        }
+        _ if action::OCPP16.contains(&action) => {
+            Err(FrameError::new(&id, ErrorCode::NotSupported, format!("the central system does not take {action} from a charger")))
+        }
+        _ => Err(FrameError::new(&id, ErrorCode::NotImplemented, format!("action {action} is not known"))),
     };
     outcome.unwrap_or_else(|error| {
         tracing::warn!(%charger_id, action, %error, "call refused");
@@ -65,15 +114,38 @@ async fn boot(state: &AppState, charger_id: &str, req: BootNotificationRequest) 
     })
 }
 
+/// Keeps the connector's current status and its history (the operator's availability figures
+/// come from it), dated by the charger's clock when it gives one.
 async fn status(state: &AppState, charger_id: &str, req: StatusNotificationRequest) -> Result<StatusNotificationResponse, sqlx::Error> {
     if req.connector_id > 0 {
         state.store.set_connector_status(charger_id, req.connector_id, req.status.as_str()).await?;
     }
+    let at = req.timestamp.unwrap_or_else(OffsetDateTime::now_utc);
+    state.store.record_connector_status(charger_id, req.connector_id, req.status.as_str(), &req.error_code, at).await?;
     Ok(StatusNotificationResponse {})
 }
 
-async fn authorize(state: &AppState, req: AuthorizeRequest) -> Result<AuthorizeResponse, sqlx::Error> {
-    let known = state.store.driver_by_id_tag(&req.id_tag).await?.is_some();
-    let status = if known { AuthorizationStatus::Accepted } else { AuthorizationStatus::Invalid };
-    Ok(AuthorizeResponse { id_tag_info: IdTagInfo::with_status(status) })
+async fn authorize(state: &Arc<AppState>, charger_id: &str, req: AuthorizeRequest) -> Result<AuthorizeResponse, sqlx::Error> {
+    let decision = authorization::decide(state, &req.id_tag, AtCharger { charger_id, connector_id: None }, None).await?;
+    Ok(AuthorizeResponse { id_tag_info: decision.id_tag_info() })
+}
+
+/// DataTransfer from a charger, routed by vendor: the one ChargeKit understands is the Plug &
+/// Charge authorization of OCA's "Using ISO 15118 Plug & Charge with OCPP 1.6" (vendor
+/// `org.openchargealliance.iso15118pnc`, message `Authorize`, data a JSON string carrying the
+/// car's `idToken` of type `eMAID`).
+async fn data_transfer(state: &Arc<AppState>, charger_id: &str, req: DataTransferRequest) -> Result<DataTransferResponse, sqlx::Error> {
+    let unknown = |status| Ok(DataTransferResponse { status, data: None });
+    if req.vendor_id != plug_and_charge::VENDOR_ID {
+        return unknown(DataTransferStatus::UnknownVendorId);
+    }
+    if req.message_id.as_deref() != Some(plug_and_charge::AUTHORIZE) {
+        return unknown(DataTransferStatus::UnknownMessageId);
+    }
+    let Some(emaid) = req.data.as_deref().and_then(plug_and_charge::emaid_of_authorize) else {
+        return unknown(DataTransferStatus::Rejected);
+    };
+    let at = AtCharger { charger_id, connector_id: None };
+    let decision = authorization::decide(state, &emaid, at, Some(AuthMethod::PlugAndCharge)).await?;
+    Ok(DataTransferResponse { status: DataTransferStatus::Accepted, data: Some(plug_and_charge::authorize_answer(decision.status)) })
 }

@@ -6,20 +6,24 @@
 //! sends (remote start/stop) and answers to the charger never interleave mid-frame.
 
 mod handlers;
+mod plug_and_charge;
 pub mod registry;
+pub mod security;
 
 use std::sync::Arc;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade, close_code};
+use axum::Extension;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderMap;
+use axum::response::Response;
 use chargekit_model::ocpp::{Frame, SUBPROTOCOL};
 use futures_util::{SinkExt, StreamExt};
 use tokio::sync::mpsc;
 
 use crate::AppState;
 use registry::ChargerLink;
+pub use security::Transport;
 
 /// Largest OCPP frame accepted. Signed meter values make frames of several kB; this leaves
 /// ample room without letting one charger make the server buffer megabytes.
@@ -31,15 +35,13 @@ const OUTGOING_QUEUE: usize = 64;
 pub async fn upgrade(
     Path(charger_id): Path<String>,
     State(state): State<Arc<AppState>>,
+    transport: Option<Extension<Transport>>,
+    headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
-    match state.store.charger_exists(&charger_id).await {
-        Ok(true) => {}
-        Ok(false) => {
-            tracing::warn!(%charger_id, "connection from an unknown charger refused");
-            return (StatusCode::NOT_FOUND, "unknown charge point").into_response();
-        }
-        Err(e) => return crate::error::AppError::internal(e).into_response(),
+    let transport = transport.map_or(Transport::Plain, |Extension(t)| t);
+    if let Err(refusal) = security::admit(&state.store, &charger_id, &headers, transport).await {
+        return refusal;
     }
     let ws = ws.protocols([SUBPROTOCOL]).max_message_size(MAX_MESSAGE_BYTES).max_frame_size(MAX_MESSAGE_BYTES);
     let agreed = ws.selected_protocol().is_some();
@@ -64,6 +66,7 @@ async fn serve_charger(state: Arc<AppState>, charger_id: String, socket: WebSock
     let (tx, mut rx) = mpsc::channel::<String>(OUTGOING_QUEUE);
     let link = Arc::new(ChargerLink::new(&charger_id, tx));
     state.chargers.register(link.clone());
+    record_connection(&state, &charger_id, true).await;
     tracing::info!(%charger_id, "charger connected");
 
     let writer = tokio::spawn(async move {
@@ -119,5 +122,14 @@ async fn serve_charger(state: Arc<AppState>, charger_id: String, socket: WebSock
     link.fail_pending();
     // The reader is gone, so nothing more can be answered on this socket.
     writer.abort();
+    record_connection(&state, &charger_id, false).await;
     tracing::info!(%charger_id, "charger disconnected");
+}
+
+/// Connection history for the operator's availability figures; a failure to record it must
+/// not cost the charger its connection.
+async fn record_connection(state: &AppState, charger_id: &str, connected: bool) {
+    if let Err(e) = state.store.record_connection(charger_id, connected).await {
+        tracing::error!(error = %e, %charger_id, "cannot record a charger connection event");
+    }
 }

@@ -65,12 +65,23 @@ impl Store {
         tx.commit().await
     }
 
-    pub async fn charger_exists(&self, charger_id: &str) -> Result<bool, StoreError> {
-        let found: Option<(String,)> = sqlx::query_as("SELECT id FROM chargers WHERE id = ?")
+    /// A charger's security profile and password hash; `None` for a charger not configured.
+    pub async fn charger_security(&self, charger_id: &str) -> Result<Option<(u8, Option<String>)>, StoreError> {
+        sqlx::query_as("SELECT security_profile, password_hash FROM chargers WHERE id = ?")
             .bind(charger_id)
             .fetch_optional(&self.pool)
+            .await
+    }
+
+    pub async fn set_charger_security(&self, charger_id: &str, profile: u8, password_hash: Option<&str>) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO chargers (id, security_profile, password_hash) VALUES (?, ?, ?)
+                     ON CONFLICT (id) DO UPDATE SET security_profile = excluded.security_profile, password_hash = excluded.password_hash")
+            .bind(charger_id)
+            .bind(profile)
+            .bind(password_hash)
+            .execute(&self.pool)
             .await?;
-        Ok(found.is_some())
+        Ok(())
     }
 
     pub async fn record_boot(&self, charger_id: &str, vendor: &str, model: &str) -> Result<(), StoreError> {
@@ -89,6 +100,22 @@ impl Store {
         sqlx::query_as(select_evse!("replace(e.evse_id, '*', '') = ?"))
             .bind(evse_id.compact())
             .fetch_optional(&self.pool)
+            .await
+    }
+
+    /// The EVSE behind a charger's connector.
+    pub async fn evse_on(&self, charger_id: &str, connector_id: u32) -> Result<Option<EvseRow>, StoreError> {
+        sqlx::query_as(select_evse!("e.charger_id = ? AND e.connector_id = ?"))
+            .bind(charger_id)
+            .bind(connector_id)
+            .fetch_optional(&self.pool)
+            .await
+    }
+
+    pub async fn evses_of(&self, charger_id: &str) -> Result<Vec<EvseRow>, StoreError> {
+        sqlx::query_as(select_evse!("e.charger_id = ? ORDER BY e.connector_id"))
+            .bind(charger_id)
+            .fetch_all(&self.pool)
             .await
     }
 

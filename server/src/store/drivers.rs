@@ -13,8 +13,10 @@ pub struct DriverRow {
 }
 
 impl Store {
-    /// Inserts a driver; `Ok(false)` when the email is taken.
+    /// Inserts a driver and their app token; `Ok(false)` when the email is taken.
     pub async fn insert_driver(&self, driver: &DriverRow) -> Result<bool, StoreError> {
+        let now = OffsetDateTime::now_utc();
+        let mut tx = self.pool.begin().await?;
         let result = sqlx::query(
             "INSERT INTO drivers (id, email, password_hash, app_id_tag, created_at)
              VALUES (?, ?, ?, ?, ?) ON CONFLICT (email) DO NOTHING",
@@ -23,22 +25,25 @@ impl Store {
         .bind(&driver.email)
         .bind(&driver.password_hash)
         .bind(&driver.app_id_tag)
-        .bind(OffsetDateTime::now_utc())
-        .execute(&self.pool)
+        .bind(now)
+        .execute(&mut *tx)
         .await?;
-        Ok(result.rows_affected() == 1)
+        if result.rows_affected() == 0 {
+            return Ok(false);
+        }
+        sqlx::query("INSERT INTO id_tokens (id_tag, driver_id, kind, created_at) VALUES (?, ?, 'app', ?)")
+            .bind(&driver.app_id_tag)
+            .bind(&driver.id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     pub async fn driver_by_email(&self, email: &str) -> Result<Option<DriverRow>, StoreError> {
         sqlx::query_as("SELECT id, email, password_hash, app_id_tag FROM drivers WHERE email = ?")
             .bind(email)
-            .fetch_optional(&self.pool)
-            .await
-    }
-
-    pub async fn driver_by_id_tag(&self, id_tag: &str) -> Result<Option<DriverRow>, StoreError> {
-        sqlx::query_as("SELECT id, email, password_hash, app_id_tag FROM drivers WHERE app_id_tag = ?")
-            .bind(id_tag)
             .fetch_optional(&self.pool)
             .await
     }

@@ -6,7 +6,10 @@
 
 mod chargers;
 mod drivers;
+mod ocpp_log;
+mod operators;
 mod sessions;
+mod tokens;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -15,7 +18,9 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 
 pub use chargers::SeedEvse;
 pub use drivers::DriverRow;
-pub use sessions::{NewSession, SessionRow};
+pub use ocpp_log::HandledMessage;
+pub use sessions::{NewSession, SessionRow, StartedSession};
+pub use tokens::{AuthAttempt, IdTokenRow, kind_name, status_name};
 
 /// A storage failure. Callers log it and answer "internal error"; details never reach a driver.
 pub type StoreError = sqlx::Error;

@@ -2,7 +2,7 @@
 //! one that was read, so concurrent writers (a driver's stop, a charger's meter values) never
 //! overwrite each other; the loser reads again and retries.
 
-use chargekit_model::{Cost, SessionStatus, Tariff};
+use chargekit_model::{AuthMethod, Cost, SessionStatus, Tariff};
 use sqlx::types::Json;
 use time::OffsetDateTime;
 
@@ -28,6 +28,7 @@ pub struct SessionRow {
     pub cost: Json<Cost>,
     pub failure_reason: Option<String>,
     pub stop_reason: Option<String>,
+    pub auth_method: String,
     pub version: i64,
     pub created_at: OffsetDateTime,
 }
@@ -41,6 +42,27 @@ impl SessionRow {
     pub fn set_status(&mut self, status: SessionStatus) {
         self.status = status.as_str().to_owned();
     }
+
+    pub fn auth_method(&self) -> AuthMethod {
+        AuthMethod::from_name(&self.auth_method).unwrap_or_default()
+    }
+}
+
+/// A session a charger started on its own (a card or a car identified the driver), already
+/// charging when the server hears of it — possibly long ago, replayed after being offline.
+pub struct StartedSession<'a> {
+    pub id: &'a str,
+    pub driver_id: &'a str,
+    pub evse_id: &'a str,
+    pub charger_id: &'a str,
+    pub connector_id: u32,
+    pub id_tag: &'a str,
+    pub auth_method: AuthMethod,
+    pub transaction_id: i64,
+    pub meter_start_wh: i64,
+    pub started_at: OffsetDateTime,
+    pub tariff: &'a Tariff,
+    pub cost: &'a Cost,
 }
 
 /// A session about to be started from the app.
@@ -63,7 +85,7 @@ macro_rules! select_sessions {
         concat!(
             "SELECT id, driver_id, evse_id, charger_id, connector_id, id_tag, status, transaction_id,
                 tariff, meter_start_wh, meter_last_wh, meter_stop_wh, power_w, started_at, last_meter_at,
-                stopped_at, cost, failure_reason, stop_reason, version, created_at, change_seq
+                stopped_at, cost, failure_reason, stop_reason, auth_method, version, created_at, change_seq
              FROM sessions WHERE ",
             $where
         )
@@ -101,6 +123,66 @@ impl Store {
         Ok(inserted)
     }
 
+    /// Inserts a session a charger started (see [`StartedSession`]), charging, dated when the
+    /// charger says it started.
+    pub async fn insert_started_session(&self, new: &StartedSession<'_>) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let change_seq = next_change_seq(&mut tx).await?;
+        sqlx::query(
+            "INSERT INTO sessions (id, driver_id, evse_id, charger_id, connector_id, id_tag, status, transaction_id,
+                 tariff, cost, meter_start_wh, meter_last_wh, started_at, last_meter_at, auth_method, created_at, change_seq)
+             VALUES (?, ?, ?, ?, ?, ?, 'charging', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(new.id)
+        .bind(new.driver_id)
+        .bind(new.evse_id)
+        .bind(new.charger_id)
+        .bind(new.connector_id)
+        .bind(new.id_tag)
+        .bind(new.transaction_id)
+        .bind(Json(new.tariff))
+        .bind(Json(new.cost))
+        .bind(new.meter_start_wh)
+        .bind(new.meter_start_wh)
+        .bind(new.started_at)
+        .bind(new.started_at)
+        .bind(new.auth_method.as_str())
+        .bind(new.started_at)
+        .bind(change_seq)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await
+    }
+
+    /// The session a charger started on a connector at that time with that meter reading: a
+    /// StartTransaction retransmitted under a new message id finds its first copy here.
+    pub async fn session_by_start(&self, charger_id: &str, connector_id: u32, started_at: OffsetDateTime, meter_start_wh: i64) -> Result<Option<SessionRow>, StoreError> {
+        sqlx::query_as(select_sessions!(
+            "charger_id = ? AND connector_id = ? AND started_at = ? AND meter_start_wh = ? AND transaction_id IS NOT NULL LIMIT 1"
+        ))
+        .bind(charger_id)
+        .bind(connector_id)
+        .bind(started_at)
+        .bind(meter_start_wh)
+        .fetch_optional(&self.pool)
+        .await
+    }
+
+    /// The unfinished session of a token anywhere but this connector (this charger, when no
+    /// connector is named): OCPP's ConcurrentTx.
+    pub async fn active_session_of_tag_elsewhere(&self, id_tag: &str, charger_id: &str, connector_id: Option<u32>) -> Result<Option<SessionRow>, StoreError> {
+        sqlx::query_as(select_sessions!(
+            "id_tag = ? AND status IN ('charging', 'stopping')
+             AND NOT (charger_id = ? AND (? IS NULL OR connector_id = ?)) LIMIT 1"
+        ))
+        .bind(id_tag)
+        .bind(charger_id)
+        .bind(connector_id)
+        .bind(connector_id)
+        .fetch_optional(&self.pool)
+        .await
+    }
+
     /// The driver's sessions that changed after `after` (a change sequence number), in the
     /// order they changed: the page of an incremental sync.
     pub async fn sessions_changed(&self, driver_id: &str, after: i64, limit: u32) -> Result<Vec<(SessionRow, i64)>, StoreError> {
@@ -126,6 +208,11 @@ impl Store {
             .bind(id)
             .fetch_optional(&self.pool)
             .await
+    }
+
+    /// Every session in a status (the few still starting, after a restart).
+    pub async fn sessions_in_status(&self, status: SessionStatus) -> Result<Vec<SessionRow>, StoreError> {
+        sqlx::query_as(select_sessions!("status = ?")).bind(status.as_str()).fetch_all(&self.pool).await
     }
 
     pub async fn session_by_idempotency_key(&self, driver_id: &str, key: &str) -> Result<Option<SessionRow>, StoreError> {
@@ -166,13 +253,27 @@ impl Store {
             .await
     }
 
-    /// A fresh OCPP transaction id.
+    /// Whether some session already has this transaction id (they are unique server-wide).
+    pub async fn transaction_id_taken(&self, transaction_id: i64) -> Result<bool, StoreError> {
+        let found: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM sessions WHERE transaction_id = ?")
+            .bind(transaction_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(found.is_some())
+    }
+
+    /// A fresh OCPP transaction id, skipping any a charger chose itself for a transaction it
+    /// started offline (see `Sessions::on_stop_transaction`).
     pub async fn next_transaction_id(&self) -> Result<i64, StoreError> {
-        let (value,): (i64,) =
-            sqlx::query_as("UPDATE counters SET value = value + 1 WHERE name = 'transaction_id' RETURNING value")
-                .fetch_one(&self.pool)
-                .await?;
-        Ok(value)
+        loop {
+            let (value,): (i64,) =
+                sqlx::query_as("UPDATE counters SET value = value + 1 WHERE name = 'transaction_id' RETURNING value")
+                    .fetch_one(&self.pool)
+                    .await?;
+            if !self.transaction_id_taken(value).await? {
+                return Ok(value);
+            }
+        }
     }
 
     /// Writes back a changed session if nobody changed it since it was read. Returns the stored

@@ -4,6 +4,7 @@
 mod central;
 mod connecting;
 mod protocol_errors;
+mod signed;
 mod transactions;
 
 use std::time::Duration;

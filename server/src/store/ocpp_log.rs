@@ -1,0 +1,97 @@
+//! What chargers reported, kept as reported: answers to transaction messages (so a
+//! retransmission gets the same answer), meter values per session, transactions no driver owns,
+//! and the connector status and connection history the operator's availability is computed from.
+
+use time::OffsetDateTime;
+
+use super::{Store, StoreError};
+
+/// A transaction message already answered.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct HandledMessage {
+    pub action: String,
+    pub payload_sha256: String,
+    pub response: String,
+}
+
+impl Store {
+    pub async fn handled_message(&self, charger_id: &str, message_id: &str) -> Result<Option<HandledMessage>, StoreError> {
+        sqlx::query_as("SELECT action, payload_sha256, response FROM ocpp_handled WHERE charger_id = ? AND message_id = ?")
+            .bind(charger_id)
+            .bind(message_id)
+            .fetch_optional(&self.pool)
+            .await
+    }
+
+    pub async fn record_handled_message(&self, charger_id: &str, message_id: &str, handled: &HandledMessage) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO ocpp_handled (charger_id, message_id, action, payload_sha256, response, handled_at) VALUES (?, ?, ?, ?, ?, ?)
+             ON CONFLICT (charger_id, message_id) DO UPDATE SET action = excluded.action,
+                 payload_sha256 = excluded.payload_sha256, response = excluded.response, handled_at = excluded.handled_at",
+        )
+        .bind(charger_id)
+        .bind(message_id)
+        .bind(&handled.action)
+        .bind(&handled.payload_sha256)
+        .bind(&handled.response)
+        .bind(OffsetDateTime::now_utc())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Keeps one MeterValue (its sampled values as JSON) of a session.
+    pub async fn insert_meter_value(&self, session_id: &str, at: OffsetDateTime, sampled_values: &serde_json::Value) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO meter_values (session_id, at, sampled_values) VALUES (?, ?, ?)")
+            .bind(session_id)
+            .bind(at)
+            .bind(sqlx::types::Json(sampled_values))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// A session's meter values in time order, as `(at, sampled values JSON)`.
+    pub async fn meter_values(&self, session_id: &str) -> Result<Vec<(OffsetDateTime, serde_json::Value)>, StoreError> {
+        let rows: Vec<(OffsetDateTime, sqlx::types::Json<serde_json::Value>)> =
+            sqlx::query_as("SELECT at, sampled_values FROM meter_values WHERE session_id = ? ORDER BY at, rowid")
+                .bind(session_id)
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(rows.into_iter().map(|(at, values)| (at, values.0)).collect())
+    }
+
+    pub async fn insert_orphan_transaction(&self, charger_id: &str, transaction_id: i64, id_tag: Option<&str>, report: &serde_json::Value) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO orphan_transactions (charger_id, transaction_id, id_tag, report, received_at) VALUES (?, ?, ?, ?, ?)")
+            .bind(charger_id)
+            .bind(transaction_id)
+            .bind(id_tag)
+            .bind(sqlx::types::Json(report))
+            .bind(OffsetDateTime::now_utc())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn record_connector_status(&self, charger_id: &str, connector_id: u32, status: &str, error_code: &str, at: OffsetDateTime) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO connector_status_events (charger_id, connector_id, status, error_code, at) VALUES (?, ?, ?, ?, ?)")
+            .bind(charger_id)
+            .bind(connector_id)
+            .bind(status)
+            .bind(error_code)
+            .bind(at)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn record_connection(&self, charger_id: &str, connected: bool) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO charger_connection_events (charger_id, event, at) VALUES (?, ?, ?)")
+            .bind(charger_id)
+            .bind(if connected { "connected" } else { "disconnected" })
+            .bind(OffsetDateTime::now_utc())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}
