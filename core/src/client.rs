@@ -4,7 +4,7 @@
 use std::sync::{Arc, Once};
 use std::time::Duration;
 
-use chargekit_model::api::{ApiError, ApiErrorCode, AuthToken, Credentials, EvseInfo, IDEMPOTENCY_KEY_HEADER, SessionChanges, StartSessionRequest};
+use chargekit_model::api::{ApiError, ApiErrorCode, AuthToken, Credentials, EvseInfo, IDEMPOTENCY_KEY_HEADER, RefreshRequest, SessionChanges, StartSessionRequest};
 use chargekit_model::{EvseId, Session};
 use eventsource_stream::Eventsource;
 use futures_util::{Stream, StreamExt};
@@ -75,13 +75,26 @@ impl ApiClient {
         self.send(self.request(Method::POST, "/v1/auth/sign-in", None).json(credentials)).await
     }
 
+    /// A new token pair for a refresh token (which is used up).
+    pub async fn refresh(&self, refresh_token: &str) -> Result<AuthToken, CoreError> {
+        let body = RefreshRequest { refresh_token: refresh_token.to_owned() };
+        self.send(self.request(Method::POST, "/v1/auth/refresh", None).json(&body)).await
+    }
+
+    /// Ends the sign-in on the backend: its tokens stop working there too.
+    pub async fn sign_out(&self, token: &str, refresh_token: &str) -> Result<(), CoreError> {
+        let body = RefreshRequest { refresh_token: refresh_token.to_owned() };
+        let response = self.request(Method::POST, "/v1/auth/sign-out", Some(token)).json(&body).send().await.map_err(CoreError::network)?;
+        checked(response).await.map(|_| ())
+    }
+
     pub async fn evse(&self, token: &str, evse_id: &EvseId) -> Result<EvseInfo, CoreError> {
         let path = format!("/v1/evses/{}", evse_id.as_str());
         self.send(self.request(Method::GET, &path, Some(token))).await
     }
 
     pub async fn start_session(&self, token: &str, evse_id: &EvseId, idempotency_key: &str) -> Result<Session, CoreError> {
-        let body = StartSessionRequest { evse_id: evse_id.clone() };
+        let body = StartSessionRequest::new(evse_id.clone());
         let request = self.request(Method::POST, "/v1/sessions", Some(token)).header(IDEMPOTENCY_KEY_HEADER, idempotency_key);
         self.send(request.json(&body)).await
     }

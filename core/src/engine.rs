@@ -3,7 +3,7 @@
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use chargekit_model::api::{AuthToken, Credentials, EvseInfo};
@@ -14,14 +14,13 @@ use crate::cache::SessionCache;
 use crate::store::{SledStore, Store};
 use crate::history::{HistoryFilter, Month, by_month};
 use crate::outbox::{Outbox, PendingStop};
+use crate::account::Account;
 use crate::client::ApiClient;
 use crate::crypto::CacheKey;
 use crate::error::CoreError;
 use crate::live::LiveFeeds;
 use crate::secrets::SecureStore;
 
-/// Where the sign-in token lives in the platform's secure store.
-const TOKEN_KEY: &str = "chargekit.auth_token";
 /// Sessions fetched per request when syncing history.
 const SYNC_PAGE: u32 = 100;
 /// How many of the newest cached sessions are searched for one still going on: a driver
@@ -54,8 +53,7 @@ pub struct Core {
     /// Whether a task is delivering queued stops.
     delivering: AtomicBool,
     pub(crate) runtime: Handle,
-    secure_store: Arc<dyn SecureStore>,
-    token: Mutex<Option<AuthToken>>,
+    pub(crate) account: Account,
 }
 
 impl Core {
@@ -69,7 +67,6 @@ impl Core {
 
     /// Opens the core on any [`Store`].
     pub fn open_with_store(backend_url: &str, store: Arc<dyn Store>, secure_store: Arc<dyn SecureStore>, runtime: Handle) -> Result<Self, CoreError> {
-        let token = secure_store.get(TOKEN_KEY.into()).and_then(|bytes| serde_json::from_slice(&bytes).ok());
         let (key, new_key) = CacheKey::from_store(secure_store.as_ref())?;
         let key = Arc::new(key);
         let cache = SessionCache::new(store.clone(), key.clone());
@@ -87,43 +84,63 @@ impl Core {
             live: LiveFeeds::default(),
             delivering: AtomicBool::new(false),
             runtime,
-            secure_store,
-            token: Mutex::new(token),
+            account: Account::load(secure_store),
         })
     }
 
     pub async fn sign_up(&self, email: &str, password: &str) -> Result<AuthToken, CoreError> {
         let token = self.client.register(&credentials(email, password)).await?;
-        self.remember_token(&token);
+        self.account.remember(&token);
         Ok(token)
     }
 
     pub async fn sign_in(&self, email: &str, password: &str) -> Result<AuthToken, CoreError> {
         let token = self.client.sign_in(&credentials(email, password)).await?;
-        self.remember_token(&token);
+        self.account.remember(&token);
         Ok(token)
     }
 
     /// Signs out and forgets the driver's history and queued stops on this phone: the next
-    /// driver to sign in here must not see them (the backend keeps them).
+    /// driver to sign in here must not see them (the backend keeps them). The backend is told
+    /// too, in the background, so the tokens stop working there; offline, they simply expire.
     pub fn sign_out(&self) -> Result<(), CoreError> {
-        *self.token.lock().expect("token lock") = None;
-        self.secure_store.delete(TOKEN_KEY.into());
+        if let Some(token) = self.account.current() {
+            let client = self.client.clone();
+            self.runtime.spawn(async move {
+                if let Err(e) = client.sign_out(&token.token, &token.refresh_token).await {
+                    tracing::debug!(error = %e, "the backend did not hear of the sign-out");
+                }
+            });
+        }
+        self.account.forget();
         self.cache.clear()?;
         self.outbox.clear()
     }
 
     pub fn account(&self) -> Option<AuthToken> {
-        self.token.lock().expect("token lock").clone()
+        self.account.current()
     }
 
     pub(crate) fn bearer(&self) -> Result<String, CoreError> {
-        self.account().map(|t| t.token).ok_or(CoreError::NotSignedIn)
+        self.account.bearer()
+    }
+
+    /// Runs an authenticated request, refreshing the access token once if it expired.
+    pub(crate) async fn authed<T, F, Fut>(&self, call: F) -> Result<T, CoreError>
+    where
+        F: Fn(String) -> Fut,
+        Fut: Future<Output = Result<T, CoreError>>,
+    {
+        self.account.authed(&self.client, call).await
     }
 
     pub async fn evse(&self, evse_id: &str) -> Result<EvseInfo, CoreError> {
         let evse_id = parse_evse_id(evse_id)?;
-        self.client.evse(&self.bearer()?, &evse_id).await
+        self.authed(|token| {
+            let evse_id = evse_id.clone();
+            async move { self.client.evse(&token, &evse_id).await }
+        })
+        .await
     }
 
     /// Starts charging. The idempotency key makes a retried request (after a dropped answer)
@@ -131,7 +148,12 @@ impl Core {
     pub async fn start_session(&self, evse_id: &str) -> Result<Session, CoreError> {
         let evse_id = parse_evse_id(evse_id)?;
         let key = uuid::Uuid::new_v4().to_string();
-        let session = self.client.start_session(&self.bearer()?, &evse_id, &key).await?;
+        let session = self
+            .authed(|token| {
+                let (evse_id, key) = (evse_id.clone(), key.clone());
+                async move { self.client.start_session(&token, &evse_id, &key).await }
+            })
+            .await?;
         self.remember_session(&session)?;
         Ok(session)
     }
@@ -139,9 +161,9 @@ impl Core {
     /// Stops a session. The stop is stored before anything is sent: with no network it is
     /// answered at once as pending (from the cache) and delivered when the network returns.
     pub async fn stop_session(self: &Arc<Self>, session_id: &str) -> Result<SessionSnapshot, CoreError> {
-        let token = self.bearer()?;
+        self.bearer()?;
         let stop = self.outbox.queue_stop(session_id)?;
-        match self.send_stop(&token, &stop).await {
+        match self.send_stop(&stop).await {
             Ok(session) => Ok(self.snapshot(session)),
             Err(CoreError::Network(message)) => {
                 self.deliver_pending_stops();
@@ -154,8 +176,10 @@ impl Core {
 
     /// Sends one queued stop. Any answer from the backend ends it; only a network failure
     /// leaves it queued.
-    async fn send_stop(&self, token: &str, stop: &PendingStop) -> Result<Session, CoreError> {
-        let outcome = self.client.stop_session(token, &stop.session_id, &stop.idempotency_key).await;
+    async fn send_stop(&self, stop: &PendingStop) -> Result<Session, CoreError> {
+        let outcome = self
+            .authed(|token| async move { self.client.stop_session(&token, &stop.session_id, &stop.idempotency_key).await })
+            .await;
         let was_pending = self.outbox.is_stop_pending(&stop.session_id);
         match outcome {
             Err(CoreError::Network(_)) => self.outbox.attempt_failed(&stop.session_id)?,
@@ -190,13 +214,12 @@ impl Core {
             let mut delay = RETRY_FIRST;
             loop {
                 let pending = core.outbox.pending_stops().unwrap_or_default();
-                let Ok(token) = core.bearer() else { break };
-                if pending.is_empty() {
+                if core.bearer().is_err() || pending.is_empty() {
                     break;
                 }
                 let mut offline = false;
                 for stop in &pending {
-                    match core.send_stop(&token, stop).await {
+                    match core.send_stop(stop).await {
                         Err(CoreError::Network(_)) => offline = true,
                         Err(e) => tracing::warn!(error = %e, session = %stop.session_id, "a queued stop was refused"),
                         Ok(_) => {}
@@ -223,7 +246,7 @@ impl Core {
 
     /// The session from the backend (and cached), or from the cache when offline.
     pub async fn session(&self, session_id: &str) -> Result<Session, CoreError> {
-        match self.client.session(&self.bearer()?, session_id).await {
+        match self.authed(|token| async move { self.client.session(&token, session_id).await }).await {
             Ok(session) => {
                 self.remember_session(&session)?;
                 Ok(session)
@@ -263,7 +286,7 @@ impl Core {
         let driver = account.driver_id.to_string();
         let mut cursor = self.cache.sync_cursor(&driver)?;
         loop {
-            let page = self.client.changes(&account.token, cursor, SYNC_PAGE).await?;
+            let page = self.authed(|token| async move { self.client.changes(&token, cursor, SYNC_PAGE).await }).await?;
             // One write and one flush per page; observers of a changed session get it.
             for session in self.cache.put_many(&page.sessions)? {
                 self.publish(session);
@@ -301,13 +324,6 @@ impl Core {
             }
         }
         Ok(page.split_off(offset.min(page.len())))
-    }
-
-    fn remember_token(&self, token: &AuthToken) {
-        if let Ok(bytes) = serde_json::to_vec(token) {
-            self.secure_store.set(TOKEN_KEY.into(), bytes);
-        }
-        *self.token.lock().expect("token lock") = Some(token.clone());
     }
 }
 

@@ -65,7 +65,8 @@ impl From<CoreError> for ChargeKitError {
             CoreError::Storage(_) => Self::Storage { message },
             CoreError::Internal(_) => Self::Internal { message },
             CoreError::Api(api) => match api.code {
-                ApiErrorCode::Unauthorized => Self::Unauthorized { message },
+                // Too many sign-in attempts is a refused sign-in; the message says how long to wait.
+                ApiErrorCode::Unauthorized | ApiErrorCode::RateLimited => Self::Unauthorized { message },
                 ApiErrorCode::NotFound => Self::NotFound { message },
                 ApiErrorCode::InvalidInput => Self::InvalidInput { message },
                 ApiErrorCode::Conflict => Self::Conflict { message },

@@ -13,6 +13,7 @@
 //! - [`ffi`]: the exported facade, which converts and delegates, and [`ffi_identify`]: its
 //!   functions for QR codes, NFC tags, RFID cards and contracts.
 
+pub mod account;
 pub mod cache;
 pub mod client;
 pub mod contract;

@@ -192,7 +192,7 @@ fn ends_the_feed(error: &CoreError) -> bool {
 /// network either) is not an error here: the stream retry comes next anyway.
 async fn poll_until(core: &Core, session_id: &str, feed: &Feed, until: tokio::time::Instant) -> Result<bool, CoreError> {
     loop {
-        match core.client.session(&core.bearer()?, session_id).await {
+        match core.authed(|token| async move { core.client.session(&token, session_id).await }).await {
             Ok(session) => {
                 core.cache.put(&session)?;
                 offer(feed, &session);
@@ -215,7 +215,8 @@ async fn poll_until(core: &Core, session_id: &str, feed: &Feed, until: tokio::ti
 /// One connection of the live stream. `Ok(true)` when the session reached its final state.
 async fn stream_once(core: &Core, session_id: &str, feed: &Feed) -> Result<bool, CoreError> {
     let last_version = feed.borrow().as_ref().map(|s| s.version);
-    let mut events = Box::pin(core.client.live_events(&core.bearer()?, session_id, last_version).await?);
+    let events = core.authed(|token| async move { core.client.live_events(&token, session_id, last_version).await }).await?;
+    let mut events = Box::pin(events);
     while let Some(event) = events.next().await {
         let session = event?;
         let is_final = session.status.is_final();

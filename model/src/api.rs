@@ -21,10 +21,25 @@ pub struct Credentials {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuthToken {
-    /// Opaque bearer token for the `Authorization` header.
+    /// Opaque, short-lived access token for the `Authorization: Bearer` header.
     pub token: String,
+    /// Opaque refresh token: exchanged once at `/v1/auth/refresh` for a new pair. Using one a
+    /// second time revokes every token of the sign-in (it was stolen, or a copy is in use).
+    #[serde(default)]
+    pub refresh_token: String,
+    /// When `token` stops working (refresh before, or on the first 401).
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "time::serde::rfc3339::option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    pub expires_at: Option<time::OffsetDateTime>,
     pub driver_id: Uuid,
     pub email: String,
+}
+
+/// `POST /v1/auth/refresh` and `/v1/auth/sign-out`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RefreshRequest {
+    pub refresh_token: String,
 }
 
 /// What a driver may know about an EVSE before charging there.
@@ -48,6 +63,13 @@ pub struct EvseInfo {
 pub struct StartSessionRequest {
     #[cfg_attr(feature = "openapi", schema(value_type = String, example = "DE*CKT*E0001*1"))]
     pub evse_id: EvseId,
+}
+
+impl StartSessionRequest {
+    /// A start at `evse_id` with everything else as the backend defaults it.
+    pub fn new(evse_id: EvseId) -> Self {
+        Self { evse_id }
+    }
 }
 
 /// A page of sessions, newest first.
@@ -89,6 +111,8 @@ pub enum ApiErrorCode {
     ChargerRejected,
     /// The charger did not answer in time.
     ChargerTimeout,
+    /// Too many attempts (sign-in): wait for the time in `Retry-After`.
+    RateLimited,
     Internal,
 }
 

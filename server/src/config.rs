@@ -27,9 +27,13 @@ pub struct ServerConfig {
     /// How long a charger may take from accepting a remote start to StartTransaction.
     #[serde(with = "secs")]
     pub start_timeout: Duration,
-    /// Lifetime of a driver's bearer token.
+    /// Lifetime of a driver's sign-in: how long a refresh token stays usable (each refresh
+    /// issues a new one with a new lifetime).
     #[serde(with = "secs")]
     pub token_lifetime: Duration,
+    /// Lifetime of an access token; the app refreshes it without the driver noticing.
+    #[serde(with = "secs")]
+    pub access_token_lifetime: Duration,
     /// Back-office accounts: they see the operator reports and send chargers commands.
     pub operators: Vec<OperatorSeed>,
     /// A second listener for chargers on OCPP security profile 2 (TLS), if any.
@@ -121,6 +125,7 @@ impl Default for ServerConfig {
             charger_call_timeout: Duration::from_secs(15),
             start_timeout: Duration::from_secs(60),
             token_lifetime: Duration::from_secs(30 * 24 * 3600),
+            access_token_lifetime: Duration::from_secs(15 * 60),
             operators: Vec::new(),
             ocpp_tls: None,
         }

@@ -11,11 +11,13 @@ pub struct AppError {
     pub status: StatusCode,
     pub code: ApiErrorCode,
     pub message: String,
+    /// Seconds for a `Retry-After` header (rate limiting).
+    pub retry_after: Option<u64>,
 }
 
 impl AppError {
     pub fn new(status: StatusCode, code: ApiErrorCode, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into() }
+        Self { status, code, message: message.into(), retry_after: None }
     }
     pub fn unauthorized(message: impl Into<String>) -> Self {
         Self::new(StatusCode::UNAUTHORIZED, ApiErrorCode::Unauthorized, message)
@@ -61,6 +63,10 @@ impl From<sqlx::Error> for AppError {
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        (self.status, Json(ApiError { code: self.code, message: self.message })).into_response()
+        let mut response = (self.status, Json(ApiError { code: self.code, message: self.message })).into_response();
+        if let Some(seconds) = self.retry_after {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(seconds));
+        }
+        response
     }
 }

@@ -11,6 +11,7 @@ pub mod config;
 mod error;
 mod live;
 mod ocpp;
+mod rate_limit;
 mod sessions;
 mod store;
 mod tls;
@@ -44,7 +45,16 @@ pub struct AppState {
     config: ServerConfig,
     /// Cancelled at shutdown: long-lived streams (SSE, charger sockets) end on it.
     shutdown: CancellationToken,
+    /// Failed driver sign-ins per email, and per client address (credential stuffing tries
+    /// many emails from one place).
+    sign_in_by_email: rate_limit::RateLimiter,
+    sign_in_by_address: rate_limit::RateLimiter,
 }
+
+/// Failed sign-ins allowed per email, and per client address, in [`SIGN_IN_WINDOW`].
+const SIGN_IN_FAILURES_PER_EMAIL: usize = 5;
+const SIGN_IN_FAILURES_PER_ADDRESS: usize = 50;
+const SIGN_IN_WINDOW: Duration = Duration::from_secs(15 * 60);
 
 impl AppState {
     fn sessions(self: &Arc<Self>) -> Sessions<'_> {
@@ -147,10 +157,14 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
         live: LiveHub::default(),
         config,
         shutdown: CancellationToken::new(),
+        sign_in_by_email: rate_limit::RateLimiter::new(SIGN_IN_FAILURES_PER_EMAIL, SIGN_IN_WINDOW),
+        sign_in_by_address: rate_limit::RateLimiter::new(SIGN_IN_FAILURES_PER_ADDRESS, SIGN_IN_WINDOW),
     });
     let shutdown = state.shutdown.clone();
     let app = router(state.clone());
     let mut tasks = vec![tokio::spawn(async move {
+        // The client address feeds the sign-in rate limit.
+        let app = app.into_make_service_with_connect_info::<SocketAddr>();
         let served = axum::serve(listener, app).with_graceful_shutdown(shutdown.cancelled_owned()).await;
         if let Err(e) = served {
             tracing::error!(error = %e, "server stopped with an error");

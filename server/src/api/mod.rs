@@ -19,6 +19,8 @@ pub fn router() -> Router<Arc<AppState>> {
     Router::new()
         .route("/v1/auth/register", post(auth::register))
         .route("/v1/auth/sign-in", post(auth::sign_in))
+        .route("/v1/auth/refresh", post(auth::refresh))
+        .route("/v1/auth/sign-out", post(auth::sign_out))
         .route("/v1/evses/{evse_id}", get(evses::lookup))
         .route("/v1/sessions", post(sessions::start).get(sessions::list))
         .route("/v1/sessions/changes", get(sessions::changes))
@@ -37,13 +39,13 @@ pub fn router() -> Router<Arc<AppState>> {
 #[openapi(
     info(title = "ChargeKit driver API", description = "Start, watch and review charging sessions."),
     paths(
-        auth::register, auth::sign_in, evses::lookup,
+        auth::register, auth::sign_in, auth::refresh, auth::sign_out, evses::lookup,
         sessions::start, sessions::list, sessions::changes, sessions::get_one, sessions::stop, sessions::live,
         tokens::register, tokens::list, tokens::update, tokens::remove,
         operator::sign_in, operator::command,
     ),
     components(schemas(
-        chargekit_model::api::Credentials, chargekit_model::api::AuthToken, chargekit_model::api::EvseInfo,
+        chargekit_model::api::Credentials, chargekit_model::api::AuthToken, chargekit_model::api::RefreshRequest, chargekit_model::api::EvseInfo,
         chargekit_model::api::StartSessionRequest, chargekit_model::api::SessionPage, chargekit_model::api::SessionChanges,
         chargekit_model::api::ApiError, chargekit_model::api::ApiErrorCode,
         chargekit_model::Session, chargekit_model::SessionStatus, chargekit_model::AuthMethod,

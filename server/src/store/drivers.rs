@@ -4,6 +4,26 @@ use time::OffsetDateTime;
 
 use super::{Store, StoreError};
 
+/// What presenting a refresh token came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefreshOutcome {
+    Valid { driver_id: String, family_id: String },
+    /// Used before: the family is revoked now.
+    Reused { family_id: String },
+    /// Unknown, expired or revoked.
+    Unknown,
+}
+
+async fn revoke_family(tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>, family_id: &str, now: OffsetDateTime) -> Result<(), StoreError> {
+    sqlx::query("UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL")
+        .bind(now)
+        .bind(family_id)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("DELETE FROM auth_tokens WHERE family_id = ?").bind(family_id).execute(&mut **tx).await?;
+    Ok(())
+}
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct DriverRow {
     pub id: String,
@@ -41,6 +61,13 @@ impl Store {
         Ok(true)
     }
 
+    pub async fn driver(&self, id: &str) -> Result<Option<DriverRow>, StoreError> {
+        sqlx::query_as("SELECT id, email, password_hash, app_id_tag FROM drivers WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+    }
+
     pub async fn driver_by_email(&self, email: &str) -> Result<Option<DriverRow>, StoreError> {
         sqlx::query_as("SELECT id, email, password_hash, app_id_tag FROM drivers WHERE email = ?")
             .bind(email)
@@ -48,20 +75,71 @@ impl Store {
             .await
     }
 
-    pub async fn insert_token(
-        &self,
-        token_sha256: &str,
-        driver_id: &str,
-        expires_at: OffsetDateTime,
-    ) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO auth_tokens (token_sha256, driver_id, created_at, expires_at) VALUES (?, ?, ?, ?)")
+    /// Stores a new access token of a sign-in family.
+    pub async fn insert_token(&self, token_sha256: &str, driver_id: &str, family_id: &str, expires_at: OffsetDateTime) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO auth_tokens (token_sha256, driver_id, family_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)")
             .bind(token_sha256)
             .bind(driver_id)
+            .bind(family_id)
             .bind(OffsetDateTime::now_utc())
             .bind(expires_at)
             .execute(&self.pool)
             .await?;
         Ok(())
+    }
+
+    pub async fn insert_refresh_token(&self, token_sha256: &str, driver_id: &str, family_id: &str, expires_at: OffsetDateTime) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO refresh_tokens (token_sha256, driver_id, family_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)")
+            .bind(token_sha256)
+            .bind(driver_id)
+            .bind(family_id)
+            .bind(OffsetDateTime::now_utc())
+            .bind(expires_at)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Uses up a refresh token: its driver and family if it was valid and unused. A token
+    /// used before revokes its family ([`RefreshOutcome::Reused`]).
+    pub async fn use_refresh_token(&self, token_sha256: &str) -> Result<RefreshOutcome, StoreError> {
+        let now = OffsetDateTime::now_utc();
+        let mut tx = self.pool.begin().await?;
+        let row: Option<(String, String, OffsetDateTime, Option<OffsetDateTime>, Option<OffsetDateTime>)> = sqlx::query_as(
+            "SELECT driver_id, family_id, expires_at, used_at, revoked_at FROM refresh_tokens WHERE token_sha256 = ?",
+        )
+        .bind(token_sha256)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((driver_id, family_id, expires_at, used_at, revoked_at)) = row else { return Ok(RefreshOutcome::Unknown) };
+        if revoked_at.is_some() || expires_at <= now {
+            return Ok(RefreshOutcome::Unknown);
+        }
+        if used_at.is_some() {
+            revoke_family(&mut tx, &family_id, now).await?;
+            tx.commit().await?;
+            return Ok(RefreshOutcome::Reused { family_id });
+        }
+        sqlx::query("UPDATE refresh_tokens SET used_at = ? WHERE token_sha256 = ?").bind(now).bind(token_sha256).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(RefreshOutcome::Valid { driver_id, family_id })
+    }
+
+    /// Signs a family out: its refresh tokens are revoked, its access tokens deleted.
+    pub async fn revoke_family(&self, family_id: &str) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        revoke_family(&mut tx, family_id, OffsetDateTime::now_utc()).await?;
+        tx.commit().await
+    }
+
+    /// The family of a refresh token, if it is one of `driver_id`'s.
+    pub async fn refresh_family_of(&self, token_sha256: &str, driver_id: &str) -> Result<Option<String>, StoreError> {
+        let row: Option<(String,)> = sqlx::query_as("SELECT family_id FROM refresh_tokens WHERE token_sha256 = ? AND driver_id = ?")
+            .bind(token_sha256)
+            .bind(driver_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|(family,)| family))
     }
 
     /// The driver owning an unexpired token.

@@ -17,7 +17,7 @@ use std::str::FromStr;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 pub use chargers::SeedEvse;
-pub use drivers::DriverRow;
+pub use drivers::{DriverRow, RefreshOutcome};
 pub use ocpp_log::HandledMessage;
 pub use sessions::{NewSession, SessionRow, StartedSession};
 pub use tokens::{AuthAttempt, IdTokenRow, kind_name, status_name};
