@@ -6,9 +6,11 @@ use std::io::{IsTerminal, Write};
 use std::sync::Arc;
 use std::time::Duration;
 
-use chargekit_core::{ChargeKit, CoreConfig, CostKind, MemorySecureStore, SessionInfo, SessionListener, SessionState};
+use chargekit_core::{
+    ChargeKit, CoreConfig, CostKind, MemorySecureStore, ReceiptInfo, ReceiptMeterData, ReceiptSignature, SessionInfo, SessionListener, SessionState,
+};
 use chargekit_server::{ChargerSeed, ServerConfig};
-use chargekit_sim::{PowerCurve, SimConfig};
+use chargekit_sim::{MeterKey, MeterSigner, PowerCurve, SimConfig};
 use tokio::sync::watch;
 
 use crate::display::{clock, kwh, live_line, money};
@@ -37,10 +39,13 @@ pub struct DemoArgs {
 
 pub async fn run(args: DemoArgs) -> Result<(), String> {
     let workdir = tempfile::tempdir().map_err(|e| format!("cannot create a temporary directory: {e}"))?;
+    // The charger's meter signs its readings (Eichrecht); the operator registers its public
+    // key with the backend, as from the label of a certified charger.
+    let meter = MeterSigner::new(&MeterKey::Generate, CHARGER_ID).map_err(|e| format!("cannot make the meter's key: {e}"))?;
     let config = ServerConfig {
         bind: ([127, 0, 0, 1], 0).into(),
         database: workdir.path().join("chargekit.db"),
-        chargers: vec![ChargerSeed::single(CHARGER_ID, EVSE_ID)],
+        chargers: vec![ChargerSeed { meter_public_key: Some(meter.public_key_hex()), ..ChargerSeed::single(CHARGER_ID, EVSE_ID) }],
         ..ServerConfig::default()
     };
     let server = chargekit_server::start(config).await.map_err(|e| e.to_string())?;
@@ -49,6 +54,7 @@ pub async fn run(args: DemoArgs) -> Result<(), String> {
     let mut sim = SimConfig::new(server.ocpp_url(), CHARGER_ID);
     sim.meter_interval = Duration::from_secs(args.meter_interval_secs);
     sim.car.curve = PowerCurve::constant(args.power_kw * 1000);
+    sim.signed_meter_values = Some(MeterKey::Pkcs8(meter.pkcs8().to_vec()));
     let charger = chargekit_sim::connect(sim).await.map_err(|e| format!("the simulated charger could not connect: {e}"))?;
     println!("Charger      {CHARGER_ID} connected over OCPP 1.6J, {} kW", args.power_kw);
 
@@ -101,7 +107,7 @@ async fn drive(backend_url: &str, workdir: &std::path::Path, args: &DemoArgs) ->
         return Err(format!("the session ended as {final_state:?}"));
     }
 
-    let receipt = app.session(session.id.clone()).await.map_err(|e| e.to_string())?;
+    let receipt = app.receipt(session.id.clone()).await.map_err(|e| e.to_string())?;
     print_receipt(&receipt);
     let history = app.sync_history(10).await.map_err(|e| e.to_string())?;
     println!("\nHistory ({} session{}, from the phone's offline cache)", history.len(), if history.len() == 1 { "" } else { "s" });
@@ -111,12 +117,15 @@ async fn drive(backend_url: &str, workdir: &std::path::Path, args: &DemoArgs) ->
     Ok(())
 }
 
-fn print_receipt(s: &SessionInfo) {
-    println!("\nReceipt      session {}", s.id);
-    println!("  Charger    {}", s.evse_id);
-    println!("  Energy     {}", kwh(s.energy_wh));
-    println!("  Duration   {}", clock(s.duration_seconds));
-    for line in &s.cost_lines {
+fn print_receipt(r: &ReceiptInfo) {
+    println!("\nReceipt      session {}", r.session_id);
+    println!("  Charger    {}", r.evse_id);
+    println!("  Energy     {}", kwh(r.energy_wh));
+    println!("  Charging   {}", clock(r.charging_seconds));
+    if r.parking_seconds > 0 {
+        println!("  Parked     {}", clock(r.parking_seconds));
+    }
+    for line in &r.lines {
         let quantity = match line.kind {
             CostKind::Energy => kwh(line.billed_quantity),
             CostKind::Time | CostKind::Parking => clock(line.billed_quantity),
@@ -127,14 +136,30 @@ fn print_receipt(s: &SessionInfo) {
             format!("{:?}", line.kind),
             quantity,
             line.unit_price,
-            s.currency,
+            r.currency,
             per(&line.kind),
-            money(line.excl_vat_minor, &s.currency)
+            money(line.excl_vat_minor, &r.currency)
         );
     }
-    println!("  Net        {:>45}", money(s.cost_excl_vat_minor, &s.currency));
-    println!("  VAT        {:>45}", money(s.vat_minor, &s.currency));
-    println!("  Total      {:>45}", money(s.cost_minor, &s.currency));
+    println!("  Net        {:>45}", money(r.total_excl_vat_minor, &r.currency));
+    println!("  VAT        {:>45}", money(r.total_vat_minor, &r.currency));
+    println!("  Total      {:>45}", money(r.total_incl_vat_minor, &r.currency));
+    let signature = match &r.signature {
+        ReceiptSignature::Genuine => "genuine: signed by the backend (Ed25519), unaltered".to_owned(),
+        ReceiptSignature::Tampered { reason } => format!("NOT VALID: {reason}"),
+        ReceiptSignature::UnknownKey { key_id } => format!("NOT VALID: signed by an unknown key {key_id}"),
+    };
+    println!("  Receipt    {signature}");
+    let meter = match &r.meter_data {
+        ReceiptMeterData::Verified { meter_serial, energy_wh } => {
+            format!("verified: {} signed by meter {}", kwh(*energy_wh), meter_serial.as_deref().unwrap_or("(no serial)"))
+        }
+        ReceiptMeterData::NotSigned => "not signed by the charger".to_owned(),
+        ReceiptMeterData::NoMeterKey => "signed, but no meter key was published to check it".to_owned(),
+        ReceiptMeterData::Unsupported { algorithm } => format!("signed with {algorithm}, which this app cannot check"),
+        ReceiptMeterData::Invalid { reason } => format!("NOT VALID: {reason}"),
+    };
+    println!("  Meter data {meter} (Eichrecht, OCMF)");
 }
 
 fn per(kind: &CostKind) -> &'static str {

@@ -2,6 +2,7 @@
 
 mod demo;
 mod display;
+mod report;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -25,6 +26,9 @@ enum Command {
     Serve(ServeArgs),
     /// Runs simulated OCPP 1.6J charge points against a backend.
     Sim(chargekit_sim::SimArgs),
+    /// Prints the operator reports (revenue, charger performance, authentication) from a
+    /// server's database file.
+    Report(report::ReportArgs),
 }
 
 #[derive(clap::Args)]
@@ -51,6 +55,10 @@ async fn main() -> ExitCode {
         Command::Serve(args) => {
             init_logging("info");
             serve(args).await
+        }
+        Command::Report(args) => {
+            init_logging("warn");
+            report::run(args, default_data_dir().join("chargekit.db")).await
         }
         Command::Sim(args) => {
             init_logging("info");

@@ -29,6 +29,11 @@ impl Account {
         Self { secure_store, token: Mutex::new(token), refreshing: tokio::sync::Mutex::new(()) }
     }
 
+    /// The platform's secure store, for other secrets (pinned keys).
+    pub fn secure_store(&self) -> &dyn SecureStore {
+        self.secure_store.as_ref()
+    }
+
     pub fn current(&self) -> Option<AuthToken> {
         self.token.lock().expect("token lock").clone()
     }

@@ -9,6 +9,7 @@
 use std::sync::Arc;
 
 use chargekit_model::Session;
+use chargekit_model::receipt::SignedReceipt;
 
 use crate::crypto::CacheKey;
 use crate::error::CoreError;
@@ -35,9 +36,22 @@ impl SessionCache {
         self.store.apply(vec![Write::put(Table::SyncCursors, driver_id.as_bytes(), cursor.to_be_bytes())])
     }
 
-    /// Forgets every cached session (their key is gone; the backend still has them).
+    /// Forgets every cached session and receipt (their key is gone; the backend still has them).
     pub fn clear(&self) -> Result<(), CoreError> {
-        self.store.clear(&[Table::Sessions, Table::SessionsByTime, Table::SyncCursors])
+        self.store.clear(&[Table::Sessions, Table::SessionsByTime, Table::SyncCursors, Table::Receipts])
+    }
+
+    /// Keeps a receipt as the backend sent it (checked again whenever it is read).
+    pub fn put_receipt(&self, session_id: &str, receipt: &SignedReceipt) -> Result<(), CoreError> {
+        let json = serde_json::to_vec(receipt).map_err(|e| CoreError::Internal(e.to_string()))?;
+        let sealed = self.key.seal(&receipt_record(session_id), &json)?;
+        self.store.apply(vec![Write::put(Table::Receipts, session_id.as_bytes(), sealed)])
+    }
+
+    pub fn receipt(&self, session_id: &str) -> Result<Option<SignedReceipt>, CoreError> {
+        let Some(sealed) = self.store.get(Table::Receipts, session_id.as_bytes())? else { return Ok(None) };
+        let json = self.key.open(&receipt_record(session_id), &sealed)?;
+        serde_json::from_slice(&json).map(Some).map_err(|e| CoreError::Storage(format!("a cached receipt is unreadable: {e}")))
     }
 
     /// Stores a session unless the cache already has the same or a newer version of it.
@@ -92,6 +106,11 @@ impl SessionCache {
         let json = self.key.open(&record_name(id), sealed)?;
         serde_json::from_slice(&json).map_err(|e| CoreError::Storage(format!("a cached session is unreadable: {e}")))
     }
+}
+
+/// The associated data binding a sealed receipt to its record.
+fn receipt_record(session_id: &str) -> Vec<u8> {
+    format!("receipts/{session_id}").into_bytes()
 }
 
 /// The associated data binding a sealed session to its record.

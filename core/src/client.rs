@@ -4,7 +4,11 @@
 use std::sync::{Arc, Once};
 use std::time::Duration;
 
-use chargekit_model::api::{ApiError, ApiErrorCode, AuthToken, Credentials, EvseInfo, IDEMPOTENCY_KEY_HEADER, RefreshRequest, SessionChanges, StartSessionRequest};
+use chargekit_model::api::{
+    ApiError, ApiErrorCode, AuthToken, Credentials, EvseInfo, IDEMPOTENCY_KEY_HEADER, IdToken, IdTokenUpdate, NewCard, NewIdToken,
+    PaymentChoice, PaymentMethod, RefreshRequest, SessionChanges, SessionPayment, StartSessionRequest, TopUp, TopUpRequest, Wallet,
+};
+use chargekit_model::receipt::{ReceiptKey, SignedReceipt};
 use chargekit_model::{EvseId, Session};
 use eventsource_stream::Eventsource;
 use futures_util::{Stream, StreamExt};
@@ -93,8 +97,8 @@ impl ApiClient {
         self.send(self.request(Method::GET, &path, Some(token))).await
     }
 
-    pub async fn start_session(&self, token: &str, evse_id: &EvseId, idempotency_key: &str) -> Result<Session, CoreError> {
-        let body = StartSessionRequest::new(evse_id.clone());
+    pub async fn start_session(&self, token: &str, evse_id: &EvseId, payment: Option<&PaymentChoice>, idempotency_key: &str) -> Result<Session, CoreError> {
+        let body = StartSessionRequest { payment: payment.cloned(), ..StartSessionRequest::new(evse_id.clone()) };
         let request = self.request(Method::POST, "/v1/sessions", Some(token)).header(IDEMPOTENCY_KEY_HEADER, idempotency_key);
         self.send(request.json(&body)).await
     }
@@ -107,6 +111,60 @@ impl ApiClient {
 
     pub async fn session(&self, token: &str, session_id: &str) -> Result<Session, CoreError> {
         self.send(self.request(Method::GET, &format!("/v1/sessions/{session_id}"), Some(token))).await
+    }
+
+    pub async fn register_token(&self, token: &str, new: &NewIdToken) -> Result<IdToken, CoreError> {
+        self.send(self.request(Method::POST, "/v1/tokens", Some(token)).json(new)).await
+    }
+
+    pub async fn tokens(&self, token: &str) -> Result<Vec<IdToken>, CoreError> {
+        self.send(self.request(Method::GET, "/v1/tokens", Some(token))).await
+    }
+
+    pub async fn update_token(&self, token: &str, id_tag: &str, update: &IdTokenUpdate) -> Result<IdToken, CoreError> {
+        let path = format!("/v1/tokens/{}", percent_encoding::utf8_percent_encode(id_tag, percent_encoding::NON_ALPHANUMERIC));
+        self.send(self.request(Method::PATCH, &path, Some(token)).json(update)).await
+    }
+
+    pub async fn remove_token(&self, token: &str, id_tag: &str) -> Result<(), CoreError> {
+        let path = format!("/v1/tokens/{}", percent_encoding::utf8_percent_encode(id_tag, percent_encoding::NON_ALPHANUMERIC));
+        let response = self.request(Method::DELETE, &path, Some(token)).send().await.map_err(CoreError::network)?;
+        checked(response).await.map(|_| ())
+    }
+
+    pub async fn wallet(&self, token: &str) -> Result<Wallet, CoreError> {
+        self.send(self.request(Method::GET, "/v1/wallet", Some(token))).await
+    }
+
+    pub async fn top_up(&self, token: &str, request: &TopUpRequest, idempotency_key: &str) -> Result<TopUp, CoreError> {
+        let request_builder = self.request(Method::POST, "/v1/wallet/top-ups", Some(token)).header(IDEMPOTENCY_KEY_HEADER, idempotency_key);
+        self.send(request_builder.json(request)).await
+    }
+
+    pub async fn payment_methods(&self, token: &str) -> Result<Vec<PaymentMethod>, CoreError> {
+        self.send(self.request(Method::GET, "/v1/payment-methods", Some(token))).await
+    }
+
+    pub async fn add_card(&self, token: &str, card: &NewCard) -> Result<PaymentMethod, CoreError> {
+        self.send(self.request(Method::POST, "/v1/payment-methods", Some(token)).json(card)).await
+    }
+
+    pub async fn set_default_payment(&self, token: &str, choice: &PaymentChoice) -> Result<PaymentMethod, CoreError> {
+        self.send(self.request(Method::PUT, "/v1/payment-methods/default", Some(token)).json(choice)).await
+    }
+
+    pub async fn session_payment(&self, token: &str, session_id: &str) -> Result<SessionPayment, CoreError> {
+        self.send(self.request(Method::GET, &format!("/v1/sessions/{session_id}/payment"), Some(token))).await
+    }
+
+    /// A finished session's signed receipt.
+    pub async fn receipt(&self, token: &str, session_id: &str) -> Result<SignedReceipt, CoreError> {
+        self.send(self.request(Method::GET, &format!("/v1/sessions/{session_id}/receipt"), Some(token))).await
+    }
+
+    /// The keys the backend signs receipts with.
+    pub async fn receipt_keys(&self) -> Result<Vec<ReceiptKey>, CoreError> {
+        self.send(self.request(Method::GET, "/v1/receipts/keys", None)).await
     }
 
     /// The driver's sessions changed after `after` (incremental sync).

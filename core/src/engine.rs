@@ -146,12 +146,16 @@ impl Core {
     /// Starts charging. The idempotency key makes a retried request (after a dropped answer)
     /// return the same session instead of starting a second one.
     pub async fn start_session(&self, evse_id: &str) -> Result<Session, CoreError> {
-        let evse_id = parse_evse_id(evse_id)?;
+        self.start_session_paying(parse_evse_id(evse_id)?, None).await
+    }
+
+    /// Starts charging, paying with `payment` (absent: the driver's default).
+    pub(crate) async fn start_session_paying(&self, evse_id: EvseId, payment: Option<chargekit_model::api::PaymentChoice>) -> Result<Session, CoreError> {
         let key = uuid::Uuid::new_v4().to_string();
         let session = self
             .authed(|token| {
-                let (evse_id, key) = (evse_id.clone(), key.clone());
-                async move { self.client.start_session(&token, &evse_id, &key).await }
+                let (evse_id, key, payment) = (evse_id.clone(), key.clone(), payment.clone());
+                async move { self.client.start_session(&token, &evse_id, payment.as_ref(), &key).await }
             })
             .await?;
         self.remember_session(&session)?;

@@ -55,6 +55,13 @@ pub enum ChargeKitError {
     Internal { message: String },
 }
 
+mod payments;
+mod receipt;
+mod tokens;
+pub use receipt::{ReceiptInfo, ReceiptMeterData, ReceiptPeriod, ReceiptSignature};
+pub use payments::{Payment, PaymentMethodInfo, PaymentState, SessionPaymentInfo, WalletBalanceInfo};
+pub use tokens::{TokenInfo, TokenKind};
+
 impl From<CoreError> for ChargeKitError {
     fn from(e: CoreError) -> Self {
         let message = e.to_string();

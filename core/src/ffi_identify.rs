@@ -68,7 +68,7 @@ pub fn read_contract_certificate(certificate: Vec<u8>, root: Vec<u8>) -> Result<
     Ok(contract_info(verified))
 }
 
-fn contract_info(verified: contract::VerifiedContract) -> ContractInfo {
+pub(crate) fn contract_info(verified: contract::VerifiedContract) -> ContractInfo {
     ContractInfo {
         emaid: verified.emaid.to_string(),
         not_before_epoch_seconds: verified.not_before.unix_timestamp(),

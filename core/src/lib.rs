@@ -27,9 +27,12 @@ pub mod ffi_identify;
 pub mod history;
 pub mod live;
 pub mod outbox;
+pub mod payments;
+pub mod receipts;
 pub mod secrets;
 pub mod smooth;
 pub mod store;
+pub mod tokens;
 
 pub use ffi::*;
 pub use ffi_identify::*;

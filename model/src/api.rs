@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::ids::EvseId;
+use crate::money::Currency;
 use crate::session::Session;
 use crate::tariff::Tariff;
 
@@ -63,12 +64,16 @@ pub struct EvseInfo {
 pub struct StartSessionRequest {
     #[cfg_attr(feature = "openapi", schema(value_type = String, example = "DE*CKT*E0001*1"))]
     pub evse_id: EvseId,
+    /// How to pay. Absent: the driver's default payment method if one is set, else the
+    /// session is not paid through the app.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment: Option<PaymentChoice>,
 }
 
 impl StartSessionRequest {
     /// A start at `evse_id` with everything else as the backend defaults it.
     pub fn new(evse_id: EvseId) -> Self {
-        Self { evse_id }
+        Self { evse_id, payment: None }
     }
 }
 
@@ -191,4 +196,137 @@ pub struct IdToken {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct IdTokenUpdate {
     pub status: IdTokenStatus,
+}
+
+/// How a driver pays for a session (and the default they set): `{"type": "wallet"}` or
+/// `{"type": "card", "payment_method_id": "pm_..."}` with a card they registered.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum PaymentChoice {
+    /// The prepaid wallet, in the tariff's currency.
+    Wallet,
+    /// A registered card, by the card provider's payment-method id.
+    Card { payment_method_id: String },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum PaymentMethodKind {
+    Wallet,
+    Card,
+}
+
+/// One of the driver's payment methods. The wallet is always listed, with the id `wallet`; a
+/// card's id is the provider's payment-method id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PaymentMethod {
+    pub id: String,
+    pub kind: PaymentMethodKind,
+    /// For display (`visa`, `mastercard`, …), as registered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub brand: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last4: Option<String>,
+    /// Used when a start names no payment method.
+    pub is_default: bool,
+}
+
+/// A card to register (`POST /v1/payment-methods`): the payment-method id the provider's SDK
+/// gave the app, and what to show for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewCard {
+    pub payment_method_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub brand: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last4: Option<String>,
+}
+
+/// The driver's wallet: one balance per currency they hold money in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Wallet {
+    pub balances: Vec<WalletBalance>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WalletBalance {
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "EUR"))]
+    pub currency: Currency,
+    /// Free to spend or to hold for the next session.
+    pub available_minor: i64,
+    /// Reserved for sessions going on now; what they do not cost comes back when they end.
+    pub held_minor: i64,
+}
+
+/// `POST /v1/wallet/top-ups`, with an `Idempotency-Key` header.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TopUpRequest {
+    pub amount_minor: i64,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "EUR"))]
+    pub currency: Currency,
+    /// The registered card that pays for it. Absent: test money, where the server allows it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment_method_id: Option<String>,
+}
+
+/// A top-up as applied. A retry with the same `Idempotency-Key` answers the same.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TopUp {
+    /// The `Idempotency-Key` it was made with.
+    pub id: String,
+    pub amount_minor: i64,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "EUR"))]
+    pub currency: Currency,
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub created_at: time::OffsetDateTime,
+}
+
+/// Where a session's payment stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum PaymentStatus {
+    /// The amount is reserved (wallet) or authorized (card) while the session runs.
+    Held,
+    /// The final cost was taken; the rest of the hold was released.
+    Captured,
+    /// The wallet hold came back in full (the session never started, or cost nothing).
+    Released,
+    /// The card authorization was cancelled (the session never started, or cost nothing).
+    Voided,
+    /// Taking or releasing the money failed; the operator follows it up.
+    Failed,
+}
+
+/// A session's payment (`GET /v1/sessions/{id}/payment`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SessionPayment {
+    pub session_id: Uuid,
+    pub method: PaymentMethodKind,
+    /// The card's payment-method id; absent for the wallet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment_method_id: Option<String>,
+    pub status: PaymentStatus,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "EUR"))]
+    pub currency: Currency,
+    pub held_minor: i64,
+    pub captured_minor: i64,
+    /// The part of the final cost above the hold, not taken (the charger stopped a little
+    /// after the server asked it to).
+    pub uncollected_minor: i64,
+    /// Why charging ended early, when the server stopped it (the cost reached the hold).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure_reason: Option<String>,
 }

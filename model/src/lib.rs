@@ -5,10 +5,11 @@
 pub mod api;
 pub mod ids;
 pub mod money;
-pub mod ocmf;
 pub mod ndef;
+pub mod ocmf;
 pub mod ocpp;
 pub mod pricing;
+pub mod receipt;
 pub mod rfid;
 pub mod session;
 pub mod tariff;

@@ -36,9 +36,80 @@ pub struct ServerConfig {
     pub access_token_lifetime: Duration,
     /// Back-office accounts: they see the operator reports and send chargers commands.
     pub operators: Vec<OperatorSeed>,
+    /// The receipt signing key (Ed25519, PKCS#8 DER). Without one, the server generates a key
+    /// at first start and keeps it in its database.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receipt_signing_key: Option<PathBuf>,
+    /// A bearer token for Prometheus to scrape `/metrics` with (operators' tokens work too;
+    /// without either, `/metrics` answers 401).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metrics_token: Option<String>,
     /// A second listener for chargers on OCPP security profile 2 (TLS), if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ocpp_tls: Option<TlsListenerConfig>,
+    /// Pay per session: the hold, the wallet's top-ups, the card provider.
+    pub payments: PaymentsConfig,
+}
+
+/// Pay per session. A paid session holds `hold_minor` before the charger is asked to start,
+/// captures the final cost at the end and releases the rest; the server stops charging when
+/// the running cost reaches the hold.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PaymentsConfig {
+    /// The amount held for a session, in minor units of the EVSE tariff's currency
+    /// (5000 = 50.00 EUR).
+    pub hold_minor: i64,
+    /// Top-ups without a card put test money in the wallet. For demos and tests only: a
+    /// production server leaves this off, and top-ups are paid by a registered card.
+    pub free_top_ups: bool,
+    /// The largest single top-up, in minor units of its currency.
+    pub max_top_up_minor: i64,
+    /// Attempts at a card capture or void before the payment is marked failed for the
+    /// operator; each retry reuses the same idempotency key.
+    pub capture_attempts: u32,
+    /// Delay before the first retry; it doubles with each one.
+    #[serde(with = "millis")]
+    pub capture_retry_delay: Duration,
+    /// The card provider (Stripe's PaymentIntents API). Absent: card payments are refused.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub card: Option<CardProviderConfig>,
+}
+
+impl Default for PaymentsConfig {
+    fn default() -> Self {
+        Self {
+            hold_minor: 5000,
+            free_top_ups: false,
+            max_top_up_minor: 50_000,
+            capture_attempts: 6,
+            capture_retry_delay: Duration::from_secs(2),
+            card: None,
+        }
+    }
+}
+
+/// Where the card provider's API is and the key to call it with.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct CardProviderConfig {
+    /// `https://api.stripe.com`, or a local server speaking the same wire format in tests.
+    pub api_base: String,
+    /// The secret key (`sk_live_...` / `sk_test_...`); the config file is the operator's to protect.
+    pub secret_key: String,
+    /// How long one request to the provider may take.
+    #[serde(default = "default_provider_timeout", with = "secs")]
+    pub timeout: Duration,
+}
+
+fn default_provider_timeout() -> Duration {
+    Duration::from_secs(20)
+}
+
+/// The secret key stays out of logs.
+impl std::fmt::Debug for CardProviderConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CardProviderConfig").field("api_base", &self.api_base).field("timeout", &self.timeout).finish_non_exhaustive()
+    }
 }
 
 /// An operator account. The password is hashed (Argon2id) into the database at start; the
@@ -71,6 +142,13 @@ pub struct ChargerSeed {
     /// 16 to 40 characters. Stored hashed; the config file is the operator's to protect.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password: Option<String>,
+    /// The public key of the charger's meter (DER SubjectPublicKeyInfo, hex), from its label or
+    /// its maker: signed meter values (Eichrecht) on receipts are verified with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meter_public_key: Option<String>,
+    /// Where the charger stands (a site name): operator reports group by it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub site: Option<String>,
 }
 
 /// OCPP 1.6 security profiles.
@@ -127,7 +205,10 @@ impl Default for ServerConfig {
             token_lifetime: Duration::from_secs(30 * 24 * 3600),
             access_token_lifetime: Duration::from_secs(15 * 60),
             operators: Vec::new(),
+            receipt_signing_key: None,
+            metrics_token: None,
             ocpp_tls: None,
+            payments: PaymentsConfig::default(),
         }
     }
 }
@@ -147,6 +228,8 @@ impl ChargerSeed {
             evses: vec![EvseSeed { connector_id: 1, evse_id: EvseId::parse(evse_id).expect("valid seed EVSE ID") }],
             security_profile: SecurityProfile::Unsecured,
             password: None,
+            meter_public_key: None,
+            site: None,
         }
     }
 
@@ -183,6 +266,20 @@ pub fn default_tariff() -> Tariff {
         Decimal::new(120, 2),
         Some(Decimal::from(19)),
     )
+}
+
+/// Durations as milliseconds in the config file.
+mod millis {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use std::time::Duration;
+
+    pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u64(u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        u64::deserialize(d).map(Duration::from_millis)
+    }
 }
 
 /// Durations as whole seconds in the config file.

@@ -7,11 +7,18 @@
 mod api;
 mod auth;
 mod authorization;
+mod billing;
 pub mod config;
+mod dashboard;
 mod error;
+mod heartbeats;
 mod live;
+mod metrics;
 mod ocpp;
+mod payments;
 mod rate_limit;
+mod receipts;
+pub mod reports;
 mod sessions;
 mod store;
 mod tls;
@@ -27,7 +34,10 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 pub use api::ApiDoc;
-pub use config::{ChargerSeed, EvseSeed, OperatorSeed, SecurityProfile, ServerConfig, TlsListenerConfig, default_tariff};
+pub use config::{
+    CardProviderConfig, ChargerSeed, EvseSeed, OperatorSeed, PaymentsConfig, SecurityProfile, ServerConfig, TlsListenerConfig,
+    default_tariff,
+};
 
 use live::LiveHub;
 use ocpp::registry::ChargerRegistry;
@@ -40,8 +50,15 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 /// Everything the handlers share.
 pub struct AppState {
     store: Store,
+    /// Live pricing of running sessions from their meter samples.
+    billing: billing::Billing,
+    receipts: receipts::ReceiptSigner,
     chargers: ChargerRegistry,
+    /// When each charger last spoke (heartbeat gaps).
+    heartbeats: heartbeats::Heartbeats,
     live: LiveHub,
+    /// Pay per session: the card provider and the payments being settled.
+    payments: payments::PaymentsRuntime,
     config: ServerConfig,
     /// Cancelled at shutdown: long-lived streams (SSE, charger sockets) end on it.
     shutdown: CancellationToken,
@@ -59,6 +76,10 @@ const SIGN_IN_WINDOW: Duration = Duration::from_secs(15 * 60);
 impl AppState {
     fn sessions(self: &Arc<Self>) -> Sessions<'_> {
         Sessions::new(self)
+    }
+
+    fn payments(self: &Arc<Self>) -> payments::Payments<'_> {
+        payments::Payments::new(self)
     }
 }
 
@@ -136,6 +157,8 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
     for charger in &config.chargers {
         let password_hash = charger.password.as_deref().map(ocpp::security::hash_password);
         store.set_charger_security(&charger.charge_point_id, charger.security_profile.into(), password_hash.as_deref()).await?;
+        store.set_meter_public_key(&charger.charge_point_id, charger.meter_public_key.as_deref()).await?;
+        store.set_charger_site(&charger.charge_point_id, charger.site.as_deref()).await?;
         for evse in &charger.evses {
             store
                 .upsert_charger_evse(&SeedEvse {
@@ -147,14 +170,20 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
                 .await?;
         }
     }
+    let receipts = receipts::ReceiptSigner::load(&store, config.receipt_signing_key.as_deref()).await.map_err(StartError::Config)?;
+    let payments = payments::PaymentsRuntime::new(&config.payments).map_err(StartError::Config)?;
     let listener = TcpListener::bind(config.bind)
         .await
         .map_err(|source| StartError::Bind { addr: config.bind, source })?;
     let addr = listener.local_addr().map_err(|source| StartError::Bind { addr: config.bind, source })?;
     let state = Arc::new(AppState {
         store,
+        billing: billing::Billing::default(),
+        receipts,
         chargers: ChargerRegistry::default(),
+        heartbeats: heartbeats::Heartbeats::default(),
         live: LiveHub::default(),
+        payments,
         config,
         shutdown: CancellationToken::new(),
         sign_in_by_email: rate_limit::RateLimiter::new(SIGN_IN_FAILURES_PER_EMAIL, SIGN_IN_WINDOW),
@@ -191,6 +220,8 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
         tracing::info!(addr = ?tls_addr, "OCPP over TLS listening");
     }
     state.sessions().watch_pending_starts().await?;
+    reports::spawn_availability_warmer(state.store.clone(), state.shutdown.clone());
+    state.payments().resume().await?;
     tracing::info!(%addr, "ChargeKit server listening");
     Ok(RunningServer { addr, tls_addr, state, tasks })
 }
@@ -199,6 +230,8 @@ fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/ocpp/{charge_point_id}", get(ocpp::upgrade))
         .merge(api::router())
+        .route("/metrics", get(metrics::metrics))
+        .merge(dashboard::router())
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -15,9 +15,12 @@ use uuid::Uuid;
 
 use crate::AppState;
 use crate::authorization::{self, AtCharger};
+use crate::receipts;
+use chargekit_model::receipt::SignedReceipt;
 use crate::error::AppError;
 use crate::ocpp::registry::CallFailure;
-use crate::store::{DriverRow, NewSession, SessionRow, StartedSession};
+use crate::store::{DriverRow, HandledMessage, NewSession, SessionRow, StartedSession};
+use chargekit_model::api::PaymentChoice;
 
 /// The session service, borrowed from the app state.
 pub struct Sessions<'a> {
@@ -31,7 +34,16 @@ impl<'a> Sessions<'a> {
 
     /// Starts charging for `driver` at `evse_id`. With an idempotency key, a retried request
     /// returns the session the first one created instead of starting another.
-    pub async fn start(&self, driver: &DriverRow, evse_id: &EvseId, idempotency_key: Option<&str>) -> Result<Session, AppError> {
+    ///
+    /// A paid start (`payment`, else the driver's default method) holds the money before the
+    /// charger is asked: a refused payment is the answer, and the charger never hears of it.
+    pub async fn start(
+        &self,
+        driver: &DriverRow,
+        evse_id: &EvseId,
+        payment: Option<&PaymentChoice>,
+        idempotency_key: Option<&str>,
+    ) -> Result<Session, AppError> {
         let store = &self.state.store;
         if let Some(key) = idempotency_key
             && let Some(existing) = store.session_by_idempotency_key(&driver.id, key).await?
@@ -52,9 +64,14 @@ impl<'a> Sessions<'a> {
         if store.active_session_on(&evse.charger_id, connector_id).await?.is_some() {
             return Err(AppError::conflict(format!("The charger {evse_id} is already in use.")));
         }
+        let payments = self.state.payments();
+        let plan = payments.plan(&driver.id, payment).await?;
 
         let id = Uuid::new_v4().to_string();
         let tariff = evse.tariff.0;
+        if let Some(plan) = &plan {
+            payments.hold_for_start(&driver.id, &id, plan, tariff.currency).await?;
+        }
         let inserted = store
             .insert_session(&NewSession {
                 id: &id,
@@ -67,8 +84,16 @@ impl<'a> Sessions<'a> {
                 cost: &price(&tariff, &SessionUsage::default()),
                 tariff: &tariff,
             })
-            .await?;
+            .await;
+        let inserted = match inserted {
+            Ok(inserted) => inserted,
+            Err(e) => {
+                payments.settle(&id).await; // no session: the hold goes back
+                return Err(e.into());
+            }
+        };
         if !inserted {
+            payments.settle(&id).await; // this attempt's hold goes back
             // A concurrent retry with the same key won the race; answer with its session.
             let key = idempotency_key.unwrap_or_default();
             let existing = store.session_by_idempotency_key(&driver.id, key).await?;
@@ -101,6 +126,12 @@ impl<'a> Sessions<'a> {
     /// Stops the driver's session. Stopping a finished session returns it unchanged.
     pub async fn stop(&self, driver_id: &str, session_id: &str) -> Result<Session, AppError> {
         let row = self.owned(driver_id, session_id).await?;
+        self.stop_row(row).await
+    }
+
+    /// Asks the charger to stop a session (the driver's stop, or the server's at the hold).
+    async fn stop_row(&self, row: SessionRow) -> Result<Session, AppError> {
+        let session_id = row.id.as_str();
         match row.status() {
             SessionStatus::Completed | SessionStatus::Failed => return Ok(view(&row)),
             SessionStatus::Starting => {
@@ -218,29 +249,57 @@ impl<'a> Sessions<'a> {
         Ok(StartTransactionResponse { id_tag_info: decision.id_tag_info(), transaction_id })
     }
 
-    pub async fn on_meter_values(&self, charger_id: &str, req: MeterValuesRequest) -> Result<MeterValuesResponse, sqlx::Error> {
+    /// MeterValues. The values, the session they move and the answer (for retransmissions,
+    /// `handled`) are stored in one transaction: one disk sync per message, which is what lets
+    /// one server hold thousands of chargers metering every few seconds.
+    pub async fn on_meter_values(
+        &self,
+        charger_id: &str,
+        req: MeterValuesRequest,
+        handled: Option<(&str, &HandledMessage)>,
+    ) -> Result<MeterValuesResponse, sqlx::Error> {
         let store = &self.state.store;
         let session = match req.transaction_id {
             Some(transaction_id) => store.session_by_transaction(charger_id, transaction_id).await?,
             None => store.active_session_on(charger_id, req.connector_id).await?,
         };
+        let record_answer = || async {
+            match handled {
+                Some((message_id, handled)) => store.record_handled_message(charger_id, message_id, handled).await,
+                None => Ok(()),
+            }
+        };
         let Some(session) = session.filter(|s| s.transaction_id.is_some()) else {
+            record_answer().await?;
             return Ok(MeterValuesResponse {});
         };
-        self.keep_meter_values(&session.id, &req.meter_value).await?;
+        let values = as_stored(&req.meter_value);
         if session.status().is_final() {
-            return Ok(MeterValuesResponse {}); // kept for the record; the bill is closed
+            // Kept for the record; the bill is closed.
+            self.keep_meter_values(&session.id, &req.meter_value).await?;
+            record_answer().await?;
+            return Ok(MeterValuesResponse {});
         }
         let mut samples: Vec<&MeterValue> = req.meter_value.iter().collect();
         samples.sort_by_key(|m| m.timestamp);
-        self.update(&session.id, |row| {
-            let mut changed = false;
-            for sample in &samples {
-                changed |= apply_sample(row, sample);
-            }
-            changed
-        })
-        .await?;
+        let stored = Stored { meter_values: &values, handled: handled.map(|(id, h)| (charger_id, id, h)) };
+        let (updated, saved_with_change) = self
+            .update_storing(&session.id, &stored, |row| {
+                let mut changed = false;
+                for sample in &samples {
+                    changed |= apply_sample(row, sample);
+                }
+                changed
+            })
+            .await?;
+        if !saved_with_change {
+            // Nothing moved the session (old samples, no energy or power): still kept.
+            self.keep_meter_values(&session.id, &req.meter_value).await?;
+            record_answer().await?;
+        }
+        if let Some(row) = updated {
+            self.stop_at_hold(&row).await?;
+        }
         Ok(MeterValuesResponse {})
     }
 
@@ -259,7 +318,7 @@ impl<'a> Sessions<'a> {
             return Ok(accepted);
         };
         self.keep_meter_values(&session.id, &req.transaction_data).await?;
-        self.update(&session.id, |row| {
+        let completed = self.update(&session.id, |row| {
             if row.status().is_final() {
                 return false;
             }
@@ -274,7 +333,33 @@ impl<'a> Sessions<'a> {
             true
         })
         .await?;
+        // Capture the final cost and release the rest (only a completed session settles).
+        self.state.payments().settle(&session.id).await;
+        if let Some(done) = completed {
+            self.issue_receipt(&done).await?;
+        }
         Ok(accepted)
+    }
+
+    /// The receipt of a completed session: signed and kept the first time it is asked for (at
+    /// the stop, or by a driver whose app saw the session complete a moment earlier), the same
+    /// one after that.
+    pub async fn issue_receipt(&self, row: &SessionRow) -> Result<Option<SignedReceipt>, sqlx::Error> {
+        let store = &self.state.store;
+        if row.status() != SessionStatus::Completed {
+            return Ok(None);
+        }
+        if let Some(existing) = store.receipt(&row.id).await? {
+            return Ok(Some(existing));
+        }
+        let Some(priced) = self.state.billing.final_pricing(store, row).await? else {
+            tracing::error!(session = %row.id, "a completed session could not be priced for its receipt");
+            return Ok(None);
+        };
+        let receipt = receipts::build(store, row, priced).await?;
+        store.insert_receipt(&row.id, &self.state.receipts.sign(&receipt)).await?;
+        // Two issuers may have raced: both answer with the one that was kept.
+        store.receipt(&row.id).await
     }
 
     /// A transaction that started while the charger was offline and whose start the server
@@ -321,24 +406,44 @@ impl<'a> Sessions<'a> {
 
     /// Keeps every MeterValue as reported (signed meter data among them) with the session.
     async fn keep_meter_values(&self, session_id: &str, values: &[MeterValue]) -> Result<(), sqlx::Error> {
-        for value in values {
-            let sampled = serde_json::to_value(&value.sampled_value).unwrap_or_default();
-            self.state.store.insert_meter_value(session_id, value.timestamp, &sampled).await?;
-        }
-        Ok(())
+        self.state.store.insert_meter_values(session_id, &as_stored(values)).await
     }
 
-    /// Marks a session that never started as failed.
+    /// Marks a session that never started as failed, and gives its payment's hold back.
     async fn fail(&self, session_id: &str, reason: &str) -> Result<Option<SessionRow>, sqlx::Error> {
-        self.update(session_id, |row| {
-            if row.status() != SessionStatus::Starting {
-                return false;
+        let row = self
+            .update(session_id, |row| {
+                if row.status() != SessionStatus::Starting {
+                    return false;
+                }
+                row.set_status(SessionStatus::Failed);
+                row.failure_reason = Some(reason.to_owned());
+                true
+            })
+            .await?;
+        if row.as_ref().is_some_and(|r| r.status() == SessionStatus::Failed) {
+            self.state.payments().settle(session_id).await;
+        }
+        Ok(row)
+    }
+
+    /// After a repricing: a paid session whose cost reached its hold is stopped (the request
+    /// is sent once; if the charger cannot be asked, the next meter values ask again). Sent
+    /// from a task of its own, because the charger's answer arrives on the connection whose
+    /// MeterValues is being handled now.
+    async fn stop_at_hold(&self, row: &SessionRow) -> Result<(), sqlx::Error> {
+        let Some(note) = self.state.payments().hold_reached(row).await? else { return Ok(()) };
+        tracing::info!(session = %row.id, %note, "asking the charger to stop at the hold");
+        let state = self.state.clone();
+        let row = row.clone();
+        tokio::spawn(async move {
+            let session_id = row.id.clone();
+            if let Err(e) = Sessions::new(&state).stop_row(row).await {
+                tracing::warn!(session = %session_id, error = %e.message, "could not stop a session at its hold; trying again");
+                state.payments().stop_not_sent(&session_id).await;
             }
-            row.set_status(SessionStatus::Failed);
-            row.failure_reason = Some(reason.to_owned());
-            true
-        })
-        .await
+        });
+        Ok(())
     }
 
     /// After a restart: remote starts still waiting get the rest of their start window (those
@@ -371,20 +476,44 @@ impl<'a> Sessions<'a> {
     /// Reads, changes (when `change` says it did), reprices and saves a session, retrying if a
     /// concurrent writer got there first; publishes the stored result.
     async fn update(&self, session_id: &str, change: impl Fn(&mut SessionRow) -> bool) -> Result<Option<SessionRow>, sqlx::Error> {
+        Ok(self.update_storing(session_id, &Stored::default(), change).await?.0)
+    }
+
+    /// [`Sessions::update`], storing `stored` in the same transaction as the change. Also says
+    /// whether there was a change (and so whether `stored` was written).
+    async fn update_storing(
+        &self,
+        session_id: &str,
+        stored: &Stored<'_>,
+        change: impl Fn(&mut SessionRow) -> bool,
+    ) -> Result<(Option<SessionRow>, bool), sqlx::Error> {
         loop {
             let Some(mut row) = self.state.store.session(session_id).await? else {
-                return Ok(None);
+                return Ok((None, false));
             };
             if !change(&mut row) {
-                return Ok(Some(row));
+                return Ok((Some(row), false));
             }
-            row.cost = Json(price(&row.tariff, &usage(&row)));
-            if let Some(saved) = self.state.store.save_session(&row).await? {
+            row.cost = Json(self.state.billing.cost(&self.state.store, &row, stored.meter_values).await?);
+            if let Some(saved) = self.state.store.save_session_with(&row, stored.meter_values, stored.handled).await? {
                 self.state.live.publish(&view(&saved));
-                return Ok(Some(saved));
+                return Ok((Some(saved), true));
             }
         }
     }
+}
+
+/// What a change of a session brings to store with it, in the same transaction.
+#[derive(Default)]
+struct Stored<'a> {
+    meter_values: &'a [(OffsetDateTime, Vec<SampledValue>)],
+    /// `(charger, message id, answer)` of the message that brought the change.
+    handled: Option<(&'a str, &'a str, &'a HandledMessage)>,
+}
+
+/// MeterValues as they are stored: when, and the sampled values as sent.
+fn as_stored(values: &[MeterValue]) -> Vec<(OffsetDateTime, Vec<SampledValue>)> {
+    values.iter().map(|v| (v.timestamp, v.sampled_value.clone())).collect()
 }
 
 /// Applies one MeterValue: the energy register never goes back, and an older sample than the
@@ -394,8 +523,8 @@ fn apply_sample(row: &mut SessionRow, sample: &MeterValue) -> bool {
     if row.last_meter_at.is_some_and(|last| sample.timestamp < last) {
         return false;
     }
-    let energy = sampled(sample, MEASURAND_ENERGY_IMPORT);
-    let power = sampled(sample, MEASURAND_POWER_IMPORT);
+    let energy = sample.total(MEASURAND_ENERGY_IMPORT);
+    let power = sample.total(MEASURAND_POWER_IMPORT);
     if energy.is_none() && power.is_none() {
         return false;
     }
@@ -418,31 +547,18 @@ fn apply_sample(row: &mut SessionRow, sample: &MeterValue) -> bool {
     true
 }
 
-/// A measurand's value in its base unit: the total if the charger sent one, else the sum of
-/// its phases (`L1`, `L2`, `L3`; line-to-line and neutral phases are not summed).
-fn sampled(sample: &MeterValue, measurand: &str) -> Option<i64> {
-    let values = sample.sampled_value.iter().filter(|v| v.measurand() == measurand && v.format.as_deref() != Some("SignedData"));
-    let (totals, phases): (Vec<_>, Vec<_>) = values.partition(|v| v.phase.is_none());
-    if let Some(total) = totals.iter().find_map(|v| v.in_base_unit()) {
-        return Some(total);
-    }
-    let per_phase: Vec<i64> =
-        phases.iter().filter(|v| matches!(v.phase.as_deref(), Some("L1" | "L2" | "L3"))).filter_map(|v| v.in_base_unit()).collect();
-    (!per_phase.is_empty()).then(|| per_phase.iter().sum())
-}
-
 /// Where an offline transaction began, from its `transactionData`: the `Transaction.Begin`
 /// energy reading, else the earliest one.
 fn transaction_begin(data: &[MeterValue]) -> Option<(OffsetDateTime, i64)> {
     let readings = data.iter().filter_map(|m| {
         let begin = m.sampled_value.iter().any(|v| v.context.as_deref() == Some("Transaction.Begin"));
-        sampled(m, MEASURAND_ENERGY_IMPORT).map(|wh| (!begin, m.timestamp, wh))
+        m.total(MEASURAND_ENERGY_IMPORT).map(|wh| (!begin, m.timestamp, wh))
     });
     readings.min().map(|(_, at, wh)| (at, wh))
 }
 
 /// What the session used so far, from the charger's meter and clock.
-fn usage(row: &SessionRow) -> SessionUsage {
+pub(crate) fn usage(row: &SessionRow) -> SessionUsage {
     let energy_wh = match (row.meter_start_wh, row.meter_stop_wh.or(row.meter_last_wh)) {
         (Some(start), Some(latest)) => (latest - start).max(0),
         _ => 0,

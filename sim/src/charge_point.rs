@@ -41,6 +41,9 @@ use crate::error::SimError;
 use crate::events::{SimEvent, StopReason, TransactionRecord};
 use crate::signing::{MeterReading, MeterSigner};
 
+mod local;
+mod management;
+
 /// Events buffered per subscriber before a slow one starts missing some.
 const EVENT_CAPACITY: usize = 1024;
 
@@ -54,6 +57,8 @@ pub struct ChargePoint {
     first_receiver: Mutex<Option<broadcast::Receiver<SimEvent>>>,
     io_task: Option<JoinHandle<()>>,
     behaviour_task: Option<JoinHandle<()>>,
+    /// Transactions started at the charge point (a card, a car), for the behaviour task.
+    local: mpsc::UnboundedSender<local::LocalStart>,
 }
 
 /// Opens the WebSocket to `{server_url}/{charge_point_id}` (subprotocol `ocpp1.6`), boots with
@@ -76,21 +81,24 @@ pub async fn connect(config: SimConfig) -> Result<ChargePoint, SimError> {
         connectors: (0..config.connectors).map(|_| Connector { register_wh: config.initial_meter_wh, session: None }).collect(),
         transactions: Vec::new(),
     };
-    let shared = Arc::new(Shared { config, connection, events, state: Mutex::new(state), signer });
+    let configuration = management::Configuration::new(&config);
+    let shared = Arc::new(Shared { config, connection, events, state: Mutex::new(state), signer, configuration });
     // From here on, an early return drops the handle, which closes the socket.
+    let (local, local_starts) = mpsc::unbounded_channel();
     let mut charge_point = ChargePoint {
         shared: shared.clone(),
         shutdown,
         first_receiver: Mutex::new(Some(first_receiver)),
         io_task: Some(io_task),
         behaviour_task: None,
+        local,
     };
 
     let heartbeat = shared.boot().await?;
     for connector_id in 0..=shared.config.connectors {
         shared.report_status(connector_id, ChargePointStatus::Available).await;
     }
-    charge_point.behaviour_task = Some(tokio::spawn(run_behaviour(shared.clone(), incoming, shutdown_rx, heartbeat)));
+    charge_point.behaviour_task = Some(tokio::spawn(run_behaviour(shared.clone(), incoming, local_starts, shutdown_rx, heartbeat)));
     shared.emit(SimEvent::Connected);
     tracing::info!(charge_point = %shared.config.charge_point_id, connectors = shared.config.connectors, "booted");
     if let Some(signer) = &shared.signer {
@@ -168,6 +176,8 @@ struct Shared {
     state: Mutex<State>,
     /// Signs transaction begins and ends, when the configuration asks for it.
     signer: Option<MeterSigner>,
+    /// The OCPP configuration keys the operator can read and change.
+    configuration: management::Configuration,
 }
 
 struct State {
@@ -222,6 +232,7 @@ enum StartDecision {
 async fn run_behaviour(
     shared: Arc<Shared>,
     mut incoming: mpsc::UnboundedReceiver<IncomingCall>,
+    mut local_starts: mpsc::UnboundedReceiver<local::LocalStart>,
     mut shutdown: watch::Receiver<bool>,
     heartbeat: Duration,
 ) {
@@ -236,6 +247,9 @@ async fn run_behaviour(
                 Some(call) => shared.on_call(call, &mut tasks),
                 None => break,
             },
+            Some(start) = local_starts.recv() => {
+                tasks.spawn(shared.clone().run_transaction(start.connector_id, start.id_tag, start.stop));
+            }
             Some(joined) = tasks.join_next() => {
                 if let Err(error) = joined {
                     tracing::error!(charge_point = %shared.config.charge_point_id, %error, "a charge point task failed");
@@ -281,14 +295,27 @@ impl Shared {
     }
 
     /// BootNotification; the heartbeat interval on success.
-    async fn boot(&self) -> Result<Duration, SimError> {
-        let request = BootNotificationRequest {
+    fn boot_request(&self) -> BootNotificationRequest {
+        BootNotificationRequest {
             charge_point_vendor: self.config.vendor.clone(),
             charge_point_model: self.config.model.clone(),
             charge_point_serial_number: None,
             firmware_version: Some(concat!("chargekit-sim ", env!("CARGO_PKG_VERSION")).to_owned()),
             meter_serial_number: None,
-        };
+        }
+    }
+
+    /// What a connector would report now (connector 0: the charge point itself).
+    fn current_status(&self, connector_id: u32) -> ChargePointStatus {
+        let state = lock(&self.state);
+        match state.connector(connector_id) {
+            Some(connector) if connector.session.is_some() => ChargePointStatus::Charging,
+            _ => ChargePointStatus::Available,
+        }
+    }
+
+    async fn boot(&self) -> Result<Duration, SimError> {
+        let request = self.boot_request();
         let response: BootNotificationResponse = self
             .connection
             .call(action::BOOT_NOTIFICATION, &request)
@@ -327,11 +354,13 @@ impl Shared {
         match call.action.as_str() {
             action::REMOTE_START_TRANSACTION => self.on_remote_start(&call.id, call.payload, tasks),
             action::REMOTE_STOP_TRANSACTION => self.on_remote_stop(&call.id, call.payload),
-            other => self.reply(Frame::call_error(
-                &call.id,
-                ErrorCode::NotImplemented,
-                format!("{other} is not implemented by this simulator"),
-            )),
+            _ if self.on_management_call(&call, tasks) => {}
+            // OCPP-J: NotSupported for an action it knows but does not support, NotImplemented
+            // for one it does not know.
+            other if action::OCPP16.contains(&other) => {
+                self.reply(Frame::call_error(&call.id, ErrorCode::NotSupported, format!("{other} is not supported by this simulator")))
+            }
+            other => self.reply(Frame::call_error(&call.id, ErrorCode::NotImplemented, format!("{other} is not a known action"))),
         }
     }
 
@@ -485,7 +514,7 @@ impl Shared {
         signed_begin: &mut Option<MeterValue>,
     ) -> StopReason {
         let mut car = ChargingCar::plug_in(&self.config.car);
-        let every = self.config.meter_interval;
+        let every = self.configuration.meter_interval();
         let mut ticker = tokio::time::interval_at(Instant::now() + every, every);
         ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
         let mut last = Instant::now();

@@ -30,4 +30,10 @@ pub enum SimError {
     BootRejected(RegistrationStatus),
     #[error("the charge point is disconnected")]
     Disconnected,
+    #[error("the central system gave no usable answer to {0}")]
+    NoAnswer(&'static str),
+    #[error("the charge point has no connector {0}")]
+    NoSuchConnector(u32),
+    #[error("connector {0} is already in use")]
+    ConnectorBusy(u32),
 }

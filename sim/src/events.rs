@@ -12,6 +12,8 @@ pub enum StopReason {
     EVDisconnected,
     /// The central system did not accept the id tag in its StartTransaction response.
     DeAuthorized,
+    /// Stopped at the charge point (the driver tapped their card again).
+    Local,
 }
 
 impl StopReason {
@@ -20,6 +22,7 @@ impl StopReason {
         match self {
             Self::Remote => "Remote",
             Self::EVDisconnected => "EVDisconnected",
+            Self::Local => "Local",
             Self::DeAuthorized => "DeAuthorized",
         }
     }

@@ -1,6 +1,8 @@
 //! Shared set-up of the end-to-end tests: a real server on 127.0.0.1:0 with a real SQLite
 //! file, real simulated chargers over OCPP, and the real core as the apps use it.
 
+pub mod pki;
+pub mod payment_provider;
 pub mod proxy;
 pub mod raw_charger;
 pub mod tls;

@@ -101,3 +101,50 @@ async fn commands_reach_the_charger_and_its_answers_come_back() {
     charger.close().await;
     backend.server.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_simulator_answers_an_operators_commands() {
+    let backend = operator_backend().await;
+    let charger = chargekit_tests::charger(&backend).await;
+    let http = http_client();
+    let operator = operator_token(&http, &backend).await;
+    let send = |command: Value| {
+        let request = http.post(command_url(&backend, CHARGER_ID)).bearer_auth(&operator).json(&command).send();
+        async move {
+            let response = request.await.unwrap();
+            assert_eq!(response.status(), 200);
+            response.json::<Value>().await.unwrap()["response"].clone()
+        }
+    };
+    let interval = send(json!({"action": "GetConfiguration", "payload": {"key": ["MeterValueSampleInterval", "NoSuchKey"]}})).await;
+    assert_eq!(interval["configurationKey"][0]["key"], "MeterValueSampleInterval");
+    assert_eq!(interval["unknownKey"], json!(["NoSuchKey"]));
+    let changed = send(json!({"action": "ChangeConfiguration", "payload": {"key": "MeterValueSampleInterval", "value": "30"}})).await;
+    assert_eq!(changed["status"], "Accepted");
+    let interval = send(json!({"action": "GetConfiguration", "payload": {"key": ["MeterValueSampleInterval"]}})).await;
+    assert_eq!(interval["configurationKey"][0]["value"], "30");
+    assert_eq!(send(json!({"action": "ChangeConfiguration", "payload": {"key": "NumberOfConnectors", "value": "9"}})).await["status"], "Rejected");
+    assert_eq!(send(json!({"action": "ChangeConfiguration", "payload": {"key": "Nope", "value": "1"}})).await["status"], "NotSupported");
+    assert_eq!(send(json!({"action": "UnlockConnector", "payload": {"connectorId": 1}})).await["status"], "Unlocked");
+    assert_eq!(send(json!({"action": "Reset", "payload": {"type": "Soft"}})).await["status"], "Accepted");
+    assert_eq!(send(json!({"action": "ClearCache", "payload": {}})).await["status"], "Accepted");
+    assert_eq!(send(json!({"action": "DataTransfer", "payload": {"vendorId": "com.example"}})).await["status"], "UnknownVendorId");
+    assert_eq!(send(json!({"action": "TriggerMessage", "payload": {"requestedMessage": "Heartbeat"}})).await["status"], "Accepted");
+
+    // Taken out of service: the drivers' app sees the EVSE unavailable.
+    let driver = register_driver(&http, &backend, "eve@example.com").await;
+    assert_eq!(send(json!({"action": "ChangeAvailability", "payload": {"connectorId": 1, "type": "Inoperative"}})).await["status"], "Accepted");
+    let evse_url = format!("{}/v1/evses/{}", backend.server.base_url(), chargekit_tests::EVSE_ID);
+    let mut status = Value::Null;
+    for _ in 0..50 {
+        let evse: Value = http.get(&evse_url).bearer_auth(&driver).send().await.unwrap().json().await.unwrap();
+        status = evse["status"].clone();
+        if status == "Unavailable" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(status, "Unavailable");
+    charger.shutdown().await;
+    backend.server.shutdown().await;
+}

@@ -26,10 +26,12 @@ pub enum Table {
     SyncCursors,
     /// Session id → sealed queued stop.
     OutboxStops,
+    /// Session id → sealed signed receipt, as the backend sent it.
+    Receipts,
 }
 
 impl Table {
-    pub const ALL: [Table; 4] = [Table::Sessions, Table::SessionsByTime, Table::SyncCursors, Table::OutboxStops];
+    pub const ALL: [Table; 5] = [Table::Sessions, Table::SessionsByTime, Table::SyncCursors, Table::OutboxStops, Table::Receipts];
 
     /// The table's name on disk; never change one, or existing caches lose that table.
     pub fn name(self) -> &'static str {
@@ -38,6 +40,7 @@ impl Table {
             Table::SessionsByTime => "sessions_by_time",
             Table::SyncCursors => "sync",
             Table::OutboxStops => "outbox_stops",
+            Table::Receipts => "receipts",
         }
     }
 }

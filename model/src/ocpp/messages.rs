@@ -239,6 +239,27 @@ pub struct MeterValue {
     pub sampled_value: Vec<SampledValue>,
 }
 
+impl MeterValue {
+    /// A measurand's value in its base unit (Wh, W): the total if the charger sent one, else
+    /// the sum of its phases (`L1`, `L2`, `L3`; line-to-line and neutral values are not
+    /// summed). Signed values are not read here: they are kept as they came.
+    pub fn total(&self, measurand: &str) -> Option<i64> {
+        total_of(&self.sampled_value, measurand)
+    }
+}
+
+/// [`MeterValue::total`] over sampled values alone.
+pub fn total_of(values: &[SampledValue], measurand: &str) -> Option<i64> {
+    let values = values.iter().filter(|v| v.measurand() == measurand && v.format.as_deref() != Some("SignedData"));
+    let (totals, phases): (Vec<_>, Vec<_>) = values.partition(|v| v.phase.is_none());
+    if let Some(total) = totals.iter().find_map(|v| v.in_base_unit()) {
+        return Some(total);
+    }
+    let per_phase: Vec<i64> =
+        phases.iter().filter(|v| matches!(v.phase.as_deref(), Some("L1" | "L2" | "L3"))).filter_map(|v| v.in_base_unit()).collect();
+    (!per_phase.is_empty()).then(|| per_phase.iter().sum())
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MeterValuesRequest {

@@ -4,13 +4,16 @@
 mod auth;
 mod evses;
 mod operator;
+mod operator_reports;
+mod payments;
+mod receipts;
 mod sessions;
 mod tokens;
 
 use std::sync::Arc;
 
 use axum::Router;
-use axum::routing::{get, patch, post};
+use axum::routing::{get, patch, post, put};
 use utoipa::OpenApi;
 
 use crate::AppState;
@@ -27,9 +30,24 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/v1/sessions/{id}", get(sessions::get_one))
         .route("/v1/sessions/{id}/stop", post(sessions::stop))
         .route("/v1/sessions/{id}/live", get(sessions::live))
+        .route("/v1/sessions/{id}/receipt", get(receipts::get))
+        .route("/v1/receipts/keys", get(receipts::keys))
+        .route("/v1/sessions/{id}/payment", get(payments::session_payment))
+        .route("/v1/wallet", get(payments::wallet))
+        .route("/v1/wallet/top-ups", post(payments::top_up))
+        .route("/v1/payment-methods", get(payments::methods).post(payments::register_card))
+        .route("/v1/payment-methods/default", put(payments::set_default))
         .route("/v1/tokens", post(tokens::register).get(tokens::list))
         .route("/v1/tokens/{id_tag}", patch(tokens::update).delete(tokens::remove))
         .route("/v1/operator/sign-in", post(operator::sign_in))
+        .route("/v1/operator/reports/revenue", get(operator_reports::revenue))
+        .route("/v1/operator/reports/revenue.csv", get(operator_reports::revenue_csv))
+        .route("/v1/operator/reports/performance", get(operator_reports::performance))
+        .route("/v1/operator/reports/performance.csv", get(operator_reports::performance_csv))
+        .route("/v1/operator/reports/authentication", get(operator_reports::authentication))
+        .route("/v1/operator/reports/authentication.csv", get(operator_reports::authentication_csv))
+        .route("/v1/operator/reports/authorization-log", get(operator_reports::authorization_log))
+        .route("/v1/operator/reports/authorization-log.csv", get(operator_reports::authorization_log_csv))
         .route("/v1/operator/chargers/{charger_id}/commands", post(operator::command))
         .route("/openapi.json", get(openapi_json))
         .route("/health", get(|| async { "ok" }))
@@ -42,7 +60,12 @@ pub fn router() -> Router<Arc<AppState>> {
         auth::register, auth::sign_in, auth::refresh, auth::sign_out, evses::lookup,
         sessions::start, sessions::list, sessions::changes, sessions::get_one, sessions::stop, sessions::live,
         tokens::register, tokens::list, tokens::update, tokens::remove,
+        payments::wallet, payments::top_up, payments::methods, payments::register_card, payments::set_default,
+        payments::session_payment,
         operator::sign_in, operator::command,
+        operator_reports::revenue, operator_reports::revenue_csv, operator_reports::performance,
+        operator_reports::performance_csv, operator_reports::authentication, operator_reports::authentication_csv,
+        operator_reports::authorization_log, operator_reports::authorization_log_csv, operator_reports::metrics_doc, receipts::get, receipts::keys,
     ),
     components(schemas(
         chargekit_model::api::Credentials, chargekit_model::api::AuthToken, chargekit_model::api::RefreshRequest, chargekit_model::api::EvseInfo,
@@ -51,7 +74,18 @@ pub fn router() -> Router<Arc<AppState>> {
         chargekit_model::Session, chargekit_model::SessionStatus, chargekit_model::AuthMethod,
         chargekit_model::api::NewIdToken, chargekit_model::api::IdToken, chargekit_model::api::IdTokenKind,
         chargekit_model::api::IdTokenStatus, chargekit_model::api::IdTokenUpdate,
+        chargekit_model::api::PaymentChoice, chargekit_model::api::PaymentMethodKind, chargekit_model::api::PaymentMethod,
+        chargekit_model::api::NewCard, chargekit_model::api::Wallet, chargekit_model::api::WalletBalance,
+        chargekit_model::api::TopUpRequest, chargekit_model::api::TopUp, chargekit_model::api::PaymentStatus,
+        chargekit_model::api::SessionPayment,
+        chargekit_model::receipt::SignedReceipt, chargekit_model::receipt::ReceiptKey,
         operator::OperatorCredentials, operator::OperatorToken, operator::ChargerCommand, operator::CommandResult,
+        crate::reports::RevenueReport, crate::reports::RevenueRow, crate::reports::RevenueFigures, crate::reports::PaymentState,
+        crate::reports::Period, crate::reports::GroupBy, crate::reports::PerformanceReport, crate::reports::PerformanceRow,
+        crate::reports::ReasonCount, crate::reports::FaultCount, crate::reports::TimeToStart, crate::reports::HeartbeatGaps,
+        crate::reports::AvailabilityFigures, crate::reports::AuthenticationReport, crate::reports::MethodCount,
+        crate::reports::OutcomeCount, crate::reports::DayCount, crate::reports::UnknownToken, crate::reports::ConcurrentUse,
+        crate::reports::AuthorizationLog, crate::reports::AuthLogEntry,
     )),
     modifiers(&BearerAuth),
     security(("bearer" = [])),

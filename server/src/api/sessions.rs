@@ -24,7 +24,9 @@ const MAX_IDEMPOTENCY_KEY_LEN: usize = 128;
 /// a second session.
 #[utoipa::path(post, path = "/v1/sessions", request_body = StartSessionRequest,
     params(("Idempotency-Key" = Option<String>, Header, description = "Unique per start attempt; retries reuse it")),
-    responses((status = 201, body = Session), (status = 404, body = ApiError), (status = 409, body = ApiError),
+    responses((status = 201, body = Session),
+        (status = 402, body = ApiError, description = "The payment was refused (not enough in the wallet, a declined card); the charger was not asked"),
+        (status = 404, body = ApiError), (status = 409, body = ApiError),
         (status = 503, body = ApiError, description = "The charger is offline"), (status = 504, body = ApiError)))]
 pub async fn start(
     AuthedDriver(driver): AuthedDriver,
@@ -33,7 +35,7 @@ pub async fn start(
     Json(request): Json<StartSessionRequest>,
 ) -> Result<(StatusCode, Json<Session>), AppError> {
     let key = idempotency_key(&headers)?;
-    let session = state.sessions().start(&driver, &request.evse_id, key.as_deref()).await?;
+    let session = state.sessions().start(&driver, &request.evse_id, request.payment.as_ref(), key.as_deref()).await?;
     Ok((StatusCode::CREATED, Json(session)))
 }
 

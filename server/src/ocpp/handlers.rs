@@ -23,6 +23,8 @@ use chargekit_model::ocpp::commands::{self, DataTransferRequest, DataTransferRes
 const RETRANSMITTED: [&str; 3] = [action::START_TRANSACTION, action::METER_VALUES, action::STOP_TRANSACTION];
 
 pub async fn handle_call(state: &Arc<AppState>, charger_id: &str, id: String, action: &str, payload: Value) -> Frame {
+    // Any message shows the charger alive: silences over twice the heartbeat interval are gaps.
+    crate::heartbeats::on_message(state, charger_id).await;
     if !RETRANSMITTED.contains(&action) {
         return handle_once(state, charger_id, id, action, payload).await;
     }
@@ -38,6 +40,13 @@ pub async fn handle_call(state: &Arc<AppState>, charger_id: &str, id: String, ac
             tracing::error!(error = %e, "cannot read the handled-message log");
             return FrameError::new(&id, ErrorCode::InternalError, "the central system could not store this message").to_frame();
         }
+    }
+    if action == action::METER_VALUES {
+        // Its answer is known in advance ({}) and stored with the values, in one transaction.
+        let handled = HandledMessage { action: action.to_owned(), payload_sha256, response: "{}".to_owned() };
+        return answer(&id, payload, |req| async { state.sessions().on_meter_values(charger_id, req, Some((&id, &handled))).await })
+            .await
+            .unwrap_or_else(|error| error.to_frame());
     }
     let answer = handle_once(state, charger_id, id.clone(), action, payload).await;
     let handled = |response: &Value| HandledMessage { action: action.to_owned(), payload_sha256, response: response.to_string() };
@@ -55,7 +64,9 @@ async fn handle_once(state: &Arc<AppState>, charger_id: &str, id: String, action
     let outcome = match action {
         action::BOOT_NOTIFICATION => answer(&id, payload, |req| boot(state, charger_id, req)).await,
         action::HEARTBEAT => answer(&id, payload, |_: HeartbeatRequest| async {
-            Ok(HeartbeatResponse { current_time: OffsetDateTime::now_utc() })
+            let now = OffsetDateTime::now_utc();
+            crate::heartbeats::on_heartbeat(state, charger_id, now).await;
+            Ok(HeartbeatResponse { current_time: now })
         })
         .await,
         action::STATUS_NOTIFICATION => answer(&id, payload, |req| status(state, charger_id, req)).await,
@@ -64,7 +75,7 @@ async fn handle_once(state: &Arc<AppState>, charger_id: &str, id: String, action
         action::START_TRANSACTION => {
             answer(&id, payload, |req| async move { state.sessions().on_start_transaction(charger_id, req).await }).await
         }
-        action::METER_VALUES => answer(&id, payload, |req| async move { state.sessions().on_meter_values(charger_id, req).await }).await,
+        action::METER_VALUES => answer(&id, payload, |req| async move { state.sessions().on_meter_values(charger_id, req, None).await }).await,
         action::STOP_TRANSACTION => {
             answer(&id, payload, |req| async move { state.sessions().on_stop_transaction(charger_id, req).await }).await
         }

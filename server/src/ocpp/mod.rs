@@ -29,6 +29,8 @@ pub use security::Transport;
 /// ample room without letting one charger make the server buffer megabytes.
 const MAX_MESSAGE_BYTES: usize = 256 * 1024;
 
+const READ_BUFFER_BYTES: usize = 8 * 1024;
+
 /// Frames queued for one charger before senders wait.
 const OUTGOING_QUEUE: usize = 64;
 
@@ -43,7 +45,13 @@ pub async fn upgrade(
     if let Err(refusal) = security::admit(&state.store, &charger_id, &headers, transport).await {
         return refusal;
     }
-    let ws = ws.protocols([SUBPROTOCOL]).max_message_size(MAX_MESSAGE_BYTES).max_frame_size(MAX_MESSAGE_BYTES);
+    // OCPP frames are small: an 8 KiB read buffer (it grows for a larger frame) instead of the
+    // 128 KiB default, which would be most of the memory of each of thousands of connections.
+    let ws = ws
+        .protocols([SUBPROTOCOL])
+        .max_message_size(MAX_MESSAGE_BYTES)
+        .max_frame_size(MAX_MESSAGE_BYTES)
+        .read_buffer_size(READ_BUFFER_BYTES);
     let agreed = ws.selected_protocol().is_some();
     ws.on_upgrade(move |socket| async move {
         if agreed {

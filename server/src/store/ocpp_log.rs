@@ -2,6 +2,7 @@
 //! retransmission gets the same answer), meter values per session, transactions no driver owns,
 //! and the connector status and connection history the operator's availability is computed from.
 
+use chargekit_model::ocpp::messages::SampledValue;
 use time::OffsetDateTime;
 
 use super::{Store, StoreError};
@@ -24,41 +25,28 @@ impl Store {
     }
 
     pub async fn record_handled_message(&self, charger_id: &str, message_id: &str, handled: &HandledMessage) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO ocpp_handled (charger_id, message_id, action, payload_sha256, response, handled_at) VALUES (?, ?, ?, ?, ?, ?)
-             ON CONFLICT (charger_id, message_id) DO UPDATE SET action = excluded.action,
-                 payload_sha256 = excluded.payload_sha256, response = excluded.response, handled_at = excluded.handled_at",
-        )
-        .bind(charger_id)
-        .bind(message_id)
-        .bind(&handled.action)
-        .bind(&handled.payload_sha256)
-        .bind(&handled.response)
-        .bind(OffsetDateTime::now_utc())
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        let mut tx = self.pool.begin().await?;
+        insert_handled(&mut tx, charger_id, message_id, handled).await?;
+        tx.commit().await
     }
 
-    /// Keeps one MeterValue (its sampled values as JSON) of a session.
-    pub async fn insert_meter_value(&self, session_id: &str, at: OffsetDateTime, sampled_values: &serde_json::Value) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO meter_values (session_id, at, sampled_values) VALUES (?, ?, ?)")
-            .bind(session_id)
-            .bind(at)
-            .bind(sqlx::types::Json(sampled_values))
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+    /// Keeps MeterValues (their sampled values as JSON) of a session, in one transaction.
+    pub async fn insert_meter_values(&self, session_id: &str, values: &[(OffsetDateTime, Vec<SampledValue>)]) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        insert_meter_values(&mut tx, session_id, values).await?;
+        tx.commit().await
     }
 
-    /// A session's meter values in time order, as `(at, sampled values JSON)`.
-    pub async fn meter_values(&self, session_id: &str) -> Result<Vec<(OffsetDateTime, serde_json::Value)>, StoreError> {
-        let rows: Vec<(OffsetDateTime, sqlx::types::Json<serde_json::Value>)> =
-            sqlx::query_as("SELECT at, sampled_values FROM meter_values WHERE session_id = ? ORDER BY at, rowid")
+    /// A session's meter values stored after row `after` (0: all), in the order they were
+    /// stored, as `(row, at, sampled values)`. Values that no longer parse are skipped.
+    pub async fn meter_values_after(&self, session_id: &str, after: i64) -> Result<Vec<(i64, OffsetDateTime, Vec<SampledValue>)>, StoreError> {
+        let rows: Vec<(i64, OffsetDateTime, sqlx::types::Json<serde_json::Value>)> =
+            sqlx::query_as("SELECT rowid, at, sampled_values FROM meter_values WHERE session_id = ? AND rowid > ? ORDER BY rowid")
                 .bind(session_id)
+                .bind(after)
                 .fetch_all(&self.pool)
                 .await?;
-        Ok(rows.into_iter().map(|(at, values)| (at, values.0)).collect())
+        Ok(rows.into_iter().filter_map(|(row, at, values)| Some((row, at, serde_json::from_value(values.0).ok()?))).collect())
     }
 
     pub async fn insert_orphan_transaction(&self, charger_id: &str, transaction_id: i64, id_tag: Option<&str>, report: &serde_json::Value) -> Result<(), StoreError> {
@@ -94,4 +82,42 @@ impl Store {
             .await?;
         Ok(())
     }
+}
+
+pub(super) async fn insert_handled(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    charger_id: &str,
+    message_id: &str,
+    handled: &HandledMessage,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO ocpp_handled (charger_id, message_id, action, payload_sha256, response, handled_at) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (charger_id, message_id) DO UPDATE SET action = excluded.action,
+             payload_sha256 = excluded.payload_sha256, response = excluded.response, handled_at = excluded.handled_at",
+    )
+    .bind(charger_id)
+    .bind(message_id)
+    .bind(&handled.action)
+    .bind(&handled.payload_sha256)
+    .bind(&handled.response)
+    .bind(OffsetDateTime::now_utc())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub(super) async fn insert_meter_values(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    session_id: &str,
+    values: &[(OffsetDateTime, Vec<SampledValue>)],
+) -> Result<(), StoreError> {
+    for (at, sampled) in values {
+        sqlx::query("INSERT INTO meter_values (session_id, at, sampled_values) VALUES (?, ?, ?)")
+            .bind(session_id)
+            .bind(at)
+            .bind(sqlx::types::Json(sampled))
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
 }

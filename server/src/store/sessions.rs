@@ -2,11 +2,12 @@
 //! one that was read, so concurrent writers (a driver's stop, a charger's meter values) never
 //! overwrite each other; the loser reads again and retries.
 
+use chargekit_model::ocpp::messages::SampledValue;
 use chargekit_model::{AuthMethod, Cost, SessionStatus, Tariff};
 use sqlx::types::Json;
 use time::OffsetDateTime;
 
-use super::{Store, StoreError};
+use super::{HandledMessage, Store, StoreError};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SessionRow {
@@ -276,10 +277,21 @@ impl Store {
         }
     }
 
-    /// Writes back a changed session if nobody changed it since it was read. Returns the stored
-    /// row (with its new version), or `None` if the caller must read again and retry.
-    pub async fn save_session(&self, row: &SessionRow) -> Result<Option<SessionRow>, StoreError> {
+    /// Writes back a changed session if nobody changed it since it was read — storing in the
+    /// same transaction (one disk sync instead of several: the hot path of a busy server) the
+    /// meter values that changed it and the answer to the message that brought them. Returns
+    /// the stored row (with its new version), or `None` if the caller must read again and retry.
+    pub async fn save_session_with(
+        &self,
+        row: &SessionRow,
+        meter_values: &[(OffsetDateTime, Vec<SampledValue>)],
+        handled: Option<(&str, &str, &HandledMessage)>,
+    ) -> Result<Option<SessionRow>, StoreError> {
         let mut tx = self.pool.begin().await?;
+        super::ocpp_log::insert_meter_values(&mut tx, &row.id, meter_values).await?;
+        if let Some((charger_id, message_id, handled)) = handled {
+            super::ocpp_log::insert_handled(&mut tx, charger_id, message_id, handled).await?;
+        }
         let change_seq = next_change_seq(&mut tx).await?;
         let result = sqlx::query(
             "UPDATE sessions SET status = ?, transaction_id = ?, meter_start_wh = ?, meter_last_wh = ?,

@@ -23,6 +23,8 @@ pub fn raise_open_file_limit() -> std::io::Result<Option<u64>> {
             }
             limit = raised;
         }
+        // `rlim_t` is u64 on Linux but not on every Unix.
+        #[allow(clippy::unnecessary_cast)]
         Ok(Some(limit.rlim_cur as u64))
     }
     #[cfg(not(unix))]

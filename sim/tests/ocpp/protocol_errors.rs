@@ -16,16 +16,22 @@ fn call_error(frame: Frame) -> (String, String) {
 }
 
 #[tokio::test]
-async fn unknown_action_gets_not_implemented() {
+async fn unknown_actions_get_not_implemented_and_unsupported_ones_not_supported() {
     let mut central = Central::start(Options::default()).await;
     let _charge_point = connect(quick_config(&central, "CP-NI")).await.expect("connects");
     let mut session = central.accept().await;
     session.expect_boot(1).await;
-    for action in ["Reset", "ChangeConfiguration", "NoSuchAction"] {
+    for (action, code) in [("NoSuchAction", "NotImplemented"), ("UpdateFirmware", "NotSupported"), ("ReserveNow", "NotSupported")] {
         let reply = session.call(action, json!({"type": "Soft"})).await;
         let id = reply.id().to_owned();
-        assert_eq!(call_error(reply), (id, "NotImplemented".to_owned()), "{action}");
+        assert_eq!(call_error(reply), (id, code.to_owned()), "{action}");
     }
+    // Operations it does support answer, also to a payload that does not fit.
+    let reply = session.call("Reset", json!({"type": "Soft"})).await;
+    assert!(matches!(reply, Frame::CallResult { ref payload, .. } if payload["status"] == "Accepted"), "{reply:?}");
+    let reply = session.call("ChangeConfiguration", json!({"type": "Soft"})).await;
+    let id = reply.id().to_owned();
+    assert_eq!(call_error(reply), (id, "OccurenceConstraintViolation".to_owned()), "missing key and value");
 }
 
 #[tokio::test]

@@ -1,0 +1,27 @@
+//! Receipts: a finished session's signed receipt, and the keys to check it with.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{Path, State};
+use chargekit_model::api::ApiError;
+use chargekit_model::receipt::{ReceiptKey, SignedReceipt};
+
+use crate::AppState;
+use crate::auth::AuthedDriver;
+use crate::error::AppError;
+
+/// The signed receipt of one of the driver's sessions, once it is completed.
+#[utoipa::path(get, path = "/v1/sessions/{id}/receipt", params(("id" = String, Path)),
+    responses((status = 200, body = SignedReceipt), (status = 404, body = ApiError, description = "No such session, or not finished yet")))]
+pub async fn get(AuthedDriver(driver): AuthedDriver, State(state): State<Arc<AppState>>, Path(id): Path<String>) -> Result<Json<SignedReceipt>, AppError> {
+    let session = state.sessions().owned(&driver.id, &id).await?;
+    let receipt = state.sessions().issue_receipt(&session).await?;
+    receipt.map(Json).ok_or_else(|| AppError::not_found("There is no receipt for this session yet: it is issued when charging has ended."))
+}
+
+/// The keys receipts are signed with (Ed25519). Apps pin them.
+#[utoipa::path(get, path = "/v1/receipts/keys", security(()), responses((status = 200, body = Vec<ReceiptKey>)))]
+pub async fn keys(State(state): State<Arc<AppState>>) -> Json<Vec<ReceiptKey>> {
+    Json(vec![state.receipts.public_key()])
+}

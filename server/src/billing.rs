@@ -1,0 +1,141 @@
+//! What a session costs, from the charger's meter samples through the one pricing engine
+//! ([`chargekit_model::LiveSession`]): time-of-day and other restrictions apply as the session
+//! goes, a car that stops drawing power (a reported power of 0) is parked, and the bill at the
+//! end is the same computation over every sample, sorted by the charger's clock.
+//!
+//! Live costs are kept incrementally per running session: each update reads only the meter
+//! values stored since the last one, so a long session costs the same per update as a short one.
+//! After a restart the state is rebuilt from the database on first use.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use chargekit_model::ocpp::messages::{MEASURAND_ENERGY_IMPORT, MEASURAND_POWER_IMPORT, SampledValue, total_of};
+use chargekit_model::{Cost, LiveSession, MeterSample, PricedSession, SessionStatus, SessionUsage, price};
+use time::OffsetDateTime;
+
+use crate::sessions::usage;
+use crate::store::{SessionRow, Store, StoreError};
+
+#[derive(Default)]
+pub struct Billing {
+    running: Mutex<HashMap<String, Running>>,
+}
+
+/// A running session's live pricing and how far it has read the stored meter values.
+struct Running {
+    live: LiveSession,
+    last_row: i64,
+    last: MeterSample,
+}
+
+impl Billing {
+    /// What the session costs in its current state: the bill once it is completed, the cost so
+    /// far otherwise.
+    /// `fresh`: meter values about to be stored with this change (in the same transaction), so
+    /// not yet readable from the database.
+    pub async fn cost(&self, store: &Store, row: &SessionRow, fresh: &[(OffsetDateTime, Vec<SampledValue>)]) -> Result<Cost, StoreError> {
+        if row.status() == SessionStatus::Completed
+            && let Some(priced) = self.final_pricing(store, row).await?
+        {
+            return Ok(priced.cost);
+        }
+        self.live_cost(store, row, fresh).await
+    }
+
+    /// The cost of a session so far: the stored meter values, then `fresh` ones.
+    pub async fn live_cost(&self, store: &Store, row: &SessionRow, fresh: &[(OffsetDateTime, Vec<SampledValue>)]) -> Result<Cost, StoreError> {
+        let Some(start) = start_sample(row) else { return Ok(price(&row.tariff, &SessionUsage::default())) };
+        // Taken out while the database is read (no lock across an await); a concurrent update
+        // of the same session rebuilds its own, which is only slower.
+        let cached = self.running.lock().expect("billing lock").remove(&row.id);
+        let mut running = match cached {
+            Some(running) => running,
+            None => match LiveSession::start(&row.tariff, start) {
+                Ok(live) => Running { live, last_row: 0, last: start },
+                Err(e) => {
+                    tracing::error!(error = %e, session = %row.id, "cannot price from samples; pricing by totals");
+                    return Ok(price(&row.tariff, &usage(row)));
+                }
+            },
+        };
+        for (stored_row, at, values) in store.meter_values_after(&row.id, running.last_row).await? {
+            running.last_row = stored_row;
+            running.push(at, &values);
+        }
+        for (at, values) in fresh {
+            running.push(*at, values);
+        }
+        let cost = running.live.cost();
+        self.running.lock().expect("billing lock").insert(row.id.clone(), running);
+        Ok(cost)
+    }
+
+    /// The bill of a finished session: every stored sample in the charger's time order, from
+    /// the start reading to the stop reading. Ends the session's live pricing.
+    pub async fn final_pricing(&self, store: &Store, row: &SessionRow) -> Result<Option<PricedSession>, StoreError> {
+        self.running.lock().expect("billing lock").remove(&row.id);
+        let (Some(start), Some(stopped_at), Some(stop_wh)) = (start_sample(row), row.stopped_at, row.meter_stop_wh) else {
+            return Ok(None);
+        };
+        let mut values = store.meter_values_after(&row.id, 0).await?;
+        values.sort_by_key(|(stored_row, at, _)| (*at, *stored_row));
+        let mut samples = vec![start];
+        for (_, at, values) in &values {
+            let last = *samples.last().expect("the start sample");
+            if *at < last.at || *at > stopped_at {
+                continue;
+            }
+            if let Some(sample) = sample_of(*at, values, &last) {
+                samples.push(sample);
+            }
+        }
+        let last = *samples.last().expect("the start sample");
+        samples.push(MeterSample::charging(stopped_at.max(last.at), stop_wh.max(last.energy_wh)));
+        match chargekit_model::price_session(&row.tariff, &samples) {
+            Ok(priced) => Ok(Some(priced)),
+            Err(e) => {
+                tracing::error!(error = %e, session = %row.id, "cannot price the finished session from samples");
+                Ok(None)
+            }
+        }
+    }
+}
+
+impl Running {
+    /// Prices a meter value. One older than the last priced (a replay out of order) waits for
+    /// the bill, which sorts them all; one at the same instant (a fresh value read back once
+    /// stored) adds nothing.
+    fn push(&mut self, at: OffsetDateTime, values: &[SampledValue]) {
+        if at < self.last.at {
+            return;
+        }
+        if let Some(sample) = sample_of(at, values, &self.last)
+            && self.live.push(sample).is_ok()
+        {
+            self.last = sample;
+        }
+    }
+}
+
+/// The session's first sample: the charger's start time and meter reading.
+fn start_sample(row: &SessionRow) -> Option<MeterSample> {
+    Some(MeterSample::charging(row.started_at?, row.meter_start_wh?))
+}
+
+/// A stored MeterValue as a pricing sample, continuing from `last`: its energy register (or
+/// the last one, if it carries none), and whether the car draws power from here on (a reported
+/// power of 0 means parked). `None` if it carries neither energy nor power.
+fn sample_of(at: OffsetDateTime, values: &[SampledValue], last: &MeterSample) -> Option<MeterSample> {
+    let energy = total_of(values, MEASURAND_ENERGY_IMPORT);
+    let power = total_of(values, MEASURAND_POWER_IMPORT);
+    if energy.is_none() && power.is_none() {
+        return None;
+    }
+    let energy_wh = energy.unwrap_or(last.energy_wh).max(last.energy_wh);
+    Some(match power {
+        Some(w) if w <= 0 => MeterSample::parking(at, energy_wh),
+        Some(w) => MeterSample::charging(at, energy_wh).with_power_w(w),
+        None => MeterSample::charging(at, energy_wh),
+    })
+}

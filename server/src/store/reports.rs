@@ -1,0 +1,490 @@
+//! The SQL of the operator reports and metrics. Sessions and authorization attempts are read from
+//! the tables the triggers of migration 0005 keep (one typed row per finished session, daily
+//! sums), never by parsing session JSON per report; status and connection history through the
+//! indexes on their instants. Days are UTC dates as `YYYY-MM-DD` text, which sorts by date.
+
+use time::OffsetDateTime;
+
+use super::{Store, StoreError};
+use crate::reports::availability::{Breakdown, History, Millis, State};
+
+/// Unix milliseconds of an SQLite time value, as an SQL expression (julianday parses RFC 3339
+/// with any offset; 2440587.5 is the Julian day of the Unix epoch).
+macro_rules! unix_ms {
+    ($column:literal) => {
+        concat!("CAST(round((julianday(", $column, ") - 2440587.5) * 86400000.0) AS INTEGER)")
+    };
+}
+
+fn julian_day(ms: Millis) -> f64 {
+    ms as f64 / 86_400_000.0 + 2_440_587.5
+}
+
+/// One day of finished sessions at one charger, in one currency, by one authorization method.
+#[derive(Debug, Clone, Default, sqlx::FromRow)]
+pub struct DailySessions {
+    pub day: String,
+    pub charger_id: String,
+    pub currency: String,
+    pub auth_method: String,
+    pub completed: i64,
+    pub failed: i64,
+    pub energy_wh: i64,
+    pub excl_vat_minor: i64,
+    pub vat_minor: i64,
+    pub incl_vat_minor: i64,
+    pub charging_seconds: i64,
+    pub timed_sessions: i64,
+    pub avg_power_w_sum: i64,
+    pub peak_sessions: i64,
+    pub peak_power_w_sum: i64,
+    pub peak_power_w_max: Option<i64>,
+    pub start_count: i64,
+    pub start_ms_sum: i64,
+    pub start_ms_max: Option<i64>,
+    pub start_le_5s: i64,
+    pub start_le_10s: i64,
+    pub start_le_30s: i64,
+    pub start_le_60s: i64,
+    pub start_le_120s: i64,
+}
+
+/// A configured charger: its site and connectors.
+#[derive(Debug, Clone)]
+pub struct ChargerInfo {
+    pub id: String,
+    pub site: Option<String>,
+    pub connectors: Vec<u32>,
+    pub last_seen_at: Option<OffsetDateTime>,
+}
+
+/// Sums of authorization attempts.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AuthCount {
+    pub day: String,
+    pub method: String,
+    pub result: String,
+    pub reason: String,
+    pub attempts: i64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct UnknownTokenRow {
+    pub id_tag: String,
+    pub attempts: i64,
+    pub chargers: i64,
+    pub first_at: String,
+    pub last_at: String,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OverlapRow {
+    pub id_tag: String,
+    pub first_session_id: String,
+    pub first_charger_id: String,
+    pub second_session_id: String,
+    pub second_charger_id: String,
+    pub overlap_from: String,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AuthLogRow {
+    pub id: i64,
+    pub at: String,
+    pub method: String,
+    pub id_tag: String,
+    pub charger_id: Option<String>,
+    pub result: String,
+    pub reason: Option<String>,
+}
+
+/// Completed sessions by currency and payment state.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PaymentStateRow {
+    pub currency: String,
+    pub state: String,
+    pub sessions: i64,
+    pub excl_vat_minor: i64,
+    pub vat_minor: i64,
+    pub incl_vat_minor: i64,
+    /// What the payments actually took (a capture may fall short of the cost: see
+    /// `payments.uncollected_minor`).
+    pub collected_minor: i64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CachedDay {
+    pub day: String,
+    pub available_ms: i64,
+    pub charging_ms: i64,
+    pub faulted_ms: i64,
+    pub unavailable_ms: i64,
+    pub offline_ms: i64,
+    pub unknown_ms: i64,
+}
+
+/// A charger's availability for days that are over, computed from its history.
+#[derive(Debug, Clone)]
+pub struct ComputedDays {
+    pub charger_id: String,
+    /// The charger's history generation read before computing.
+    pub generation: i64,
+    pub connectors: usize,
+    pub days: Vec<(String, Breakdown)>,
+}
+
+impl CachedDay {
+    pub fn breakdown(&self) -> Breakdown {
+        Breakdown {
+            available_ms: self.available_ms,
+            charging_ms: self.charging_ms,
+            faulted_ms: self.faulted_ms,
+            unavailable_ms: self.unavailable_ms,
+            offline_ms: self.offline_ms,
+            unknown_ms: self.unknown_ms,
+        }
+    }
+}
+
+impl Store {
+    /// Daily session sums for days in `[from, to)`.
+    pub async fn session_daily(&self, from: &str, to: &str) -> Result<Vec<DailySessions>, StoreError> {
+        sqlx::query_as("SELECT * FROM session_daily WHERE day >= ? AND day < ? ORDER BY day, charger_id, currency, auth_method")
+            .bind(from)
+            .bind(to)
+            .fetch_all(&self.pool)
+            .await
+    }
+
+    /// Daily session sums of every day, per charger, currency and method (for the metrics).
+    pub async fn session_totals(&self) -> Result<Vec<DailySessions>, StoreError> {
+        sqlx::query_as(
+            "SELECT '' AS day, charger_id, currency, auth_method, sum(completed) AS completed, sum(failed) AS failed,
+                 sum(energy_wh) AS energy_wh, sum(excl_vat_minor) AS excl_vat_minor, sum(vat_minor) AS vat_minor,
+                 sum(incl_vat_minor) AS incl_vat_minor, sum(charging_seconds) AS charging_seconds,
+                 sum(timed_sessions) AS timed_sessions, sum(avg_power_w_sum) AS avg_power_w_sum,
+                 sum(peak_sessions) AS peak_sessions, sum(peak_power_w_sum) AS peak_power_w_sum,
+                 max(peak_power_w_max) AS peak_power_w_max, sum(start_count) AS start_count,
+                 sum(start_ms_sum) AS start_ms_sum, max(start_ms_max) AS start_ms_max, sum(start_le_5s) AS start_le_5s,
+                 sum(start_le_10s) AS start_le_10s, sum(start_le_30s) AS start_le_30s, sum(start_le_60s) AS start_le_60s,
+                 sum(start_le_120s) AS start_le_120s
+             FROM session_daily GROUP BY charger_id, currency, auth_method ORDER BY charger_id, currency, auth_method",
+        )
+        .fetch_all(&self.pool)
+        .await
+    }
+
+    /// Failed sessions per charger and reason for days in `[from, to)`; every day if `from` is
+    /// empty and `to` is `"~"`.
+    pub async fn session_failures(&self, from: &str, to: &str) -> Result<Vec<(String, String, i64)>, StoreError> {
+        sqlx::query_as(
+            "SELECT charger_id, reason, sum(sessions) FROM session_failures_daily WHERE day >= ? AND day < ?
+             GROUP BY charger_id, reason ORDER BY charger_id, sum(sessions) DESC, reason",
+        )
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await
+    }
+
+    /// Every configured charger with its site and connectors.
+    pub async fn chargers_for_reports(&self) -> Result<Vec<ChargerInfo>, StoreError> {
+        let chargers: Vec<(String, Option<String>, Option<OffsetDateTime>)> =
+            sqlx::query_as("SELECT id, site, last_seen_at FROM chargers ORDER BY id").fetch_all(&self.pool).await?;
+        let connectors: Vec<(String, i64)> =
+            sqlx::query_as("SELECT charger_id, connector_id FROM evses ORDER BY charger_id, connector_id").fetch_all(&self.pool).await?;
+        Ok(chargers
+            .into_iter()
+            .map(|(id, site, last_seen_at)| {
+                let connectors = connectors
+                    .iter()
+                    .filter(|(charger, c)| *charger == id && *c > 0)
+                    .filter_map(|(_, c)| u32::try_from(*c).ok())
+                    .collect();
+                ChargerInfo { id, site, connectors, last_seen_at }
+            })
+            .collect())
+    }
+
+    pub async fn set_charger_site(&self, charger_id: &str, site: Option<&str>) -> Result<(), StoreError> {
+        sqlx::query("UPDATE chargers SET site = ? WHERE id = ?").bind(site).bind(charger_id).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Status reports with an error code (not `NoError`) in `[from, to)`, per charger and code.
+    pub async fn faults(&self, from: Millis, to: Millis) -> Result<Vec<(String, String, i64)>, StoreError> {
+        sqlx::query_as(
+            "SELECT charger_id, error_code, count(*) FROM connector_status_events
+             WHERE error_code IS NOT NULL AND error_code <> 'NoError' AND julianday(at) >= ? AND julianday(at) < ?
+             GROUP BY charger_id, error_code ORDER BY charger_id, count(*) DESC, error_code",
+        )
+        .bind(julian_day(from))
+        .bind(julian_day(to))
+        .fetch_all(&self.pool)
+        .await
+    }
+
+    /// Faults of all time per charger and code (for the metrics).
+    pub async fn fault_totals(&self) -> Result<Vec<(String, String, i64)>, StoreError> {
+        self.faults(Millis::MIN / 4, Millis::MAX / 4).await
+    }
+
+    /// Heartbeat gaps that ended in `[from, to)`: per charger, how many, their total and longest
+    /// length in seconds.
+    pub async fn heartbeat_gaps(&self, from: &str, to: &str) -> Result<Vec<(String, i64, i64, i64)>, StoreError> {
+        sqlx::query_as(
+            "SELECT charger_id, count(*), sum(seconds), max(seconds) FROM heartbeat_gaps
+             WHERE until >= ? AND until < ? GROUP BY charger_id ORDER BY charger_id",
+        )
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await
+    }
+
+    /// Authorization attempts per day, charger, method, result and reason, days in `[from, to)`.
+    pub async fn auth_counts(&self, from: &str, to: &str) -> Result<Vec<AuthCount>, StoreError> {
+        sqlx::query_as(
+            "SELECT day, method, result, reason, sum(attempts) AS attempts FROM auth_daily WHERE day >= ? AND day < ?
+             GROUP BY day, method, result, reason ORDER BY day, method, result, reason",
+        )
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await
+    }
+
+    /// Authorization attempts of all time per method and result.
+    pub async fn auth_totals(&self) -> Result<Vec<(String, String, i64)>, StoreError> {
+        sqlx::query_as("SELECT method, result, sum(attempts) FROM auth_daily GROUP BY method, result ORDER BY method, result")
+            .fetch_all(&self.pool)
+            .await
+    }
+
+    /// Tokens nobody registered, most tried first (at most `limit`), tried in `[from, to)`.
+    pub async fn unknown_tokens(&self, from: &str, to: &str, limit: u32) -> Result<Vec<UnknownTokenRow>, StoreError> {
+        sqlx::query_as(
+            "SELECT id_tag, count(*) AS attempts, count(DISTINCT charger_id) AS chargers, min(at) AS first_at, max(at) AS last_at
+             FROM auth_attempts WHERE result <> 'Accepted' AND at >= ? AND at < ? AND result = 'Invalid' AND reason = 'unknown token'
+             GROUP BY id_tag ORDER BY attempts DESC, id_tag LIMIT ?",
+        )
+        .bind(from)
+        .bind(to)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+    }
+
+    /// Tokens seen charging at two chargers at once, overlaps beginning on days in `[from, to)`.
+    pub async fn token_overlaps(&self, from: &str, to: &str, limit: u32) -> Result<Vec<OverlapRow>, StoreError> {
+        sqlx::query_as(
+            "SELECT id_tag, first_session_id, first_charger_id, second_session_id, second_charger_id, overlap_from
+             FROM token_overlaps WHERE day >= ? AND day < ? ORDER BY day DESC, overlap_from DESC LIMIT ?",
+        )
+        .bind(from)
+        .bind(to)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+    }
+
+    pub async fn token_overlap_total(&self) -> Result<i64, StoreError> {
+        let (n,): (i64,) = sqlx::query_as("SELECT count(*) FROM token_overlaps").fetch_one(&self.pool).await?;
+        Ok(n)
+    }
+
+    /// The authorization log, newest first, in `[from, to)`, before the entry `before` if given.
+    pub async fn auth_log(&self, from: &str, to: &str, before: Option<i64>, limit: u32) -> Result<Vec<AuthLogRow>, StoreError> {
+        sqlx::query_as(
+            "SELECT id, at, method, id_tag, charger_id, result, reason FROM auth_attempts
+             WHERE id < ? AND at >= ? AND at < ? ORDER BY id DESC LIMIT ?",
+        )
+        .bind(before.unwrap_or(i64::MAX))
+        .bind(from)
+        .bind(to)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+    }
+
+    /// Sessions charging or stopping now, per charger: how many, and their last reported power.
+    pub async fn active_sessions(&self) -> Result<Vec<(String, i64, i64)>, StoreError> {
+        sqlx::query_as("SELECT charger_id, count(*), sum(power_w) FROM sessions WHERE status IN ('charging', 'stopping') GROUP BY charger_id")
+            .fetch_all(&self.pool)
+            .await
+    }
+
+    /// Each connector's last reported status.
+    pub async fn connector_statuses(&self) -> Result<Vec<(String, i64, String)>, StoreError> {
+        sqlx::query_as("SELECT charger_id, connector_id, status FROM evses ORDER BY charger_id, connector_id")
+            .fetch_all(&self.pool)
+            .await
+    }
+
+    /// Heartbeat gaps of all time per charger: count and total seconds.
+    pub async fn heartbeat_gap_totals(&self) -> Result<Vec<(String, i64, i64, i64)>, StoreError> {
+        self.heartbeat_gaps("", "~").await
+    }
+
+    /// Completed sessions of days in `[from, to)` by currency and payment state (kept by the
+    /// triggers of migration 0009 from pay per session's `payments`).
+    pub async fn payment_states(&self, from: &str, to: &str) -> Result<Vec<PaymentStateRow>, StoreError> {
+        sqlx::query_as(
+            "SELECT currency, state, sum(sessions) AS sessions, sum(excl_vat_minor) AS excl_vat_minor, sum(vat_minor) AS vat_minor,
+                 sum(incl_vat_minor) AS incl_vat_minor, sum(collected_minor) AS collected_minor
+             FROM payment_daily WHERE day >= ? AND day < ? GROUP BY currency, state HAVING sum(sessions) > 0 ORDER BY currency, state",
+        )
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await
+    }
+
+    // --- availability ---
+
+    pub async fn availability_generation(&self, charger_id: &str) -> Result<i64, StoreError> {
+        let row: Option<(i64,)> = sqlx::query_as("SELECT generation FROM availability_generations WHERE charger_id = ?")
+            .bind(charger_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map_or(0, |(g,)| g))
+    }
+
+    /// Cached availability of a charger's days in `[from, to)`.
+    pub async fn cached_availability(&self, charger_id: &str, from: &str, to: &str) -> Result<Vec<CachedDay>, StoreError> {
+        sqlx::query_as(
+            "SELECT day, available_ms, charging_ms, faulted_ms, unavailable_ms, offline_ms, unknown_ms
+             FROM availability_daily WHERE charger_id = ? AND day >= ? AND day < ? ORDER BY day",
+        )
+        .bind(charger_id)
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await
+    }
+
+    /// Stores computed days, all chargers in one transaction, except those of a charger whose
+    /// history changed since its `generation` was read (they may be stale). Returns the chargers
+    /// left out.
+    pub async fn cache_availability(&self, computed: &[ComputedDays]) -> Result<Vec<String>, StoreError> {
+        let mut stale = Vec::new();
+        let mut tx = self.pool.begin().await?;
+        for c in computed {
+            let row: Option<(i64,)> = sqlx::query_as("SELECT generation FROM availability_generations WHERE charger_id = ?")
+                .bind(&c.charger_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if row.map_or(0, |(g,)| g) != c.generation {
+                stale.push(c.charger_id.clone());
+                continue;
+            }
+            for (day, b) in &c.days {
+                sqlx::query(
+                    "INSERT OR REPLACE INTO availability_daily (charger_id, day, connectors, available_ms, charging_ms,
+                         faulted_ms, unavailable_ms, offline_ms, unknown_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                )
+                .bind(&c.charger_id)
+                .bind(day)
+                .bind(c.connectors as i64)
+                .bind(b.available_ms)
+                .bind(b.charging_ms)
+                .bind(b.faulted_ms)
+                .bind(b.unavailable_ms)
+                .bind(b.offline_ms)
+                .bind(b.unknown_ms)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(stale)
+    }
+
+    /// What is needed to know a charger's states over `[from, to)`: every status and connection
+    /// event inside, and the last of each before `from` (the state the window starts in).
+    pub async fn availability_history(&self, charger_id: &str, connectors: &[u32], from: Millis, to: Millis) -> Result<History, StoreError> {
+        let (from_jd, to_jd) = (julian_day(from), julian_day(to));
+        let connection: Vec<(i64, String)> = sqlx::query_as(concat!(
+            "SELECT * FROM (SELECT ", unix_ms!("at"), ", event FROM charger_connection_events
+                 WHERE charger_id = ?1 AND julianday(at) < ?2 ORDER BY julianday(at) DESC, rowid DESC LIMIT 1)
+             UNION ALL
+             SELECT * FROM (SELECT ", unix_ms!("at"), ", event FROM charger_connection_events
+                 WHERE charger_id = ?1 AND julianday(at) >= ?2 AND julianday(at) < ?3 ORDER BY julianday(at), rowid)"
+        ))
+        .bind(charger_id)
+        .bind(from_jd)
+        .bind(to_jd)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut history = History {
+            connection: connection.into_iter().map(|(at, event)| (at, event == "connected")).collect(),
+            ..History::default()
+        };
+        history.charger = self.status_history(charger_id, 0, from_jd, to_jd).await?;
+        for &connector in connectors {
+            history.connectors.push(self.status_history(charger_id, connector, from_jd, to_jd).await?);
+        }
+        Ok(history)
+    }
+
+    /// When the charger first connected, if ever (unix ms).
+    pub async fn first_connection_ms(&self, charger_id: &str) -> Result<Option<Millis>, StoreError> {
+        let row: Option<(i64,)> = sqlx::query_as(concat!(
+            "SELECT ", unix_ms!("at"), " FROM charger_connection_events WHERE charger_id = ? ORDER BY julianday(at) LIMIT 1"
+        ))
+        .bind(charger_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|(ms,)| ms))
+    }
+
+    async fn status_history(&self, charger_id: &str, connector_id: u32, from_jd: f64, to_jd: f64) -> Result<Vec<(Millis, State)>, StoreError> {
+        let rows: Vec<(i64, String)> = sqlx::query_as(concat!(
+            "SELECT * FROM (SELECT ", unix_ms!("at"), ", status FROM connector_status_events
+                 WHERE charger_id = ?1 AND connector_id = ?2 AND julianday(at) < ?3 ORDER BY julianday(at) DESC, rowid DESC LIMIT 1)
+             UNION ALL
+             SELECT * FROM (SELECT ", unix_ms!("at"), ", status FROM connector_status_events
+                 WHERE charger_id = ?1 AND connector_id = ?2 AND julianday(at) >= ?3 AND julianday(at) < ?4 ORDER BY julianday(at), rowid)"
+        ))
+        .bind(charger_id)
+        .bind(connector_id)
+        .bind(from_jd)
+        .bind(to_jd)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(|(at, status)| (at, State::from_ocpp(&status))).collect())
+    }
+
+    // --- heartbeats ---
+
+    pub async fn record_heartbeat(&self, charger_id: &str, at: OffsetDateTime) -> Result<(), StoreError> {
+        sqlx::query("UPDATE chargers SET last_seen_at = ? WHERE id = ?").bind(at).bind(charger_id).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn record_heartbeat_gap(&self, charger_id: &str, since: OffsetDateTime, until: OffsetDateTime) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO heartbeat_gaps (charger_id, since, until, seconds) VALUES (?, ?, ?, ?)")
+            .bind(charger_id)
+            .bind(since)
+            .bind(until)
+            .bind((until - since).whole_seconds())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// When the charger last connected, if ever.
+    pub async fn last_connected_at(&self, charger_id: &str) -> Result<Option<OffsetDateTime>, StoreError> {
+        let row: Option<(OffsetDateTime,)> = sqlx::query_as(
+            "SELECT at FROM charger_connection_events WHERE charger_id = ? AND event = 'connected' ORDER BY at DESC, rowid DESC LIMIT 1",
+        )
+        .bind(charger_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|(at,)| at))
+    }
+}
+
+#[cfg(test)]
+#[path = "reports_tests.rs"]
+mod tests;
