@@ -154,6 +154,10 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
         operators.push((operator.username.clone(), hash));
     }
     store.sync_operators(&operators).await?;
+    let closed = store.close_connections_left_open().await?;
+    if closed > 0 {
+        tracing::warn!(chargers = closed, "the server stopped without closing charger connections; they count as offline since their last heartbeat");
+    }
     for charger in &config.chargers {
         let password_hash = charger.password.as_deref().map(ocpp::security::hash_password);
         store.set_charger_security(&charger.charge_point_id, charger.security_profile.into(), password_hash.as_deref()).await?;

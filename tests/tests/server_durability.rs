@@ -124,4 +124,20 @@ async fn a_server_killed_mid_session_loses_nothing_it_acknowledged() {
     assert!(session["cost"]["total_incl_vat_minor"].as_i64().unwrap() > 0);
     charger.close().await;
     server.kill();
+
+    // Each kill left the charger's connection open in the history; each restart closed it, so
+    // the operator's availability counts the time the server was down as offline.
+    let restarted = ServerProcess::start(&config_path);
+    let options = sqlx::sqlite::SqliteConnectOptions::new().filename(dir.path().join("server.db")).read_only(true);
+    let db = sqlx::SqlitePool::connect_with(options).await.unwrap();
+    let events: Vec<(String,)> = sqlx::query_as("SELECT event FROM charger_connection_events WHERE charger_id = ? ORDER BY rowid")
+        .bind(CHARGER_ID)
+        .fetch_all(&db)
+        .await
+        .unwrap();
+    let events: Vec<&str> = events.iter().map(|(e,)| e.as_str()).collect();
+    assert_eq!(events.len(), 2 * (KILLS + 1), "{events:?}");
+    assert!(events.chunks(2).all(|pair| pair == ["connected", "disconnected"]), "every connection is closed: {events:?}");
+    db.close().await;
+    restarted.kill();
 }

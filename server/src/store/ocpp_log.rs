@@ -73,6 +73,22 @@ impl Store {
         Ok(())
     }
 
+    /// After a crash, the chargers the server had connected have no `disconnected` event: each
+    /// gets one, dated at its last heartbeat (or when it connected, if it never beat since), so
+    /// the time the server was down counts as offline. Returns how many were closed.
+    pub async fn close_connections_left_open(&self) -> Result<u64, StoreError> {
+        let result = sqlx::query(
+            "INSERT INTO charger_connection_events (charger_id, event, at)
+             SELECT e.charger_id, 'disconnected', MAX(e.at, COALESCE(c.last_seen_at, e.at))
+             FROM charger_connection_events e JOIN chargers c ON c.id = e.charger_id
+             WHERE e.rowid = (SELECT MAX(rowid) FROM charger_connection_events WHERE charger_id = e.charger_id)
+               AND e.event = 'connected'",
+        )
+        .execute(&self.pool)
+        .await?;
+        Ok(result.rows_affected())
+    }
+
     pub async fn record_connection(&self, charger_id: &str, connected: bool) -> Result<(), StoreError> {
         sqlx::query("INSERT INTO charger_connection_events (charger_id, event, at) VALUES (?, ?, ?)")
             .bind(charger_id)
