@@ -35,7 +35,8 @@ var targets: [Target] = [
     .target(name: "ChargeKitModels", dependencies: ["ChargeKit"]),
     // Round trip of a cheap synchronous core call; run by scripts/bench-linux.sh, not by tests.
     .executableTarget(name: "ChargeKitBench", dependencies: ["ChargeKit"]),
-    .testTarget(name: "ChargeKitTests", dependencies: ["ChargeKit", "ChargeKitModels"]),
+    // Fixtures: a test Plug & Charge PKI (certificates only, no keys; see CardsModelTests).
+    .testTarget(name: "ChargeKitTests", dependencies: ["ChargeKit", "ChargeKitModels"], resources: [.copy("Fixtures")]),
 ]
 
 #if !os(Linux)

@@ -12,6 +12,9 @@ plugins {
 /** The driver API. The default is the development machine as the emulator sees it. */
 val backendUrl: String = providers.gradleProperty("chargekit.backendUrl").getOrElse("http://10.0.2.2:8180")
 
+/** The currency the wallet screen offers top-ups in (ISO 4217): the market the app serves. */
+val walletCurrency: String = providers.gradleProperty("chargekit.walletCurrency").getOrElse("EUR")
+
 android {
     namespace = "io.chargekit.app"
     compileSdk = 35
@@ -24,6 +27,7 @@ android {
         versionName = "0.1.0"
 
         buildConfigField("String", "BACKEND_URL", "\"$backendUrl\"")
+        buildConfigField("String", "WALLET_CURRENCY", "\"$walletCurrency\"")
 
         // Only the ABIs the core is built for: JNA ships more (x86), which would install and
         // then fail to load the core.

@@ -3,8 +3,9 @@ import ChargeKitModels
 import ChargeKitUI
 import SwiftUI
 
-/// Sign-in until the driver is signed in; then a tab to charge and a tab for history. Each
-/// screen's model is made when its screen is pushed.
+/// Sign-in until the driver is signed in; then a tab to charge, a tab for history, and a tab
+/// for the wallet and the driver's cards and contracts. Each screen's model is made when its
+/// screen is pushed.
 struct RootView: View {
     let client: ChargeKitClient
     @State private var signIn: SignInModel
@@ -21,6 +22,8 @@ struct RootView: View {
                     .tabItem { Label("Charge", systemImage: "bolt.car") }
                 HistoryTab(client: client)
                     .tabItem { Label("History", systemImage: "clock") }
+                AccountTab(client: client)
+                    .tabItem { Label("Account", systemImage: "creditcard") }
             }
         } else {
             NavigationStack { SignInView(model: signIn) }
@@ -75,6 +78,28 @@ struct HistoryTab: View {
                 .navigationDestination(for: Route.self) { route in
                     RouteScreen(client: client, route: route, path: $path)
                 }
+        }
+    }
+}
+
+/// The wallet (top-ups, payment methods) and the cards and contracts that start sessions.
+struct AccountTab: View {
+    @State private var wallet: WalletModel
+    @State private var cards: CardsModel
+
+    init(client: ChargeKitClient) {
+        let currency = Bundle.main.object(forInfoDictionaryKey: "ChargeKitWalletCurrency") as? String ?? "EUR"
+        _wallet = State(initialValue: WalletModel(client: client, currency: currency))
+        _cards = State(initialValue: CardsModel(client: client))
+    }
+
+    var body: some View {
+        NavigationStack {
+            List {
+                NavigationLink("Wallet") { WalletView(model: wallet) }
+                NavigationLink("Cards & contracts") { CardsView(model: cards) }
+            }
+            .navigationTitle("Account")
         }
     }
 }

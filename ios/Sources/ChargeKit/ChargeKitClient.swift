@@ -49,6 +49,34 @@ public final class ChargeKitClient: Sendable {
         try ChargeKitFailure.mapping { try core.evseFromQr(payload: payload) }
     }
 
+    /// Reads a whole NDEF message from a charger's tag (its raw bytes) into the EVSE ID of the
+    /// first record carrying one.
+    public func evseID(fromNDEFMessage message: Data) throws(ChargeKitFailure) -> String {
+        try ChargeKitFailure.mapping { try parseNdefMessage(bytes: message) }
+    }
+
+    /// Reads one NDEF record as CoreNFC gives it (`NFCNDEFPayload`'s `typeNameFormat`, `type`
+    /// and `payload`) into the EVSE ID it carries.
+    public func evseID(fromNDEFRecord typeNameFormat: UInt8, type: Data, payload: Data) throws(ChargeKitFailure) -> String {
+        try ChargeKitFailure.mapping { try parseNdefRecord(tnf: typeNameFormat, recordType: type, payload: payload) }
+    }
+
+    /// The EVSE ID of the first of a tag's NDEF records that carries one (each read by the core);
+    /// when none does, the core's sentence about the first record.
+    public func evseID(from records: [NDEFRecord]) throws(ChargeKitFailure) -> String {
+        var firstFailure: ChargeKitFailure?
+        for record in records {
+            do throws(ChargeKitFailure) {
+                return try evseID(fromNDEFRecord: record.typeNameFormat, type: record.type, payload: record.payload)
+            } catch {
+                firstFailure = firstFailure ?? error
+            }
+        }
+        if let firstFailure { throw firstFailure }
+        // No record at all: the core's word on an empty tag.
+        return try evseID(fromNDEFMessage: Data())
+    }
+
     /// What the backend knows of an EVSE: its status, whether it is online, its prices.
     public func lookUpEVSE(_ evseID: String) async throws(ChargeKitFailure) -> Evse {
         try await ChargeKitFailure.mapping { try await core.lookupEvse(evseId: evseID) }
@@ -56,8 +84,21 @@ public final class ChargeKitClient: Sendable {
 
     // MARK: Sessions
 
+    /// Starts charging, paid by the driver's default method (unpaid if they have none).
     public func startSession(at evseID: String) async throws(ChargeKitFailure) -> SessionInfo {
         try await ChargeKitFailure.mapping { try await core.startSession(evseId: evseID) }
+    }
+
+    /// Starts charging, paying with `payment`. A refused payment (too little in the wallet, a
+    /// declined card) fails before the charger is asked, with the core's sentence.
+    public func startSession(at evseID: String, paying payment: Payment) async throws(ChargeKitFailure) -> SessionInfo {
+        try await ChargeKitFailure.mapping { try await core.startPaidSession(evseId: evseID, payment: payment) }
+    }
+
+    /// The session still going on, if any — also one a card tapped at the charger or the car
+    /// (Plug & Charge) started; `authMethod` says which.
+    public func activeSession() async throws(ChargeKitFailure) -> SessionInfo? {
+        try await ChargeKitFailure.mapping { try await core.activeSession() }
     }
 
     /// Stops a session. With no network the stop is kept on the phone and the session comes
@@ -106,5 +147,98 @@ public final class ChargeKitClient: Sendable {
     public func historyByMonth(limit: Int, timeZone: TimeZone = .autoupdatingCurrent, at date: Date = Date()) throws(ChargeKitFailure) -> [HistoryMonth] {
         let offset = Int32(timeZone.secondsFromGMT(for: date))
         return try ChargeKitFailure.mapping { try core.historyByMonth(limit: UInt32(clamping: limit), utcOffsetSeconds: offset) }
+    }
+
+    // MARK: Receipts
+
+    /// A finished session's signed receipt with the core's verdict on its signature and on the
+    /// charger's signed meter data. Offline, the cached receipt, checked again.
+    public func receipt(for sessionID: String) async throws(ChargeKitFailure) -> ReceiptInfo {
+        try await ChargeKitFailure.mapping { try await core.receipt(sessionId: sessionID) }
+    }
+
+    /// Checks signed meter data (OCMF) against a charger's public key (DER SPKI, hex or base64).
+    public func verifyMeterData(_ signedData: String, publicKey: String) -> MeterDataVerification {
+        verifySignedMeterData(signedData: signedData, publicKey: publicKey)
+    }
+
+    // MARK: Cards and contracts
+
+    /// The idTag a card's UID bytes (as the NFC reader gave them) stand for, e.g. `04A22B1A`.
+    public func cardIDTag(uid: Data) throws(ChargeKitFailure) -> String {
+        try ChargeKitFailure.mapping { try normalizeCardUid(bytes: uid) }
+    }
+
+    /// The idTag of a card UID as printed on it or typed (`04:a2:2b:1a`).
+    public func cardIDTag(printed: String) throws(ChargeKitFailure) -> String {
+        try ChargeKitFailure.mapping { try normalizeCardUidText(text: printed) }
+    }
+
+    /// Registers the RFID card whose UID the NFC reader gave.
+    public func registerCard(uid: Data, label: String? = nil) async throws(ChargeKitFailure) -> TokenInfo {
+        try await ChargeKitFailure.mapping { try await core.registerCard(uid: uid, label: label) }
+    }
+
+    /// Registers a card by the UID printed on it (any case, `:`, `-` or spaces between bytes).
+    public func registerCard(printedUID: String, label: String? = nil) async throws(ChargeKitFailure) -> TokenInfo {
+        try await ChargeKitFailure.mapping { try await core.registerCardText(uid: printedUID, label: label) }
+    }
+
+    /// Checks a Plug & Charge contract certificate (PEM or DER, with its sub-CAs) against the
+    /// mobility operator's root and registers its EMAID. Nothing is sent if the check fails.
+    public func registerContract(certificate: Data, moRoot: Data, label: String? = nil) async throws(ChargeKitFailure) -> ContractInfo {
+        try await ChargeKitFailure.mapping { try await core.registerContract(certificate: certificate, moRoot: moRoot, label: label) }
+    }
+
+    /// Checks a contract certificate against the mobility operator's root without registering it.
+    public func readContract(certificate: Data, moRoot: Data) throws(ChargeKitFailure) -> ContractInfo {
+        try ChargeKitFailure.mapping { try readContractCertificate(certificate: certificate, root: moRoot) }
+    }
+
+    /// The driver's cards and contracts, and the app's own token.
+    public func tokens() async throws(ChargeKitFailure) -> [TokenInfo] {
+        try await ChargeKitFailure.mapping { try await core.tokens() }
+    }
+
+    /// Blocks a lost card or contract at every charger, or makes it active again.
+    public func setToken(_ idTag: String, blocked: Bool) async throws(ChargeKitFailure) -> TokenInfo {
+        try await ChargeKitFailure.mapping { try await core.setTokenBlocked(idTag: idTag, blocked: blocked) }
+    }
+
+    public func removeToken(_ idTag: String) async throws(ChargeKitFailure) {
+        try await ChargeKitFailure.mapping { try await core.removeToken(idTag: idTag) }
+    }
+
+    // MARK: Payments
+
+    /// The wallet's balance per currency: available, and held for sessions going on.
+    public func wallet() async throws(ChargeKitFailure) -> [WalletBalanceInfo] {
+        try await ChargeKitFailure.mapping { try await core.wallet() }
+    }
+
+    /// Adds `amountMinor` of `currency` to the wallet, paid by the card `paymentMethodID` (nil:
+    /// test money, where the backend allows it). Safe to call again after a network error.
+    public func topUp(amountMinor: Int64, currency: String, paymentMethodID: String? = nil) async throws(ChargeKitFailure) {
+        try await ChargeKitFailure.mapping { try await core.topUp(amountMinor: amountMinor, currency: currency, paymentMethodId: paymentMethodID) }
+    }
+
+    /// The wallet and the driver's cards; one of them may be the default.
+    public func paymentMethods() async throws(ChargeKitFailure) -> [PaymentMethodInfo] {
+        try await ChargeKitFailure.mapping { try await core.paymentMethods() }
+    }
+
+    /// Registers a card by the payment-method id the card provider's SDK gave the app.
+    public func addCard(paymentMethodID: String, brand: String? = nil, last4: String? = nil) async throws(ChargeKitFailure) -> PaymentMethodInfo {
+        try await ChargeKitFailure.mapping { try await core.addCard(paymentMethodId: paymentMethodID, brand: brand, last4: last4) }
+    }
+
+    /// Makes a card the default, or the wallet with nil.
+    public func setDefaultPayment(_ paymentMethodID: String?) async throws(ChargeKitFailure) -> PaymentMethodInfo {
+        try await ChargeKitFailure.mapping { try await core.setDefaultPayment(paymentMethodId: paymentMethodID) }
+    }
+
+    /// How a session is paid: held, captured, released…
+    public func sessionPayment(_ sessionID: String) async throws(ChargeKitFailure) -> SessionPaymentInfo {
+        try await ChargeKitFailure.mapping { try await core.sessionPayment(sessionId: sessionID) }
     }
 }

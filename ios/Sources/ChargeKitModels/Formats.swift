@@ -55,6 +55,12 @@ public struct Formats: Sendable {
             .formatted(Date.FormatStyle(date: .abbreviated, time: .shortened, locale: locale, calendar: calendar, timeZone: timeZone))
     }
 
+    /// Unix seconds as a date: "Mar 5, 2026".
+    public func date(unixSeconds: Int64) -> String {
+        Date(timeIntervalSince1970: TimeInterval(unixSeconds))
+            .formatted(Date.FormatStyle(date: .abbreviated, time: .omitted, locale: locale, calendar: calendar, timeZone: timeZone))
+    }
+
     /// A calendar month: "March 2026".
     public func month(year: Int32, month: UInt8) -> String {
         let first = calendar.date(from: DateComponents(year: Int(year), month: Int(month), day: 1)) ?? Date(timeIntervalSince1970: 0)

@@ -3,11 +3,11 @@ import ChargeKit
 import ChargeKitModels
 import SwiftUI
 
-/// Find a charger: scan its QR code, tap its NFC tag or type its EVSE ID; then start.
-/// Draws ``FindChargerModel`` and forwards taps to it.
+/// Find a charger: scan its QR code, tap its NFC tag or type its EVSE ID; pick how to pay;
+/// then start. Draws ``FindChargerModel`` and forwards taps to it.
 public struct FindChargerView: View {
     @Bindable var model: FindChargerModel
-    /// Charging was requested: show the live session.
+    /// Charging was requested, or the driver opens the session going on: show it live.
     let onStarted: (SessionInfo) -> Void
     /// An NFC card with no charger record was read: its UID, for registering the card.
     let onCard: (Data) -> Void
@@ -53,6 +53,7 @@ public struct FindChargerView: View {
         .onChange(of: model.state) { _, state in
             if case .started(let session) = state { onStarted(session) }
         }
+        .task { await model.checkActiveSession() }
     }
 
     @ViewBuilder private var state: some View {
@@ -63,12 +64,19 @@ public struct FindChargerView: View {
             ProgressView("Looking up the charger…")
         case .found(let charger):
             ChargerSummaryView(charger: charger)
+            PaymentPicker(model: model)
             Button("Start charging") { Task { await model.start() } }
                 .buttonStyle(.borderedProminent)
                 .disabled(!charger.canStart)
         case .starting(let charger):
             ChargerSummaryView(charger: charger)
             ProgressView("Starting…")
+        case .ongoing(let session):
+            VStack(alignment: .leading, spacing: 4) {
+                Text("You are charging at \(session.evseId).").font(.headline)
+                if let startedWith = session.authMethod.startedWith { Text(startedWith).foregroundStyle(.secondary) }
+            }
+            Button("Show live session") { onStarted(session) }
         case .failed(let message):
             Label(message, systemImage: "exclamationmark.triangle").foregroundStyle(.red)
         }
@@ -78,17 +86,40 @@ public struct FindChargerView: View {
     private func readNFC() async {
         nfcMessage = nil
         do {
-            switch try await NFCReader().read(prompt: String(localized: "Hold your iPhone near the charger's tag.")) {
-            case .chargerTag(let text):
-                await model.scanned(text)
-            case .card(let uid):
-                onCard(uid)
+            let reading = try await NFCReader().read(prompt: String(localized: "Hold your iPhone near the charger's tag."))
+            if reading.ndefRecords.isEmpty {
+                onCard(reading.uid)
+            } else {
+                await model.scanned(reading.ndefRecords)
             }
         } catch {
             nfcMessage = error.localizedDescription
         }
     }
     #endif
+}
+
+/// How to pay: the wallet (with its balance) and the driver's cards, one checked.
+struct PaymentPicker: View {
+    @Bindable var model: FindChargerModel
+
+    var body: some View {
+        if !model.paymentOptions.isEmpty {
+            ForEach(model.paymentOptions) { option in
+                Button {
+                    model.selectedPayment = option.payment
+                } label: {
+                    HStack {
+                        Image(systemName: model.isSelected(option) ? "largecircle.fill.circle" : "circle")
+                        Text(option.label.title)
+                        Spacer()
+                        if option.isDefault { Text("Default").font(.caption).foregroundStyle(.secondary) }
+                    }
+                }
+                .foregroundStyle(.primary)
+            }
+        }
+    }
 }
 
 /// A charger's ID, status and prices.

@@ -1,15 +1,16 @@
 #if canImport(CoreNFC)
+import ChargeKit
 @preconcurrency import CoreNFC
 import Foundation
 
-/// What one NFC read gave.
-public enum NFCReading: Equatable, Sendable {
-    /// The URI or text of a charger's NDEF record; give it to `FindChargerModel.scanned(_:)`,
-    /// which has the core read the EVSE ID from it.
-    case chargerTag(String)
-    /// An ISO 14443 card with no charger record, such as an RFID charging card: its UID, for
-    /// registering the card.
-    case card(uid: Data)
+/// What one NFC read gave, as the tag gave it: nothing here decodes it, the core does.
+public struct NFCReading: Equatable, Sendable {
+    /// The tag's UID (an RFID charging card's, for registering the card with
+    /// `CardsModel.cardTapped(uid:)`).
+    public let uid: Data
+    /// The records of the tag's NDEF message, if it has one (a charger's tag carries its EVSE
+    /// ID in one): give them to `FindChargerModel.scanned(_:)`, which has the core read them.
+    public let ndefRecords: [NDEFRecord]
 }
 
 public enum NFCReaderError: LocalizedError, Equatable {
@@ -96,24 +97,23 @@ private final class TagReading: NSObject, NFCTagReaderSessionDelegate, @unchecke
         }
     }
 
-    /// A tag with an NDEF URI or text record is a charger's; anything else is a card.
+    /// The tag's UID and, when it carries an NDEF message, its records as plain bytes.
     private func read(_ tag: NFCTag, in session: NFCTagReaderSession) {
         let (uid, ndef) = Self.identity(of: tag)
         guard let ndef else {
-            done(.card(uid: uid), session)
+            done(NFCReading(uid: uid, ndefRecords: []), session)
             return
         }
         ndef.queryNDEFStatus { [self] status, _, error in
             guard error == nil, status != .notSupported else {
-                done(.card(uid: uid), session)
+                done(NFCReading(uid: uid, ndefRecords: []), session)
                 return
             }
             ndef.readNDEF { [self] message, _ in
-                if let text = message.flatMap(Self.chargerText) {
-                    done(.chargerTag(text), session)
-                } else {
-                    done(.card(uid: uid), session)
+                let records = message?.records.map {
+                    NDEFRecord(typeNameFormat: $0.typeNameFormat.rawValue, type: $0.type, payload: $0.payload)
                 }
+                done(NFCReading(uid: uid, ndefRecords: records ?? []), session)
             }
         }
     }
@@ -141,19 +141,6 @@ private final class TagReading: NSObject, NFCTagReaderSessionDelegate, @unchecke
         case .feliCa(let tag): (tag.currentIDm, tag)
         @unknown default: (Data(), nil)
         }
-    }
-
-    /// The first URI or text record of a message.
-    private static func chargerText(_ message: NFCNDEFMessage) -> String? {
-        for record in message.records {
-            if let uri = record.wellKnownTypeURIPayload() {
-                return uri.absoluteString
-            }
-            if case let (text?, _) = record.wellKnownTypeTextPayload() {
-                return text
-            }
-        }
-        return nil
     }
 }
 #endif

@@ -19,31 +19,56 @@ final class TestBackend {
     /// Proxies made by ``proxy()``, closed with the backend.
     private var proxies: [FaultProxy] = []
 
+    /// A charger seeded besides the two above, with its own simulator.
+    struct ExtraCharger {
+        let id: String
+        let evseID: String
+        /// The meter key the operator publishes for it (DER SPKI, hex), if any.
+        var meterPublicKey: String?
+        /// Whether its simulated meter signs each transaction's begin and end (OCMF), with a
+        /// key the simulator makes when it starts.
+        var signsMeterValues = false
+    }
+
     /// Starts the server and, with `charger`, a simulator charging at 50 kW with a meter value
-    /// every second.
-    init(charger: Bool = true) throws {
+    /// every second; `extraChargers` each get a simulator too. `payments` is the server config's
+    /// `payments` object.
+    init(charger: Bool = true, extraChargers: [ExtraCharger] = [], payments: [String: any Sendable]? = nil) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("chargekit-swift-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let config: [String: Any] = [
+        var chargers: [[String: Any]] = [
+            ["charge_point_id": "CKSWIFT-1", "evses": [["connector_id": 1, "evse_id": Self.evseID]]],
+            ["charge_point_id": "CKSWIFT-OFFLINE", "evses": [["connector_id": 1, "evse_id": Self.offlineEVSEID]]],
+        ]
+        for extra in extraChargers {
+            var seed: [String: Any] = ["charge_point_id": extra.id, "evses": [["connector_id": 1, "evse_id": extra.evseID]]]
+            if let key = extra.meterPublicKey { seed["meter_public_key"] = key }
+            chargers.append(seed)
+        }
+        var config: [String: Any] = [
             "bind": "127.0.0.1:0",
             "database": directory.appendingPathComponent("server.db").path,
-            "chargers": [
-                ["charge_point_id": "CKSWIFT-1", "evses": [["connector_id": 1, "evse_id": Self.evseID]]],
-                ["charge_point_id": "CKSWIFT-OFFLINE", "evses": [["connector_id": 1, "evse_id": Self.offlineEVSEID]]],
-            ],
+            "chargers": chargers,
             "charger_call_timeout": 10,
         ]
+        if let payments { config["payments"] = payments }
         let configFile = directory.appendingPathComponent("server.json")
         try JSONSerialization.data(withJSONObject: config).write(to: configFile)
 
         let server = try launch(["serve", "--config", configFile.path], log: "server.log", stdout: Pipe())
         address = try Self.listeningAddress(of: server, log: directory.appendingPathComponent("server.log"))
         if charger {
-            _ = try launch(
-                ["sim", "--url", "ws://\(address)/ocpp", "--id", "CKSWIFT-1", "--interval-secs", "1", "--power-kw", "50"],
-                log: "sim.log"
-            )
+            try startSimulator("CKSWIFT-1")
         }
+        for extra in extraChargers {
+            try startSimulator(extra.id, signsMeterValues: extra.signsMeterValues)
+        }
+    }
+
+    private func startSimulator(_ id: String, signsMeterValues: Bool = false) throws {
+        var arguments = ["sim", "--url", "ws://\(address)/ocpp", "--id", id, "--interval-secs", "1", "--power-kw", "50"]
+        if signsMeterValues { arguments.append("--signed-meter-values") }
+        _ = try launch(arguments, log: "sim-\(id).log")
     }
 
     deinit {
@@ -54,12 +79,12 @@ final class TestBackend {
 
     /// A core with its own data directory, as one phone's app; through a proxy that the test
     /// can cut, with `proxy`.
-    func client(_ name: String, through proxy: FaultProxy? = nil) throws -> ChargeKitClient {
+    func client(_ name: String, through proxy: FaultProxy? = nil, secureStore: any SecureStore = MemorySecureStore()) throws -> ChargeKitClient {
         let backend = proxy.map { URL(string: "http://127.0.0.1:\($0.port)")! } ?? url
         return try ChargeKitClient(
             backendURL: backend,
             dataDirectory: directory.appendingPathComponent(name),
-            secureStore: MemorySecureStore()
+            secureStore: secureStore
         )
     }
 
@@ -72,8 +97,8 @@ final class TestBackend {
     }
 
     /// A signed-up driver whose charger is online: ready to start charging.
-    func signedUpDriver(_ name: String, through proxy: FaultProxy? = nil) async throws -> ChargeKitClient {
-        let client = try client(name, through: proxy)
+    func signedUpDriver(_ name: String, through proxy: FaultProxy? = nil, secureStore: any SecureStore = MemorySecureStore()) async throws -> ChargeKitClient {
+        let client = try client(name, through: proxy, secureStore: secureStore)
         _ = try await client.signUp(email: "\(name)-\(UUID().uuidString.prefix(8))@example.com", password: Self.password)
         try await eventually("the simulated charger is online", timeout: 20) {
             (try? await client.lookUpEVSE(Self.evseID).online) == true
@@ -81,10 +106,11 @@ final class TestBackend {
         return client
     }
 
-    /// A whole session at the simulated charger: started, charged until energy was metered,
+    /// A whole session at a simulated charger: started, charged until energy was metered,
     /// stopped, and completed. Returns it completed.
-    func chargeOnce(_ client: ChargeKitClient) async throws -> SessionInfo {
-        let session = try await client.startSession(at: Self.evseID)
+    func chargeOnce(_ client: ChargeKitClient, at evseID: String = TestBackend.evseID, paying payment: Payment = .default) async throws -> SessionInfo {
+        try await eventually("\(evseID) is online", timeout: 20) { (try? await client.lookUpEVSE(evseID).online) == true }
+        let session = try await client.startSession(at: evseID, paying: payment)
         try await eventually("energy was metered") { try await client.session(session.id).energyWh > 0 }
         _ = try await client.stopSession(session.id)
         try await eventually("the session completed") { try await client.session(session.id).state == .completed }

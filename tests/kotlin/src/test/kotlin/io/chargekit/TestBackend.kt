@@ -24,17 +24,23 @@ class TestBackend private constructor(private val dir: Path, private val server:
         private val binary: String = System.getProperty("chargekit.bin")
             ?: error("set -Dchargekit.bin to the chargekit binary (./tests/run does)")
 
-        fun start(): TestBackend {
+        /**
+         * Starts the server with the seeded chargers plus [extraChargers] (JSON objects of the
+         * server config's `chargers`) and, if given, the config's [payments] object (JSON).
+         */
+        fun start(extraChargers: List<String> = emptyList(), payments: String? = null): TestBackend {
             val dir = Files.createTempDirectory("chargekit-kotlin")
             val config = dir.resolve("server.json")
+            val chargers = listOf(
+                """{"charge_point_id": "$CHARGER_ID", "evses": [{"connector_id": 1, "evse_id": "$EVSE_ID"}]}""",
+                """{"charge_point_id": "CKKT-OFFLINE", "evses": [{"connector_id": 1, "evse_id": "$OFFLINE_EVSE_ID"}]}""",
+            ) + extraChargers
             Files.writeString(
                 config,
                 """
                 {"bind": "127.0.0.1:0", "database": "${dir.resolve("server.db")}", "charger_call_timeout": 10,
-                 "chargers": [
-                   {"charge_point_id": "$CHARGER_ID", "evses": [{"connector_id": 1, "evse_id": "$EVSE_ID"}]},
-                   {"charge_point_id": "CKKT-OFFLINE", "evses": [{"connector_id": 1, "evse_id": "$OFFLINE_EVSE_ID"}]}
-                 ]}
+                 ${payments?.let { "\"payments\": $it," } ?: ""}
+                 "chargers": [${chargers.joinToString(",\n")}]}
                 """.trimIndent(),
             )
             val server = ProcessBuilder(binary, "serve", "--config", config.toString())
@@ -48,11 +54,16 @@ class TestBackend private constructor(private val dir: Path, private val server:
 
     val baseUrl: String get() = "http://$address"
 
-    /** Connects a simulated 50 kW charger sending meter values every second. */
-    fun startCharger() {
-        children += ProcessBuilder(
-            binary, "sim", "--url", "ws://$address/ocpp", "--id", CHARGER_ID, "--interval-secs", "1", "--power-kw", "50",
-        ).redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start()
+    /**
+     * Connects a simulated 50 kW charger sending meter values every second; with
+     * [signedMeterValues], its meter signs each transaction's begin and end (OCMF) with a key of
+     * its own, made at start.
+     */
+    fun startCharger(id: String = CHARGER_ID, signedMeterValues: Boolean = false) {
+        val command = mutableListOf(binary, "sim", "--url", "ws://$address/ocpp", "--id", id, "--interval-secs", "1", "--power-kw", "50")
+        if (signedMeterValues) command += "--signed-meter-values"
+        children += ProcessBuilder(command)
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start()
     }
 
     /** A phone: the core on its own data directory. */

@@ -3,12 +3,26 @@ package io.chargekit.client
 import io.chargekit.Account
 import io.chargekit.ChargeKit
 import io.chargekit.ChargeKitException
+import io.chargekit.ContractInfo
 import io.chargekit.CoreConfig
 import io.chargekit.Evse
 import io.chargekit.HistoryMonth
+import io.chargekit.MeterDataVerification
+import io.chargekit.Payment
+import io.chargekit.PaymentMethodInfo
+import io.chargekit.ReceiptInfo
 import io.chargekit.SecureStore
 import io.chargekit.SessionInfo
 import io.chargekit.SessionListener
+import io.chargekit.SessionPaymentInfo
+import io.chargekit.TokenInfo
+import io.chargekit.WalletBalanceInfo
+import io.chargekit.normalizeCardUid
+import io.chargekit.normalizeCardUidText
+import io.chargekit.parseNdefMessage
+import io.chargekit.parseNdefRecord
+import io.chargekit.readContractCertificate
+import io.chargekit.verifySignedMeterData
 import kotlinx.coroutines.CoroutineDispatcher
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.channels.Channel
@@ -61,9 +75,31 @@ class ChargeKitClient private constructor(
     @Throws(ChargeKitException::class)
     fun evseFromQr(payload: String): String = core.evseFromQr(payload)
 
+    /**
+     * Reads a whole NDEF message from a charger's NFC tag (`NdefMessage.toByteArray()`) into the
+     * EVSE ID of the first record carrying one.
+     */
+    @Throws(ChargeKitException::class)
+    fun evseFromNdef(message: ByteArray): String = parseNdefMessage(message)
+
+    /** Reads one NDEF record (its TNF, type and payload) into the EVSE ID it carries. */
+    @Throws(ChargeKitException::class)
+    fun evseFromNdefRecord(tnf: Short, type: ByteArray, payload: ByteArray): String =
+        parseNdefRecord(tnf.toUByte(), type, payload)
+
     suspend fun lookupEvse(evseId: String): Evse = core.lookupEvse(evseId)
 
+    /** Starts charging, paid by the driver's default method (unpaid if they have none). */
     suspend fun startSession(evseId: String): SessionInfo = core.startSession(evseId)
+
+    /**
+     * Starts charging, paying with [payment]. A refused payment (too little in the wallet, a
+     * declined card) fails before the charger is asked, with the core's sentence as the message.
+     */
+    suspend fun startSession(evseId: String, payment: Payment): SessionInfo = core.startPaidSession(evseId, payment)
+
+    /** The session still going on, if any — also one a card or the car started at the charger. */
+    suspend fun activeSession(): SessionInfo? = core.activeSession()
 
     /** Stops a session; with no network the result has `stopPending` and the stop goes out later. */
     suspend fun stopSession(sessionId: String): SessionInfo = core.stopSession(sessionId)
@@ -110,6 +146,78 @@ class ChargeKitClient private constructor(
             val offsetSeconds = zone.rules.getOffset(Instant.now()).totalSeconds
             core.historyByMonth(limit.toUInt(), offsetSeconds)
         }
+
+    // Receipts
+
+    /**
+     * A finished session's signed receipt with the core's verdict on its signature and on the
+     * charger's signed meter data. Offline, the cached receipt, checked again.
+     */
+    suspend fun receipt(sessionId: String): ReceiptInfo = core.receipt(sessionId)
+
+    /** Checks signed meter data (OCMF) against a charger's public key (DER SPKI, hex or base64). */
+    fun verifyMeterData(signedData: String, publicKey: String): MeterDataVerification =
+        verifySignedMeterData(signedData, publicKey)
+
+    // Cards and contracts
+
+    /** The idTag a card's UID bytes (`Tag.id`) stand for, e.g. `04A22B1A`. */
+    @Throws(ChargeKitException::class)
+    fun cardIdTag(uid: ByteArray): String = normalizeCardUid(uid)
+
+    /** The idTag of a card UID as printed on it or typed (`04:a2:2b:1a`). */
+    @Throws(ChargeKitException::class)
+    fun cardIdTag(printed: String): String = normalizeCardUidText(printed)
+
+    /** Registers the RFID card whose UID the NFC reader gave (`Tag.id`). */
+    suspend fun registerCard(uid: ByteArray, label: String? = null): TokenInfo = core.registerCard(uid, label)
+
+    /** Registers a card by the UID printed on it (any case, `:`, `-` or spaces between bytes). */
+    suspend fun registerCard(printedUid: String, label: String? = null): TokenInfo = core.registerCardText(printedUid, label)
+
+    /**
+     * Checks a Plug & Charge contract certificate (PEM or DER, with its sub-CAs) against the
+     * mobility operator's root and registers its EMAID. Nothing is sent if the check fails.
+     */
+    suspend fun registerContract(certificate: ByteArray, moRoot: ByteArray, label: String? = null): ContractInfo =
+        core.registerContract(certificate, moRoot, label)
+
+    /** Checks a contract certificate against the mobility operator's root, without registering it. */
+    @Throws(ChargeKitException::class)
+    fun readContract(certificate: ByteArray, moRoot: ByteArray): ContractInfo = readContractCertificate(certificate, moRoot)
+
+    /** The driver's cards and contracts, and the app's own token. */
+    suspend fun tokens(): List<TokenInfo> = core.tokens()
+
+    /** Blocks a lost card or contract at every charger, or makes it active again. */
+    suspend fun setTokenBlocked(idTag: String, blocked: Boolean): TokenInfo = core.setTokenBlocked(idTag, blocked)
+
+    suspend fun removeToken(idTag: String) = core.removeToken(idTag)
+
+    // Payments
+
+    /** The wallet's balance per currency: available, and held for sessions going on. */
+    suspend fun wallet(): List<WalletBalanceInfo> = core.wallet()
+
+    /**
+     * Adds [amountMinor] of [currency] to the wallet, paid by the card [paymentMethodId] (none:
+     * test money, where the backend allows it). Safe to call again after a network error.
+     */
+    suspend fun topUp(amountMinor: Long, currency: String, paymentMethodId: String? = null) =
+        core.topUp(amountMinor, currency, paymentMethodId)
+
+    /** The wallet and the driver's cards; one of them may be the default. */
+    suspend fun paymentMethods(): List<PaymentMethodInfo> = core.paymentMethods()
+
+    /** Registers a card by the payment-method id the card provider's SDK gave the app. */
+    suspend fun addCard(paymentMethodId: String, brand: String? = null, last4: String? = null): PaymentMethodInfo =
+        core.addCard(paymentMethodId, brand, last4)
+
+    /** Makes a card the default, or the wallet with `null`. */
+    suspend fun setDefaultPayment(paymentMethodId: String?): PaymentMethodInfo = core.setDefaultPayment(paymentMethodId)
+
+    /** How a session is paid: held, captured, released… */
+    suspend fun sessionPayment(sessionId: String): SessionPaymentInfo = core.sessionPayment(sessionId)
 
     /** Live-session subscriptions the core is running; 0 once every collector is gone. */
     val activeObservers: Int get() = core.activeObservers().toInt()

@@ -32,6 +32,14 @@ class Formats(val locale: Locale = Locale.getDefault(), val zone: ZoneId = ZoneI
         return format.format(value)
     }
 
+    /** A VAT rate given as a decimal string ("19") as a percentage: "19%" (en), "19 %" (de). */
+    fun percent(decimal: String): String {
+        val value = decimal.toBigDecimalOrNull() ?: return "$decimal %"
+        val format = NumberFormat.getPercentInstance(locale)
+        format.maximumFractionDigits = value.stripTrailingZeros().scale().coerceAtLeast(0)
+        return format.format(value.movePointLeft(2))
+    }
+
     /** Energy in kWh with three decimals (the receipt bills by the Wh). */
     fun energy(wh: Long): String = decimal(BigDecimal.valueOf(wh, 3), 3) + " kWh"
 
@@ -46,6 +54,12 @@ class Formats(val locale: Locale = Locale.getDefault(), val zone: ZoneId = ZoneI
 
     fun dateTime(unixSeconds: Long): String =
         DateTimeFormatter.ofLocalizedDateTime(FormatStyle.MEDIUM, FormatStyle.SHORT)
+            .withLocale(locale)
+            .withZone(zone)
+            .format(Instant.ofEpochSecond(unixSeconds))
+
+    fun date(unixSeconds: Long): String =
+        DateTimeFormatter.ofLocalizedDate(FormatStyle.MEDIUM)
             .withLocale(locale)
             .withZone(zone)
             .format(Instant.ofEpochSecond(unixSeconds))

@@ -1,5 +1,6 @@
 package io.chargekit.presenter
 
+import io.chargekit.AuthMethod
 import io.chargekit.ChargeKitException
 import io.chargekit.SessionInfo
 import io.chargekit.client.ChargeKitClient
@@ -23,6 +24,8 @@ data class LiveSessionState(
     /** The session is over: show the receipt. */
     val finished: Boolean,
     val failureReason: String? = null,
+    /** How the driver was identified: the app, a card tapped at the charger, or the car (Plug & Charge). */
+    val authMethod: AuthMethod = AuthMethod.APP,
     /** The last command's error, for a snackbar. */
     val message: String? = null,
 )
@@ -78,6 +81,7 @@ class LiveSessionPresenter(
             canStop = phase == Phase.CHARGING || phase == Phase.STARTING,
             finished = s.isFinal,
             failureReason = s.failureReason,
+            authMethod = s.authMethod,
             message = message,
         )
     }

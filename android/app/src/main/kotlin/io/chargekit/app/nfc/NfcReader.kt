@@ -9,15 +9,16 @@ import kotlinx.coroutines.channels.BufferOverflow
 import kotlinx.coroutines.flow.MutableSharedFlow
 import kotlinx.coroutines.flow.SharedFlow
 import kotlinx.coroutines.flow.asSharedFlow
-import java.util.Locale
 
 /**
  * Reads NFC tags while the app is in front, in reader mode: tags come to this app only, with no
  * system chooser and no other app opening.
  *
- * Two things come out of a tap. A charger's NDEF tag carries its EVSE ID as a URI or text record,
- * published on [records] for the find-a-charger presenter (the core parses it, like a QR code).
- * Every tag, charging cards included, has a UID, published on [tagUids] for card registration.
+ * Two things come out of a tap, both as the bytes the tag gave: nothing here decodes them, the
+ * core does. A tag's NDEF message (a charger's tag carries its EVSE ID in a URI or text record)
+ * is published on [ndefMessages] for the find-a-charger presenter, which has the core read it.
+ * Every tag, charging cards included, has a UID, published on [tagUids] for card registration
+ * (the core turns it into the card's idTag).
  *
  * Both are hot flows without replay: a tap counts only for whoever is listening at that moment,
  * so a tag tapped on another screen never starts a lookup later.
@@ -29,15 +30,15 @@ class NfcReader(context: Context) : NfcAdapter.ReaderCallback {
     /** Whether this phone has NFC at all (it may still be switched off). */
     val isAvailable: Boolean get() = adapter != null
 
-    private val _records = MutableSharedFlow<String>(extraBufferCapacity = 1, onBufferOverflow = BufferOverflow.DROP_OLDEST)
+    private val _ndefMessages = MutableSharedFlow<ByteArray>(extraBufferCapacity = 1, onBufferOverflow = BufferOverflow.DROP_OLDEST)
 
-    /** The first URI or text record of each NDEF tag tapped. */
-    val records: SharedFlow<String> = _records.asSharedFlow()
+    /** The whole NDEF message of each NDEF tag tapped (`NdefMessage.toByteArray()`). */
+    val ndefMessages: SharedFlow<ByteArray> = _ndefMessages.asSharedFlow()
 
-    private val _tagUids = MutableSharedFlow<String>(extraBufferCapacity = 1, onBufferOverflow = BufferOverflow.DROP_OLDEST)
+    private val _tagUids = MutableSharedFlow<ByteArray>(extraBufferCapacity = 1, onBufferOverflow = BufferOverflow.DROP_OLDEST)
 
-    /** The UID of each tag tapped, as upper-case hex (e.g. `04A224B2C35E80`). */
-    val tagUids: SharedFlow<String> = _tagUids.asSharedFlow()
+    /** The UID of each tag tapped, as the reader gave it (`Tag.id`). */
+    val tagUids: SharedFlow<ByteArray> = _tagUids.asSharedFlow()
 
     /** Call from `onResume`: reader mode belongs to a resumed activity. */
     fun enable(activity: Activity) {
@@ -51,12 +52,10 @@ class NfcReader(context: Context) : NfcAdapter.ReaderCallback {
 
     /** Runs on a binder thread; the flows hand the values over without blocking it. */
     override fun onTagDiscovered(tag: Tag) {
-        _tagUids.tryEmit(tag.id.toHex())
+        _tagUids.tryEmit(tag.id)
         // Reader mode has already read the NDEF message; no I/O with the tag is needed here.
-        Ndef.get(tag)?.cachedNdefMessage?.firstUriOrText()?.let { _records.tryEmit(it) }
+        Ndef.get(tag)?.cachedNdefMessage?.let { _ndefMessages.tryEmit(it.toByteArray()) }
     }
-
-    private fun ByteArray.toHex(): String = joinToString("") { String.format(Locale.ROOT, "%02X", it) }
 
     private companion object {
         /** Every tag technology a charger sticker or a charging card may use. */

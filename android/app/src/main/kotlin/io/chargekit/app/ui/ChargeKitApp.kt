@@ -21,10 +21,12 @@ import io.chargekit.app.CoreState
 import io.chargekit.app.R
 import io.chargekit.app.nfc.NfcReader
 import io.chargekit.app.ui.auth.AuthRoute
+import io.chargekit.app.ui.cards.CardsRoute
 import io.chargekit.app.ui.find.FindChargerRoute
 import io.chargekit.app.ui.history.HistoryRoute
 import io.chargekit.app.ui.live.LiveSessionRoute
 import io.chargekit.app.ui.receipt.ReceiptRoute
+import io.chargekit.app.ui.wallet.WalletRoute
 import io.chargekit.client.ChargeKitClient
 
 /** The whole UI: a spinner while the core opens, then the screens. */
@@ -44,6 +46,8 @@ private object Routes {
     const val AUTH = "auth"
     const val FIND = "find"
     const val HISTORY = "history"
+    const val CARDS = "cards"
+    const val WALLET = "wallet"
     const val SESSION_ID = "sessionId"
     const val LIVE = "live/{$SESSION_ID}"
     const val RECEIPT = "receipt/{$SESSION_ID}"
@@ -57,7 +61,8 @@ private object Routes {
 }
 
 /**
- * Sign in → find a charger → live session → receipt; history from the find screen. Each
+ * Sign in → find a charger → live session → receipt; history, cards & contracts and the wallet
+ * from the find screen. Each
  * destination gets its own ViewModel, cleared when the destination leaves the back stack (which
  * is what ends a live session's subscription).
  */
@@ -79,6 +84,8 @@ private fun Screens(client: ChargeKitClient, nfc: NfcReader) {
                 nfc = nfc,
                 onOpenSession = { nav.navigate(Routes.live(it)) },
                 onOpenHistory = { nav.navigate(Routes.HISTORY) },
+                onOpenCards = { nav.navigate(Routes.CARDS) },
+                onOpenWallet = { nav.navigate(Routes.WALLET) },
                 onSignedOut = { nav.navigate(Routes.AUTH) { popUpTo(Routes.FIND) { inclusive = true } } },
             )
         }
@@ -94,6 +101,12 @@ private fun Screens(client: ChargeKitClient, nfc: NfcReader) {
         }
         composable(Routes.RECEIPT, arguments = Routes.sessionArgument) { entry ->
             ReceiptRoute(client = client, sessionId = Routes.sessionId(entry), onDone = { nav.popBackStack() })
+        }
+        composable(Routes.CARDS) {
+            CardsRoute(client = client, nfc = nfc, onBack = { nav.popBackStack() })
+        }
+        composable(Routes.WALLET) {
+            WalletRoute(client = client, onBack = { nav.popBackStack() })
         }
         composable(Routes.HISTORY) {
             HistoryRoute(

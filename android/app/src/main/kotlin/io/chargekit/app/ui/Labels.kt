@@ -1,8 +1,12 @@
 package io.chargekit.app.ui
 
 import androidx.annotation.StringRes
+import androidx.compose.runtime.Composable
+import androidx.compose.ui.res.stringResource
+import io.chargekit.AuthMethod
 import io.chargekit.CostKind
 import io.chargekit.app.R
+import io.chargekit.presenter.MethodLabel
 import io.chargekit.presenter.Phase
 
 /** The localized label of a session's phase, as every screen shows it. */
@@ -23,4 +27,23 @@ fun CostKind.label(): Int = when (this) {
     CostKind.TIME -> R.string.cost_time
     CostKind.PARKING -> R.string.cost_parking
     CostKind.FLAT -> R.string.cost_flat
+}
+
+/** How a payment method is named on every screen: "Wallet (€20.00)", "visa •••• 4242". */
+@Composable
+fun MethodLabel.text(): String = when (this) {
+    is MethodLabel.Wallet -> available?.let { stringResource(R.string.method_wallet_available, it) }
+        ?: stringResource(R.string.method_wallet)
+    is MethodLabel.Card -> {
+        val name = brand ?: stringResource(R.string.method_card_unnamed)
+        last4?.let { stringResource(R.string.method_card, name, it) } ?: name
+    }
+}
+
+/** How a session was started, when not from the app: "Started with your charging card". */
+@StringRes
+fun AuthMethod.startedWith(): Int? = when (this) {
+    AuthMethod.APP -> null
+    AuthMethod.RFID -> R.string.started_with_card
+    AuthMethod.PLUG_AND_CHARGE -> R.string.started_by_car
 }

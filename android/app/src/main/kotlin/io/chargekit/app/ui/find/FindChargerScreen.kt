@@ -10,6 +10,8 @@ import androidx.compose.foundation.layout.imePadding
 import androidx.compose.foundation.layout.padding
 import androidx.compose.foundation.layout.size
 import androidx.compose.foundation.rememberScrollState
+import androidx.compose.foundation.selection.selectable
+import androidx.compose.foundation.selection.selectableGroup
 import androidx.compose.foundation.text.KeyboardActions
 import androidx.compose.foundation.text.KeyboardOptions
 import androidx.compose.foundation.verticalScroll
@@ -20,6 +22,7 @@ import androidx.compose.material3.CircularProgressIndicator
 import androidx.compose.material3.ExperimentalMaterial3Api
 import androidx.compose.material3.MaterialTheme
 import androidx.compose.material3.OutlinedTextField
+import androidx.compose.material3.RadioButton
 import androidx.compose.material3.Scaffold
 import androidx.compose.material3.Text
 import androidx.compose.material3.TextButton
@@ -34,17 +37,23 @@ import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.draw.clip
 import androidx.compose.ui.res.stringResource
+import androidx.compose.ui.semantics.Role
 import androidx.compose.ui.text.input.ImeAction
 import androidx.compose.ui.text.input.KeyboardCapitalization
 import androidx.compose.ui.unit.dp
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import androidx.lifecycle.viewmodel.compose.viewModel
+import io.chargekit.Payment
 import io.chargekit.app.R
 import io.chargekit.app.nfc.NfcReader
 import io.chargekit.app.qr.QrScanner
+import io.chargekit.app.ui.OverflowMenu
+import io.chargekit.app.ui.startedWith
+import io.chargekit.app.ui.text
 import io.chargekit.client.ChargeKitClient
 import io.chargekit.presenter.ChargerCard
 import io.chargekit.presenter.FindChargerState
+import io.chargekit.presenter.PaymentChoice
 
 /**
  * The find-a-charger destination: wires the presenter to the camera, NFC and navigation.
@@ -59,14 +68,18 @@ fun FindChargerRoute(
     nfc: NfcReader,
     onOpenSession: (sessionId: String) -> Unit,
     onOpenHistory: () -> Unit,
+    onOpenCards: () -> Unit,
+    onOpenWallet: () -> Unit,
     onSignedOut: () -> Unit,
 ) {
     val viewModel = viewModel { FindChargerViewModel(client) }
     val presenter = viewModel.presenter
     val state by presenter.state.collectAsStateWithLifecycle()
+    val payment by presenter.payment.collectAsStateWithLifecycle()
 
     LaunchedEffect(presenter) {
-        nfc.records.collect { presenter.onNfcRecord(it) }
+        presenter.onShown()
+        nfc.ndefMessages.collect { presenter.onNdefMessage(it) }
     }
 
     var openedSession by rememberSaveable { mutableStateOf<String?>(null) }
@@ -80,13 +93,17 @@ fun FindChargerRoute(
 
     FindChargerScreen(
         state = state,
+        payment = payment,
         nfcAvailable = nfc.isAvailable,
         onQrScanned = presenter::onQrScanned,
         onIdTyped = presenter::onIdTyped,
+        onPaymentChosen = presenter::onPaymentChosen,
         onStartTapped = presenter::onStartTapped,
         onDismissError = presenter::onDismissError,
         onOpenSession = onOpenSession,
         onOpenHistory = onOpenHistory,
+        onOpenCards = onOpenCards,
+        onOpenWallet = onOpenWallet,
         onSignOut = {
             viewModel.signOut()
             onSignedOut()
@@ -98,13 +115,17 @@ fun FindChargerRoute(
 @Composable
 fun FindChargerScreen(
     state: FindChargerState,
+    payment: PaymentChoice,
     nfcAvailable: Boolean,
     onQrScanned: (String) -> Unit,
     onIdTyped: (String) -> Unit,
+    onPaymentChosen: (Payment) -> Unit,
     onStartTapped: () -> Unit,
     onDismissError: () -> Unit,
     onOpenSession: (sessionId: String) -> Unit,
     onOpenHistory: () -> Unit,
+    onOpenCards: () -> Unit,
+    onOpenWallet: () -> Unit,
     onSignOut: () -> Unit,
 ) {
     Scaffold(
@@ -113,7 +134,11 @@ fun FindChargerScreen(
                 title = { Text(stringResource(R.string.find_title)) },
                 actions = {
                     TextButton(onClick = onOpenHistory) { Text(stringResource(R.string.history_title)) }
-                    TextButton(onClick = onSignOut) { Text(stringResource(R.string.sign_out)) }
+                    OverflowMenu(
+                        R.string.cards_title to onOpenCards,
+                        R.string.wallet_title to onOpenWallet,
+                        R.string.sign_out to onSignOut,
+                    )
                 },
             )
         },
@@ -142,9 +167,18 @@ fun FindChargerScreen(
             when (state) {
                 FindChargerState.Idle -> Unit
                 is FindChargerState.Looking -> Progress(stringResource(R.string.find_looking, state.evseId))
-                is FindChargerState.Found -> ChargerCardView(state.charger, onStartTapped, starting = false)
-                is FindChargerState.Starting -> ChargerCardView(state.charger, onStartTapped, starting = true)
+                is FindChargerState.Found -> {
+                    ChargerCardView(state.charger, onStartTapped, starting = false) {
+                        PaymentPicker(payment, onPaymentChosen, enabled = true)
+                    }
+                }
+                is FindChargerState.Starting -> {
+                    ChargerCardView(state.charger, onStartTapped, starting = true) {
+                        PaymentPicker(payment, onPaymentChosen, enabled = false)
+                    }
+                }
                 is FindChargerState.Started -> SessionStarted(onOpen = { onOpenSession(state.sessionId) })
+                is FindChargerState.Ongoing -> SessionOngoing(state, onOpen = { onOpenSession(state.sessionId) })
                 is FindChargerState.Failed -> {
                     ErrorCard(state.message, onDismissError)
                     // The charger stays in view after a failed start; start again from a new lookup.
@@ -180,7 +214,12 @@ private fun EvseIdField(onIdTyped: (String) -> Unit) {
 }
 
 @Composable
-private fun ChargerCardView(charger: ChargerCard, onStartTapped: (() -> Unit)?, starting: Boolean) {
+private fun ChargerCardView(
+    charger: ChargerCard,
+    onStartTapped: (() -> Unit)?,
+    starting: Boolean,
+    payment: @Composable () -> Unit = {},
+) {
     Card(Modifier.fillMaxWidth()) {
         Column(Modifier.padding(16.dp), verticalArrangement = Arrangement.spacedBy(8.dp)) {
             Text(charger.evseId, style = MaterialTheme.typography.titleLarge)
@@ -195,6 +234,7 @@ private fun ChargerCardView(charger: ChargerCard, onStartTapped: (() -> Unit)?, 
                 charger.prices.forEach { Text(it, style = MaterialTheme.typography.bodyLarge) }
             }
             if (onStartTapped != null) {
+                payment()
                 Button(
                     onClick = onStartTapped,
                     enabled = charger.canStart && !starting,
@@ -207,11 +247,55 @@ private fun ChargerCardView(charger: ChargerCard, onStartTapped: (() -> Unit)?, 
     }
 }
 
+/** The wallet and the driver's cards, one checked; nothing when the backend offered none. */
+@Composable
+private fun PaymentPicker(payment: PaymentChoice, onPaymentChosen: (Payment) -> Unit, enabled: Boolean) {
+    if (payment.options.isEmpty()) return
+    Text(stringResource(R.string.charger_pay_with), style = MaterialTheme.typography.labelMedium)
+    Column(Modifier.selectableGroup()) {
+        payment.options.forEach { option ->
+            Row(
+                modifier = Modifier
+                    .fillMaxWidth()
+                    .selectable(
+                        selected = option.selected,
+                        enabled = enabled,
+                        role = Role.RadioButton,
+                        onClick = { onPaymentChosen(option.payment) },
+                    )
+                    .padding(vertical = 4.dp),
+                verticalAlignment = Alignment.CenterVertically,
+                horizontalArrangement = Arrangement.spacedBy(8.dp),
+            ) {
+                RadioButton(selected = option.selected, onClick = null, enabled = enabled)
+                Text(option.method.text(), Modifier.weight(1f), style = MaterialTheme.typography.bodyLarge)
+                if (option.isDefault) {
+                    Text(stringResource(R.string.method_default), style = MaterialTheme.typography.labelSmall)
+                }
+            }
+        }
+    }
+}
+
 @Composable
 private fun SessionStarted(onOpen: () -> Unit) {
     Card(Modifier.fillMaxWidth()) {
         Column(Modifier.padding(16.dp), verticalArrangement = Arrangement.spacedBy(8.dp)) {
             Text(stringResource(R.string.find_session_started), style = MaterialTheme.typography.titleMedium)
+            Button(onClick = onOpen, modifier = Modifier.fillMaxWidth()) {
+                Text(stringResource(R.string.find_show_session))
+            }
+        }
+    }
+}
+
+/** A session going on, perhaps started at the charger with a card or by the car. */
+@Composable
+private fun SessionOngoing(state: FindChargerState.Ongoing, onOpen: () -> Unit) {
+    Card(Modifier.fillMaxWidth()) {
+        Column(Modifier.padding(16.dp), verticalArrangement = Arrangement.spacedBy(8.dp)) {
+            Text(stringResource(R.string.find_session_ongoing, state.evseId), style = MaterialTheme.typography.titleMedium)
+            state.authMethod.startedWith()?.let { Text(stringResource(it), style = MaterialTheme.typography.bodyMedium) }
             Button(onClick = onOpen, modifier = Modifier.fillMaxWidth()) {
                 Text(stringResource(R.string.find_show_session))
             }

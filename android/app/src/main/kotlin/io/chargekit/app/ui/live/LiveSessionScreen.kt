@@ -34,6 +34,7 @@ import io.chargekit.app.R
 import io.chargekit.app.ui.BackButton
 import io.chargekit.app.ui.Loading
 import io.chargekit.app.ui.label
+import io.chargekit.app.ui.startedWith
 import io.chargekit.client.ChargeKitClient
 import io.chargekit.presenter.LiveSessionState
 import io.chargekit.presenter.Phase
@@ -107,6 +108,9 @@ private fun LiveContent(state: LiveSessionState, onStopTapped: () -> Unit, modif
             color = if (state.phase == Phase.FAILED) MaterialTheme.colorScheme.error else MaterialTheme.colorScheme.primary,
             textAlign = TextAlign.Center,
         )
+        state.authMethod.startedWith()?.let {
+            Text(stringResource(it), style = MaterialTheme.typography.bodyMedium, textAlign = TextAlign.Center)
+        }
         Text(state.energy, style = MaterialTheme.typography.displayMedium)
         Row(Modifier.fillMaxWidth(), horizontalArrangement = Arrangement.SpaceEvenly) {
             Figure(stringResource(R.string.live_power), state.power)

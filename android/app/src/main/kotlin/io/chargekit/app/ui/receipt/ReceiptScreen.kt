@@ -9,6 +9,8 @@ import androidx.compose.foundation.layout.padding
 import androidx.compose.foundation.rememberScrollState
 import androidx.compose.foundation.verticalScroll
 import androidx.compose.material3.Button
+import androidx.compose.material3.Card
+import androidx.compose.material3.CardDefaults
 import androidx.compose.material3.ExperimentalMaterial3Api
 import androidx.compose.material3.HorizontalDivider
 import androidx.compose.material3.MaterialTheme
@@ -30,8 +32,11 @@ import io.chargekit.app.ui.BackButton
 import io.chargekit.app.ui.Loading
 import io.chargekit.app.ui.label
 import io.chargekit.client.ChargeKitClient
+import io.chargekit.presenter.MeterDataState
 import io.chargekit.presenter.ReceiptLine
+import io.chargekit.presenter.ReceiptPeriodRow
 import io.chargekit.presenter.ReceiptState
+import io.chargekit.presenter.ReceiptVerdict
 
 /** The receipt destination. */
 @Composable
@@ -41,7 +46,11 @@ fun ReceiptRoute(client: ChargeKitClient, sessionId: String, onDone: () -> Unit)
     ReceiptScreen(state = state, onRetry = viewModel::load, onDone = onDone)
 }
 
-/** An itemized receipt: what was billed line by line, then net, VAT and total. */
+/**
+ * An itemized receipt: first the core's verdict ("Verified receipt" only for a genuine
+ * signature, a warning otherwise), what was billed line by line, then net, VAT and total, and
+ * what the charger's meter signed.
+ */
 @OptIn(ExperimentalMaterial3Api::class)
 @Composable
 fun ReceiptScreen(state: ReceiptUiState, onRetry: () -> Unit, onDone: () -> Unit) {
@@ -71,11 +80,14 @@ private fun Receipt(receipt: ReceiptState, onDone: () -> Unit, modifier: Modifie
             .padding(24.dp),
         verticalArrangement = Arrangement.spacedBy(12.dp),
     ) {
+        Verdict(receipt.verdict)
         Text(receipt.evseId, style = MaterialTheme.typography.titleLarge)
         Text(receipt.date, style = MaterialTheme.typography.bodyMedium)
         Text(stringResource(receipt.phase.label()), style = MaterialTheme.typography.labelLarge, color = MaterialTheme.colorScheme.primary)
         Amount(stringResource(R.string.receipt_energy), receipt.energy)
         Amount(stringResource(R.string.receipt_duration), receipt.duration)
+        receipt.chargingTime?.let { Amount(stringResource(R.string.receipt_charging_time), it) }
+        receipt.parkingTime?.let { Amount(stringResource(R.string.receipt_parking_time), it) }
         receipt.failureReason?.let { Text(it, color = MaterialTheme.colorScheme.error) }
 
         HorizontalDivider()
@@ -86,10 +98,66 @@ private fun Receipt(receipt: ReceiptState, onDone: () -> Unit, modifier: Modifie
         Amount(stringResource(R.string.receipt_vat), receipt.vat)
         Amount(stringResource(R.string.receipt_total), receipt.total, emphasized = true)
 
+        receipt.meterData?.let { MeterData(it) }
+        if (receipt.periods.isNotEmpty()) {
+            Text(stringResource(R.string.receipt_periods), style = MaterialTheme.typography.titleSmall)
+            receipt.periods.forEach { Period(it) }
+        }
+        receipt.issuedAt?.let { Text(stringResource(R.string.receipt_issued, it), style = MaterialTheme.typography.bodySmall) }
+
         Button(onClick = onDone, modifier = Modifier.fillMaxWidth()) {
             Text(stringResource(R.string.done))
         }
     }
+}
+
+/** The core's verdict on the signature, as a card: calm when verified, a warning otherwise. */
+@Composable
+private fun Verdict(verdict: ReceiptVerdict) {
+    val (title, detail) = when (verdict) {
+        ReceiptVerdict.Verified -> stringResource(R.string.verdict_verified) to stringResource(R.string.verdict_verified_detail)
+        is ReceiptVerdict.Tampered -> stringResource(R.string.verdict_tampered) to stringResource(R.string.verdict_tampered_detail, verdict.reason)
+        is ReceiptVerdict.UnknownKey -> stringResource(R.string.verdict_unknown_key) to stringResource(R.string.verdict_unknown_key_detail, verdict.keyId)
+        is ReceiptVerdict.Unchecked -> stringResource(R.string.verdict_unchecked) to verdict.message
+    }
+    val colors = if (verdict.isWarning) {
+        CardDefaults.cardColors(
+            containerColor = MaterialTheme.colorScheme.errorContainer,
+            contentColor = MaterialTheme.colorScheme.onErrorContainer,
+        )
+    } else {
+        CardDefaults.cardColors()
+    }
+    Card(Modifier.fillMaxWidth(), colors = colors) {
+        Column(Modifier.padding(16.dp), verticalArrangement = Arrangement.spacedBy(4.dp)) {
+            Text(title, style = MaterialTheme.typography.titleMedium)
+            detail?.let { Text(it, style = MaterialTheme.typography.bodyMedium) }
+        }
+    }
+}
+
+@Composable
+private fun MeterData(meter: MeterDataState) {
+    val text = when (meter) {
+        MeterDataState.NotSigned -> stringResource(R.string.meter_not_signed)
+        is MeterDataState.Verified -> meter.meterSerial?.let { stringResource(R.string.meter_verified_serial, it, meter.energy) }
+            ?: stringResource(R.string.meter_verified, meter.energy)
+        is MeterDataState.Invalid -> stringResource(R.string.meter_invalid, meter.reason)
+        is MeterDataState.Unsupported -> stringResource(R.string.meter_unsupported, meter.algorithm)
+        MeterDataState.NoMeterKey -> stringResource(R.string.meter_no_key)
+    }
+    val color = if (meter.isWarning) MaterialTheme.colorScheme.error else MaterialTheme.colorScheme.onSurfaceVariant
+    Text(text, style = MaterialTheme.typography.bodyMedium, color = color)
+}
+
+@Composable
+private fun Period(period: ReceiptPeriodRow) {
+    val text = if (period.charging) {
+        stringResource(R.string.receipt_period_charging, period.start, period.duration, period.energy)
+    } else {
+        stringResource(R.string.receipt_period_parking, period.start, period.duration)
+    }
+    Text(text, style = MaterialTheme.typography.bodySmall)
 }
 
 @Composable

@@ -1,0 +1,66 @@
+#if canImport(SwiftUI)
+import ChargeKitModels
+import SwiftUI
+
+/// The wallet: balances per currency (with what is held for a session going on), top-ups,
+/// the payment methods and the default one. Draws ``WalletModel`` and forwards taps to it.
+public struct WalletView: View {
+    let model: WalletModel
+
+    public init(model: WalletModel) {
+        self.model = model
+    }
+
+    public var body: some View {
+        List {
+            if let errorMessage = model.errorMessage {
+                Section {
+                    Label(errorMessage, systemImage: "exclamationmark.triangle").foregroundStyle(.red)
+                    Button("Dismiss") { model.dismissError() }
+                }
+            }
+            switch model.state {
+            case .loading:
+                ProgressView()
+            case .unavailable(let message):
+                Label(message, systemImage: "exclamationmark.triangle").foregroundStyle(.red)
+                Button("Try again") { Task { await model.refresh() } }
+            case .loaded:
+                Section("Balance") {
+                    if model.balances.isEmpty { Text("Your wallet is empty.").foregroundStyle(.secondary) }
+                    ForEach(model.balances) { balance in
+                        VStack(alignment: .leading) {
+                            Text(balance.available).font(.title.monospacedDigit())
+                            if let held = balance.held { Text("\(held) held for charging").foregroundStyle(.secondary) }
+                        }
+                    }
+                }
+                Section("Top up") {
+                    HStack {
+                        ForEach(model.topUps) { option in
+                            Button(option.label) { Task { await model.topUp(option) } }
+                                .buttonStyle(.bordered)
+                        }
+                    }
+                    .disabled(model.isBusy)
+                }
+                Section("Payment methods") {
+                    ForEach(model.methods) { method in
+                        HStack {
+                            Text(method.label.title)
+                            Spacer()
+                            if method.isDefault {
+                                Text("Default").foregroundStyle(.secondary)
+                            } else {
+                                Button("Make default") { Task { await model.makeDefault(method) } }.disabled(model.isBusy)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        .navigationTitle("Wallet")
+        .task { await model.refresh() }
+    }
+}
+#endif

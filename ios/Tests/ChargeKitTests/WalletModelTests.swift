@@ -1,0 +1,116 @@
+import ChargeKit
+import ChargeKitModels
+import Foundation
+import Testing
+
+/// Paying from the wallet through the Swift API, `WalletModel` and the start flow of
+/// `FindChargerModel`, against a server that allows test money and holds 30 € per session.
+@MainActor
+@Suite struct WalletModelTests {
+    let formats = Formats(locale: Locale(identifier: "de_DE"), timeZone: TimeZone(identifier: "Europe/Berlin")!)
+    static let payments: [String: any Sendable] = ["free_top_ups": true, "hold_minor": 3000]
+
+    @Test func walletPaysASessionHeldWhileChargingAndCapturedAfterTheStop() async throws {
+        let backend = try TestBackend(payments: Self.payments)
+        let client = try await backend.signedUpDriver("wallet")
+
+        // Too little in the wallet: refused before the charger is asked, and no session.
+        try await client.topUp(amountMinor: 1_000, currency: "EUR")
+        #expect(try await client.wallet() == [WalletBalanceInfo(currency: "EUR", currencyDigits: 2, availableMinor: 1_000, heldMinor: 0)])
+        let refused = await thrownFailure { () async throws(ChargeKitFailure) in
+            try await client.startSession(at: TestBackend.evseID, paying: .wallet)
+        }
+        #expect(refused?.kind == .conflict)
+        #expect(refused?.message.contains("Top up") == true, "\(String(describing: refused))")
+        #expect(try await client.activeSession() == nil)
+        #expect(try await client.syncHistory(limit: 10).isEmpty, "no session was started")
+
+        try await client.topUp(amountMinor: 4_000, currency: "EUR")
+        let session = try await client.startSession(at: TestBackend.evseID, paying: .wallet)
+        let held = try await client.sessionPayment(session.id)
+        #expect(held.isWallet && held.state == .held && held.heldMinor == 3_000)
+        #expect(try await client.wallet() == [WalletBalanceInfo(currency: "EUR", currencyDigits: 2, availableMinor: 2_000, heldMinor: 3_000)])
+        #expect(try await client.activeSession()?.id == session.id)
+
+        try await eventually("energy was metered") { try await client.session(session.id).energyWh > 0 }
+        _ = try await client.stopSession(session.id)
+        try await eventually("the session completed") { try await client.session(session.id).state == .completed }
+        try await eventually("the payment was captured") { try await client.sessionPayment(session.id).state == .captured }
+        let cost = try await client.session(session.id).costMinor
+        #expect(cost > 0)
+        #expect(try await client.sessionPayment(session.id).capturedMinor == cost)
+        #expect(try await client.wallet() == [WalletBalanceInfo(currency: "EUR", currencyDigits: 2, availableMinor: 5_000 - cost, heldMinor: 0)])
+    }
+
+    @Test func walletModelAndStartFlowPayAsChosenAndShowARefusal() async throws {
+        let backend = try TestBackend(payments: Self.payments)
+        let client = try await backend.signedUpDriver("wallet-model")
+        let wallet = WalletModel(client: client, formats: formats, currency: "EUR")
+        await wallet.refresh()
+        #expect(wallet.state == .loaded)
+        #expect(wallet.balances.isEmpty)
+        #expect(wallet.topUps.map(\.amountMinor) == [1_000, 2_000, 5_000])
+        #expect(wallet.topUps.map(\.label) == ["10,00\u{a0}€", "20,00\u{a0}€", "50,00\u{a0}€"])
+        let walletMethod = try #require(wallet.methods.first)
+        #expect(wallet.methods.count == 1)
+        #expect(walletMethod.label == .wallet(available: nil))
+
+        await wallet.topUp(wallet.topUps[0])
+        #expect(wallet.errorMessage == nil)
+        #expect(wallet.balances.map(\.available) == ["10,00\u{a0}€"])
+        #expect(wallet.balances.first?.held == nil)
+        await wallet.makeDefault(walletMethod)
+        #expect(wallet.methods.first?.isDefault == true)
+        // No card provider on this backend: adding a card is refused with the core's sentence.
+        await wallet.addCard(paymentMethodID: "pm_card_visa", brand: "visa", last4: "4242")
+        #expect(wallet.errorMessage?.isEmpty == false)
+        #expect(!wallet.isBusy)
+
+        // The start flow offers the wallet with its balance, checked as the default; 10 € do not
+        // cover the hold, so the start is refused with the core's sentence.
+        let find = FindChargerModel(client: client, formats: formats)
+        await find.scanned(TestBackend.evseID)
+        guard case .found = find.state else {
+            Issue.record("expected a charger, got \(find.state)")
+            return
+        }
+        let option = try #require(find.paymentOptions.first)
+        #expect(find.paymentOptions.count == 1)
+        #expect(option.payment == .wallet)
+        #expect(option.label == .wallet(available: "10,00\u{a0}€"))
+        #expect(option.isDefault && find.isSelected(option))
+        find.selectedPayment = .wallet
+        await find.start()
+        guard case .failed(let message) = find.state else {
+            Issue.record("expected a refusal, got \(find.state)")
+            return
+        }
+        #expect(message.contains("Top up"))
+        #expect(try await client.activeSession() == nil)
+
+        // Enough in the wallet: the start goes through; the wallet shows what is held.
+        await wallet.topUp(try #require(wallet.topUps.last))
+        await find.scanned(TestBackend.evseID)
+        await find.start()
+        guard case .started(let session) = find.state else {
+            Issue.record("expected a started session, got \(find.state)")
+            return
+        }
+        await wallet.refresh()
+        #expect(wallet.balances.first?.held == "30,00\u{a0}€")
+        #expect(wallet.balances.first?.available == "30,00\u{a0}€")
+
+        // Opened again, the find screen offers the session going on.
+        let reopened = FindChargerModel(client: client, formats: formats)
+        await reopened.checkActiveSession()
+        guard case .ongoing(let ongoing) = reopened.state else {
+            Issue.record("expected the session going on, got \(reopened.state)")
+            return
+        }
+        #expect(ongoing.id == session.id && ongoing.authMethod == .app)
+
+        try await eventually("energy was metered") { try await client.session(session.id).energyWh > 0 }
+        _ = try await client.stopSession(session.id)
+        try await eventually("the payment was captured") { try await client.sessionPayment(session.id).state == .captured }
+    }
+}

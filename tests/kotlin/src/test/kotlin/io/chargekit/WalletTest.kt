@@ -1,0 +1,154 @@
+package io.chargekit
+
+import io.chargekit.presenter.FindChargerPresenter
+import io.chargekit.presenter.FindChargerState
+import io.chargekit.presenter.Formats
+import io.chargekit.presenter.MethodLabel
+import io.chargekit.presenter.WalletPresenter
+import io.chargekit.presenter.WalletState
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.SupervisorJob
+import kotlinx.coroutines.cancel
+import kotlinx.coroutines.flow.first
+import kotlinx.coroutines.runBlocking
+import kotlinx.coroutines.withTimeout
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertNull
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.Test
+import org.junit.jupiter.api.assertThrows
+import java.time.ZoneId
+import java.util.Locale
+
+class WalletTest {
+    private val formats = Formats(Locale.GERMANY, ZoneId.of("Europe/Berlin"))
+    private val nbsp = { s: String -> s.replace('\u00A0', ' ') }
+
+    @Test
+    fun `top up and pay a session from the wallet, held while charging and captured after the stop`(): Unit = runBlocking {
+        TestBackend.start(payments = PAYMENTS).use { backend ->
+            backend.startCharger()
+            backend.client().use { app ->
+                app.signUp("wallet@example.com", "correct horse battery")
+                app.awaitOnline()
+
+                // Too little in the wallet: refused before the charger is asked, and no session.
+                app.topUp(1_000, "EUR")
+                assertEquals(listOf(WalletBalanceInfo("EUR", 2u, 1_000, 0)), app.wallet())
+                val refused = assertThrows<ChargeKitException.Conflict> { app.startSession(TestBackend.EVSE_ID, Payment.Wallet) }
+                assertTrue(refused.message!!.contains("Top up"), refused.message)
+                assertNull(app.activeSession())
+                assertTrue(app.syncHistory().isEmpty(), "no session was started")
+                assertEquals(listOf(WalletBalanceInfo("EUR", 2u, 1_000, 0)), app.wallet(), "nothing held")
+
+                val bad = assertThrows<ChargeKitException.InvalidInput> { app.topUp(0, "EUR") }
+                assertTrue(bad.message!!.isNotBlank())
+
+                app.topUp(4_000, "EUR")
+                val session = app.startSession(TestBackend.EVSE_ID, Payment.Wallet)
+                val held = app.sessionPayment(session.id)
+                assertTrue(held.isWallet)
+                assertEquals(PaymentState.HELD, held.state)
+                assertEquals(HOLD, held.heldMinor)
+                assertEquals(listOf(WalletBalanceInfo("EUR", 2u, 5_000 - HOLD, HOLD)), app.wallet())
+                assertEquals(session.id, app.activeSession()?.id)
+
+                eventually(what = "energy metered") { app.session(session.id).energyWh > 0 }
+                app.stopSession(session.id)
+                eventually(what = "the session completed") { app.session(session.id).state == SessionState.COMPLETED }
+                val cost = app.session(session.id).costMinor
+                assertTrue(cost > 0)
+                eventually(what = "the payment captured") { app.sessionPayment(session.id).state == PaymentState.CAPTURED }
+                assertEquals(cost, app.sessionPayment(session.id).capturedMinor)
+                assertEquals(listOf(WalletBalanceInfo("EUR", 2u, 5_000 - cost, 0)), app.wallet(), "the rest of the hold came back")
+            }
+        }
+    }
+
+    @Test
+    fun `wallet presenter formats balances, tops up and sets the default, and the start flow pays as chosen and shows a refusal`(): Unit = runBlocking {
+        val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
+        TestBackend.start(payments = PAYMENTS).use { backend ->
+            backend.startCharger()
+            backend.client().use { app ->
+                app.signUp("wallet-presenter@example.com", "correct horse battery")
+                app.awaitOnline()
+
+                val wallet = WalletPresenter(app, scope, formats, currency = "EUR")
+                wallet.refresh().join()
+                val empty = wallet.state.value as WalletState.Ready
+                assertTrue(empty.balances.isEmpty(), "$empty")
+                assertEquals(listOf("10,00 €", "20,00 €", "50,00 €"), empty.topUps.map { nbsp(it.label) })
+                assertEquals(listOf(1_000L, 2_000L, 5_000L), empty.topUps.map { it.amountMinor })
+                val walletMethod = empty.methods.single()
+                assertEquals(MethodLabel.Wallet(), walletMethod.method)
+
+                wallet.onTopUp(empty.topUps[0]).join()
+                val topped = wallet.state.value as WalletState.Ready
+                assertNull(topped.message)
+                assertEquals("10,00 €", nbsp(topped.balances.single().available))
+                assertNull(topped.balances.single().held)
+
+                wallet.onMakeDefault(walletMethod).join()
+                assertTrue((wallet.state.value as WalletState.Ready).methods.single().isDefault)
+
+                // No card provider on this backend: adding a card is refused with the core's sentence.
+                wallet.onCardAdded("pm_card_visa", "visa", "4242").join()
+                assertTrue(!(wallet.state.value as WalletState.Ready).message.isNullOrBlank())
+
+                // The start flow: the wallet is offered with its balance and checked as the default;
+                // 10 € cannot cover the hold, so the start is refused with the core's sentence.
+                val find = FindChargerPresenter(app, scope, formats)
+                find.onIdTyped(TestBackend.EVSE_ID)
+                val found = withTimeout(10_000) { find.state.first { it is FindChargerState.Found } } as FindChargerState.Found
+                val option = find.payment.value.options.single()
+                assertEquals(Payment.Wallet, option.payment)
+                assertEquals("10,00 €", nbsp((option.method as MethodLabel.Wallet).available!!))
+                assertTrue(option.isDefault && option.selected)
+                find.onPaymentChosen(Payment.Wallet)
+                assertEquals(Payment.Wallet, find.payment.value.selected)
+                find.onStartTapped()
+                val failed = withTimeout(10_000) { find.state.first { it is FindChargerState.Failed } } as FindChargerState.Failed
+                assertTrue(failed.message.contains("Top up"), failed.message)
+                assertEquals(found.charger, failed.charger)
+                assertNull(app.activeSession())
+
+                // Enough in the wallet: the start goes through, and the wallet shows what is held.
+                wallet.onTopUp(topUpOption(wallet, 5_000)).join()
+                find.onIdTyped(TestBackend.EVSE_ID)
+                withTimeout(10_000) { find.state.first { it is FindChargerState.Found } }
+                find.onStartTapped()
+                val started = withTimeout(10_000) { find.state.first { it is FindChargerState.Started } } as FindChargerState.Started
+                // Opened again (e.g. after a restart), the find screen offers the session going on.
+                val reopened = FindChargerPresenter(app, scope, formats)
+                reopened.onShown()
+                val ongoing = withTimeout(10_000) { reopened.state.first { it is FindChargerState.Ongoing } }
+                assertEquals(FindChargerState.Ongoing(started.sessionId, TestBackend.EVSE_ID, AuthMethod.APP), ongoing)
+
+                wallet.refresh().join()
+                val holding = (wallet.state.value as WalletState.Ready).balances.single()
+                assertEquals("30,00 €", nbsp(holding.held!!))
+                assertEquals("30,00 €", nbsp(holding.available))
+                eventually(what = "energy metered") { app.session(started.sessionId).energyWh > 0 }
+                app.stopSession(started.sessionId)
+                eventually(what = "the payment captured") { app.sessionPayment(started.sessionId).state == PaymentState.CAPTURED }
+                wallet.refresh().join()
+                val paid = (wallet.state.value as WalletState.Ready).balances.single()
+                assertNull(paid.held)
+                assertEquals(formats.money(6_000 - app.session(started.sessionId).costMinor, "EUR", 2), paid.available)
+            }
+        }
+        scope.cancel()
+    }
+
+    /** The wallet screen's top-up option of [minor] cents. */
+    private fun topUpOption(wallet: WalletPresenter, minor: Long) =
+        (wallet.state.value as WalletState.Ready).topUps.single { it.amountMinor == minor }
+
+    private companion object {
+        const val HOLD = 3_000L
+        /** Test money for top-ups (no card provider), and a 30 € hold per paid session. */
+        const val PAYMENTS = """{"free_top_ups": true, "hold_minor": 3000}"""
+    }
+}
