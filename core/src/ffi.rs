@@ -48,6 +48,10 @@ pub enum ChargeKitError {
     /// The charger refused, or did not answer in time.
     #[error("{message}")]
     ChargerRefused { message: String },
+    /// The payment was refused before the charger was asked: too little in the wallet, or the
+    /// card was declined. Top up or choose another way to pay.
+    #[error("{message}")]
+    PaymentRefused { message: String },
     /// The offline cache on the phone failed.
     #[error("{message}")]
     Storage { message: String },
@@ -77,6 +81,7 @@ impl From<CoreError> for ChargeKitError {
                 ApiErrorCode::NotFound => Self::NotFound { message },
                 ApiErrorCode::InvalidInput => Self::InvalidInput { message },
                 ApiErrorCode::Conflict => Self::Conflict { message },
+                ApiErrorCode::PaymentRefused => Self::PaymentRefused { message },
                 ApiErrorCode::ChargerOffline => Self::ChargerOffline { message },
                 ApiErrorCode::ChargerRejected | ApiErrorCode::ChargerTimeout => Self::ChargerRefused { message },
                 ApiErrorCode::Internal => Self::Internal { message },

@@ -118,6 +118,8 @@ pub enum ApiErrorCode {
     ChargerTimeout,
     /// Too many attempts (sign-in): wait for the time in `Retry-After`.
     RateLimited,
+    /// The payment was refused (too little in the wallet, a declined card); HTTP 402.
+    PaymentRefused,
     Internal,
 }
 

@@ -162,7 +162,15 @@ impl<'a> Sessions<'a> {
                     .await?;
                 updated.map(|r| view(&r)).ok_or_else(|| AppError::not_found("No such session."))
             }
-            Ok(_) => Err(AppError::charger_rejected("The charger refused to stop. Stop it at the charger or unplug the car.")),
+            Ok(_) => {
+                // A repeated stop the charger turns down because it is already ending the
+                // transaction (its StopTransaction on the way) is no failure for the driver.
+                let current = self.state.store.session(session_id).await?;
+                match current {
+                    Some(current) if row.status() == SessionStatus::Stopping || current.status().is_final() => Ok(view(&current)),
+                    _ => Err(AppError::charger_rejected("The charger refused to stop. Stop it at the charger or unplug the car.")),
+                }
+            }
             Err(failure) => Err(charger_failure(&failure, &row.evse_id, "stop")),
         }
     }

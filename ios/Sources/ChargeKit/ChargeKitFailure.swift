@@ -23,6 +23,8 @@ public struct ChargeKitFailure: LocalizedError, Hashable, Sendable {
         case chargerOffline
         /// The charger refused, or did not answer in time.
         case chargerRefused
+        /// Too little in the wallet, or the card was declined: the charger was not asked.
+        case paymentRefused
         /// The offline cache on the phone failed.
         case storage
         case `internal`
@@ -61,6 +63,7 @@ public struct ChargeKitFailure: LocalizedError, Hashable, Sendable {
         case .Conflict(let message): self.init(kind: .conflict, message: message)
         case .ChargerOffline(let message): self.init(kind: .chargerOffline, message: message)
         case .ChargerRefused(let message): self.init(kind: .chargerRefused, message: message)
+        case .PaymentRefused(let message): self.init(kind: .paymentRefused, message: message)
         case .Storage(let message): self.init(kind: .storage, message: message)
         case .Internal(let message): self.init(kind: .internal, message: message)
         }

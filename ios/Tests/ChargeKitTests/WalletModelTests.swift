@@ -20,7 +20,7 @@ import Testing
         let refused = await thrownFailure { () async throws(ChargeKitFailure) in
             try await client.startSession(at: TestBackend.evseID, paying: .wallet)
         }
-        #expect(refused?.kind == .conflict)
+        #expect(refused?.kind == .paymentRefused)
         #expect(refused?.message.contains("Top up") == true, "\(String(describing: refused))")
         #expect(try await client.activeSession() == nil)
         #expect(try await client.syncHistory(limit: 10).isEmpty, "no session was started")

@@ -217,11 +217,9 @@ fn view(payment: &PaymentRow) -> Result<SessionPayment, AppError> {
     })
 }
 
-/// 402: the payment, not the request, is what failed. The code is `conflict` (the state of
-/// the wallet or card conflicts with the start) until the API has a payment error code that
-/// the app cores map.
+/// 402: the payment, not the request, is what failed.
 fn payment_required(message: impl Into<String>) -> AppError {
-    AppError::new(StatusCode::PAYMENT_REQUIRED, ApiErrorCode::Conflict, message)
+    AppError::new(StatusCode::PAYMENT_REQUIRED, ApiErrorCode::PaymentRefused, message)
 }
 
 fn insufficient_funds(available: Money, needed: Money) -> AppError {

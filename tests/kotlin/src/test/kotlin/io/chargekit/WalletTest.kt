@@ -36,7 +36,7 @@ class WalletTest {
                 // Too little in the wallet: refused before the charger is asked, and no session.
                 app.topUp(1_000, "EUR")
                 assertEquals(listOf(WalletBalanceInfo("EUR", 2u, 1_000, 0)), app.wallet())
-                val refused = assertThrows<ChargeKitException.Conflict> { app.startSession(TestBackend.EVSE_ID, Payment.Wallet) }
+                val refused = assertThrows<ChargeKitException.PaymentRefused> { app.startSession(TestBackend.EVSE_ID, Payment.Wallet) }
                 assertTrue(refused.message!!.contains("Top up"), refused.message)
                 assertNull(app.activeSession())
                 assertTrue(app.syncHistory().isEmpty(), "no session was started")

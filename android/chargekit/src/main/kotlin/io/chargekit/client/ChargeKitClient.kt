@@ -40,7 +40,7 @@ import java.time.ZoneId
  *
  * Every call delegates to the Rust core; errors are the sealed [ChargeKitException] classes
  * (`Network`, `Unauthorized`, `NotFound`, `InvalidInput`, `Conflict`, `ChargerOffline`,
- * `ChargerRefused`, `Storage`, `Internal`) whose `message` is a sentence for the driver.
+ * `ChargerRefused`, `PaymentRefused`, `Storage`, `Internal`) whose `message` is a sentence for the driver.
  * The client owns native resources: [close] it (or `use {}`) when the app is done with it.
  */
 class ChargeKitClient private constructor(
