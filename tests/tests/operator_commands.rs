@@ -51,6 +51,9 @@ async fn commands_reach_the_charger_and_its_answers_come_back() {
     let http = http_client();
     let operator = operator_token(&http, &backend).await;
     let mut charger = RawCharger::connect(&backend.server.ocpp_url(), CHARGER_ID).await;
+    // The server registers a connection just after the handshake; once it answers a CALL, the
+    // charger is reachable for commands (a real charger boots first, the same way).
+    charger.call("Heartbeat", json!({})).await;
 
     let cases = [
         (json!({"action": "GetConfiguration", "payload": {"key": ["MeterValueSampleInterval"]}}),
