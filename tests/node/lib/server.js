@@ -1,6 +1,7 @@
 'use strict';
 // Starts the real `chargekit serve` binary on 127.0.0.1:0 with a fresh SQLite file, as
-// tests/python/conftest.py does, and stops it by its PID.
+// tests/python/conftest.py does, and stops it by its PID. The dashboard test (tests/dashboard)
+// uses `startServerWith` from here too.
 
 const { spawn } = require('node:child_process');
 const fs = require('node:fs/promises');
@@ -19,18 +20,25 @@ const LOG_LINES_KEPT = 40;
 
 /**
  * Starts a server with one seeded charger (one connector). Resolves to
- * `{ addr, http, ocpp, chargerId, evseId, log(), stop() }`.
+ * `{ addr, http, ocpp, database, binary, chargerId, evseId, log(), stop() }`.
  */
 async function startServer() {
-    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'chargekit-node-'));
     const config = {
-        bind: '127.0.0.1:0',
-        database: path.join(dir, 'server.db'),
         chargers: [{ charge_point_id: CHARGER_ID, evses: [{ connector_id: 1, evse_id: EVSE_ID }] }],
         charger_call_timeout: 10,
     };
+    return { ...(await startServerWith(config)), chargerId: CHARGER_ID, evseId: EVSE_ID };
+}
+
+/**
+ * Starts a server with `config` (bind address and database are set here). Resolves to
+ * `{ addr, http, ocpp, database, binary, log(), stop() }`.
+ */
+async function startServerWith(config) {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'chargekit-node-'));
+    const database = path.join(dir, 'server.db');
     const configPath = path.join(dir, 'server.json');
-    await fs.writeFile(configPath, JSON.stringify(config));
+    await fs.writeFile(configPath, JSON.stringify({ ...config, bind: '127.0.0.1:0', database }));
 
     const child = spawn(BINARY, ['serve', '--config', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
     // The server's log, kept for failure messages.
@@ -81,14 +89,14 @@ async function startServer() {
         addr,
         http: `http://${addr}`,
         ocpp: `ws://${addr}/ocpp`,
-        chargerId: CHARGER_ID,
-        evseId: EVSE_ID,
+        database,
+        binary: BINARY,
         log: () => logTail.join('\n'),
         stop,
     };
 }
 
-module.exports = { startServer, CHARGER_ID, EVSE_ID };
+module.exports = { startServer, startServerWith, CHARGER_ID, EVSE_ID };
 
 /**
  * Wraps a test body: starts a fresh server, runs `body(server, t)`, adds the server's last log
