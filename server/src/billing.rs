@@ -26,6 +26,8 @@ pub struct Billing {
 struct Running {
     live: LiveSession,
     last_row: i64,
+    /// Whether the stored values were read since this entry was made.
+    caught_up: bool,
     last: MeterSample,
 }
 
@@ -52,16 +54,21 @@ impl Billing {
         let mut running = match cached {
             Some(running) => running,
             None => match LiveSession::start(&row.tariff, start) {
-                Ok(live) => Running { live, last_row: 0, last: start },
+                Ok(live) => Running { live, last_row: 0, caught_up: false, last: start },
                 Err(e) => {
                     tracing::error!(error = %e, session = %row.id, "cannot price from samples; pricing by totals");
                     return Ok(price(&row.tariff, &usage(row)));
                 }
             },
         };
-        for (stored_row, at, values) in store.meter_values_after(&row.id, running.last_row).await? {
-            running.last_row = stored_row;
-            running.push(at, &values);
+        // A running session's values all come through here as `fresh` ones: with them in hand,
+        // the database is read only to catch up (a new entry, or values stored without a change).
+        if !running.caught_up || fresh.is_empty() {
+            for (stored_row, at, values) in store.meter_values_after(&row.id, running.last_row).await? {
+                running.last_row = stored_row;
+                running.push(at, &values);
+            }
+            running.caught_up = true;
         }
         for (at, values) in fresh {
             running.push(*at, values);

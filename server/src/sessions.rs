@@ -291,8 +291,9 @@ impl<'a> Sessions<'a> {
         let mut samples: Vec<&MeterValue> = req.meter_value.iter().collect();
         samples.sort_by_key(|m| m.timestamp);
         let stored = Stored { meter_values: &values, handled: handled.map(|(id, h)| (charger_id, id, h)) };
+        let session_id = session.id.clone();
         let (updated, saved_with_change) = self
-            .update_storing(&session.id, &stored, |row| {
+            .update_from(Some(session), &session_id, &stored, |row| {
                 let mut changed = false;
                 for sample in &samples {
                     changed |= apply_sample(row, sample);
@@ -302,7 +303,7 @@ impl<'a> Sessions<'a> {
             .await?;
         if !saved_with_change {
             // Nothing moved the session (old samples, no energy or power): still kept.
-            self.keep_meter_values(&session.id, &req.meter_value).await?;
+            self.keep_meter_values(&session_id, &req.meter_value).await?;
             record_answer().await?;
         }
         if let Some(row) = updated {
@@ -495,8 +496,24 @@ impl<'a> Sessions<'a> {
         stored: &Stored<'_>,
         change: impl Fn(&mut SessionRow) -> bool,
     ) -> Result<(Option<SessionRow>, bool), sqlx::Error> {
+        self.update_from(None, session_id, stored, change).await
+    }
+
+    /// [`Sessions::update_storing`] starting from `read`, a copy of the row the caller just read
+    /// (one database read less on the hot path); a concurrent change makes it read again.
+    async fn update_from(
+        &self,
+        mut read: Option<SessionRow>,
+        session_id: &str,
+        stored: &Stored<'_>,
+        change: impl Fn(&mut SessionRow) -> bool,
+    ) -> Result<(Option<SessionRow>, bool), sqlx::Error> {
         loop {
-            let Some(mut row) = self.state.store.session(session_id).await? else {
+            let current = match read.take() {
+                Some(row) => Some(row),
+                None => self.state.store.session(session_id).await?,
+            };
+            let Some(mut row) = current else {
                 return Ok((None, false));
             };
             if !change(&mut row) {

@@ -320,7 +320,8 @@ impl Store {
             return Ok(None); // dropping the transaction gives the sequence number back
         }
         tx.commit().await?;
-        self.session(&row.id).await
+        // The row as stored: the same values under the next version (no read back needed).
+        Ok(Some(SessionRow { version: row.version + 1, ..row.clone() }))
     }
 }
 
