@@ -224,7 +224,10 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
         tracing::info!(addr = ?tls_addr, "OCPP over TLS listening");
     }
     state.sessions().watch_pending_starts().await?;
-    reports::spawn_availability_warmer(state.store.clone(), state.shutdown.clone());
+    // The warmer reads a year of history: on its own connection, so that chargers, whose
+    // messages need the main pool's connections, never wait for it.
+    let background = Store::open_background(&state.config.database).await?;
+    reports::spawn_availability_warmer(background, state.shutdown.clone());
     state.payments().resume().await?;
     tracing::info!(%addr, "ChargeKit server listening");
     Ok(RunningServer { addr, tls_addr, state, tasks })

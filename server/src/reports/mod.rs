@@ -379,12 +379,19 @@ pub(crate) fn spawn_availability_warmer(store: Store, shutdown: tokio_util::sync
             let today = OffsetDateTime::now_utc().date();
             let window = Window { from: today - time::Duration::days(WARM_DAYS), to: today - time::Duration::days(1) };
             let began = std::time::Instant::now();
-            match reports.performance(window, GroupBy::Total).await {
-                Ok(_) => tracing::debug!(elapsed = ?began.elapsed(), "availability cache warm"),
-                Err(e) => tracing::warn!(error = %e, "cannot warm the availability cache"),
-            }
+            let next = match reports.performance(window, GroupBy::Total).await {
+                Ok(_) => {
+                    tracing::debug!(elapsed = ?began.elapsed(), "availability cache warm");
+                    std::time::Duration::from_secs(3600)
+                }
+                // Busy (thousands of chargers connecting at once, say): try again soon.
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot warm the availability cache yet; trying again in a minute");
+                    std::time::Duration::from_secs(60)
+                }
+            };
             tokio::select! {
-                _ = tokio::time::sleep(std::time::Duration::from_secs(3600)) => {}
+                _ = tokio::time::sleep(next) => {}
                 _ = shutdown.cancelled() => return,
             }
         }

@@ -45,6 +45,19 @@ pub struct Store {
 impl Store {
     /// Opens (creating if needed) the database file and brings its schema up to date.
     pub async fn open(path: &Path) -> Result<Self, StoreError> {
+        let store = Self::open_with(path, POOL_CONNECTIONS).await?;
+        sqlx::migrate!("./migrations").run(&store.pool).await?;
+        Ok(store)
+    }
+
+    /// A second handle on the same file with its own `connections`, for background work (the
+    /// reports' cache warmer) that must not take the connections chargers are answered with.
+    /// The schema must be up to date already (an [`Store::open`] ran first).
+    pub async fn open_background(path: &Path) -> Result<Self, StoreError> {
+        Self::open_with(path, 1).await
+    }
+
+    async fn open_with(path: &Path, connections: u32) -> Result<Self, StoreError> {
         let options = SqliteConnectOptions::from_str("sqlite://")?
             .filename(path)
             .create_if_missing(true)
@@ -55,8 +68,7 @@ impl Store {
         // SQLite takes one writer at a time. More connections do not write faster: measured
         // with 16 under 10,000 chargers, writers waiting for the lock ran into the busy timeout
         // (see docs/benchmarks.md).
-        let pool = SqlitePoolOptions::new().max_connections(POOL_CONNECTIONS).connect_with(options).await?;
-        sqlx::migrate!("./migrations").run(&pool).await?;
+        let pool = SqlitePoolOptions::new().max_connections(connections).connect_with(options).await?;
         Ok(Self { pool })
     }
 
