@@ -227,10 +227,32 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
     // The warmer reads a year of history: on its own connection, so that chargers, whose
     // messages need the main pool's connections, never wait for it.
     let background = Store::open_background(&state.config.database).await?;
+    spawn_handled_log_pruning(background.clone(), state.shutdown.clone());
     reports::spawn_availability_warmer(background, state.shutdown.clone());
     state.payments().resume().await?;
     tracing::info!(%addr, "ChargeKit server listening");
     Ok(RunningServer { addr, tls_addr, state, tasks })
+}
+
+/// How long the answer to a charger's transaction message is kept for a retransmission: longer
+/// than a charger stays offline with a queue in practice.
+const HANDLED_MESSAGES_KEPT: time::Duration = time::Duration::days(14);
+
+/// Prunes the retransmission log every hour, on the background connection.
+fn spawn_handled_log_pruning(store: Store, shutdown: CancellationToken) {
+    tokio::spawn(async move {
+        loop {
+            match store.prune_handled_messages(time::OffsetDateTime::now_utc() - HANDLED_MESSAGES_KEPT).await {
+                Ok(0) => {}
+                Ok(pruned) => tracing::info!(pruned, "old answers to charger messages pruned"),
+                Err(e) => tracing::warn!(error = %e, "cannot prune the answers to charger messages"),
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_secs(3600)) => {}
+                _ = shutdown.cancelled() => return,
+            }
+        }
+    });
 }
 
 fn router(state: Arc<AppState>) -> Router {

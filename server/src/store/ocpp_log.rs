@@ -24,6 +24,14 @@ impl Store {
             .await
     }
 
+    /// Forgets the answers to messages handled before `before`: a charger retransmits what it
+    /// queued within hours or days, and without pruning the log would grow by every
+    /// MeterValues of every charger, forever.
+    pub async fn prune_handled_messages(&self, before: OffsetDateTime) -> Result<u64, StoreError> {
+        let result = sqlx::query("DELETE FROM ocpp_handled WHERE handled_at < ?").bind(before).execute(&self.pool).await?;
+        Ok(result.rows_affected())
+    }
+
     pub async fn record_handled_message(&self, charger_id: &str, message_id: &str, handled: &HandledMessage) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
         insert_handled(&mut tx, charger_id, message_id, handled).await?;
@@ -136,4 +144,21 @@ pub(super) async fn insert_meter_values(
             .await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn old_answers_are_pruned_and_recent_ones_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("s.db")).await.unwrap();
+        let handled = HandledMessage { action: "MeterValues".into(), payload_sha256: "00".into(), response: "{}".into() };
+        store.record_handled_message("CP-1", "m1", &handled).await.unwrap();
+        assert_eq!(store.prune_handled_messages(OffsetDateTime::now_utc() - time::Duration::days(1)).await.unwrap(), 0, "recent: kept");
+        assert!(store.handled_message("CP-1", "m1").await.unwrap().is_some());
+        assert_eq!(store.prune_handled_messages(OffsetDateTime::now_utc() + time::Duration::seconds(1)).await.unwrap(), 1);
+        assert!(store.handled_message("CP-1", "m1").await.unwrap().is_none());
+    }
 }
