@@ -20,7 +20,9 @@ async fn a_stop_without_network_is_pending_then_delivered_once() {
     let session = app.start_session(EVSE_ID.into()).await.unwrap();
     let recorder = Arc::new(Recorder::default());
     let _handle = app.observe_session(session.id.clone(), recorder.clone());
-    recorder.wait_for(WAIT, |u| u.iter().any(|s| s.state == SessionState::Charging)).await;
+    // Energy flowing: the charger has its transaction id (it meters under it), not just the
+    // server's record that it started.
+    recorder.wait_for(WAIT, |u| u.iter().any(|s| s.state == SessionState::Charging && s.energy_wh > 0)).await;
 
     proxy.cut();
     let stopped = app.stop_session(session.id.clone()).await.expect("a stop with no network is accepted");
