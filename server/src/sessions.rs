@@ -485,22 +485,13 @@ impl<'a> Sessions<'a> {
     /// Reads, changes (when `change` says it did), reprices and saves a session, retrying if a
     /// concurrent writer got there first; publishes the stored result.
     async fn update(&self, session_id: &str, change: impl Fn(&mut SessionRow) -> bool) -> Result<Option<SessionRow>, sqlx::Error> {
-        Ok(self.update_storing(session_id, &Stored::default(), change).await?.0)
+        Ok(self.update_from(None, session_id, &Stored::default(), change).await?.0)
     }
 
-    /// [`Sessions::update`], storing `stored` in the same transaction as the change. Also says
-    /// whether there was a change (and so whether `stored` was written).
-    async fn update_storing(
-        &self,
-        session_id: &str,
-        stored: &Stored<'_>,
-        change: impl Fn(&mut SessionRow) -> bool,
-    ) -> Result<(Option<SessionRow>, bool), sqlx::Error> {
-        self.update_from(None, session_id, stored, change).await
-    }
-
-    /// [`Sessions::update_storing`] starting from `read`, a copy of the row the caller just read
-    /// (one database read less on the hot path); a concurrent change makes it read again.
+    /// [`Sessions::update`] starting from `read`, a copy of the row the caller just read (one
+    /// database read less on the hot path; a concurrent change makes it read again), storing
+    /// `stored` in the same transaction as the change. Also says whether there was a change
+    /// (and so whether `stored` was written).
     async fn update_from(
         &self,
         mut read: Option<SessionRow>,

@@ -121,6 +121,13 @@ pub async fn register_driver(http: &reqwest::Client, backend: &Backend, email: &
     auth["token"].as_str().expect("a token").to_owned()
 }
 
+/// The driver's sessions through the driver API, newest first.
+pub async fn sessions_of(http: &reqwest::Client, backend: &Backend, bearer: &str) -> Vec<serde_json::Value> {
+    let url = format!("{}/v1/sessions", backend.server.base_url());
+    let page: serde_json::Value = http.get(url).bearer_auth(bearer).send().await.expect("sessions answer").json().await.expect("sessions JSON");
+    page["sessions"].as_array().expect("a list of sessions").clone()
+}
+
 /// Signs a driver in through the driver API and returns the bearer token, for tests that
 /// speak to the API directly.
 pub async fn api_token(http: &reqwest::Client, backend: &Backend, email: &str, password: &str) -> String {

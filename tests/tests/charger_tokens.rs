@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use chargekit_core::{AuthMethod, SessionState};
 use chargekit_tests::raw_charger::RawCharger;
-use chargekit_tests::{Backend, CHARGER_ID, app, backend, backend_with, http_client, register_driver};
+use chargekit_tests::{sessions_of, Backend, CHARGER_ID, app, backend, backend_with, http_client, register_driver};
 use chargekit_server::ChargerSeed;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
@@ -27,12 +27,6 @@ async fn register_token(http: &reqwest::Client, backend: &Backend, bearer: &str,
 async fn set_status(http: &reqwest::Client, backend: &Backend, bearer: &str, id_tag: &str, status: &str) -> reqwest::StatusCode {
     let url = format!("{}/v1/tokens/{id_tag}", backend.server.base_url());
     http.patch(url).bearer_auth(bearer).json(&json!({"status": status})).send().await.unwrap().status()
-}
-
-async fn sessions_of(http: &reqwest::Client, backend: &Backend, bearer: &str) -> Vec<Value> {
-    let url = format!("{}/v1/sessions", backend.server.base_url());
-    let page: Value = http.get(url).bearer_auth(bearer).send().await.unwrap().json().await.unwrap();
-    page["sessions"].as_array().unwrap().clone()
 }
 
 async fn authorize(charger: &mut RawCharger, id_tag: &str) -> String {

@@ -3,7 +3,7 @@
 //! complete session, and a retransmitted message is answered again but applied once.
 
 use chargekit_tests::raw_charger::RawCharger;
-use chargekit_tests::{Backend, CHARGER_ID, EVSE_ID, backend, http_client, register_driver};
+use chargekit_tests::{sessions_of, Backend, CHARGER_ID, EVSE_ID, backend, http_client, register_driver};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -21,12 +21,6 @@ async fn driver_with_card(http: &reqwest::Client, backend: &Backend) -> String {
     let response = http.post(url).bearer_auth(&bearer).json(&json!({"kind": "rfid", "uid": CARD})).send().await.unwrap();
     assert_eq!(response.status(), 201);
     bearer
-}
-
-async fn sessions_of(http: &reqwest::Client, backend: &Backend, bearer: &str) -> Vec<Value> {
-    let url = format!("{}/v1/sessions", backend.server.base_url());
-    let page: Value = http.get(url).bearer_auth(bearer).send().await.unwrap().json().await.unwrap();
-    page["sessions"].as_array().unwrap().clone()
 }
 
 fn energy(timestamp: OffsetDateTime, wh: i64, context: &str) -> Value {
