@@ -167,6 +167,15 @@ fn wallet_backend(config: &mut ServerConfig) {
     config.payments.capture_retry_delay = Duration::from_millis(50);
 }
 
+/// A backend with test-money wallets and `provider` as its card provider.
+async fn card_backend(provider: &MockProvider) -> Backend {
+    backend_with(|c| {
+        wallet_backend(c);
+        c.payments.card = Some(provider.config());
+    })
+    .await
+}
+
 /// A raw charger that is connected and being served (a Heartbeat went through).
 async fn raw_charger(backend: &Backend) -> RawCharger {
     let mut charger = RawCharger::connect(&backend.server.ocpp_url(), CHARGER_ID).await;
@@ -268,11 +277,7 @@ async fn insufficient_funds_refuse_the_start_before_the_charger_is_asked() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_card_is_authorized_before_the_start_and_captured_at_the_end() {
     let provider = MockProvider::start().await;
-    let backend = backend_with(|c| {
-        wallet_backend(c);
-        c.payments.card = Some(provider.config());
-    })
-    .await;
+    let backend = card_backend(&provider).await;
     let charger = charger_with(&backend, |_| {}).await;
     let cy = Driver::register(&backend, "cy@example.com").await;
 
@@ -368,11 +373,7 @@ async fn without_a_card_provider_card_payments_are_refused_clearly() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_start_releases_the_wallet_hold_and_voids_the_card() {
     let provider = MockProvider::start().await;
-    let backend = backend_with(|c| {
-        wallet_backend(c);
-        c.payments.card = Some(provider.config());
-    })
-    .await;
+    let backend = card_backend(&provider).await;
     let charger = charger_with(&backend, |c| c.remote_start = RemoteStartBehavior::Reject).await;
     let gus = Driver::register(&backend, "gus@example.com").await;
     gus.top_up(6000, "t").await;
@@ -463,11 +464,7 @@ async fn charging_stops_when_the_running_cost_reaches_the_hold() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_retried_top_up_is_applied_once() {
     let provider = MockProvider::start().await;
-    let backend = backend_with(|c| {
-        wallet_backend(c);
-        c.payments.card = Some(provider.config());
-    })
-    .await;
+    let backend = card_backend(&provider).await;
     let jo = Driver::register(&backend, "jo@example.com").await;
 
     let first = jo.top_up(2500, "retry-me").await;
@@ -505,11 +502,7 @@ async fn a_retried_top_up_is_applied_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_capture_that_fails_transiently_is_retried_under_one_key_and_applied_once() {
     let provider = MockProvider::start().await;
-    let backend = backend_with(|c| {
-        wallet_backend(c);
-        c.payments.card = Some(provider.config());
-    })
-    .await;
+    let backend = card_backend(&provider).await;
     let charger = charger_with(&backend, |_| {}).await;
     let kim = Driver::register(&backend, "kim@example.com").await;
     kim.register_card(VISA).await;
@@ -613,11 +606,7 @@ async fn a_capture_still_pending_at_shutdown_is_made_after_the_restart() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn drivers_never_see_or_use_each_others_wallet_or_cards() {
     let provider = MockProvider::start().await;
-    let backend = backend_with(|c| {
-        wallet_backend(c);
-        c.payments.card = Some(provider.config());
-    })
-    .await;
+    let backend = card_backend(&provider).await;
     let charger = charger_with(&backend, |_| {}).await;
     let ann = Driver::register(&backend, "ann@example.com").await;
     let ben = Driver::register(&backend, "ben@example.com").await;
