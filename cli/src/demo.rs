@@ -9,7 +9,7 @@ use std::time::Duration;
 use chargekit_core::{
     ChargeKit, CoreConfig, CostKind, MemorySecureStore, ReceiptInfo, ReceiptMeterData, ReceiptSignature, SessionInfo, SessionListener, SessionState,
 };
-use chargekit_server::{ChargerSeed, ServerConfig};
+use chargekit_server::{ChargerSeed, PaymentsConfig, ServerConfig};
 use chargekit_sim::{MeterKey, MeterSigner, PowerCurve, SimConfig};
 use tokio::sync::watch;
 
@@ -21,6 +21,9 @@ const EVSE_ID: &str = "DE*CKT*E0001*1";
 const QR_PAYLOAD: &str = "https://chargekit.example/start?evse=DE%2ACKT%2AE0001%2A1";
 /// Redraws a second of the live line on a terminal.
 const LIVE_FPS: u32 = 10;
+/// The demo wallet's top-up, in euro cents: enough for the server's default hold.
+const DEMO_TOP_UP_MINOR: i64 = 5000;
+
 /// How long the stop may take to come back from the charger.
 const STOP_WAIT: Duration = Duration::from_secs(30);
 
@@ -46,6 +49,8 @@ pub async fn run(args: DemoArgs) -> Result<(), String> {
         bind: ([127, 0, 0, 1], 0).into(),
         database: workdir.path().join("chargekit.db"),
         chargers: vec![ChargerSeed { meter_public_key: Some(meter.public_key_hex()), ..ChargerSeed::single(CHARGER_ID, EVSE_ID) }],
+        // The demo driver pays from a wallet topped up with demo money (no card provider here).
+        payments: PaymentsConfig { free_top_ups: true, ..PaymentsConfig::default() },
         ..ServerConfig::default()
     };
     let server = chargekit_server::start(config).await.map_err(|e| e.to_string())?;
@@ -73,6 +78,8 @@ async fn drive(backend_url: &str, workdir: &std::path::Path, args: &DemoArgs) ->
     .map_err(|e| e.to_string())?;
     let account = app.sign_up("driver@chargekit.example".into(), demo_password()).await.map_err(|e| e.to_string())?;
     println!("Driver       signed up as {}", account.email);
+    app.top_up(DEMO_TOP_UP_MINOR, "EUR".into(), None).await.map_err(|e| e.to_string())?;
+    println!("Wallet       topped up with {} EUR of demo money; a session holds what it may cost and pays what it does", DEMO_TOP_UP_MINOR / 100);
 
     let evse_id = app.evse_from_qr(QR_PAYLOAD.into()).map_err(|e| e.to_string())?;
     let evse = app.lookup_evse(evse_id.clone()).await.map_err(|e| e.to_string())?;

@@ -63,6 +63,7 @@ fn fill(dir: &std::path::Path, secrets: &MemorySecureStore, count: usize) {
                 cost: price(&tariff, &SessionUsage { energy_wh, charging_seconds, parking_seconds: 0 }),
                 tariff: tariff.clone(),
                 failure_reason: None,
+                review_reason: None,
                 auth_method: Default::default(),
                 version: 1,
             }

@@ -155,6 +155,7 @@ mod tests {
             cost: price(&tariff, &SessionUsage { energy_wh: 1000, charging_seconds: 60, parking_seconds: 0 }),
             tariff,
             failure_reason: None,
+            review_reason: None,
             auth_method: Default::default(),
             version,
         }

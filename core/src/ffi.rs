@@ -146,6 +146,9 @@ pub enum SessionState {
     Stopping,
     Completed,
     Failed,
+    /// The charger's readings could not be right: nothing is billed until the operator has
+    /// checked the session (`review_reason` says why).
+    UnderReview,
 }
 
 /// How the driver was identified at the charger.
@@ -192,11 +195,14 @@ pub struct SessionInfo {
     pub vat_minor: i64,
     pub cost_lines: Vec<CostLine>,
     pub failure_reason: Option<String>,
+    /// Why the session is held for the operator's review.
+    pub review_reason: Option<String>,
     pub auth_method: AuthMethod,
     /// The driver tapped stop with no network: the stop is stored on the phone and will be
     /// delivered when the network returns.
     pub stop_pending: bool,
-    /// Nothing will change any more: completed or failed.
+    /// The charger is done: completed, failed or under review (a review's outcome arrives
+    /// with the history, not live).
     pub is_final: bool,
     /// Grows with every change of the session on the backend: of two states, the one with the
     /// higher version is the newer.
@@ -491,6 +497,7 @@ fn session_state(status: SessionStatus) -> SessionState {
         SessionStatus::Stopping => SessionState::Stopping,
         SessionStatus::Completed => SessionState::Completed,
         SessionStatus::Failed => SessionState::Failed,
+        SessionStatus::UnderReview => SessionState::UnderReview,
     }
 }
 
@@ -524,6 +531,7 @@ pub(crate) fn session_info(snapshot: &SessionSnapshot) -> SessionInfo {
         vat_minor: session.cost.total_vat_minor,
         cost_lines: session.cost.items.iter().map(cost_line).collect(),
         failure_reason: session.failure_reason.clone(),
+        review_reason: session.review_reason.clone(),
         auth_method: match session.auth_method {
             chargekit_model::AuthMethod::App => AuthMethod::App,
             chargekit_model::AuthMethod::Rfid => AuthMethod::Rfid,

@@ -92,6 +92,7 @@ mod tests {
             },
             tariff: crate::test_support::tariff(),
             failure_reason: None,
+            review_reason: None,
             auth_method: Default::default(),
             version: 1,
         }

@@ -20,11 +20,15 @@ pub enum SessionStatus {
     Completed,
     /// The session never started (refused, timed out) or ended abnormally.
     Failed,
+    /// The charger reported readings that cannot be right (energy beyond the charger's power,
+    /// a clock far off, a session longer than allowed): the charging is over, nothing is
+    /// billed until the operator has checked it (`review_reason` says why).
+    UnderReview,
 }
 
 impl SessionStatus {
-    pub const ALL: [SessionStatus; 5] =
-        [Self::Starting, Self::Charging, Self::Stopping, Self::Completed, Self::Failed];
+    pub const ALL: [SessionStatus; 6] =
+        [Self::Starting, Self::Charging, Self::Stopping, Self::Completed, Self::Failed, Self::UnderReview];
 
     /// The wire name, as serialized.
     pub fn as_str(self) -> &'static str {
@@ -34,6 +38,7 @@ impl SessionStatus {
             Self::Stopping => "stopping",
             Self::Completed => "completed",
             Self::Failed => "failed",
+            Self::UnderReview => "under_review",
         }
     }
 
@@ -41,9 +46,11 @@ impl SessionStatus {
         Self::ALL.into_iter().find(|s| s.as_str() == name)
     }
 
-    /// No further change will come.
+    /// The charger is done with it: no live change will come. A session under review still
+    /// gets the operator's decision (completed or failed), which reaches the app as a change of
+    /// its history, not through the live stream.
     pub fn is_final(self) -> bool {
-        matches!(self, Self::Completed | Self::Failed)
+        matches!(self, Self::Completed | Self::Failed | Self::UnderReview)
     }
 }
 
@@ -112,6 +119,11 @@ pub struct Session {
     pub tariff: Tariff,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failure_reason: Option<String>,
+    /// Why the session is held for the operator's review (status `under_review`; kept once
+    /// the operator decided). The cost shown is what is billed if the operator approves: it
+    /// never includes the readings that could not be right.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review_reason: Option<String>,
     /// How the driver was identified: a session started by a card or by the car appears in
     /// the app like one started from it.
     #[serde(default)]

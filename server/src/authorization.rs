@@ -45,11 +45,23 @@ pub async fn decide(state: &Arc<AppState>, id_tag: &str, at: AtCharger<'_>, meth
         Some(t) if t.expires_at.is_some_and(|end| end <= OffsetDateTime::now_utc()) => {
             (AuthorizationStatus::Expired, Some("validity ended"))
         }
+        // A driver's app idTag is only ever sent by the server, with a remote start: a charger
+        // presenting it otherwise (no start waiting there, or the window over) cannot bill them.
+        Some(t) if t.kind() == IdTokenKind::App && !remote_start_waits(state, t, &at).await? => {
+            (AuthorizationStatus::Invalid, Some("app tag without a remote start"))
+        }
         Some(t) => {
             let busy = store.active_session_of_tag_elsewhere(&t.id_tag, at.charger_id, at.connector_id).await?;
-            match busy {
-                Some(_) => (AuthorizationStatus::ConcurrentTx, Some("already charging elsewhere")),
-                None => (AuthorizationStatus::Accepted, None),
+            if busy.is_some() {
+                (AuthorizationStatus::ConcurrentTx, Some("already charging elsewhere"))
+            } else if t.kind() == IdTokenKind::App {
+                (AuthorizationStatus::Accepted, None) // paid by the remote start's payment
+            } else {
+                // A card or a car is charged to the driver's default method: no way to pay, no start.
+                match state.payments().cannot_pay(&t.driver_id, state.config.tariff.currency).await? {
+                    Some(why) => (AuthorizationStatus::Invalid, Some(why)),
+                    None => (AuthorizationStatus::Accepted, None),
+                }
             }
         }
     };
@@ -63,6 +75,42 @@ pub async fn decide(state: &Arc<AppState>, id_tag: &str, at: AtCharger<'_>, meth
         })
         .await?;
     Ok(Decision { status, token, method })
+}
+
+async fn remote_start_waits(state: &AppState, token: &IdTokenRow, at: &AtCharger<'_>) -> Result<bool, StoreError> {
+    let window = time::Duration::try_from(state.config.start_timeout).unwrap_or(time::Duration::MINUTE);
+    let since = OffsetDateTime::now_utc() - window;
+    Ok(state.store.waiting_remote_start(&token.id_tag, at.charger_id, at.connector_id, since).await?.is_some())
+}
+
+/// Whether a token may pay for a transaction the server did not authorize when it started
+/// (its start was refused, or never seen): known, not blocked, not expired, and not an app
+/// idTag (those are valid only with their remote start). `Err` says why not.
+pub async fn valid_now(state: &AppState, id_tag: &str) -> Result<Result<IdTokenRow, String>, StoreError> {
+    let Some(token) = state.store.id_token(id_tag).await? else { return Ok(Err(format!("the idTag {id_tag} is unknown"))) };
+    let refusal = match token_status(&token) {
+        AuthorizationStatus::Accepted if token.kind() == IdTokenKind::App => Some("is an app idTag, valid only with its remote start"),
+        AuthorizationStatus::Accepted => None,
+        AuthorizationStatus::Blocked => Some("is blocked"),
+        AuthorizationStatus::Expired => Some("has expired"),
+        _ => Some("is not valid"),
+    };
+    Ok(match refusal {
+        Some(why) => Err(format!("the idTag {id_tag} {why}")),
+        None => Ok(token),
+    })
+}
+
+/// A token's own standing (blocked, expired, else accepted), with no regard to where it is
+/// used: what a StopTransaction's `idTagInfo` reports.
+pub fn token_status(token: &IdTokenRow) -> AuthorizationStatus {
+    if token.is_blocked() {
+        AuthorizationStatus::Blocked
+    } else if token.expires_at.is_some_and(|end| end <= OffsetDateTime::now_utc()) {
+        AuthorizationStatus::Expired
+    } else {
+        AuthorizationStatus::Accepted
+    }
 }
 
 pub fn method_of(kind: IdTokenKind) -> AuthMethod {

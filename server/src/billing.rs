@@ -37,7 +37,8 @@ impl Billing {
     /// `fresh`: meter values about to be stored with this change (in the same transaction), so
     /// not yet readable from the database.
     pub async fn cost(&self, store: &Store, row: &SessionRow, fresh: &[(OffsetDateTime, Vec<SampledValue>)]) -> Result<Cost, StoreError> {
-        if row.status() == SessionStatus::Completed
+        // Held for review, the cost is what the operator would bill: the plausible readings only.
+        if matches!(row.status(), SessionStatus::Completed | SessionStatus::UnderReview)
             && let Some(priced) = self.final_pricing(store, row).await?
         {
             return Ok(priced.cost);

@@ -49,6 +49,38 @@ pub struct ServerConfig {
     pub ocpp_tls: Option<TlsListenerConfig>,
     /// Pay per session: the hold, the wallet's top-ups, the card provider.
     pub payments: PaymentsConfig,
+    /// Limits beyond which a charger's readings cannot be right; see [`PlausibilityConfig`].
+    pub plausibility: PlausibilityConfig,
+}
+
+/// What a charger may report before its session is held for the operator's review instead of
+/// billed. A reading past these limits is kept for the record but never priced; the session
+/// ends `under_review`, and its payment stays held until an operator bills or voids it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PlausibilityConfig {
+    /// How far ahead of the server's clock a charger's timestamp may be (clocks drift).
+    pub max_clock_ahead_secs: u64,
+    /// How old a charger's timestamp may be: a charger back from being offline replays its
+    /// transactions with their old timestamps, up to this age.
+    pub max_reading_age_secs: u64,
+    /// The longest a session may last, from the charger's start to its stop.
+    pub max_session_secs: u64,
+    /// An EVSE's maximum power when its seed does not give one (`max_power_w`). Energy beyond
+    /// this power over the time between two readings (plus a minute's grace for meter and
+    /// clock rounding) cannot have been delivered.
+    pub default_max_power_w: i64,
+}
+
+impl Default for PlausibilityConfig {
+    fn default() -> Self {
+        Self {
+            max_clock_ahead_secs: 10 * 60,
+            max_reading_age_secs: 60 * 24 * 3600,
+            max_session_secs: 7 * 24 * 3600,
+            default_max_power_w: 400_000,
+        }
+    }
 }
 
 /// Pay per session. A paid session holds `hold_minor` before the charger is asked to start,
@@ -74,6 +106,11 @@ pub struct PaymentsConfig {
     /// The card provider (Stripe's PaymentIntents API). Absent: card payments are refused.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub card: Option<CardProviderConfig>,
+    /// Whether a session may start with no payment at all (a free or invoiced site). Off by
+    /// default: a start from the app without a payment choice and without a default method is
+    /// paid from the wallet (refused with 402 when it holds too little), and a start by card or
+    /// Plug & Charge is charged to the driver's default method (else the wallet) the same way.
+    pub unpaid_charging: bool,
 }
 
 impl Default for PaymentsConfig {
@@ -85,6 +122,7 @@ impl Default for PaymentsConfig {
             capture_attempts: 6,
             capture_retry_delay: Duration::from_secs(2),
             card: None,
+            unpaid_charging: false,
         }
     }
 }
@@ -190,6 +228,9 @@ impl From<SecurityProfile> for u8 {
 pub struct EvseSeed {
     pub connector_id: u32,
     pub evse_id: EvseId,
+    /// The most the EVSE can deliver, in W (else `plausibility.default_max_power_w`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_power_w: Option<i64>,
 }
 
 impl Default for ServerConfig {
@@ -209,11 +250,23 @@ impl Default for ServerConfig {
             metrics_token: None,
             ocpp_tls: None,
             payments: PaymentsConfig::default(),
+            plausibility: PlausibilityConfig::default(),
         }
     }
 }
 
 impl ServerConfig {
+    /// The most an EVSE can deliver, in W: its seed's `max_power_w`, else the default.
+    pub fn max_power_w(&self, charger_id: &str, connector_id: u32) -> i64 {
+        self.chargers
+            .iter()
+            .filter(|c| c.charge_point_id == charger_id)
+            .flat_map(|c| &c.evses)
+            .find(|e| e.connector_id == connector_id)
+            .and_then(|e| e.max_power_w)
+            .unwrap_or(self.plausibility.default_max_power_w)
+    }
+
     pub fn from_file(path: &Path) -> Result<Self, String> {
         let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         serde_json::from_str(&text).map_err(|e| format!("{} is not a valid server config: {e}", path.display()))
@@ -225,7 +278,7 @@ impl ChargerSeed {
     pub fn single(charge_point_id: &str, evse_id: &str) -> Self {
         Self {
             charge_point_id: charge_point_id.to_owned(),
-            evses: vec![EvseSeed { connector_id: 1, evse_id: EvseId::parse(evse_id).expect("valid seed EVSE ID") }],
+            evses: vec![EvseSeed { connector_id: 1, evse_id: EvseId::parse(evse_id).expect("valid seed EVSE ID"), max_power_w: None }],
             security_profile: SecurityProfile::Unsecured,
             password: None,
             meter_public_key: None,

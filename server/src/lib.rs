@@ -16,6 +16,7 @@ mod live;
 mod metrics;
 mod ocpp;
 mod payments;
+mod plausibility;
 mod rate_limit;
 mod receipts;
 pub mod reports;
@@ -35,7 +36,8 @@ use tokio_util::sync::CancellationToken;
 
 pub use api::ApiDoc;
 pub use config::{
-    CardProviderConfig, ChargerSeed, EvseSeed, OperatorSeed, PaymentsConfig, SecurityProfile, ServerConfig, TlsListenerConfig,
+    CardProviderConfig, ChargerSeed, EvseSeed, OperatorSeed, PaymentsConfig, PlausibilityConfig, SecurityProfile, ServerConfig,
+    TlsListenerConfig,
     default_tariff,
 };
 

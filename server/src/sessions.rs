@@ -19,7 +19,8 @@ use crate::receipts;
 use chargekit_model::receipt::SignedReceipt;
 use crate::error::AppError;
 use crate::ocpp::registry::CallFailure;
-use crate::store::{DriverRow, HandledMessage, NewSession, SessionRow, StartedSession};
+use crate::plausibility::{Limits, Reading};
+use crate::store::{DriverRow, HandledMessage, Inserted, NewSession, RefusedTransaction, SessionRow, StartedSession};
 use chargekit_model::api::PaymentChoice;
 
 /// The session service, borrowed from the app state.
@@ -85,19 +86,23 @@ impl<'a> Sessions<'a> {
                 tariff: &tariff,
             })
             .await;
-        let inserted = match inserted {
-            Ok(inserted) => inserted,
+        match inserted {
+            Ok(Inserted::Yes) => {}
+            Ok(Inserted::KeyUsed) => {
+                payments.settle(&id).await; // this attempt's hold goes back
+                // A concurrent retry with the same key won the race; answer with its session.
+                let key = idempotency_key.unwrap_or_default();
+                let existing = store.session_by_idempotency_key(&driver.id, key).await?;
+                return existing.map(|row| view(&row)).ok_or_else(|| AppError::internal("idempotent insert lost its row"));
+            }
+            Ok(Inserted::ConnectorBusy) => {
+                payments.settle(&id).await; // another driver's start won the connector
+                return Err(AppError::conflict(format!("The charger {evse_id} is already in use.")));
+            }
             Err(e) => {
                 payments.settle(&id).await; // no session: the hold goes back
                 return Err(e.into());
             }
-        };
-        if !inserted {
-            payments.settle(&id).await; // this attempt's hold goes back
-            // A concurrent retry with the same key won the race; answer with its session.
-            let key = idempotency_key.unwrap_or_default();
-            let existing = store.session_by_idempotency_key(&driver.id, key).await?;
-            return existing.map(|row| view(&row)).ok_or_else(|| AppError::internal("idempotent insert lost its row"));
         }
         let created = store.session(&id).await?.ok_or_else(|| AppError::internal("new session vanished"))?;
         self.state.live.publish(&view(&created));
@@ -133,7 +138,7 @@ impl<'a> Sessions<'a> {
     async fn stop_row(&self, row: SessionRow) -> Result<Session, AppError> {
         let session_id = row.id.as_str();
         match row.status() {
-            SessionStatus::Completed | SessionStatus::Failed => return Ok(view(&row)),
+            SessionStatus::Completed | SessionStatus::Failed | SessionStatus::UnderReview => return Ok(view(&row)),
             SessionStatus::Starting => {
                 let failed = self.fail(session_id, "Cancelled before charging started.").await?;
                 return failed.map(|r| view(&r)).ok_or_else(|| AppError::not_found("No such session."));
@@ -188,7 +193,10 @@ impl<'a> Sessions<'a> {
     /// StartTransaction. Matched first to a remote start waiting on that connector with that
     /// idTag (OCPP 1.6 has no id linking the two) within the start window; otherwise the charger
     /// started on its own — a card, a car, or a start made while it was offline and replayed
-    /// now with its old timestamp — and the token decides.
+    /// now with its old timestamp — and the token decides (an app idTag never does: it is valid
+    /// only with its remote start). A start by card or car is paid like one from the app: the
+    /// hold is placed before the charger is told to go on. A refused start is remembered, so
+    /// its StopTransaction is not billed unless the token is valid by then.
     pub async fn on_start_transaction(&self, charger_id: &str, req: StartTransactionRequest) -> Result<StartTransactionResponse, sqlx::Error> {
         let store = &self.state.store;
         let accepted = |transaction_id| StartTransactionResponse { id_tag_info: IdTagInfo::with_status(AuthorizationStatus::Accepted), transaction_id };
@@ -199,6 +207,9 @@ impl<'a> Sessions<'a> {
             return Ok(accepted(transaction_id));
         }
         let transaction_id = store.next_transaction_id().await?;
+        // A start dated far from the server's clock is accepted (the car is charging) but its
+        // session is held for review.
+        let doubt = Limits::of(&self.state.config, charger_id, req.connector_id).check_time(req.timestamp).err();
         let window = time::Duration::try_from(self.state.config.start_timeout).unwrap_or(time::Duration::MINUTE);
         let waiting = store.active_session_on(charger_id, req.connector_id).await?.filter(|row| {
             row.status() == SessionStatus::Starting
@@ -216,6 +227,7 @@ impl<'a> Sessions<'a> {
                 row.meter_last_wh = Some(req.meter_start);
                 row.started_at = Some(req.timestamp);
                 row.last_meter_at = Some(req.timestamp);
+                row.review_reason.clone_from(&doubt);
                 true
             })
             .await?;
@@ -224,18 +236,22 @@ impl<'a> Sessions<'a> {
 
         let at = AtCharger { charger_id, connector_id: Some(req.connector_id) };
         let decision = authorization::decide(self.state, &req.id_tag, at, None).await?;
-        let refused = StartTransactionResponse { id_tag_info: decision.id_tag_info(), transaction_id };
         let (AuthorizationStatus::Accepted, Some(token)) = (decision.status, &decision.token) else {
             // The charger ends the transaction (StopTransactionOnInvalidId); its report is kept.
-            return Ok(refused);
+            return self.refuse_start(charger_id, &req, transaction_id, decision.id_tag_info()).await;
         };
         let Some(evse) = store.evse_on(charger_id, req.connector_id).await? else {
             tracing::warn!(%charger_id, connector = req.connector_id, "StartTransaction on a connector with no EVSE configured");
-            return Ok(StartTransactionResponse { id_tag_info: IdTagInfo::with_status(AuthorizationStatus::Invalid), transaction_id });
+            return self.refuse_start(charger_id, &req, transaction_id, IdTagInfo::with_status(AuthorizationStatus::Invalid)).await;
         };
         let id = Uuid::new_v4().to_string();
         let tariff = evse.tariff.0;
-        store
+        if let Err(why) = self.hold_for_charger_start(&token.driver_id, &id, tariff.currency).await {
+            tracing::warn!(%charger_id, session = %id, %why, "a start by card or car cannot be paid; refused");
+            return self.refuse_start(charger_id, &req, transaction_id, IdTagInfo::with_status(AuthorizationStatus::Invalid)).await;
+        }
+        self.take_connector(charger_id, req.connector_id).await?;
+        let inserted = store
             .insert_started_session(&StartedSession {
                 id: &id,
                 driver_id: &token.driver_id,
@@ -249,12 +265,79 @@ impl<'a> Sessions<'a> {
                 started_at: req.timestamp,
                 tariff: &tariff,
                 cost: &price(&tariff, &SessionUsage::default()),
+                created_at: if doubt.is_some() { OffsetDateTime::now_utc() } else { req.timestamp },
+                review_reason: doubt.as_deref(),
             })
-            .await?;
+            .await;
+        if let Err(e) = inserted {
+            self.state.payments().settle(&id).await; // not stored: the hold goes back
+            return Err(e);
+        }
         if let Some(created) = store.session(&id).await? {
             self.state.live.publish(&view(&created));
         }
         Ok(StartTransactionResponse { id_tag_info: decision.id_tag_info(), transaction_id })
+    }
+
+    /// Answers a StartTransaction the server does not authorize, and remembers it for its stop.
+    async fn refuse_start(
+        &self,
+        charger_id: &str,
+        req: &StartTransactionRequest,
+        transaction_id: i64,
+        id_tag_info: IdTagInfo,
+    ) -> Result<StartTransactionResponse, sqlx::Error> {
+        let refused = RefusedTransaction {
+            charger_id: charger_id.to_owned(),
+            transaction_id,
+            connector_id: i64::from(req.connector_id),
+            id_tag: req.id_tag.clone(),
+            status: authorization::status_name(id_tag_info.status).to_owned(),
+            meter_start_wh: req.meter_start,
+            started_at: req.timestamp,
+        };
+        self.state.store.insert_refused_transaction(&refused).await?;
+        Ok(StartTransactionResponse { id_tag_info, transaction_id })
+    }
+
+    /// The hold for a session a charger started (card, car, or a stop the server hears first),
+    /// on the driver's default method, else the wallet; nothing where unpaid charging is allowed.
+    async fn hold_for_charger_start(&self, driver_id: &str, session_id: &str, currency: chargekit_model::Currency) -> Result<(), String> {
+        let payments = self.state.payments();
+        let plan = payments.plan(driver_id, None).await.map_err(|e| e.message)?;
+        match plan {
+            Some(plan) => payments.hold_for_start(driver_id, session_id, &plan, currency).await.map_err(|e| e.message),
+            None => Ok(()),
+        }
+    }
+
+    /// A charger started a transaction on a connector the server still holds a session for:
+    /// the charger knows its connector. A remote start still waiting there lost the race; a
+    /// session still charging there missed its StopTransaction, and is held for review at its
+    /// last reading (never billed beyond it).
+    async fn take_connector(&self, charger_id: &str, connector_id: u32) -> Result<(), sqlx::Error> {
+        let Some(active) = self.state.store.active_session_on(charger_id, connector_id).await? else { return Ok(()) };
+        if active.status() == SessionStatus::Starting {
+            self.fail(&active.id, "Someone else started charging at this charger first.").await?;
+            return Ok(());
+        }
+        let superseded = self
+            .update(&active.id, |row| {
+                if row.status().is_final() || row.status() == SessionStatus::Starting {
+                    return false;
+                }
+                row.meter_stop_wh = row.meter_last_wh.or(row.meter_start_wh);
+                row.stopped_at = row.last_meter_at.or(row.started_at);
+                row.power_w = 0;
+                row.review_reason.get_or_insert_with(|| "the charger started a new transaction on this connector without stopping this one".to_owned());
+                row.set_status(SessionStatus::UnderReview);
+                true
+            })
+            .await?;
+        if superseded.is_some() {
+            tracing::warn!(%charger_id, connector_id, session = %active.id, "a new StartTransaction superseded an unfinished session; held for review");
+        }
+        Ok(())
     }
 
     /// MeterValues. The values, the session they move and the answer (for retransmissions,
@@ -281,21 +364,22 @@ impl<'a> Sessions<'a> {
             record_answer().await?;
             return Ok(MeterValuesResponse {});
         };
-        let values = as_stored(&req.meter_value);
         if session.status().is_final() {
             // Kept for the record; the bill is closed.
             self.keep_meter_values(&session.id, &req.meter_value).await?;
             record_answer().await?;
             return Ok(MeterValuesResponse {});
         }
-        let mut samples: Vec<&MeterValue> = req.meter_value.iter().collect();
-        samples.sort_by_key(|m| m.timestamp);
+        let limits = Limits::of(&self.state.config, charger_id, connector_of(&session));
+        let screened = screen(&session, &req.meter_value, &limits);
+        self.keep_implausible(&session.id, &screened).await?;
+        let values = as_stored(&screened.plausible);
         let stored = Stored { meter_values: &values, handled: handled.map(|(id, h)| (charger_id, id, h)) };
         let session_id = session.id.clone();
         let (updated, saved_with_change) = self
             .update_from(Some(session), &session_id, &stored, |row| {
-                let mut changed = false;
-                for sample in &samples {
+                let mut changed = flag_for_review(row, screened.reason.as_deref());
+                for sample in &screened.plausible {
                     changed |= apply_sample(row, sample);
                 }
                 changed
@@ -303,7 +387,7 @@ impl<'a> Sessions<'a> {
             .await?;
         if !saved_with_change {
             // Nothing moved the session (old samples, no energy or power): still kept.
-            self.keep_meter_values(&session_id, &req.meter_value).await?;
+            self.keep_meter_values(&session_id, &screened.plausible).await?;
             record_answer().await?;
         }
         if let Some(row) = updated {
@@ -312,42 +396,108 @@ impl<'a> Sessions<'a> {
         Ok(MeterValuesResponse {})
     }
 
+    /// StopTransaction. The stop reading is checked like any other: one that cannot be right is
+    /// not billed (the session ends at its last plausible reading) and holds the session for
+    /// review. A stop for a transaction the server refused, or never saw start, is billed only
+    /// if its idTag is valid now; otherwise it is kept as an orphan for the operator. The answer
+    /// carries the stopping idTag's real status (none when the stop names no idTag).
     pub async fn on_stop_transaction(&self, charger_id: &str, req: StopTransactionRequest) -> Result<StopTransactionResponse, sqlx::Error> {
         let store = &self.state.store;
-        let accepted = StopTransactionResponse { id_tag_info: Some(IdTagInfo::with_status(AuthorizationStatus::Accepted)) };
         let session = match store.session_by_transaction(charger_id, req.transaction_id).await? {
-            Some(session) => Some(session),
-            None => self.insert_unseen_transaction(charger_id, &req).await?,
+            Some(session) => session,
+            None => match self.session_of_unknown_stop(charger_id, &req).await? {
+                Ok(session) => session,
+                Err(reason) => {
+                    // Answered all the same: the charger must be able to delete the transaction from its queue.
+                    tracing::warn!(%charger_id, transaction_id = req.transaction_id, %reason, "StopTransaction kept as an orphan");
+                    let report = serde_json::to_value(&req).unwrap_or_default();
+                    store.insert_orphan_transaction(charger_id, req.transaction_id, req.id_tag.as_deref(), &reason, &report).await?;
+                    return Ok(StopTransactionResponse { id_tag_info: self.stop_tag_info(req.id_tag.as_deref(), None).await? });
+                }
+            },
         };
-        let Some(session) = session else {
-            // Accept anyway: the charger must be able to delete the transaction from its queue.
-            tracing::warn!(%charger_id, transaction_id = req.transaction_id, "StopTransaction no driver can be found for; kept");
-            let report = serde_json::to_value(&req).unwrap_or_default();
-            store.insert_orphan_transaction(charger_id, req.transaction_id, req.id_tag.as_deref(), &report).await?;
-            return Ok(accepted);
-        };
-        self.keep_meter_values(&session.id, &req.transaction_data).await?;
-        let completed = self.update(&session.id, |row| {
-            if row.status().is_final() {
-                return false;
-            }
-            let start = row.meter_start_wh.unwrap_or(req.meter_stop);
-            let stop = req.meter_stop.max(start);
-            row.meter_stop_wh = Some(stop);
-            row.meter_last_wh = Some(stop);
-            row.stopped_at = Some(req.timestamp);
-            row.power_w = 0;
-            row.stop_reason = req.reason.clone();
-            row.set_status(SessionStatus::Completed);
-            true
-        })
-        .await?;
-        // Capture the final cost and release the rest (only a completed session settles).
+        let id_tag_info = self.stop_tag_info(req.id_tag.as_deref(), Some(&session)).await?;
+        let limits = Limits::of(&self.state.config, charger_id, connector_of(&session));
+        let screened = screen(&session, &req.transaction_data, &limits);
+        self.keep_implausible(&session.id, &screened).await?;
+        self.keep_meter_values(&session.id, &screened.plausible).await?;
+        let completed = self
+            .update(&session.id, |row| {
+                if row.status().is_final() {
+                    return false;
+                }
+                flag_for_review(row, screened.reason.as_deref());
+                let start = row.meter_start_wh.unwrap_or(req.meter_stop);
+                let last = last_reading(row).unwrap_or(Reading { at: req.timestamp, energy_wh: start });
+                let stop = Reading { at: req.timestamp, energy_wh: req.meter_stop.max(start) };
+                let doubt = row.started_at.and_then(|started_at| limits.check_reading(started_at, last, stop).err());
+                // A stop that cannot be right ends the bill at the last reading that can.
+                let billed_to = if doubt.is_some() { last } else { stop };
+                flag_for_review(row, doubt.as_deref());
+                row.meter_stop_wh = Some(billed_to.energy_wh.max(start));
+                row.meter_last_wh = row.meter_stop_wh;
+                row.stopped_at = Some(billed_to.at);
+                row.power_w = 0;
+                row.stop_reason = req.reason.clone();
+                row.set_status(if row.review_reason.is_some() { SessionStatus::UnderReview } else { SessionStatus::Completed });
+                true
+            })
+            .await?;
+        // Capture the final cost and release the rest (only a completed session settles; one
+        // held for review waits for the operator).
         self.state.payments().settle(&session.id).await;
         if let Some(done) = completed {
+            if done.status() == SessionStatus::UnderReview {
+                tracing::warn!(%charger_id, session = %done.id, reason = ?done.review_reason, "session held for review");
+            }
             self.issue_receipt(&done).await?;
         }
-        Ok(accepted)
+        Ok(StopTransactionResponse { id_tag_info })
+    }
+
+    /// The `idTagInfo` of a StopTransaction: the stopping token's own status (OCPP 1.6), none
+    /// when the stop names no idTag. An app idTag is accepted for its own session only.
+    async fn stop_tag_info(&self, id_tag: Option<&str>, session: Option<&SessionRow>) -> Result<Option<IdTagInfo>, sqlx::Error> {
+        let Some(id_tag) = id_tag else { return Ok(None) };
+        let status = match self.state.store.id_token(id_tag).await? {
+            None => AuthorizationStatus::Invalid,
+            Some(token) if token.kind() == chargekit_model::api::IdTokenKind::App => {
+                let own = session.is_some_and(|s| s.id_tag.eq_ignore_ascii_case(&token.id_tag));
+                if own { authorization::token_status(&token) } else { AuthorizationStatus::Invalid }
+            }
+            Some(token) => authorization::token_status(&token),
+        };
+        Ok(Some(IdTagInfo::with_status(status)))
+    }
+
+    /// An operator's decision on a session held for review: `bill` charges what was priced
+    /// (never the readings that could not be right, at most the hold) and issues the receipt;
+    /// `void` charges nothing and releases the hold.
+    pub async fn resolve_review(&self, session_id: &str, bill: bool, operator: &str) -> Result<Session, AppError> {
+        let row = self.state.store.session(session_id).await?.ok_or_else(|| AppError::not_found("No such session."))?;
+        if row.status() != SessionStatus::UnderReview {
+            return Err(AppError::conflict("This session is not held for review."));
+        }
+        let note = format!("Not billed: the operator {operator} voided this session after review.");
+        let resolved = self
+            .update(session_id, |row| {
+                if row.status() != SessionStatus::UnderReview {
+                    return false;
+                }
+                if bill {
+                    row.set_status(SessionStatus::Completed);
+                } else {
+                    row.set_status(SessionStatus::Failed);
+                    row.failure_reason = Some(note.clone());
+                }
+                true
+            })
+            .await?
+            .ok_or_else(|| AppError::not_found("No such session."))?;
+        tracing::info!(session = session_id, operator, bill, "review resolved");
+        self.state.payments().settle(session_id).await;
+        self.issue_receipt(&resolved).await?;
+        Ok(view(&resolved))
     }
 
     /// The receipt of a completed session: signed and kept the first time it is asked for (at
@@ -371,21 +521,41 @@ impl<'a> Sessions<'a> {
         store.receipt(&row.id).await
     }
 
-    /// A transaction that started while the charger was offline and whose start the server
-    /// never heard (or heard in a previous life under a transaction id it cannot find): the
-    /// StopTransaction alone makes it a session, if its idTag names a driver and the charger
-    /// has one EVSE to bill it on. Its start comes from `transactionData` (the
-    /// `Transaction.Begin` reading, else the earliest energy reading), else the stop itself.
-    async fn insert_unseen_transaction(&self, charger_id: &str, req: &StopTransactionRequest) -> Result<Option<SessionRow>, sqlx::Error> {
+    /// The session of a StopTransaction whose start the server refused or never heard (a
+    /// transaction started while the charger was offline, or in a previous life under an id
+    /// the server cannot find): billed only if its idTag is valid now, the charger has the
+    /// EVSE, and the driver can pay. `Err` is why not, and the stop becomes an orphan. Its start
+    /// comes from the refused StartTransaction, else `transactionData` (the `Transaction.Begin`
+    /// reading, else the earliest energy reading), else the stop itself.
+    async fn session_of_unknown_stop(&self, charger_id: &str, req: &StopTransactionRequest) -> Result<Result<SessionRow, String>, sqlx::Error> {
         let store = &self.state.store;
-        let Some(id_tag) = req.id_tag.as_deref() else { return Ok(None) };
-        let Some(token) = store.id_token(id_tag).await? else { return Ok(None) };
-        let evses = store.evses_of(charger_id).await?;
-        let [evse] = evses.as_slice() else { return Ok(None) };
+        let refused = store.refused_transaction(charger_id, req.transaction_id).await?;
+        let why_not = |why: String| match &refused {
+            Some(r) => format!("its start was refused ({}), and {why}", r.status),
+            None => format!("its start was never seen, and {why}"),
+        };
+        let Some(id_tag) = refused.as_ref().map(|r| r.id_tag.as_str()).or(req.id_tag.as_deref()) else {
+            return Ok(Err(why_not("the stop names no idTag".to_owned())));
+        };
+        let token = match authorization::valid_now(self.state, id_tag).await? {
+            Ok(token) => token,
+            Err(why) => return Ok(Err(why_not(why))),
+        };
+        let evse = match &refused {
+            Some(r) => store.evse_on(charger_id, u32::try_from(r.connector_id).unwrap_or_default()).await?,
+            None => match store.evses_of(charger_id).await?.as_slice() {
+                [evse] => Some(evse.clone()),
+                _ => None,
+            },
+        };
+        let Some(evse) = evse else { return Ok(Err(why_not("the charger has no single EVSE to bill it on".to_owned()))) };
         let connector_id = u32::try_from(evse.connector_id).unwrap_or_default();
-        let (started_at, meter_start_wh) = transaction_begin(&req.transaction_data).unwrap_or((req.timestamp, req.meter_stop));
+        let (started_at, meter_start_wh) = match &refused {
+            Some(r) => (r.started_at, r.meter_start_wh),
+            None => transaction_begin(&req.transaction_data).unwrap_or((req.timestamp, req.meter_stop)),
+        };
         if let Some(first) = store.session_by_start(charger_id, connector_id, started_at, meter_start_wh).await? {
-            return Ok(Some(first)); // this stop was replayed before
+            return Ok(Ok(first)); // this stop was replayed before
         }
         // Keep the charger's transaction id unless the server gave it to another transaction.
         let transaction_id = match store.transaction_id_taken(req.transaction_id).await? {
@@ -394,7 +564,11 @@ impl<'a> Sessions<'a> {
         };
         let id = Uuid::new_v4().to_string();
         let tariff = evse.tariff.0.clone();
-        store
+        if let Err(why) = self.hold_for_charger_start(&token.driver_id, &id, tariff.currency).await {
+            return Ok(Err(why_not(format!("it cannot be paid: {why}"))));
+        }
+        let doubt = Limits::of(&self.state.config, charger_id, connector_id).check_time(started_at).err();
+        let inserted = store
             .insert_started_session(&StartedSession {
                 id: &id,
                 driver_id: &token.driver_id,
@@ -408,13 +582,35 @@ impl<'a> Sessions<'a> {
                 started_at,
                 tariff: &tariff,
                 cost: &price(&tariff, &SessionUsage::default()),
+                created_at: if doubt.is_some() { OffsetDateTime::now_utc() } else { started_at },
+                review_reason: doubt.as_deref(),
             })
-            .await?;
-        store.session(&id).await
+            .await;
+        match inserted {
+            Ok(()) => store.session(&id).await.map(|row| row.ok_or_else(|| "the session vanished".to_owned())),
+            Err(e) => {
+                self.state.payments().settle(&id).await; // not stored: the hold goes back
+                if crate::store::is_unique_violation(&e) {
+                    return Ok(Err(why_not("its connector has another session going on".to_owned())));
+                }
+                Err(e)
+            }
+        }
     }
 
-    /// Keeps every MeterValue as reported (signed meter data among them) with the session.
-    async fn keep_meter_values(&self, session_id: &str, values: &[MeterValue]) -> Result<(), sqlx::Error> {
+    /// Keeps the readings that cannot be right, apart, for the operator.
+    async fn keep_implausible(&self, session_id: &str, screened: &Screened<'_>) -> Result<(), sqlx::Error> {
+        match (&screened.reason, screened.implausible.is_empty()) {
+            (Some(reason), false) => self.state.store.insert_implausible_readings(session_id, &as_stored(&screened.implausible), reason).await,
+            _ => Ok(()),
+        }
+    }
+
+    /// Keeps MeterValues as reported (signed meter data among them) with the session.
+    async fn keep_meter_values<M: std::borrow::Borrow<MeterValue>>(&self, session_id: &str, values: &[M]) -> Result<(), sqlx::Error> {
+        if values.is_empty() {
+            return Ok(());
+        }
         self.state.store.insert_meter_values(session_id, &as_stored(values)).await
     }
 
@@ -528,8 +724,69 @@ struct Stored<'a> {
 }
 
 /// MeterValues as they are stored: when, and the sampled values as sent.
-fn as_stored(values: &[MeterValue]) -> Vec<(OffsetDateTime, Vec<SampledValue>)> {
-    values.iter().map(|v| (v.timestamp, v.sampled_value.clone())).collect()
+fn as_stored<M: std::borrow::Borrow<MeterValue>>(values: &[M]) -> Vec<(OffsetDateTime, Vec<SampledValue>)> {
+    values.iter().map(|v| (v.borrow().timestamp, v.borrow().sampled_value.clone())).collect()
+}
+
+/// A charger's MeterValues, sorted by its clock and split into those the session can apply
+/// and those that cannot be right (see `plausibility.rs`), with the first reason.
+struct Screened<'m> {
+    plausible: Vec<&'m MeterValue>,
+    implausible: Vec<&'m MeterValue>,
+    reason: Option<String>,
+}
+
+/// Reads the samples in the charger's time order from the session's last applied reading; a
+/// sample older than that does not move the session and needs no check.
+fn screen<'m>(row: &SessionRow, values: &'m [MeterValue], limits: &Limits) -> Screened<'m> {
+    let mut samples: Vec<&MeterValue> = values.iter().collect();
+    samples.sort_by_key(|m| m.timestamp);
+    let mut screened = Screened { plausible: Vec::new(), implausible: Vec::new(), reason: None };
+    let (Some(started_at), Some(mut last)) = (row.started_at, last_reading(row)) else {
+        screened.plausible = samples;
+        return screened;
+    };
+    for sample in samples {
+        if sample.timestamp < last.at {
+            screened.plausible.push(sample);
+            continue;
+        }
+        let energy_wh = sample.total(MEASURAND_ENERGY_IMPORT).unwrap_or(last.energy_wh);
+        let next = Reading { at: sample.timestamp, energy_wh };
+        match limits.check_reading(started_at, last, next) {
+            Ok(()) => {
+                last = Reading { at: next.at, energy_wh: energy_wh.max(last.energy_wh) };
+                screened.plausible.push(sample);
+            }
+            Err(why) => {
+                screened.reason.get_or_insert(why);
+                screened.implausible.push(sample);
+            }
+        }
+    }
+    screened
+}
+
+/// The last reading the session applied (its start, before any meter value).
+fn last_reading(row: &SessionRow) -> Option<Reading> {
+    let at = row.last_meter_at.or(row.started_at)?;
+    let energy_wh = row.meter_last_wh.or(row.meter_start_wh)?;
+    Some(Reading { at, energy_wh })
+}
+
+/// Marks the session for review with the first reason it got; true if that changed it.
+fn flag_for_review(row: &mut SessionRow, reason: Option<&str>) -> bool {
+    match reason {
+        Some(reason) if row.review_reason.is_none() => {
+            row.review_reason = Some(reason.to_owned());
+            true
+        }
+        _ => false,
+    }
+}
+
+fn connector_of(row: &SessionRow) -> u32 {
+    u32::try_from(row.connector_id).unwrap_or_default()
 }
 
 /// Applies one MeterValue: the energy register never goes back, and an older sample than the
@@ -603,6 +860,7 @@ pub fn view(row: &SessionRow) -> Session {
         cost: row.cost.0.clone(),
         tariff: row.tariff.0.clone(),
         failure_reason: row.failure_reason.clone(),
+        review_reason: row.review_reason.clone(),
         auth_method: row.auth_method(),
         version: row.version,
     }

@@ -39,6 +39,9 @@ pub async fn backend_with(adjust: impl FnOnce(&mut ServerConfig)) -> Backend {
         database: dir.path().join("server.db"),
         chargers: vec![ChargerSeed::single(CHARGER_ID, EVSE_ID), ChargerSeed::single(OFFLINE_CHARGER_ID, OFFLINE_EVSE_ID)],
         charger_call_timeout: Duration::from_secs(5),
+        // Most suites are about something else than paying: they start sessions unpaid, as a
+        // free site would. The payments suites set their own payments config (unpaid off).
+        payments: chargekit_server::PaymentsConfig { unpaid_charging: true, ..Default::default() },
         ..ServerConfig::default()
     };
     adjust(&mut config);

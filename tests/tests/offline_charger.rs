@@ -95,10 +95,10 @@ async fn a_stop_for_a_transaction_never_seen_starting_makes_a_complete_session()
     assert_eq!(session["duration_seconds"], json!(45 * 60));
     assert_eq!(session["started_at"], json!(at(begin)));
 
-    // An unknown card's offline transaction is acknowledged (the charger may forget it) and
-    // attributed to nobody.
+    // An unknown card's offline transaction is acknowledged (a CALLRESULT: the charger may
+    // forget it), its idTag answered as what it is, and attributed to nobody.
     let stranger = json!({"transactionId": 5, "idTag": "0BADCAFE", "meterStop": 100, "timestamp": at(end)});
-    assert_eq!(charger.call("StopTransaction", stranger).await["idTagInfo"]["status"], "Accepted");
+    assert_eq!(charger.call("StopTransaction", stranger).await["idTagInfo"]["status"], "Invalid");
     assert_eq!(sessions_of(&http, &backend, &bearer).await.len(), 1);
     charger.close().await;
     backend.server.shutdown().await;

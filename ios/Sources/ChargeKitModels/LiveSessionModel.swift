@@ -20,6 +20,9 @@ public final class LiveSessionModel {
         case completed
         /// The charger never started, or the session broke off; the core's reason, if any.
         case failed(String?)
+        /// The charger's readings could not be right: nothing is billed until the operator
+        /// has checked the session; the core's reason.
+        case underReview(String?)
     }
 
     /// Frames a second of the live numbers: smooth to the eye, cheap across the FFI.
@@ -48,6 +51,7 @@ public final class LiveSessionModel {
         case .stopping: return .stopping
         case .completed: return .completed
         case .failed: return .failed(session.failureReason)
+        case .underReview: return .underReview(session.reviewReason)
         }
     }
 

@@ -59,6 +59,7 @@ public struct LiveSessionView: View {
         case .completed: "Completed"
         case .failed(let reason?): "Failed: \(reason)"
         case .failed(nil): "Failed"
+        case .underReview: "Held for review: nothing is charged until the operator has checked this session"
         }
     }
 
@@ -69,6 +70,7 @@ public struct LiveSessionView: View {
         case .stopPending: "wifi.slash"
         case .completed: "checkmark.circle"
         case .failed: "xmark.octagon"
+        case .underReview: "questionmark.circle"
         }
     }
 }

@@ -5,6 +5,7 @@ mod auth;
 mod evses;
 mod operator;
 mod operator_reports;
+mod operator_review;
 mod payments;
 mod receipts;
 mod sessions;
@@ -49,6 +50,10 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/v1/operator/reports/authorization-log", get(operator_reports::authorization_log))
         .route("/v1/operator/reports/authorization-log.csv", get(operator_reports::authorization_log_csv))
         .route("/v1/operator/chargers/{charger_id}/commands", post(operator::command))
+        .route("/v1/operator/sessions/held", get(operator_review::held))
+        .route("/v1/operator/sessions/{session_id}/review", post(operator_review::review))
+        .route("/v1/operator/orphans", get(operator_review::orphans))
+        .route("/v1/operator/orphans/{orphan_id}/resolve", post(operator_review::resolve_orphan))
         .route("/openapi.json", get(openapi_json))
         .route("/health", get(|| async { "ok" }))
 }
@@ -63,6 +68,7 @@ pub fn router() -> Router<Arc<AppState>> {
         payments::wallet, payments::top_up, payments::methods, payments::register_card, payments::set_default,
         payments::session_payment,
         operator::sign_in, operator::command,
+        operator_review::held, operator_review::review, operator_review::orphans, operator_review::resolve_orphan,
         operator_reports::revenue, operator_reports::revenue_csv, operator_reports::performance,
         operator_reports::performance_csv, operator_reports::authentication, operator_reports::authentication_csv,
         operator_reports::authorization_log, operator_reports::authorization_log_csv, operator_reports::metrics_doc, receipts::get, receipts::keys,
@@ -80,6 +86,8 @@ pub fn router() -> Router<Arc<AppState>> {
         chargekit_model::api::SessionPayment,
         chargekit_model::receipt::SignedReceipt, chargekit_model::receipt::ReceiptKey,
         operator::OperatorCredentials, operator::OperatorToken, operator::ChargerCommand, operator::CommandResult,
+        operator_review::HeldSession, operator_review::ReviewDecision, operator_review::ReviewRequest, operator_review::Orphan,
+        operator_review::OrphanResolution,
         crate::reports::RevenueReport, crate::reports::RevenueRow, crate::reports::RevenueFigures, crate::reports::PaymentState,
         crate::reports::Period, crate::reports::GroupBy, crate::reports::PerformanceReport, crate::reports::PerformanceRow,
         crate::reports::ReasonCount, crate::reports::FaultCount, crate::reports::TimeToStart, crate::reports::HeartbeatGaps,

@@ -91,14 +91,16 @@ impl<'a> Payments<'a> {
         })
     }
 
-    /// Which method pays for a start: the one the driver chose, else their default, else none
-    /// (the session is not paid through the app).
+    /// Which method pays for a start: the one the driver chose, else their default, else the
+    /// wallet — or none where the operator allows unpaid charging (a free or invoiced site).
+    /// Nobody charges unpaid by default: a wallet short of the hold refuses the start (402).
     pub async fn plan(&self, driver_id: &str, choice: Option<&PaymentChoice>) -> Result<Option<Plan>, AppError> {
         let choice = match choice {
             Some(choice) => choice.clone(),
+            None if self.config().unpaid_charging => return Ok(None),
             None => match self.state.store.default_payment_method(driver_id).await? {
                 Some(method) => methods::choice_of(&method),
-                None => return Ok(None),
+                None => PaymentChoice::Wallet,
             },
         };
         match choice {
@@ -109,6 +111,22 @@ impl<'a> Payments<'a> {
                 Ok(Some(Plan::Card { payment_method_id }))
             }
         }
+    }
+
+    /// Whether a start by card or Plug & Charge could be paid (checked at Authorize, before the
+    /// hold is placed at StartTransaction): unpaid charging allowed, a default card, or a
+    /// wallet holding the hold. `Some(reason)` when it could not.
+    pub async fn cannot_pay(&self, driver_id: &str, currency: Currency) -> Result<Option<&'static str>, StoreError> {
+        if self.config().unpaid_charging {
+            return Ok(None);
+        }
+        if let Some(method) = self.state.store.default_payment_method(driver_id).await?
+            && method.kind == "card"
+        {
+            return Ok(None);
+        }
+        let balance = self.state.store.wallet_balance(driver_id, currency).await?;
+        Ok((balance < self.config().hold_minor).then_some("no way to pay: the wallet holds less than a session's hold"))
     }
 
     /// Places the hold for a session about to start, before the charger is asked: the wallet

@@ -42,7 +42,8 @@ pub fn due(session: Option<(SessionStatus, i64)>, held_minor: i64) -> Option<Set
             let amount_minor = cost.min(held_minor);
             Some(Settlement::Capture { amount_minor, uncollected_minor: cost - amount_minor })
         }
-        SessionStatus::Starting | SessionStatus::Charging | SessionStatus::Stopping => None,
+        // A session held for review stays held until the operator decides.
+        SessionStatus::Starting | SessionStatus::Charging | SessionStatus::Stopping | SessionStatus::UnderReview => None,
     }
 }
 

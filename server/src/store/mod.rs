@@ -10,6 +10,7 @@ mod ocpp_log;
 mod operators;
 mod payments;
 mod receipts;
+mod review;
 pub(crate) mod reports;
 mod sessions;
 mod tokens;
@@ -22,7 +23,8 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 pub use chargers::SeedEvse;
 pub use drivers::{DriverRow, RefreshOutcome};
 pub use ocpp_log::HandledMessage;
-pub use sessions::{NewSession, SessionRow, StartedSession};
+pub use review::{OrphanRow, RefusedTransaction};
+pub use sessions::{Inserted, NewSession, SessionRow, StartedSession, is_unique_violation};
 pub use payments::{
     Account, LedgerEntry, LedgerKind, LedgerTransactionRow, Leg, NewPayment, PaymentChange, PaymentClose, PaymentMethodRow, PaymentRow,
     PostError, Posted,

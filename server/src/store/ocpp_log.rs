@@ -57,18 +57,6 @@ impl Store {
         Ok(rows.into_iter().filter_map(|(row, at, values)| Some((row, at, serde_json::from_value(values.0).ok()?))).collect())
     }
 
-    pub async fn insert_orphan_transaction(&self, charger_id: &str, transaction_id: i64, id_tag: Option<&str>, report: &serde_json::Value) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO orphan_transactions (charger_id, transaction_id, id_tag, report, received_at) VALUES (?, ?, ?, ?, ?)")
-            .bind(charger_id)
-            .bind(transaction_id)
-            .bind(id_tag)
-            .bind(sqlx::types::Json(report))
-            .bind(OffsetDateTime::now_utc())
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
     pub async fn record_connector_status(&self, charger_id: &str, connector_id: u32, status: &str, error_code: &str, at: OffsetDateTime) -> Result<(), StoreError> {
         sqlx::query("INSERT INTO connector_status_events (charger_id, connector_id, status, error_code, at) VALUES (?, ?, ?, ?, ?)")
             .bind(charger_id)

@@ -522,7 +522,6 @@ pub struct LedgerAudit {
     pub holds_balance: i64,
 }
 
-#[cfg(test)]
 impl Store {
     /// The driver's wallet balance in a currency (0 for a wallet never used).
     pub async fn wallet_balance(&self, driver_id: &str, currency: Currency) -> Result<i64, StoreError> {
@@ -535,6 +534,10 @@ impl Store {
         .await?;
         Ok(balance.unwrap_or(0))
     }
+}
+
+#[cfg(test)]
+impl Store {
 
     pub async fn ledger_audit(&self) -> Result<LedgerAudit, StoreError> {
         let scalar = |sql: &'static str| async move { sqlx::query_scalar::<_, i64>(sql).fetch_one(&self.pool).await };

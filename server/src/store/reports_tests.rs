@@ -253,8 +253,11 @@ async fn one_token_at_two_chargers_at_once_is_recorded_once() {
     ] {
         sqlx::query(insert).bind(id).bind(evse).bind(charger).bind(status).bind(start).bind(start).bind(stop).execute(&store.pool).await.unwrap();
     }
-    // A replayed session started before x1 at B, stopped during x1: found when it completes.
-    sqlx::query(insert).bind("x0").bind("EB").bind("B").bind("charging").bind("2026-03-01T07:00:00Z").bind("2026-03-01T07:00:00Z").bind(None::<&str>).execute(&store.pool).await.unwrap();
+    // A replayed session started before x1 at B (its other connector: one unfinished session
+    // per connector), stopped during x1: found when it completes.
+    let insert_on_connector_2 = "INSERT INTO sessions (id, driver_id, evse_id, charger_id, connector_id, id_tag, status, tariff, cost, created_at, auth_method, started_at, stopped_at)
+                  VALUES (?, 'd1', ?, ?, 2, 'CARD', ?, '{}', '{}', ?, 'rfid', ?, ?)";
+    sqlx::query(insert_on_connector_2).bind("x0").bind("EB").bind("B").bind("charging").bind("2026-03-01T07:00:00Z").bind("2026-03-01T07:00:00Z").bind(None::<&str>).execute(&store.pool).await.unwrap();
     sqlx::query("UPDATE sessions SET status = 'completed', stopped_at = '2026-03-01T10:10:00Z' WHERE id = 'x0'").execute(&store.pool).await.unwrap();
     let overlaps = store.token_overlaps("", "~", 10).await.unwrap();
     let mut pairs: Vec<_> = overlaps.iter().map(|o| (o.first_session_id.as_str(), o.second_session_id.as_str())).collect();

@@ -15,6 +15,7 @@ pub struct SessionRow {
     pub driver_id: String,
     pub evse_id: String,
     pub charger_id: String,
+    pub connector_id: i64,
     pub id_tag: String,
     pub status: String,
     pub transaction_id: Option<i64>,
@@ -29,6 +30,8 @@ pub struct SessionRow {
     pub cost: Json<Cost>,
     pub failure_reason: Option<String>,
     pub stop_reason: Option<String>,
+    /// Why the session is held for the operator's review (see `plausibility.rs`).
+    pub review_reason: Option<String>,
     pub auth_method: String,
     pub version: i64,
     pub created_at: OffsetDateTime,
@@ -64,6 +67,21 @@ pub struct StartedSession<'a> {
     pub started_at: OffsetDateTime,
     pub tariff: &'a Tariff,
     pub cost: &'a Cost,
+    /// Where the session sits in the driver's history: when it started, as the charger says
+    /// (a replay lands at its own time), or the server's clock when that cannot be right.
+    pub created_at: OffsetDateTime,
+    /// Set when the start itself cannot be right (its timestamp, say).
+    pub review_reason: Option<&'a str>,
+}
+
+/// What inserting a session from the app came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Inserted {
+    Yes,
+    /// The driver already used the idempotency key.
+    KeyUsed,
+    /// Another unfinished session holds the connector: the database allows one.
+    ConnectorBusy,
 }
 
 /// A session about to be started from the app.
@@ -86,7 +104,7 @@ macro_rules! select_sessions {
         concat!(
             "SELECT id, driver_id, evse_id, charger_id, connector_id, id_tag, status, transaction_id,
                 tariff, meter_start_wh, meter_last_wh, meter_stop_wh, power_w, started_at, last_meter_at,
-                stopped_at, cost, failure_reason, stop_reason, auth_method, version, created_at, change_seq
+                stopped_at, cost, failure_reason, stop_reason, review_reason, auth_method, version, created_at, change_seq
              FROM sessions WHERE ",
             $where
         )
@@ -94,8 +112,10 @@ macro_rules! select_sessions {
 }
 
 impl Store {
-    /// Inserts a session in `starting`; `Ok(false)` if the driver already used the idempotency key.
-    pub async fn insert_session(&self, new: &NewSession<'_>) -> Result<bool, StoreError> {
+    /// Inserts a session in `starting`, unless the driver already used the idempotency key or
+    /// the connector is taken (the unique index on unfinished sessions per connector decides
+    /// between two drivers starting at the same moment: exactly one wins).
+    pub async fn insert_session(&self, new: &NewSession<'_>) -> Result<Inserted, StoreError> {
         let mut tx = self.pool.begin().await?;
         let change_seq = next_change_seq(&mut tx).await?;
         let result = sqlx::query(
@@ -116,12 +136,17 @@ impl Store {
         .bind(OffsetDateTime::now_utc())
         .bind(change_seq)
         .execute(&mut *tx)
-        .await?;
-        let inserted = result.rows_affected() == 1;
-        if inserted {
-            tx.commit().await?;
+        .await;
+        let result = match result {
+            Ok(result) => result,
+            Err(e) if is_unique_violation(&e) => return Ok(Inserted::ConnectorBusy),
+            Err(e) => return Err(e),
+        };
+        if result.rows_affected() == 0 {
+            return Ok(Inserted::KeyUsed);
         }
-        Ok(inserted)
+        tx.commit().await?;
+        Ok(Inserted::Yes)
     }
 
     /// Inserts a session a charger started (see [`StartedSession`]), charging, dated when the
@@ -131,8 +156,8 @@ impl Store {
         let change_seq = next_change_seq(&mut tx).await?;
         sqlx::query(
             "INSERT INTO sessions (id, driver_id, evse_id, charger_id, connector_id, id_tag, status, transaction_id,
-                 tariff, cost, meter_start_wh, meter_last_wh, started_at, last_meter_at, auth_method, created_at, change_seq)
-             VALUES (?, ?, ?, ?, ?, ?, 'charging', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 tariff, cost, meter_start_wh, meter_last_wh, started_at, last_meter_at, auth_method, created_at, change_seq, review_reason)
+             VALUES (?, ?, ?, ?, ?, ?, 'charging', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(new.id)
         .bind(new.driver_id)
@@ -148,8 +173,9 @@ impl Store {
         .bind(new.started_at)
         .bind(new.started_at)
         .bind(new.auth_method.as_str())
-        .bind(new.started_at)
+        .bind(new.created_at)
         .bind(change_seq)
+        .bind(new.review_reason)
         .execute(&mut *tx)
         .await?;
         tx.commit().await
@@ -180,6 +206,21 @@ impl Store {
         .bind(charger_id)
         .bind(connector_id)
         .bind(connector_id)
+        .fetch_optional(&self.pool)
+        .await
+    }
+
+    /// A remote start waiting for its StartTransaction on this charger (on `connector_id`, when
+    /// named) with this app idTag, asked for after `since`.
+    pub async fn waiting_remote_start(&self, id_tag: &str, charger_id: &str, connector_id: Option<u32>, since: OffsetDateTime) -> Result<Option<SessionRow>, StoreError> {
+        sqlx::query_as(select_sessions!(
+            "id_tag = ? AND status = 'starting' AND charger_id = ? AND (? IS NULL OR connector_id = ?) AND created_at >= ? LIMIT 1"
+        ))
+        .bind(id_tag)
+        .bind(charger_id)
+        .bind(connector_id)
+        .bind(connector_id)
+        .bind(since)
         .fetch_optional(&self.pool)
         .await
     }
@@ -296,7 +337,7 @@ impl Store {
         let result = sqlx::query(
             "UPDATE sessions SET status = ?, transaction_id = ?, meter_start_wh = ?, meter_last_wh = ?,
                  meter_stop_wh = ?, power_w = ?, started_at = ?, last_meter_at = ?, stopped_at = ?,
-                 cost = ?, failure_reason = ?, stop_reason = ?, version = version + 1, change_seq = ?
+                 cost = ?, failure_reason = ?, stop_reason = ?, review_reason = ?, version = version + 1, change_seq = ?
              WHERE id = ? AND version = ?",
         )
         .bind(&row.status)
@@ -311,6 +352,7 @@ impl Store {
         .bind(&row.cost)
         .bind(&row.failure_reason)
         .bind(&row.stop_reason)
+        .bind(&row.review_reason)
         .bind(change_seq)
         .bind(&row.id)
         .bind(row.version)
@@ -331,4 +373,9 @@ async fn next_change_seq(tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>) -> Result
         .fetch_one(&mut **tx)
         .await?;
     Ok(value)
+}
+
+/// A UNIQUE constraint failed: here, the one unfinished session per connector.
+pub fn is_unique_violation(error: &StoreError) -> bool {
+    matches!(error, sqlx::Error::Database(e) if e.is_unique_violation())
 }

@@ -140,6 +140,7 @@ fn fill(dir: &std::path::Path, secrets: &MemorySecureStore, count: usize) {
                 cost: price(&tariff, &usage),
                 tariff: tariff.clone(),
                 failure_reason: None,
+                review_reason: None,
                 auth_method: Default::default(),
                 version: 1,
             }

@@ -101,6 +101,7 @@ fn session(id: uuid::Uuid, version: i64, tariff: &Tariff) -> Session {
         cost: price(tariff, &SessionUsage { energy_wh, charging_seconds, parking_seconds: 0 }),
         tariff: tariff.clone(),
         failure_reason: None,
+        review_reason: None,
         auth_method: Default::default(),
         version,
     }

@@ -18,6 +18,7 @@ fun Phase.label(): Int = when (this) {
     Phase.STOP_PENDING -> R.string.phase_stop_pending
     Phase.COMPLETED -> R.string.phase_completed
     Phase.FAILED -> R.string.phase_failed
+    Phase.UNDER_REVIEW -> R.string.phase_under_review
 }
 
 /** The localized name of a receipt line. */
