@@ -22,6 +22,8 @@ def server(tmp_path):
         "database": str(tmp_path / "server.db"),
         "chargers": [{"charge_point_id": CHARGER_ID, "evses": [{"connector_id": 1, "evse_id": EVSE_ID}]}],
         "charger_call_timeout": 10,
+        # A free site: these tests are about OCPP, not about paying.
+        "payments": {"unpaid_charging": True},
     }
     config_path = tmp_path / "server.json"
     config_path.write_text(json.dumps(config))

@@ -38,7 +38,10 @@ async function startServerWith(config) {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'chargekit-node-'));
     const database = path.join(dir, 'server.db');
     const configPath = path.join(dir, 'server.json');
-    await fs.writeFile(configPath, JSON.stringify({ ...config, bind: '127.0.0.1:0', database }));
+    // Unpaid charging, as a free site has it, unless the test configures payments: these suites
+    // are about OCPP and the dashboard, not about paying.
+    const payments = { unpaid_charging: true };
+    await fs.writeFile(configPath, JSON.stringify({ payments, ...config, bind: '127.0.0.1:0', database }));
 
     const child = spawn(BINARY, ['serve', '--config', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
     // The server's log, kept for failure messages.

@@ -51,7 +51,8 @@ final class TestBackend {
             "chargers": chargers,
             "charger_call_timeout": 10,
         ]
-        if let payments { config["payments"] = payments }
+        // Without a payments config: a free site (sessions start unpaid), as most tests need.
+        config["payments"] = payments ?? ["unpaid_charging": true]
         let configFile = directory.appendingPathComponent("server.json")
         try JSONSerialization.data(withJSONObject: config).write(to: configFile)
 

@@ -21,6 +21,9 @@ class TestBackend private constructor(private val dir: Path, private val server:
         /** Seeded, but no charger ever connects for it. */
         const val OFFLINE_EVSE_ID = "DE*CKT*E0099*1"
 
+        /** Without a payments config: a free site (sessions start unpaid), as most tests need. */
+        private const val UNPAID_SITE = """{"unpaid_charging": true}"""
+
         private val binary: String = System.getProperty("chargekit.bin")
             ?: error("set -Dchargekit.bin to the chargekit binary (./tests/run does)")
 
@@ -39,7 +42,7 @@ class TestBackend private constructor(private val dir: Path, private val server:
                 config,
                 """
                 {"bind": "127.0.0.1:0", "database": "${dir.resolve("server.db")}", "charger_call_timeout": 10,
-                 ${payments?.let { "\"payments\": $it," } ?: ""}
+                 "payments": ${payments ?: UNPAID_SITE},
                  "chargers": [${chargers.joinToString(",\n")}]}
                 """.trimIndent(),
             )
