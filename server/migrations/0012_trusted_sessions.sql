@@ -48,3 +48,7 @@ CREATE TABLE implausible_readings (
     received_at    TEXT NOT NULL
 );
 CREATE INDEX implausible_readings_by_session ON implausible_readings (session_id);
+
+-- What an app start asked for (EVSE and payment choice), so a retry with the same
+-- Idempotency-Key but another request is refused instead of answered with the first session.
+ALTER TABLE sessions ADD COLUMN start_request TEXT;

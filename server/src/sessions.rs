@@ -46,10 +46,11 @@ impl<'a> Sessions<'a> {
         idempotency_key: Option<&str>,
     ) -> Result<Session, AppError> {
         let store = &self.state.store;
+        let request = start_request(evse_id, payment);
         if let Some(key) = idempotency_key
             && let Some(existing) = store.session_by_idempotency_key(&driver.id, key).await?
         {
-            return Ok(view(&existing));
+            return self.same_start(&existing, &request).await;
         }
         let evse = store.evse(evse_id).await?.ok_or_else(|| {
             AppError::not_found(format!("No charger has the EVSE ID {evse_id}. Check the ID on the charger's label."))
@@ -82,6 +83,7 @@ impl<'a> Sessions<'a> {
                 connector_id,
                 id_tag: &driver.app_id_tag,
                 idempotency_key,
+                start_request: &request,
                 cost: &price(&tariff, &SessionUsage::default()),
                 tariff: &tariff,
             })
@@ -93,7 +95,8 @@ impl<'a> Sessions<'a> {
                 // A concurrent retry with the same key won the race; answer with its session.
                 let key = idempotency_key.unwrap_or_default();
                 let existing = store.session_by_idempotency_key(&driver.id, key).await?;
-                return existing.map(|row| view(&row)).ok_or_else(|| AppError::internal("idempotent insert lost its row"));
+                let existing = existing.ok_or_else(|| AppError::internal("idempotent insert lost its row"))?;
+                return self.same_start(&existing, &request).await;
             }
             Ok(Inserted::ConnectorBusy) => {
                 payments.settle(&id).await; // another driver's start won the connector
@@ -125,6 +128,18 @@ impl<'a> Sessions<'a> {
                 self.fail(&id, "The charger did not answer the start request.").await?;
                 Err(charger_failure(&failure, evse_id.as_str(), "start"))
             }
+        }
+    }
+
+    /// A start retried with an idempotency key already used: the first session if it asked for
+    /// the same, else a refusal (another EVSE or payment choice under the same key is another
+    /// request, not a retry).
+    async fn same_start(&self, existing: &SessionRow, request: &str) -> Result<Session, AppError> {
+        match self.state.store.start_request_of(&existing.id).await? {
+            Some(first) if first != request => {
+                Err(AppError::conflict("This Idempotency-Key was used for another start (another EVSE or payment choice). Use a new key for a new start."))
+            }
+            _ => Ok(view(existing)),
         }
     }
 
@@ -721,6 +736,13 @@ struct Stored<'a> {
     meter_values: &'a [(OffsetDateTime, Vec<SampledValue>)],
     /// `(charger, message id, answer)` of the message that brought the change.
     handled: Option<(&'a str, &'a str, &'a HandledMessage)>,
+}
+
+/// What an app start asked for, in one comparable string: the EVSE (as normalized when parsed)
+/// and the payment choice.
+fn start_request(evse_id: &EvseId, payment: Option<&PaymentChoice>) -> String {
+    let evse = evse_id.as_str().replace('*', "").to_ascii_uppercase();
+    serde_json::json!({"evse_id": evse, "payment": payment}).to_string()
 }
 
 /// MeterValues as they are stored: when, and the sampled values as sent.

@@ -90,6 +90,18 @@ async fn a_retried_start_with_the_same_idempotency_key_starts_once() {
     let again: Value = start("retry-me").await.unwrap().json().await.unwrap();
     assert_eq!(first["id"], again["id"], "the retry returns the same session");
     assert_eq!(first["evse_id"], EVSE_ID);
+    // The same ID typed with its stars is the same request.
+    let typed = http.post(format!("{base}/v1/sessions")).bearer_auth(&token).header("Idempotency-Key", "retry-me").json(&json!({"evse_id": EVSE_ID})).send().await.unwrap();
+    assert_eq!(typed.json::<Value>().await.unwrap()["id"], first["id"]);
+
+    // The same key with another request is no retry: refused, naming the key.
+    for other in [json!({"evse_id": "DE*CKT*E0099*1"}), json!({"evse_id": EVSE_ID, "payment": {"type": "wallet"}})] {
+        let reused = http.post(format!("{base}/v1/sessions")).bearer_auth(&token).header("Idempotency-Key", "retry-me").json(&other).send().await.unwrap();
+        assert_eq!(reused.status(), 409, "{other}");
+        let error: Value = reused.json().await.unwrap();
+        assert_eq!(error["code"], "conflict");
+        assert!(error["message"].as_str().unwrap().contains("Idempotency-Key"), "{error}");
+    }
 
     // A new key is a new attempt: the connector is busy now.
     let other = start("another-key").await.unwrap();

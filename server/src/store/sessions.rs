@@ -93,6 +93,8 @@ pub struct NewSession<'a> {
     pub connector_id: u32,
     pub id_tag: &'a str,
     pub idempotency_key: Option<&'a str>,
+    /// What the start asked for, kept with its idempotency key (see [`start_request`]).
+    pub start_request: &'a str,
     pub tariff: &'a Tariff,
     pub cost: &'a Cost,
 }
@@ -120,8 +122,8 @@ impl Store {
         let change_seq = next_change_seq(&mut tx).await?;
         let result = sqlx::query(
             "INSERT INTO sessions (id, driver_id, evse_id, charger_id, connector_id, id_tag, status,
-                 idempotency_key, tariff, cost, created_at, change_seq)
-             VALUES (?, ?, ?, ?, ?, ?, 'starting', ?, ?, ?, ?, ?)
+                 idempotency_key, tariff, cost, created_at, change_seq, start_request)
+             VALUES (?, ?, ?, ?, ?, ?, 'starting', ?, ?, ?, ?, ?, ?)
              ON CONFLICT (driver_id, idempotency_key) DO NOTHING",
         )
         .bind(new.id)
@@ -135,6 +137,7 @@ impl Store {
         .bind(Json(new.cost))
         .bind(OffsetDateTime::now_utc())
         .bind(change_seq)
+        .bind(new.start_request)
         .execute(&mut *tx)
         .await;
         let result = match result {
@@ -255,6 +258,12 @@ impl Store {
     /// Every session in a status (the few still starting, after a restart).
     pub async fn sessions_in_status(&self, status: SessionStatus) -> Result<Vec<SessionRow>, StoreError> {
         sqlx::query_as(select_sessions!("status = ?")).bind(status.as_str()).fetch_all(&self.pool).await
+    }
+
+    /// What the start with this idempotency key asked for (`None` for starts stored before it
+    /// was kept).
+    pub async fn start_request_of(&self, session_id: &str) -> Result<Option<String>, StoreError> {
+        sqlx::query_scalar("SELECT start_request FROM sessions WHERE id = ?").bind(session_id).fetch_one(&self.pool).await
     }
 
     pub async fn session_by_idempotency_key(&self, driver_id: &str, key: &str) -> Result<Option<SessionRow>, StoreError> {
