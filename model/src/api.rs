@@ -14,6 +14,7 @@ pub const IDEMPOTENCY_KEY_HEADER: &str = "Idempotency-Key";
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct Credentials {
     pub email: String,
     pub password: String,
@@ -39,6 +40,7 @@ pub struct AuthToken {
 /// `POST /v1/auth/refresh` and `/v1/auth/sign-out`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct RefreshRequest {
     pub refresh_token: String,
 }
@@ -61,11 +63,12 @@ pub struct EvseInfo {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct StartSessionRequest {
     #[cfg_attr(feature = "openapi", schema(value_type = String, example = "DE*CKT*E0001*1"))]
     pub evse_id: EvseId,
-    /// How to pay. Absent: the driver's default payment method if one is set, else the
-    /// session is not paid through the app.
+    /// How to pay. Absent: the driver's default payment method if one is set, else the wallet
+    /// (a site that allows unpaid charging starts it unpaid).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment: Option<PaymentChoice>,
 }
@@ -158,6 +161,7 @@ pub enum IdTokenStatus {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub enum NewIdToken {
     /// A card's UID as the phone read it (hex, any case, `:`/`-`/space separators allowed).
     Rfid {
@@ -196,6 +200,7 @@ pub struct IdToken {
 /// A change of a token's status (`PATCH /v1/tokens/{id_tag}`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct IdTokenUpdate {
     pub status: IdTokenStatus,
 }
@@ -205,6 +210,7 @@ pub struct IdTokenUpdate {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub enum PaymentChoice {
     /// The prepaid wallet, in the tariff's currency.
     Wallet,
@@ -240,6 +246,7 @@ pub struct PaymentMethod {
 /// gave the app, and what to show for it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct NewCard {
     pub payment_method_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -269,6 +276,7 @@ pub struct WalletBalance {
 /// `POST /v1/wallet/top-ups`, with an `Idempotency-Key` header.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct TopUpRequest {
     pub amount_minor: i64,
     #[cfg_attr(feature = "openapi", schema(value_type = String, example = "EUR"))]

@@ -263,6 +263,7 @@ fn router(state: Arc<AppState>) -> Router {
         .merge(api::router())
         .route("/metrics", get(metrics::metrics))
         .merge(dashboard::router())
+        .fallback(api::no_such_endpoint)
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }

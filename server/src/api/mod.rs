@@ -3,6 +3,7 @@
 
 mod auth;
 mod evses;
+mod json_errors;
 mod operator;
 mod operator_reports;
 mod operator_review;
@@ -18,6 +19,11 @@ use axum::routing::{get, patch, post, put};
 use utoipa::OpenApi;
 
 use crate::AppState;
+
+/// Anything no route takes: the API's 404, as JSON.
+pub async fn no_such_endpoint() -> crate::error::AppError {
+    crate::error::AppError::not_found("No such endpoint. The API is described at /openapi.json.")
+}
 
 pub fn router() -> Router<Arc<AppState>> {
     Router::new()
@@ -54,6 +60,7 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/v1/operator/sessions/{session_id}/review", post(operator_review::review))
         .route("/v1/operator/orphans", get(operator_review::orphans))
         .route("/v1/operator/orphans/{orphan_id}/resolve", post(operator_review::resolve_orphan))
+        .layer(axum::middleware::map_response(json_errors::as_json))
         .route("/openapi.json", get(openapi_json))
         .route("/health", get(|| async { "ok" }))
 }
