@@ -29,6 +29,8 @@ async fn monitored_backend(adjust: impl FnOnce(&mut chargekit_server::ServerConf
         config.operators.push(OperatorSeed { username: OPERATOR.into(), password: OPERATOR_PASSWORD.into() });
         config.metrics_token = Some(METRICS_TOKEN.into());
         config.payments.free_top_ups = true;
+        // The app sessions here run 20 minutes on the charger's clock from the moment they start.
+        config.plausibility.max_clock_ahead_secs = 3600;
         config.chargers[0].site = Some("Depot".into());
         let mut second = ChargerSeed::single(SECOND, SECOND_EVSE);
         second.site = Some("Depot".into());
