@@ -61,6 +61,8 @@ async fn a_server_killed_mid_session_loses_nothing_it_acknowledged() {
         bind: ([127, 0, 0, 1], 0).into(),
         database: dir.path().join("server.db"),
         chargers: vec![ChargerSeed::single(CHARGER_ID, EVSE_ID)],
+        // A free site: the card's session is not paid through the app.
+        payments: chargekit_server::PaymentsConfig { unpaid_charging: true, ..Default::default() },
         ..ServerConfig::default()
     };
     let config_path = dir.path().join("server.json");

@@ -97,9 +97,9 @@ impl<'a> Payments<'a> {
     pub async fn plan(&self, driver_id: &str, choice: Option<&PaymentChoice>) -> Result<Option<Plan>, AppError> {
         let choice = match choice {
             Some(choice) => choice.clone(),
-            None if self.config().unpaid_charging => return Ok(None),
             None => match self.state.store.default_payment_method(driver_id).await? {
                 Some(method) => methods::choice_of(&method),
+                None if self.config().unpaid_charging => return Ok(None),
                 None => PaymentChoice::Wallet,
             },
         };
