@@ -421,15 +421,16 @@ async fn a_hostile_charger_s_extreme_readings_break_no_report() {
     let options = sqlx::sqlite::SqliteConnectOptions::new().filename(backend.dir.path().join("server.db"));
     let db = sqlx::SqlitePool::connect_with(options).await.unwrap();
     let cost = json!({"currency": "EUR", "items": [], "total_excl_vat_minor": i64::MAX, "total_vat_minor": i64::MAX, "total_incl_vat_minor": i64::MIN});
-    let rewritten = sqlx::query("UPDATE sessions SET meter_start_wh = ?, meter_stop_wh = ?, cost = ?, power_w = ? WHERE transaction_id = 90002")
+    let rewritten = sqlx::query("UPDATE sessions SET meter_start_wh = ?, meter_stop_wh = ?, cost = ?, power_w = ? WHERE charger_id = ?")
         .bind(i64::MIN)
         .bind(i64::MAX)
         .bind(cost.to_string())
         .bind(i64::MAX)
+        .bind(CHARGER_ID)
         .execute(&db)
         .await
         .unwrap();
-    assert_eq!(rewritten.rows_affected(), 1);
+    assert_eq!(rewritten.rows_affected(), 3, "the first charger's three sessions");
     db.close().await;
 
     let operator = operator_token(&http, &backend).await;
