@@ -221,7 +221,7 @@ fn print_performance(r: &PerformanceReport) {
             vec![
                 opt(p.charger_id.clone()),
                 opt(p.site.clone()),
-                format!("{}/{}", p.sessions_completed, p.sessions_completed + p.sessions_failed),
+                format!("{}/{}", p.sessions_completed, p.sessions_completed.saturating_add(p.sessions_failed)),
                 p.success_rate.map_or_else(|| "–".into(), pct),
                 kwh(p.energy_wh),
                 kw(p.avg_session_power_w),

@@ -87,6 +87,11 @@ fn error_code_label(code: &str) -> &str {
     if ERROR_CODES.contains(&code) { code } else { "OtherError" }
 }
 
+/// Adds to a running total, saturating: no figure the database holds may fail a scrape.
+fn add(total: &mut i64, n: i64) {
+    *total = total.saturating_add(n);
+}
+
 /// A label value, escaped as the text format requires.
 fn escape(value: &str) -> String {
     value.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
@@ -136,8 +141,8 @@ async fn render(state: &AppState) -> Result<String, AppError> {
     let mut f = Family::new(&mut out, "chargekit_sessions_total", "counter", "Finished sessions, by charger, how they were authorized and outcome.");
     let mut by_outcome: BTreeMap<(&str, &str, &str), i64> = BTreeMap::new();
     for s in &sessions {
-        *by_outcome.entry((&s.charger_id, &s.auth_method, "completed")).or_default() += s.completed;
-        *by_outcome.entry((&s.charger_id, &s.auth_method, "failed")).or_default() += s.failed;
+        add(by_outcome.entry((&s.charger_id, &s.auth_method, "completed")).or_default(), s.completed);
+        add(by_outcome.entry((&s.charger_id, &s.auth_method, "failed")).or_default(), s.failed);
     }
     for ((charger, method, outcome), n) in &by_outcome {
         f.sample("chargekit_sessions_total", &[("charger", charger), ("method", method), ("outcome", outcome)], n);
@@ -148,18 +153,18 @@ async fn render(state: &AppState) -> Result<String, AppError> {
     let mut per_charger: BTreeMap<&str, crate::store::reports::DailySessions> = BTreeMap::new();
     for s in &sessions {
         let m = money.entry((&s.charger_id, &s.currency)).or_default();
-        m.0 += s.excl_vat_minor;
-        m.1 += s.vat_minor;
+        add(&mut m.0, s.excl_vat_minor);
+        add(&mut m.1, s.vat_minor);
         let c = per_charger.entry(&s.charger_id).or_default();
-        c.energy_wh += s.energy_wh;
-        c.charging_seconds += s.charging_seconds;
-        c.start_count += s.start_count;
-        c.start_ms_sum += s.start_ms_sum;
-        c.start_le_5s += s.start_le_5s;
-        c.start_le_10s += s.start_le_10s;
-        c.start_le_30s += s.start_le_30s;
-        c.start_le_60s += s.start_le_60s;
-        c.start_le_120s += s.start_le_120s;
+        add(&mut c.energy_wh, s.energy_wh);
+        add(&mut c.charging_seconds, s.charging_seconds);
+        add(&mut c.start_count, s.start_count);
+        add(&mut c.start_ms_sum, s.start_ms_sum);
+        add(&mut c.start_le_5s, s.start_le_5s);
+        add(&mut c.start_le_10s, s.start_le_10s);
+        add(&mut c.start_le_30s, s.start_le_30s);
+        add(&mut c.start_le_60s, s.start_le_60s);
+        add(&mut c.start_le_120s, s.start_le_120s);
     }
     let mut f = Family::new(&mut out, "chargekit_revenue_excl_vat_minor_units_total", "counter", "Billed by completed sessions excluding VAT, in minor units of the currency.");
     for ((charger, currency), (excl, _)) in &money {
@@ -192,7 +197,7 @@ async fn render(state: &AppState) -> Result<String, AppError> {
     let mut failures: BTreeMap<(String, &str), i64> = BTreeMap::new();
     for (charger, reason, n) in store.session_failures("", "~").await? {
         if known.contains(charger.as_str()) {
-            *failures.entry((charger, reason_label(&reason))).or_default() += n;
+            add(failures.entry((charger, reason_label(&reason))).or_default(), n);
         }
     }
     let mut f = Family::new(&mut out, "chargekit_session_failures_total", "counter", "Sessions that never started, by charger and reason.");
@@ -242,7 +247,7 @@ async fn render(state: &AppState) -> Result<String, AppError> {
     let mut faults: BTreeMap<(String, String), i64> = BTreeMap::new();
     for (charger, code, n) in store.fault_totals().await? {
         if known.contains(charger.as_str()) {
-            *faults.entry((charger, error_code_label(&code).to_owned())).or_default() += n;
+            add(faults.entry((charger, error_code_label(&code).to_owned())).or_default(), n);
         }
     }
     let mut f = Family::new(&mut out, "chargekit_charger_faults_total", "counter", "Status reports with an OCPP error code other than NoError.");

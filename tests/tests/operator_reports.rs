@@ -334,3 +334,122 @@ async fn a_silent_charger_leaves_a_heartbeat_gap_and_a_reconnection_does_not() {
     charger.close().await;
     backend.server.shutdown().await;
 }
+
+/// Every report, its CSV twin and `/metrics` answer 200 for an operator.
+async fn every_report_answers(http: &reqwest::Client, backend: &Backend, token: &str, w: &str) {
+    let base = backend.server.base_url();
+    for report in ["revenue", "performance", "authentication", "authorization-log"] {
+        for format in ["", ".csv"] {
+            for query in ["", "&group_by=site&period=week", "&group_by=total&period=month"] {
+                let url = format!("{base}/v1/operator/reports/{report}{format}?{w}{query}");
+                let response = http.get(&url).bearer_auth(token).send().await.unwrap();
+                assert_eq!(response.status(), 200, "{report}{format}{query}: {}", response.text().await.unwrap());
+            }
+        }
+    }
+    let metrics = http.get(format!("{base}/metrics")).bearer_auth(METRICS_TOKEN).send().await.unwrap();
+    assert_eq!(metrics.status(), 200, "/metrics: {}", metrics.text().await.unwrap());
+}
+
+/// The second charger's figures in the revenue and performance reports and `/metrics`:
+/// (sessions, energy, excl. VAT, VAT, incl. VAT).
+async fn second_chargers_figures(http: &reqwest::Client, backend: &Backend, token: &str, w: &str) -> ([i64; 5], i64, i64) {
+    let revenue = report(http, backend, token, &format!("revenue?{w}&group_by=charger&period=month")).await;
+    let rows: Vec<&Value> = revenue["rows"].as_array().unwrap().iter().filter(|r| r["charger_id"] == SECOND).collect();
+    assert_eq!(rows.len(), 1, "{}", revenue["rows"]);
+    let figures = ["sessions", "energy_wh", "total_excl_vat_minor", "total_vat_minor", "total_incl_vat_minor"].map(|k| rows[0][k].as_i64().unwrap());
+    let performance = report(http, backend, token, &format!("performance?{w}")).await;
+    let row = performance["rows"].as_array().unwrap().iter().find(|r| r["charger_id"] == SECOND).unwrap().clone();
+    let text = http.get(format!("{}/metrics", backend.server.base_url())).bearer_auth(METRICS_TOKEN).send().await.unwrap().text().await.unwrap();
+    let energy_line = format!("chargekit_energy_delivered_watt_hours_total{{charger=\"{SECOND}\"}} ");
+    let metered = text.lines().find_map(|l| l.strip_prefix(&energy_line)).unwrap_or_else(|| panic!("{text}")).parse().unwrap();
+    (figures, row["energy_wh"].as_i64().unwrap(), metered)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hostile_charger_s_extreme_readings_break_no_report() {
+    let mut config = None;
+    let backend = monitored_backend(|c| config = Some(c.clone())).await;
+    let config = config.unwrap();
+    let http = http_client();
+    let base = backend.server.base_url();
+    let alice = register_driver(&http, &backend, "alice@example.com").await;
+    let bob = register_driver(&http, &backend, "bob@example.com").await;
+    let bobs_card = "04B0B0B0B0B0B0";
+    for (driver, uid) in [(&alice, CARD), (&bob, bobs_card)] {
+        let card = json!({"kind": "rfid", "uid": uid});
+        assert_eq!(http.post(format!("{base}/v1/tokens")).bearer_auth(driver).json(&card).send().await.unwrap().status(), 201);
+    }
+    let mut hostile = RawCharger::connect(&backend.server.ocpp_url(), CHARGER_ID).await;
+    let mut honest = RawCharger::connect(&backend.server.ocpp_url(), SECOND).await;
+    boot(&mut hostile).await;
+    boot(&mut honest).await;
+
+    // Bob charges normally at the second charger: the figures that must stay right.
+    let t0 = OffsetDateTime::now_utc() - time::Duration::minutes(30);
+    let started = honest.call("StartTransaction", json!({"connectorId": 1, "idTag": bobs_card, "meterStart": 500, "timestamp": at(t0)})).await;
+    let tx = started["transactionId"].as_i64().unwrap();
+    honest.call("StopTransaction", json!({"transactionId": tx, "meterStop": 7_500, "timestamp": at(t0 + time::Duration::minutes(20)), "reason": "Local"})).await;
+
+    // The first charger: meterStart 0, meterStop i64::MAX.
+    let now = OffsetDateTime::now_utc();
+    let started = hostile.call("StartTransaction", json!({"connectorId": 1, "idTag": CARD, "meterStart": 0, "timestamp": at(now - time::Duration::minutes(5))})).await;
+    let tx = started["transactionId"].as_i64().unwrap();
+    hostile.call("StopTransaction", json!({"transactionId": tx, "meterStop": HUGE_READING, "timestamp": at(now), "reason": "Local"})).await;
+    // Then an app start the charger dates 2000-01-01 (time to start and charging time from a
+    // clock 26 years off), at a power no charger has, stopped at i64::MAX again.
+    let start = tokio::spawn(http.post(format!("{base}/v1/sessions")).bearer_auth(&alice).json(&json!({"evse_id": EVSE_ID})).send());
+    let (id, action, payload) = hostile.expect_call().await;
+    assert_eq!(action, "RemoteStartTransaction");
+    hostile.send_frame(json!([3, id, {"status": "Accepted"}])).await;
+    assert!(start.await.unwrap().unwrap().status().is_success());
+    let id_tag = payload["idTag"].as_str().unwrap();
+    let started = hostile.call("StartTransaction", json!({"connectorId": 1, "idTag": id_tag, "meterStart": 0, "timestamp": "2000-01-01T00:00:00Z"})).await;
+    let tx = started["transactionId"].as_i64().unwrap();
+    let huge_power = json!({"timestamp": at(now), "sampledValue": [
+        {"value": "3000000000000000000", "unit": "W", "measurand": "Power.Active.Import", "phase": "L1"},
+        {"value": "3000000000000000000", "unit": "W", "measurand": "Power.Active.Import", "phase": "L2"},
+        {"value": "3000000000000000", "unit": "kW", "measurand": "Power.Active.Import", "phase": "L3"}
+    ]});
+    hostile.call("MeterValues", json!({"connectorId": 1, "transactionId": tx, "meterValue": [huge_power]})).await;
+    hostile.call("StopTransaction", json!({"transactionId": tx, "meterStop": HUGE_READING, "timestamp": at(OffsetDateTime::now_utc()), "reason": "Remote"})).await;
+    // A card session replayed from 1970 to 9999 with a negative start reading.
+    let replayed = json!({"transactionId": 90_002, "idTag": CARD, "meterStop": HUGE_READING, "timestamp": "9999-12-31T23:59:59Z", "reason": "Local",
+        "transactionData": [{"timestamp": "1970-01-01T00:00:00Z", "sampledValue": [{"value": "-5", "unit": "Wh", "context": "Transaction.Begin"}]}]});
+    hostile.call("StopTransaction", replayed).await;
+
+    // What the charger could not send (the pricing of a reading of i64::MAX is not this test's
+    // concern): a row as an older version could have stored it, written beside the server.
+    let options = sqlx::sqlite::SqliteConnectOptions::new().filename(backend.dir.path().join("server.db"));
+    let db = sqlx::SqlitePool::connect_with(options).await.unwrap();
+    let cost = json!({"currency": "EUR", "items": [], "total_excl_vat_minor": i64::MAX, "total_vat_minor": i64::MAX, "total_incl_vat_minor": i64::MIN});
+    let rewritten = sqlx::query("UPDATE sessions SET meter_start_wh = ?, meter_stop_wh = ?, cost = ?, power_w = ? WHERE charger_id = ?")
+        .bind(i64::MIN)
+        .bind(i64::MAX)
+        .bind(cost.to_string())
+        .bind(i64::MAX)
+        .bind(CHARGER_ID)
+        .execute(&db)
+        .await
+        .unwrap();
+    assert_eq!(rewritten.rows_affected(), 3, "the first charger's three sessions");
+    db.close().await;
+
+    let operator = operator_token(&http, &backend).await;
+    let w = window();
+    let expected = receipts(&http, &backend, &[&bob]).await["EUR"];
+    assert_eq!((expected[0], expected[1]), (1, 7_000));
+    every_report_answers(&http, &backend, &operator, &w).await;
+    assert_eq!(second_chargers_figures(&http, &backend, &operator, &w).await, (expected, 7_000, 7_000));
+    hostile.close().await;
+    honest.close().await;
+
+    // The same after a restart on the same database.
+    backend.server.shutdown().await;
+    let backend = Backend { server: chargekit_server::start(config).await.expect("server restarts"), dir: backend.dir };
+    let operator = operator_token(&http, &backend).await;
+    every_report_answers(&http, &backend, &operator, &w).await;
+    assert_eq!(second_chargers_figures(&http, &backend, &operator, &w).await, (expected, 7_000, 7_000));
+    backend.server.shutdown().await;
+}
+const HUGE_READING: i64 = i64::MAX / 2;

@@ -101,21 +101,22 @@ impl Tally {
     fn count(&mut self, method: &str, result: &str, reason: &str, n: i64) {
         let accepted = result == "Accepted";
         let m = self.by_method.entry(method.to_owned()).or_insert_with(|| MethodCount { method: method.to_owned(), ..MethodCount::default() });
-        m.attempts += n;
+        m.attempts = m.attempts.saturating_add(n);
         if accepted {
-            m.accepted += n;
+            m.accepted = m.accepted.saturating_add(n);
         } else {
-            m.refused += n;
+            m.refused = m.refused.saturating_add(n);
         }
-        *self.by_outcome.entry((method.to_owned(), result.to_owned(), reason.to_owned())).or_default() += n;
+        let sum = self.by_outcome.entry((method.to_owned(), result.to_owned(), reason.to_owned())).or_default();
+        *sum = sum.saturating_add(n);
     }
 
     fn count_day(&mut self, day: &str, accepted: bool, n: i64) {
         let d = self.by_day.entry(day.to_owned()).or_insert_with(|| DayCount { day: day.to_owned(), ..DayCount::default() });
         if accepted {
-            d.accepted += n;
+            d.accepted = d.accepted.saturating_add(n);
         } else {
-            d.refused += n;
+            d.refused = d.refused.saturating_add(n);
         }
     }
 }
@@ -131,7 +132,7 @@ pub fn figures(attempts: &[AuthCount], sessions: &[DailySessions], failures: &[(
         t.count(&a.method, &a.result, &a.reason, a.attempts);
         t.count_day(&a.day, a.result == "Accepted", a.attempts);
         if a.result == "ConcurrentTx" {
-            concurrent_refusals += a.attempts;
+            concurrent_refusals = i64::saturating_add(concurrent_refusals, a.attempts);
         }
     }
     for s in sessions.iter().filter(|s| s.auth_method == "app") {
@@ -151,7 +152,7 @@ pub fn figures(attempts: &[AuthCount], sessions: &[DailySessions], failures: &[(
             .filter(|(_, n)| *n > 0)
             .map(|((method, result, reason), attempts)| OutcomeCount { method, result, reason: (!reason.is_empty()).then_some(reason), attempts })
             .collect(),
-        by_day: t.by_day.into_values().filter(|d| d.accepted + d.refused > 0).collect(),
+        by_day: t.by_day.into_values().filter(|d| d.accepted.saturating_add(d.refused) > 0).collect(),
         concurrent_refusals,
     }
 }

@@ -61,28 +61,30 @@ pub struct Breakdown {
 }
 
 impl Breakdown {
+    /// Adds saturate: a cached day read back from the database is not trusted to be small.
     pub fn add(&mut self, state: State, ms: i64) {
-        *match state {
+        let slot = match state {
             State::Available => &mut self.available_ms,
             State::Charging => &mut self.charging_ms,
             State::Faulted => &mut self.faulted_ms,
             State::Unavailable => &mut self.unavailable_ms,
             State::Offline => &mut self.offline_ms,
             State::Unknown => &mut self.unknown_ms,
-        } += ms;
+        };
+        *slot = slot.saturating_add(ms);
     }
 
     pub fn merge(&mut self, other: &Breakdown) {
-        self.available_ms += other.available_ms;
-        self.charging_ms += other.charging_ms;
-        self.faulted_ms += other.faulted_ms;
-        self.unavailable_ms += other.unavailable_ms;
-        self.offline_ms += other.offline_ms;
-        self.unknown_ms += other.unknown_ms;
+        self.available_ms = self.available_ms.saturating_add(other.available_ms);
+        self.charging_ms = self.charging_ms.saturating_add(other.charging_ms);
+        self.faulted_ms = self.faulted_ms.saturating_add(other.faulted_ms);
+        self.unavailable_ms = self.unavailable_ms.saturating_add(other.unavailable_ms);
+        self.offline_ms = self.offline_ms.saturating_add(other.offline_ms);
+        self.unknown_ms = self.unknown_ms.saturating_add(other.unknown_ms);
     }
 
     pub fn total_ms(&self) -> i64 {
-        self.available_ms + self.charging_ms + self.faulted_ms + self.unavailable_ms + self.offline_ms + self.unknown_ms
+        [self.charging_ms, self.faulted_ms, self.unavailable_ms, self.offline_ms, self.unknown_ms].into_iter().fold(self.available_ms, i64::saturating_add)
     }
 
     /// The share of time in `ms`; 0 over an empty window.
@@ -95,7 +97,7 @@ impl Breakdown {
 
     /// Usable or in use (Available or Charging), over all the time observed.
     pub fn availability(&self) -> f64 {
-        self.share(self.available_ms + self.charging_ms)
+        self.share(self.available_ms.saturating_add(self.charging_ms))
     }
 
     /// In use (Charging), over all the time observed.

@@ -8,6 +8,7 @@
 //! and `chargekit report` (which opens the database file directly) all go through it.
 
 pub mod availability;
+pub mod bounds;
 mod authentication;
 pub mod csv;
 mod performance;

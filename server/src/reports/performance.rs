@@ -111,7 +111,8 @@ pub struct ChargerInputs {
     pub gaps: (i64, i64, Option<i64>),
 }
 
-/// Running sums of one row.
+/// Running sums of one row. Every addition saturates: the daily sums are bounded per session
+/// (`reports::bounds`), but no figure a row can hold may make a report fail.
 #[derive(Default)]
 struct Acc {
     chargers: u32,
@@ -143,36 +144,38 @@ fn mean(sum: i64, n: i64) -> Option<i64> {
 
 impl Acc {
     fn add_day(&mut self, d: &DailySessions) {
-        self.completed += d.completed;
-        self.failed += d.failed;
-        self.energy_wh += d.energy_wh;
-        self.charging_seconds += d.charging_seconds;
-        self.timed += d.timed_sessions;
-        self.avg_power_sum += d.avg_power_w_sum;
-        self.peak_sessions += d.peak_sessions;
-        self.peak_sum += d.peak_power_w_sum;
+        self.completed = self.completed.saturating_add(d.completed);
+        self.failed = self.failed.saturating_add(d.failed);
+        self.energy_wh = self.energy_wh.saturating_add(d.energy_wh);
+        self.charging_seconds = self.charging_seconds.saturating_add(d.charging_seconds);
+        self.timed = self.timed.saturating_add(d.timed_sessions);
+        self.avg_power_sum = self.avg_power_sum.saturating_add(d.avg_power_w_sum);
+        self.peak_sessions = self.peak_sessions.saturating_add(d.peak_sessions);
+        self.peak_sum = self.peak_sum.saturating_add(d.peak_power_w_sum);
         self.peak_max = self.peak_max.max(d.peak_power_w_max);
-        self.starts += d.start_count;
-        self.start_ms_sum += d.start_ms_sum;
+        self.starts = self.starts.saturating_add(d.start_count);
+        self.start_ms_sum = self.start_ms_sum.saturating_add(d.start_ms_sum);
         self.start_ms_max = self.start_ms_max.max(d.start_ms_max);
     }
 
     fn add_charger(&mut self, c: &ChargerInputs) {
         self.chargers += 1;
         for (reason, n) in &c.failures {
-            *self.failures.entry(reason.clone()).or_default() += n;
+            let sum = self.failures.entry(reason.clone()).or_default();
+            *sum = sum.saturating_add(*n);
         }
         for (code, n) in &c.faults {
-            *self.faults.entry(code.clone()).or_default() += n;
+            let sum = self.faults.entry(code.clone()).or_default();
+            *sum = sum.saturating_add(*n);
         }
         self.availability.merge(&c.availability);
-        self.gaps += c.gaps.0;
-        self.gap_seconds += c.gaps.1;
+        self.gaps = self.gaps.saturating_add(c.gaps.0);
+        self.gap_seconds = self.gap_seconds.saturating_add(c.gaps.1);
         self.gap_longest = self.gap_longest.max(c.gaps.2);
     }
 
     fn finish(self) -> PerformanceRow {
-        let finished = self.completed + self.failed;
+        let finished = self.completed.saturating_add(self.failed);
         let by_count = |map: BTreeMap<String, i64>| {
             let mut v: Vec<(String, i64)> = map.into_iter().filter(|(_, n)| *n > 0).collect();
             v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));

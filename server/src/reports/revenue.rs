@@ -45,11 +45,11 @@ pub struct RevenueFigures {
 
 impl RevenueFigures {
     fn add(&mut self, day: &DailySessions) {
-        self.sessions += day.completed;
-        self.energy_wh += day.energy_wh;
-        self.total_excl_vat_minor += day.excl_vat_minor;
-        self.total_vat_minor += day.vat_minor;
-        self.total_incl_vat_minor += day.incl_vat_minor;
+        self.sessions = self.sessions.saturating_add(day.completed);
+        self.energy_wh = self.energy_wh.saturating_add(day.energy_wh);
+        self.total_excl_vat_minor = self.total_excl_vat_minor.saturating_add(day.excl_vat_minor);
+        self.total_vat_minor = self.total_vat_minor.saturating_add(day.vat_minor);
+        self.total_incl_vat_minor = self.total_incl_vat_minor.saturating_add(day.incl_vat_minor);
     }
 
     fn finish(mut self) -> Self {

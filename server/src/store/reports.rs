@@ -7,6 +7,10 @@ use time::OffsetDateTime;
 
 use super::{Store, StoreError};
 use crate::reports::availability::{Breakdown, History, Millis, State};
+use numbers::{OptionalSaturatingInt, SaturatingInt, split_sum};
+
+#[path = "report_numbers.rs"]
+mod numbers;
 
 /// Unix milliseconds of an SQLite time value, as an SQL expression (julianday parses RFC 3339
 /// with any offset; 2440587.5 is the Julian day of the Unix epoch).
@@ -27,25 +31,45 @@ pub struct DailySessions {
     pub charger_id: String,
     pub currency: String,
     pub auth_method: String,
+    #[sqlx(try_from = "SaturatingInt")]
     pub completed: i64,
+    #[sqlx(try_from = "SaturatingInt")]
     pub failed: i64,
+    #[sqlx(try_from = "SaturatingInt")]
     pub energy_wh: i64,
+    #[sqlx(try_from = "SaturatingInt")]
     pub excl_vat_minor: i64,
+    #[sqlx(try_from = "SaturatingInt")]
     pub vat_minor: i64,
+    #[sqlx(try_from = "SaturatingInt")]
     pub incl_vat_minor: i64,
+    #[sqlx(try_from = "SaturatingInt")]
     pub charging_seconds: i64,
+    #[sqlx(try_from = "SaturatingInt")]
     pub timed_sessions: i64,
+    #[sqlx(try_from = "SaturatingInt")]
     pub avg_power_w_sum: i64,
+    #[sqlx(try_from = "SaturatingInt")]
     pub peak_sessions: i64,
+    #[sqlx(try_from = "SaturatingInt")]
     pub peak_power_w_sum: i64,
+    #[sqlx(try_from = "OptionalSaturatingInt")]
     pub peak_power_w_max: Option<i64>,
+    #[sqlx(try_from = "SaturatingInt")]
     pub start_count: i64,
+    #[sqlx(try_from = "SaturatingInt")]
     pub start_ms_sum: i64,
+    #[sqlx(try_from = "OptionalSaturatingInt")]
     pub start_ms_max: Option<i64>,
+    #[sqlx(try_from = "SaturatingInt")]
     pub start_le_5s: i64,
+    #[sqlx(try_from = "SaturatingInt")]
     pub start_le_10s: i64,
+    #[sqlx(try_from = "SaturatingInt")]
     pub start_le_30s: i64,
+    #[sqlx(try_from = "SaturatingInt")]
     pub start_le_60s: i64,
+    #[sqlx(try_from = "SaturatingInt")]
     pub start_le_120s: i64,
 }
 
@@ -65,6 +89,7 @@ pub struct AuthCount {
     pub method: String,
     pub result: String,
     pub reason: String,
+    #[sqlx(try_from = "SaturatingInt")]
     pub attempts: i64,
 }
 
@@ -103,23 +128,34 @@ pub struct AuthLogRow {
 pub struct PaymentStateRow {
     pub currency: String,
     pub state: String,
+    #[sqlx(try_from = "SaturatingInt")]
     pub sessions: i64,
+    #[sqlx(try_from = "SaturatingInt")]
     pub excl_vat_minor: i64,
+    #[sqlx(try_from = "SaturatingInt")]
     pub vat_minor: i64,
+    #[sqlx(try_from = "SaturatingInt")]
     pub incl_vat_minor: i64,
     /// What the payments actually took (a capture may fall short of the cost: see
     /// `payments.uncollected_minor`).
+    #[sqlx(try_from = "SaturatingInt")]
     pub collected_minor: i64,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct CachedDay {
     pub day: String,
+    #[sqlx(try_from = "SaturatingInt")]
     pub available_ms: i64,
+    #[sqlx(try_from = "SaturatingInt")]
     pub charging_ms: i64,
+    #[sqlx(try_from = "SaturatingInt")]
     pub faulted_ms: i64,
+    #[sqlx(try_from = "SaturatingInt")]
     pub unavailable_ms: i64,
+    #[sqlx(try_from = "SaturatingInt")]
     pub offline_ms: i64,
+    #[sqlx(try_from = "SaturatingInt")]
     pub unknown_ms: i64,
 }
 
@@ -159,16 +195,20 @@ impl Store {
     /// Daily session sums of every day, per charger, currency and method (for the metrics).
     pub async fn session_totals(&self) -> Result<Vec<DailySessions>, StoreError> {
         sqlx::query_as(
-            "SELECT '' AS day, charger_id, currency, auth_method, sum(completed) AS completed, sum(failed) AS failed,
-                 sum(energy_wh) AS energy_wh, sum(excl_vat_minor) AS excl_vat_minor, sum(vat_minor) AS vat_minor,
-                 sum(incl_vat_minor) AS incl_vat_minor, sum(charging_seconds) AS charging_seconds,
-                 sum(timed_sessions) AS timed_sessions, sum(avg_power_w_sum) AS avg_power_w_sum,
-                 sum(peak_sessions) AS peak_sessions, sum(peak_power_w_sum) AS peak_power_w_sum,
-                 max(peak_power_w_max) AS peak_power_w_max, sum(start_count) AS start_count,
-                 sum(start_ms_sum) AS start_ms_sum, max(start_ms_max) AS start_ms_max, sum(start_le_5s) AS start_le_5s,
-                 sum(start_le_10s) AS start_le_10s, sum(start_le_30s) AS start_le_30s, sum(start_le_60s) AS start_le_60s,
-                 sum(start_le_120s) AS start_le_120s
-             FROM session_daily GROUP BY charger_id, currency, auth_method ORDER BY charger_id, currency, auth_method",
+            concat!(
+                "SELECT '' AS day, charger_id, currency, auth_method, ",
+                split_sum!("completed"), " AS completed, ", split_sum!("failed"), " AS failed, ",
+                split_sum!("energy_wh"), " AS energy_wh, ", split_sum!("excl_vat_minor"), " AS excl_vat_minor, ",
+                split_sum!("vat_minor"), " AS vat_minor, ", split_sum!("incl_vat_minor"), " AS incl_vat_minor, ",
+                split_sum!("charging_seconds"), " AS charging_seconds, ", split_sum!("timed_sessions"), " AS timed_sessions, ",
+                split_sum!("avg_power_w_sum"), " AS avg_power_w_sum, ", split_sum!("peak_sessions"), " AS peak_sessions, ",
+                split_sum!("peak_power_w_sum"), " AS peak_power_w_sum, max(peak_power_w_max) AS peak_power_w_max, ",
+                split_sum!("start_count"), " AS start_count, ", split_sum!("start_ms_sum"), " AS start_ms_sum, ",
+                "max(start_ms_max) AS start_ms_max, ", split_sum!("start_le_5s"), " AS start_le_5s, ",
+                split_sum!("start_le_10s"), " AS start_le_10s, ", split_sum!("start_le_30s"), " AS start_le_30s, ",
+                split_sum!("start_le_60s"), " AS start_le_60s, ", split_sum!("start_le_120s"), " AS start_le_120s
+             FROM session_daily GROUP BY charger_id, currency, auth_method ORDER BY charger_id, currency, auth_method"
+            ),
         )
         .fetch_all(&self.pool)
         .await
@@ -177,14 +217,15 @@ impl Store {
     /// Failed sessions per charger and reason for days in `[from, to)`; every day if `from` is
     /// empty and `to` is `"~"`.
     pub async fn session_failures(&self, from: &str, to: &str) -> Result<Vec<(String, String, i64)>, StoreError> {
-        sqlx::query_as(
-            "SELECT charger_id, reason, sum(sessions) FROM session_failures_daily WHERE day >= ? AND day < ?
-             GROUP BY charger_id, reason ORDER BY charger_id, sum(sessions) DESC, reason",
-        )
+        let rows: Vec<(String, String, SaturatingInt)> = sqlx::query_as(concat!(
+            "SELECT charger_id, reason, ", split_sum!("sessions"), " FROM session_failures_daily WHERE day >= ? AND day < ?
+             GROUP BY charger_id, reason ORDER BY charger_id, total(sessions) DESC, reason"
+        ))
         .bind(from)
         .bind(to)
         .fetch_all(&self.pool)
-        .await
+        .await?;
+        Ok(rows.into_iter().map(|(charger, reason, n)| (charger, reason, n.0)).collect())
     }
 
     /// Every configured charger with its site and connectors.
@@ -231,22 +272,27 @@ impl Store {
 
     /// Heartbeat gaps that ended in `[from, to)`: per charger, how many, their total and longest
     /// length in seconds.
+    /// Each gap counts for at most [`MAX_DURATION_SECONDS`](crate::reports::bounds::MAX_DURATION_SECONDS).
     pub async fn heartbeat_gaps(&self, from: &str, to: &str) -> Result<Vec<(String, i64, i64, i64)>, StoreError> {
-        sqlx::query_as(
-            "SELECT charger_id, count(*), sum(seconds), max(seconds) FROM heartbeat_gaps
-             WHERE until >= ? AND until < ? GROUP BY charger_id ORDER BY charger_id",
-        )
+        let rows: Vec<(String, i64, SaturatingInt, SaturatingInt)> = sqlx::query_as(concat!(
+            "SELECT charger_id, count(*), ", split_sum!("min(max(CAST(seconds AS INTEGER), 0), 315576000)"), ",
+                 max(min(max(CAST(seconds AS INTEGER), 0), 315576000)) FROM heartbeat_gaps
+             WHERE until >= ? AND until < ? GROUP BY charger_id ORDER BY charger_id"
+        ))
         .bind(from)
         .bind(to)
         .fetch_all(&self.pool)
-        .await
+        .await?;
+        Ok(rows.into_iter().map(|(charger, n, total, longest)| (charger, n, total.0, longest.0)).collect())
     }
 
     /// Authorization attempts per day, charger, method, result and reason, days in `[from, to)`.
     pub async fn auth_counts(&self, from: &str, to: &str) -> Result<Vec<AuthCount>, StoreError> {
         sqlx::query_as(
-            "SELECT day, method, result, reason, sum(attempts) AS attempts FROM auth_daily WHERE day >= ? AND day < ?
-             GROUP BY day, method, result, reason ORDER BY day, method, result, reason",
+            concat!(
+                "SELECT day, method, result, reason, ", split_sum!("attempts"), " AS attempts FROM auth_daily WHERE day >= ? AND day < ?
+                 GROUP BY day, method, result, reason ORDER BY day, method, result, reason"
+            ),
         )
         .bind(from)
         .bind(to)
@@ -256,9 +302,11 @@ impl Store {
 
     /// Authorization attempts of all time per method and result.
     pub async fn auth_totals(&self) -> Result<Vec<(String, String, i64)>, StoreError> {
-        sqlx::query_as("SELECT method, result, sum(attempts) FROM auth_daily GROUP BY method, result ORDER BY method, result")
-            .fetch_all(&self.pool)
-            .await
+        let rows: Vec<(String, String, SaturatingInt)> =
+            sqlx::query_as(concat!("SELECT method, result, ", split_sum!("attempts"), " FROM auth_daily GROUP BY method, result ORDER BY method, result"))
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(rows.into_iter().map(|(method, result, n)| (method, result, n.0)).collect())
     }
 
     /// Tokens nobody registered, most tried first (at most `limit`), tried in `[from, to)`.
@@ -307,11 +355,16 @@ impl Store {
         .await
     }
 
-    /// Sessions charging or stopping now, per charger: how many, and their last reported power.
+    /// Sessions charging or stopping now, per charger: how many, and their last reported power
+    /// (each session's at most [`MAX_POWER_W`](crate::reports::bounds::MAX_POWER_W): the charger says it).
     pub async fn active_sessions(&self) -> Result<Vec<(String, i64, i64)>, StoreError> {
-        sqlx::query_as("SELECT charger_id, count(*), sum(power_w) FROM sessions WHERE status IN ('charging', 'stopping') GROUP BY charger_id")
-            .fetch_all(&self.pool)
-            .await
+        let rows: Vec<(String, i64, SaturatingInt)> = sqlx::query_as(concat!(
+            "SELECT charger_id, count(*), ", split_sum!("min(max(CAST(power_w AS INTEGER), 0), 1000000000)"), "
+             FROM sessions WHERE status IN ('charging', 'stopping') GROUP BY charger_id"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(|(charger, n, watts)| (charger, n, watts.0)).collect())
     }
 
     /// Each connector's last reported status.
@@ -330,9 +383,12 @@ impl Store {
     /// triggers of migration 0009 from pay per session's `payments`).
     pub async fn payment_states(&self, from: &str, to: &str) -> Result<Vec<PaymentStateRow>, StoreError> {
         sqlx::query_as(
-            "SELECT currency, state, sum(sessions) AS sessions, sum(excl_vat_minor) AS excl_vat_minor, sum(vat_minor) AS vat_minor,
-                 sum(incl_vat_minor) AS incl_vat_minor, sum(collected_minor) AS collected_minor
-             FROM payment_daily WHERE day >= ? AND day < ? GROUP BY currency, state HAVING sum(sessions) > 0 ORDER BY currency, state",
+            concat!(
+                "SELECT currency, state, ", split_sum!("sessions"), " AS sessions, ", split_sum!("excl_vat_minor"), " AS excl_vat_minor, ",
+                split_sum!("vat_minor"), " AS vat_minor, ", split_sum!("incl_vat_minor"), " AS incl_vat_minor, ",
+                split_sum!("collected_minor"), " AS collected_minor
+                 FROM payment_daily WHERE day >= ? AND day < ? GROUP BY currency, state HAVING total(sessions) > 0 ORDER BY currency, state"
+            ),
         )
         .bind(from)
         .bind(to)
@@ -430,7 +486,7 @@ impl Store {
     /// When the charger first connected, if ever (unix ms).
     pub async fn first_connection_ms(&self, charger_id: &str) -> Result<Option<Millis>, StoreError> {
         let row: Option<(i64,)> = sqlx::query_as(concat!(
-            "SELECT ", unix_ms!("at"), " FROM charger_connection_events WHERE charger_id = ? ORDER BY julianday(at) LIMIT 1"
+            "SELECT ", unix_ms!("at"), " FROM charger_connection_events WHERE charger_id = ? AND julianday(at) IS NOT NULL ORDER BY julianday(at) LIMIT 1"
         ))
         .bind(charger_id)
         .fetch_optional(&self.pool)

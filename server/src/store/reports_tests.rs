@@ -9,6 +9,7 @@ use time::{OffsetDateTime, UtcOffset};
 
 use super::super::Store;
 use crate::reports::availability::{DAY_MS, State};
+use crate::reports::bounds::{MAX_DURATION_SECONDS, MAX_POWER_W, MAX_SESSION_ENERGY_WH, MAX_SESSION_MONEY_MINOR};
 use crate::reports::{GroupBy, Reports, Window};
 
 async fn store() -> (Store, tempfile::TempDir) {
@@ -32,6 +33,32 @@ enum Fate {
     Fails(u8),
     /// Charged and completed; then perhaps its cost corrected, or the row deleted.
     Completes { energy_wh: i64, minutes: i64, excl: i64, vat: i64, eur: bool, peak_w: i64, start_ms: i64, corrected: bool, deleted: bool },
+    /// What a hostile charger (or an older version's row) leaves: any meter readings, costs,
+    /// power and charger clock at all, completed.
+    Extreme { meter_start: i64, meter_stop: i64, excl: i64, vat: i64, incl: i64, power_w: i64, started: OffsetDateTime, stopped: OffsetDateTime },
+}
+
+/// The values that broke reports, and the edges of everything else.
+fn extreme_i64() -> impl Strategy<Value = i64> {
+    prop_oneof![
+        Just(i64::MAX),
+        Just(i64::MIN),
+        Just(i64::MAX / 2),
+        Just(-1),
+        Just(0),
+        -1_000_000i64..1_000_000,
+        Just(crate::reports::bounds::MAX_SESSION_MONEY_MINOR + 1),
+        any::<i64>(),
+    ]
+}
+
+fn extreme_time() -> impl Strategy<Value = OffsetDateTime> {
+    prop_oneof![
+        Just(time::macros::datetime!(1970-01-01 00:00 UTC)),
+        Just(time::macros::datetime!(2000-01-01 00:00 UTC)),
+        Just(time::macros::datetime!(9999-12-31 23:59:59 UTC)),
+        (0i64..(5 * 24 * 60)).prop_map(|m| time::macros::datetime!(2026-03-01 00:00 UTC) + time::Duration::minutes(m)),
+    ]
 }
 
 #[derive(Debug, Clone)]
@@ -51,6 +78,10 @@ fn case() -> impl Strategy<Value = Case> {
         (0i64..80_000, 0i64..600, 0i64..10_000, 0i64..2_000, any::<bool>(), 0i64..350_000, 0i64..200_000, any::<bool>(), prop::bool::weighted(0.1))
             .prop_map(|(energy_wh, minutes, excl, vat, eur, peak_w, start_ms, corrected, deleted)| Fate::Completes {
                 energy_wh, minutes, excl, vat, eur, peak_w, start_ms, corrected, deleted
+            }),
+        ((extreme_i64(), extreme_i64()), (extreme_i64(), extreme_i64(), extreme_i64()), extreme_i64(), (extreme_time(), extreme_time()))
+            .prop_map(|((meter_start, meter_stop), (excl, vat, incl), power_w, (started, stopped))| Fate::Extreme {
+                meter_start, meter_stop, excl, vat, incl, power_w, started, stopped
             }),
     ];
     (any::<bool>(), any::<bool>(), 0i64..(5 * 24 * 60), -12i8..=14, fate)
@@ -122,6 +153,25 @@ async fn play(store: &Store, cases: &[Case]) {
                     sqlx::query("DELETE FROM sessions WHERE id = ?").bind(&id).execute(&store.pool).await.unwrap();
                 }
             }
+            Fate::Extreme { meter_start, meter_stop, excl, vat, incl, power_w, started, stopped } => {
+                let cost = serde_json::json!({"currency": "EUR", "items": [], "total_excl_vat_minor": excl, "total_vat_minor": vat, "total_incl_vat_minor": incl});
+                sqlx::query("UPDATE sessions SET status = 'charging', started_at = ?, meter_start_wh = ?, power_w = ? WHERE id = ?")
+                    .bind(started)
+                    .bind(meter_start)
+                    .bind(power_w)
+                    .bind(&id)
+                    .execute(&store.pool)
+                    .await
+                    .unwrap();
+                sqlx::query("UPDATE sessions SET status = 'completed', stopped_at = ?, meter_stop_wh = ?, power_w = 0, cost = ? WHERE id = ?")
+                    .bind(stopped)
+                    .bind(meter_stop)
+                    .bind(cost.to_string())
+                    .bind(&id)
+                    .execute(&store.pool)
+                    .await
+                    .unwrap();
+            }
         }
     }
 }
@@ -135,6 +185,7 @@ struct Sums {
     vat: i64,
     incl: i64,
     charging_seconds: i64,
+    avg_power_w_sum: i64,
     peak_max: Option<i64>,
     start_count: i64,
     start_ms_sum: i64,
@@ -154,6 +205,7 @@ async fn expected(store: &Store, cases: &[Case]) -> BTreeMap<(String, String, St
         .enumerate()
         .filter_map(|(i, c)| match c.fate {
             Fate::Completes { peak_w, .. } if peak_w > 0 => Some((format!("s{i}"), peak_w)),
+            Fate::Extreme { power_w, .. } if power_w > 0 => Some((format!("s{i}"), power_w.min(MAX_POWER_W))),
             _ => None,
         })
         .collect();
@@ -179,16 +231,24 @@ async fn expected(store: &Store, cases: &[Case]) -> BTreeMap<(String, String, St
         };
         let s = out.entry((day, charger, cost.currency.code().to_owned(), method.clone())).or_default();
         if sums_key {
+            // Each session's figures clamped to the bounds (reports::bounds), computed here
+            // without SQL: i128 so that no difference of readings overflows.
+            let clamp = |n: i128, max: i64| n.clamp(0, i128::from(max)) as i64;
+            let energy = clamp(i128::from(stop_wh.unwrap()) - i128::from(start_wh.unwrap()), MAX_SESSION_ENERGY_WH);
+            let seconds = clamp((stopped.unwrap() - started.unwrap()).whole_seconds().into(), MAX_DURATION_SECONDS);
             s.completed += 1;
-            s.energy_wh += (stop_wh.unwrap() - start_wh.unwrap()).max(0);
-            s.excl += cost.total_excl_vat_minor;
-            s.vat += cost.total_vat_minor;
-            s.incl += cost.total_incl_vat_minor;
-            s.charging_seconds += (stopped.unwrap() - started.unwrap()).whole_seconds();
+            s.energy_wh += energy;
+            s.excl += clamp(cost.total_excl_vat_minor.into(), MAX_SESSION_MONEY_MINOR);
+            s.vat += clamp(cost.total_vat_minor.into(), MAX_SESSION_MONEY_MINOR);
+            s.incl += clamp(cost.total_incl_vat_minor.into(), MAX_SESSION_MONEY_MINOR);
+            s.charging_seconds += seconds;
+            if seconds > 0 {
+                s.avg_power_w_sum += (energy * 3600 / seconds).min(MAX_POWER_W);
+            }
             s.peak_max = s.peak_max.max(peaks.get(&id).copied());
             if method == "app" {
                 s.start_count += 1;
-                s.start_ms_sum += (started.unwrap() - created).whole_milliseconds() as i64;
+                s.start_ms_sum += clamp((started.unwrap() - created).whole_milliseconds(), MAX_DURATION_SECONDS * 1000);
             }
         } else {
             s.failed += 1;
@@ -212,6 +272,7 @@ async fn actual(store: &Store) -> BTreeMap<(String, String, String, String), Sum
                 vat: d.vat_minor,
                 incl: d.incl_vat_minor,
                 charging_seconds: d.charging_seconds,
+                avg_power_w_sum: d.avg_power_w_sum,
                 peak_max: d.peak_power_w_max,
                 start_count: d.start_count,
                 start_ms_sum: d.start_ms_sum,
@@ -219,6 +280,35 @@ async fn actual(store: &Store) -> BTreeMap<(String, String, String, String), Sum
             ((d.day, d.charger_id, d.currency, d.auth_method), sums)
         })
         .collect()
+}
+
+/// Every report reads the history without failing, over the days played, the years 1970 and
+/// 9999 and all time (the metrics' totals), and its totals are the clamped sums.
+async fn every_report_equals(store: &Store, expected: &BTreeMap<(String, String, String, String), Sums>) {
+    let reports = Reports::new(store.clone());
+    let now = time::macros::datetime!(2026-03-10 12:00 UTC);
+    for (from, to) in [("2026-02-20", "2026-03-10"), ("1970-01-01", "1970-12-31"), ("9999-01-01", "9999-12-31")] {
+        let window = Window::parse(Some(from), Some(to), now.date()).unwrap();
+        let revenue = reports.revenue(window, crate::reports::Period::Month, GroupBy::Site).await.unwrap();
+        reports.performance_at(window, GroupBy::Charger, now).await.unwrap();
+        reports.authentication(window).await.unwrap();
+        reports.authorization_log(window, None, 100).await.unwrap();
+        let in_window = |day: &str| day >= from && day <= to;
+        for t in &revenue.totals {
+            let sums = expected.iter().filter(|((day, _, currency, _), _)| in_window(day) && *currency == t.currency).map(|(_, s)| s);
+            let (mut energy, mut incl) = (0, 0);
+            for s in sums {
+                energy += s.energy_wh;
+                incl += s.incl;
+            }
+            assert_eq!((t.energy_wh, t.total_incl_vat_minor), (energy, incl), "{from} to {to}, {}", t.currency);
+        }
+        let states_incl: i64 = revenue.payment_states.iter().map(|p| p.total_incl_vat_minor).sum();
+        assert_eq!(states_incl, revenue.totals.iter().map(|t| t.total_incl_vat_minor).sum::<i64>(), "payment states sum to the totals");
+    }
+    let totals = store.session_totals().await.unwrap();
+    assert_eq!(totals.iter().map(|t| t.energy_wh).sum::<i64>(), expected.values().map(|s| s.energy_wh).sum::<i64>());
+    assert_eq!(totals.iter().map(|t| t.excl_vat_minor).sum::<i64>(), expected.values().map(|s| s.excl).sum::<i64>());
 }
 
 proptest! {
@@ -234,6 +324,7 @@ proptest! {
             assert_eq!(actual, expected, "cases: {cases:#?}");
             let failures: i64 = store.session_failures("", "~").await.unwrap().iter().map(|(_, _, n)| n).sum();
             assert_eq!(failures, expected.values().map(|s| s.failed).sum::<i64>());
+            every_report_equals(&store, &expected).await;
             store.close().await;
         });
     }
