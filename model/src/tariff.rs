@@ -182,7 +182,8 @@ impl TariffRestrictions {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Price {
     pub excl_vat: Decimal,
-    /// Absent: only the amount excluding VAT is limited (see [`crate::pricing`]).
+    /// Absent: only the amount excluding VAT is limited; its VAT follows the lines' rates (see
+    /// `PRICING.md`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub incl_vat: Option<Decimal>,
 }
