@@ -4,7 +4,8 @@
 
 use std::time::Duration;
 
-use chargekit_tests::{EVSE_ID, backend_with, charger_with, http_client, register_driver};
+use chargekit_tests::raw_charger::RawCharger;
+use chargekit_tests::{CHARGER_ID, EVSE_ID, backend, backend_with, charger_with, http_client, register_driver, sessions_of};
 use serde_json::{Value, json};
 
 /// The spec's "Free of Charge Tariff" example (mod_tariffs, OCPI 2.2.1), verbatim.
@@ -81,5 +82,50 @@ async fn the_spec_free_of_charge_tariff_starts_the_server_and_bills_nothing() {
     assert_eq!(items.len(), 1, "the flat line says what applied: {items:#?}");
     assert_eq!((items[0]["dimension"].as_str(), items[0]["excl_vat_minor"].as_i64()), (Some("FLAT"), Some(0)));
     charger.shutdown().await;
+    backend.server.shutdown().await;
+}
+
+const CARD: &str = "04A2B3C4D5E6F7";
+
+/// A driver with the RFID card registered; returns their bearer token.
+async fn driver_with_card(http: &reqwest::Client, backend: &chargekit_tests::Backend, email: &str) -> String {
+    let bearer = register_driver(http, backend, email).await;
+    let url = format!("{}/v1/tokens", backend.server.base_url());
+    let response = http.post(url).bearer_auth(&bearer).json(&json!({"kind": "rfid", "uid": CARD})).send().await.unwrap();
+    assert_eq!(response.status(), 201);
+    bearer
+}
+
+#[tokio::test]
+async fn timestamps_without_an_offset_are_read_as_utc_and_power_per_line_to_neutral_is_summed() {
+    let backend = backend().await;
+    let http = http_client();
+    let bearer = driver_with_card(&http, &backend, "clock@example.com").await;
+    let mut charger = RawCharger::connect(&backend.server.ocpp_url(), CHARGER_ID).await;
+
+    let started = charger.call("StartTransaction", json!({"connectorId": 1, "idTag": CARD, "meterStart": 10_000, "timestamp": "2026-11-30T10:00:00"})).await;
+    assert_eq!(started["idTagInfo"]["status"], "Accepted");
+    let transaction_id = started["transactionId"].as_i64().unwrap();
+    // Power only per line to neutral, with a line-to-line value that must not be added.
+    let power = |phase: &str, w: &str| json!({"value": w, "unit": "W", "measurand": "Power.Active.Import", "phase": phase});
+    let sample = json!({"timestamp": "2026-11-30T10:15:00.123", "sampledValue": [
+        {"value": "12000", "unit": "Wh", "measurand": "Energy.Active.Import.Register"},
+        power("L1-N", "3680"), power("L2-N", "3600"), power("L3-N", "3700"), power("L1-L2", "6370")]});
+    charger.call("MeterValues", json!({"connectorId": 1, "transactionId": transaction_id, "meterValue": [sample]})).await;
+    let running = &sessions_of(&http, &backend, &bearer).await[0];
+    assert_eq!(running["power_w"], json!(10_980), "the three lines, not an estimate from energy: {running:#}");
+    assert_eq!(running["started_at"], "2026-11-30T10:00:00Z");
+
+    let stop = json!({"transactionId": transaction_id, "idTag": CARD, "meterStop": 14_000, "timestamp": "2026-11-30T10:30:00",
+        "reason": "EVDisconnected", "transactionData": [{"timestamp": "2026-11-30T10:30:00.000", "sampledValue": [{"value": "14000", "context": "Transaction.End"}]}]});
+    assert_eq!(charger.call("StopTransaction", stop).await["idTagInfo"]["status"], "Accepted");
+    let session = &sessions_of(&http, &backend, &bearer).await[0];
+    assert_eq!(session["status"], "completed");
+    assert_eq!((session["started_at"].as_str(), session["stopped_at"].as_str()), (Some("2026-11-30T10:00:00Z"), Some("2026-11-30T10:30:00Z")));
+    assert_eq!((session["energy_wh"].as_i64(), session["duration_seconds"].as_i64()), (Some(4_000), Some(1_800)));
+    // Default tariff (0.39/kWh, 1.20/h, 19 %): 4 kWh = 1.56 (+0.2964 → 0.30), 0.5 h = 0.60
+    // (+0.114 → 0.11).
+    assert_eq!(totals(session), (216, 41, 257));
+    charger.close().await;
     backend.server.shutdown().await;
 }
