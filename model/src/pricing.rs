@@ -27,7 +27,9 @@
 //!   amount and rounded the same way;
 //! - totals are sums of the rounded lines, unless the tariff's `min_price` or `max_price`
 //!   binds: then the totals are the limit (excluding and including VAT limited each on its own)
-//!   and [`PricedSession::limit_applied`] says so.
+//!   and [`PricedSession::limit_applied`] says so; a limit without `incl_vat` gets the VAT of
+//!   the lines' rates weighted by their unrounded nets (the tariff's highest rate when nothing
+//!   was priced).
 
 mod bill;
 mod clock;

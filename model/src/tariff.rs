@@ -36,8 +36,9 @@ pub struct PriceComponent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vat: Option<Decimal>,
     /// Billing granularity: the billed amount of this dimension is rounded up to a multiple
-    /// of it (Wh for energy, seconds for time). 1 means exact. Which amount is rounded when a
-    /// session crosses several components is the OCPI ambiguity settled in `PRICING.md`.
+    /// of it (Wh for energy, seconds for time). 1 means exact; 0 (the spec's own free-of-charge
+    /// example) reads as 1. Which amount is rounded when a session crosses several components
+    /// is the OCPI ambiguity settled in `PRICING.md`.
     #[serde(default = "one")]
     pub step_size: u32,
 }
@@ -181,7 +182,8 @@ impl TariffRestrictions {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Price {
     pub excl_vat: Decimal,
-    /// Absent: only the amount excluding VAT is limited (see [`crate::pricing`]).
+    /// Absent: only the amount excluding VAT is limited; its VAT follows the lines' rates (see
+    /// `PRICING.md`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub incl_vat: Option<Decimal>,
 }
@@ -219,8 +221,6 @@ pub enum TariffError {
     NegativePrice { id: String, dimension: TariffDimension },
     #[error("tariff {id}: a {dimension:?} VAT rate is outside 0..=100")]
     BadVat { id: String, dimension: TariffDimension },
-    #[error("tariff {id}: a {dimension:?} step_size is 0")]
-    ZeroStep { id: String, dimension: TariffDimension },
     #[error("tariff {id} has more than {max} elements", max = MAX_ELEMENTS)]
     TooManyElements { id: String },
     #[error("tariff {id}: unknown time zone {zone:?}")]
@@ -277,9 +277,6 @@ impl Tariff {
             }
             if c.vat.is_some_and(|v| v.is_sign_negative() || v > Decimal::ONE_HUNDRED) {
                 return Err(TariffError::BadVat { id, dimension });
-            }
-            if c.step_size == 0 {
-                return Err(TariffError::ZeroStep { id, dimension });
             }
         }
         let id = || self.id.clone();
@@ -367,15 +364,25 @@ mod tests {
     }
 
     #[test]
+    fn step_size_zero_is_accepted_and_prices_like_one() {
+        // OCPI's own free-of-charge example has step_size 0 (PRICING.md: 0 reads as 1).
+        let mut stepped = Tariff::per_kwh_and_hour("t", Currency::EUR, Decimal::ONE, Decimal::from(3), Some(Decimal::from(21)));
+        let exact = stepped.clone();
+        for c in &mut stepped.elements[0].price_components {
+            c.step_size = 0;
+        }
+        stepped.validate().unwrap();
+        let usage = crate::SessionUsage { energy_wh: 1_234, charging_seconds: 61, parking_seconds: 0 };
+        assert_eq!(crate::price(&stepped, &usage), crate::price(&exact, &usage));
+    }
+
+    #[test]
     fn validation_refuses_nonsense() {
         let mut t = Tariff::per_kwh_and_hour("t", Currency::EUR, Decimal::ONE, Decimal::ONE, None);
         t.validate().unwrap();
         t.elements[0].price_components[0].price = Decimal::NEGATIVE_ONE;
         assert!(matches!(t.validate(), Err(TariffError::NegativePrice { .. })));
         t.elements[0].price_components[0].price = Decimal::ONE;
-        t.elements[0].price_components[1].step_size = 0;
-        assert!(matches!(t.validate(), Err(TariffError::ZeroStep { .. })));
-        t.elements[0].price_components[1].step_size = 1;
         t.elements[0].price_components[1].vat = Some(Decimal::from(101));
         assert!(matches!(t.validate(), Err(TariffError::BadVat { .. })));
         t.elements.clear();

@@ -14,7 +14,9 @@
 //! 4. **Monotonic live cost.** The live total (excl. and incl. VAT) never decreases from one
 //!    sample to the next when either every `step_size` is 1, or the tariff has at most one
 //!    `ENERGY` component and at most one time-based (`TIME` or `PARKING_TIME`) component — for
-//!    any restrictions, and with `min_price`/`max_price` that give `incl_vat`. (Outside these
+//!    any restrictions, and with `min_price`/`max_price` that give `incl_vat`. (Limits without
+//!    `incl_vat` are drawn too, for 1–3; their VAT follows the lines' rates, which can move as
+//!    the mix of lines changes, so they are not claimed monotonic. Outside these
 //!    cases it can decrease, by OCPI's own rule: a step rounding moves to a later component
 //!    when the session switches, e.g. from charging to parking; see `PRICING.md`.)
 
@@ -126,10 +128,10 @@ fn thin_out(r: &mut TariffRestrictions) {
 
 fn limits() -> impl Strategy<Value = (Option<Price>, Option<Price>)> {
     let price = |lo: i64, hi: i64| {
-        proptest::option::weighted(0.25, (lo..hi, 0i64..30)).prop_map(|p| {
-            p.map(|(cents, vat)| Price {
+        proptest::option::weighted(0.25, (lo..hi, 0i64..30, proptest::bool::weighted(0.7))).prop_map(|p| {
+            p.map(|(cents, vat, with_incl)| Price {
                 excl_vat: Decimal::new(cents, 2),
-                incl_vat: Some(Decimal::new(cents + cents * vat / 100, 2)),
+                incl_vat: with_incl.then(|| Decimal::new(cents + cents * vat / 100, 2)),
             })
         })
     };
@@ -272,6 +274,8 @@ fn runner_for(seed: u64) -> proptest::test_runner::TestRunner {
 }
 
 fn check(tariff: &Tariff, samples: &[MeterSample], monotonic: bool) -> Result<(), TestCaseError> {
+    let limits_give_incl = [&tariff.min_price, &tariff.max_price].into_iter().flatten().all(|p| p.incl_vat.is_some());
+    let monotonic = monotonic && limits_give_incl;
     tariff.validate().map_err(|e| TestCaseError::fail(e.to_string()))?;
     let cdr = price_session(tariff, samples).unwrap();
     let mut live = LiveSession::start(tariff, samples[0]).unwrap();
@@ -428,6 +432,9 @@ fn reference(tariff: &Tariff, samples: &[MeterSample]) -> (i64, i64) {
     }
     let round = |v: Decimal| i64::try_from(v.round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero)).unwrap();
     let (mut excl, mut incl) = (0, 0);
+    // For a limit without incl_vat: the lines' rates weighted by their exact nets, in integers
+    // (prices are whole cents and rates whole percents here): net × 3 600 000 in cents.
+    let (mut weight, mut weighted_rate) = (0i128, 0i128);
     for (slot, q) in billed {
         let c = component(slot);
         let unit = match c.dimension {
@@ -438,13 +445,36 @@ fn reference(tariff: &Tariff, samples: &[MeterSample]) -> (i64, i64) {
         let net = round(Decimal::from(q) * c.price * Decimal::ONE_HUNDRED / Decimal::from(unit));
         excl += net;
         incl += net + c.vat.map_or(0, |v| round(Decimal::from(net) * v / Decimal::ONE_HUNDRED));
+        let cents = i128::try_from((c.price * Decimal::ONE_HUNDRED).round()).unwrap();
+        let scaled = i128::from(q) * cents * (3_600_000 / unit as i128);
+        weight += scaled;
+        weighted_rate += scaled * i128::try_from(c.vat.unwrap_or_default().round()).unwrap();
     }
-    let minor = |p: &Option<Price>| p.as_ref().map(|p| (round(p.excl_vat * Decimal::ONE_HUNDRED), round(p.incl_vat.unwrap() * Decimal::ONE_HUNDRED)));
+    let highest_rate = tariff.elements.iter().flat_map(|e| &e.price_components).map(|c| i128::try_from(c.vat.unwrap_or_default().round()).unwrap()).max().unwrap_or(0);
+    // Rounded half away from zero, in integers.
+    let div_round = |n: i128, d: i128| i64::try_from((2 * n + d) / (2 * d)).unwrap();
+    let with_vat = |e: i64| match weight {
+        0 => e + div_round(i128::from(e) * highest_rate, 100),
+        w => e + div_round(i128::from(e) * weighted_rate, 100 * w),
+    };
+    let minor = |p: &Option<Price>| p.as_ref().map(|p| (round(p.excl_vat * Decimal::ONE_HUNDRED), p.incl_vat.map(|i| round(i * Decimal::ONE_HUNDRED))));
     if let Some((e, i)) = minor(&tariff.min_price) {
-        (excl, incl) = (excl.max(e), incl.max(i));
+        let new_excl = excl.max(e);
+        incl = match i {
+            Some(i) => incl.max(i),
+            None if new_excl != excl => with_vat(new_excl),
+            None => incl,
+        };
+        excl = new_excl;
     }
     if let Some((e, i)) = minor(&tariff.max_price) {
-        (excl, incl) = (excl.min(e), incl.min(i));
+        let new_excl = excl.min(e);
+        incl = match i {
+            Some(i) => incl.min(i),
+            None if new_excl != excl => with_vat(new_excl),
+            None => incl,
+        };
+        excl = new_excl;
     }
     (excl, incl)
 }

@@ -60,6 +60,11 @@ const MAX_DURATION: &str = r#"{"id":"2","currency":"EUR","type":"REGULAR","eleme
   {"price_components":[{"type":"ENERGY","price":0.25,"vat":20.0,"step_size":1}],"restrictions":{"max_duration":3600}},
   {"price_components":[{"type":"ENERGY","price":0.40,"vat":20.0,"step_size":1}]}]}"#;
 
+/// tariff_free_of_charge (mod_tariffs "Free of Charge Tariff"), verbatim: `step_size` 0.
+const T15_FREE_OF_CHARGE: &str = r#"{"country_code":"DE","party_id":"ALL","id":"15","currency":"EUR","type":"REGULAR",
+  "elements":[{"price_components":[{"type":"FLAT","price":0.00,"step_size":0}]}],
+  "last_updated":"2015-06-29T20:39:09Z"}"#;
+
 fn noon() -> time::OffsetDateTime {
     datetime!(2024-03-04 12:00 +1)
 }
@@ -108,6 +113,14 @@ fn kwh_start_fee_and_max_price() {
     // 30 kWh: 0.50 + 7.50 = 8.00; VAT 0.10 + 0.75 → 8.85.
     let s = Timeline::starting(noon()).charge(2 * 3600, 30_000, None, None).price(&t);
     assert_eq!((totals(&s), s.limit_applied), ((800, 885), None));
+}
+
+#[test]
+fn free_of_charge() {
+    // The spec's own example: accepted (step_size 0 reads as 1), and a session costs nothing.
+    let s = Timeline::starting(noon()).charge(2 * 3600, 20_000, None, None).park(30 * MIN).price(&tariff(T15_FREE_OF_CHARGE));
+    assert_eq!(totals(&s), (0, 0));
+    assert_eq!(lines(&s, Flat), [(1, 0)]);
 }
 
 #[test]

@@ -3,6 +3,89 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+/// Date-times in OCPP messages. OCPP 1.6J asks for RFC 3339 with an offset; real chargers also
+/// send local-looking times without one (`2026-11-30T10:00:00`, `…10:00:00.123`). Refusing
+/// those would block a queued StopTransaction forever (the charger retries the same message),
+/// so they are read as UTC; [`timestamps_without_offset`] names them so the central system can
+/// warn the operator. Written back always with an offset (RFC 3339).
+pub mod charger_time {
+    use serde::de::{Error, Unexpected};
+    use serde::{Deserialize, Deserializer, Serializer};
+    use time::OffsetDateTime;
+
+    const WITHOUT_OFFSET: &[time::format_description::BorrowedFormatItem<'static>] =
+        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second][optional [.[subsecond]]]");
+
+    /// The date-time `text` says, and whether it gave its offset.
+    pub fn parse(text: &str) -> Option<(OffsetDateTime, bool)> {
+        use time::format_description::well_known::Rfc3339;
+        if let Ok(at) = OffsetDateTime::parse(text, &Rfc3339) {
+            return Some((at, true));
+        }
+        time::PrimitiveDateTime::parse(text, WITHOUT_OFFSET).ok().map(|at| (at.assume_utc(), false))
+    }
+
+    pub fn serialize<S: Serializer>(at: &OffsetDateTime, s: S) -> Result<S::Ok, S::Error> {
+        time::serde::rfc3339::serialize(at, s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<OffsetDateTime, D::Error> {
+        let text = std::borrow::Cow::<str>::deserialize(d)?;
+        parse(&text)
+            .map(|(at, _)| at)
+            .ok_or_else(|| D::Error::invalid_value(Unexpected::Str(&text), &"an RFC 3339 date-time"))
+    }
+
+    pub mod option {
+        use serde::{Deserialize, Deserializer, Serializer};
+        use time::OffsetDateTime;
+
+        pub fn serialize<S: Serializer>(at: &Option<OffsetDateTime>, s: S) -> Result<S::Ok, S::Error> {
+            time::serde::rfc3339::option::serialize(at, s)
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<OffsetDateTime>, D::Error> {
+            #[derive(Deserialize)]
+            struct At(#[serde(with = "super")] OffsetDateTime);
+            Ok(Option::<At>::deserialize(d)?.map(|At(at)| at))
+        }
+    }
+}
+
+/// The names OCPP 1.6 gives its date-time fields.
+const TIMESTAMP_FIELDS: [&str; 3] = ["timestamp", "expiryDate", "currentTime"];
+
+/// Where a payload carries a date-time without an offset (read as UTC by [`charger_time`]),
+/// as paths like `meterValue[0].timestamp`: what a warning to the operator names.
+pub fn timestamps_without_offset(payload: &serde_json::Value) -> Vec<String> {
+    fn walk(value: &serde_json::Value, path: &str, found: &mut Vec<String>) {
+        match value {
+            serde_json::Value::Object(fields) => {
+                for (name, value) in fields {
+                    let here = if path.is_empty() { name.clone() } else { format!("{path}.{name}") };
+                    match value.as_str() {
+                        Some(text) if TIMESTAMP_FIELDS.contains(&name.as_str()) => {
+                            if charger_time::parse(text).is_some_and(|(_, with_offset)| !with_offset) {
+                                found.push(here);
+                            }
+                        }
+                        _ => walk(value, &here, found),
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => {
+                for (n, item) in items.iter().enumerate() {
+                    walk(item, &format!("{path}[{n}]"), found);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    walk(payload, "", &mut found);
+    found
+}
+
 /// Action names, as they appear in CALL frames.
 pub mod action {
     pub const AUTHORIZE: &str = "Authorize";
@@ -62,7 +145,7 @@ pub enum RegistrationStatus {
 #[serde(rename_all = "camelCase")]
 pub struct BootNotificationResponse {
     pub status: RegistrationStatus,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "charger_time")]
     pub current_time: OffsetDateTime,
     /// Heartbeat interval in seconds.
     pub interval: u32,
@@ -74,7 +157,7 @@ pub struct HeartbeatRequest {}
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HeartbeatResponse {
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "charger_time")]
     pub current_time: OffsetDateTime,
 }
 
@@ -114,7 +197,7 @@ pub struct StatusNotificationRequest {
     pub connector_id: u32,
     pub error_code: String,
     pub status: ChargePointStatus,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "time::serde::rfc3339::option")]
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "charger_time::option")]
     pub timestamp: Option<OffsetDateTime>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub info: Option<String>,
@@ -140,7 +223,7 @@ pub enum AuthorizationStatus {
 #[serde(rename_all = "camelCase")]
 pub struct IdTagInfo {
     pub status: AuthorizationStatus,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "time::serde::rfc3339::option")]
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "charger_time::option")]
     pub expiry_date: Option<OffsetDateTime>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_id_tag: Option<String>,
@@ -171,7 +254,7 @@ pub struct StartTransactionRequest {
     pub id_tag: String,
     /// Meter register at start, in Wh.
     pub meter_start: i64,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "charger_time")]
     pub timestamp: OffsetDateTime,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reservation_id: Option<i64>,
@@ -234,30 +317,44 @@ impl SampledValue {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MeterValue {
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "charger_time")]
     pub timestamp: OffsetDateTime,
     pub sampled_value: Vec<SampledValue>,
 }
 
 impl MeterValue {
     /// A measurand's value in its base unit (Wh, W): the total if the charger sent one, else
-    /// the sum of its phases (`L1`, `L2`, `L3`; line-to-line and neutral values are not
-    /// summed). Signed values are not read here: they are kept as they came.
+    /// the sum of its lines (see [`total_of`]). Signed values are not read here: they are kept
+    /// as they came.
     pub fn total(&self, measurand: &str) -> Option<i64> {
         total_of(&self.sampled_value, measurand)
     }
 }
 
-/// [`MeterValue::total`] over sampled values alone.
+/// The OCPP 1.6 `Phase` values that measure one line, each line under its two names: `L1` and
+/// `L1-N` (line to neutral) are the same line. Line to line (`L1-L2`, …) and neutral (`N`) values
+/// are not one line's share of a total, so they are never summed.
+const LINES: [[&str; 2]; 3] = [["L1", "L1-N"], ["L2", "L2-N"], ["L3", "L3-N"]];
+
+/// [`MeterValue::total`] over sampled values alone: a value without a phase (the total) if one
+/// reads, else the sum over lines of each line's first value that reads, under either of its
+/// names (a charger sending both `L1` and `L1-N` is not counted twice).
 pub fn total_of(values: &[SampledValue], measurand: &str) -> Option<i64> {
-    let values = values.iter().filter(|v| v.measurand() == measurand && v.format.as_deref() != Some("SignedData"));
-    let (totals, phases): (Vec<_>, Vec<_>) = values.partition(|v| v.phase.is_none());
-    if let Some(total) = totals.iter().find_map(|v| v.in_base_unit()) {
+    total_with(values, measurand, SampledValue::in_base_unit)
+}
+
+/// [`total_of`] for any reading of a sampled value.
+fn total_with(values: &[SampledValue], measurand: &str, read: impl Fn(&SampledValue) -> Option<i64>) -> Option<i64> {
+    let values: Vec<_> =
+        values.iter().filter(|v| v.measurand() == measurand && v.format.as_deref() != Some("SignedData")).collect();
+    if let Some(total) = values.iter().filter(|v| v.phase.is_none()).find_map(|v| read(v)) {
         return Some(total);
     }
-    let per_phase: Vec<i64> =
-        phases.iter().filter(|v| matches!(v.phase.as_deref(), Some("L1" | "L2" | "L3"))).filter_map(|v| v.in_base_unit()).collect();
-    (!per_phase.is_empty()).then(|| per_phase.iter().sum())
+    let on_line = |names: &[&str; 2]| {
+        values.iter().filter(|v| v.phase.as_deref().is_some_and(|p| names.contains(&p))).find_map(|v| read(v))
+    };
+    let per_line: Vec<i64> = LINES.iter().filter_map(on_line).collect();
+    (!per_line.is_empty()).then(|| per_line.iter().sum())
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -277,7 +374,7 @@ pub struct MeterValuesResponse {}
 pub struct StopTransactionRequest {
     /// Meter register at stop, in Wh.
     pub meter_stop: i64,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "charger_time")]
     pub timestamp: OffsetDateTime,
     pub transaction_id: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -364,6 +461,72 @@ mod tests {
             assert_eq!(value(garbage, Some("Wh")).in_base_unit(), None, "{garbage:?}");
         }
         assert_eq!(value("5", Some("Celsius")).in_base_unit(), None, "not an energy or power unit");
+    }
+
+    fn phase(measurand: &str, phase: Option<&str>, value: &str) -> SampledValue {
+        SampledValue {
+            value: value.into(),
+            unit: None,
+            context: None,
+            format: None,
+            measurand: Some(measurand.into()),
+            phase: phase.map(Into::into),
+            location: None,
+        }
+    }
+
+    #[test]
+    fn line_to_neutral_phases_are_summed_like_lines() {
+        let p = |ph, v| phase(MEASURAND_POWER_IMPORT, Some(ph), v);
+        let per_line_to_neutral = [p("L1-N", "3680"), p("L2-N", "3600"), p("L3-N", "3700")];
+        assert_eq!(total_of(&per_line_to_neutral, MEASURAND_POWER_IMPORT), Some(10_980));
+        // Line to line and neutral are never summed.
+        let with_others = [p("L1-N", "3680"), p("L1-L2", "6370"), p("L2-L3", "6370"), p("L3-L1", "6370"), p("N", "5")];
+        assert_eq!(total_of(&with_others, MEASURAND_POWER_IMPORT), Some(3_680));
+        assert_eq!(total_of(&[p("L1-L2", "6370")], MEASURAND_POWER_IMPORT), None);
+        // A line reported both ways counts once (the first that reads).
+        let both = [p("L1", "3680"), p("L1-N", "3680"), p("L2-N", "3600"), p("L2", "3600"), p("L3", "x"), p("L3-N", "3700")];
+        assert_eq!(total_of(&both, MEASURAND_POWER_IMPORT), Some(10_980));
+        // A total, if sent, wins over phases.
+        let total = [phase(MEASURAND_POWER_IMPORT, None, "11000"), p("L1-N", "3680")];
+        assert_eq!(total_of(&total, MEASURAND_POWER_IMPORT), Some(11_000));
+    }
+
+    #[test]
+    fn timestamps_without_an_offset_are_read_as_utc() {
+        for (text, expected) in [
+            ("2026-11-30T10:00:00", time::macros::datetime!(2026-11-30 10:00 UTC)),
+            ("2026-11-30T10:00:00.123", time::macros::datetime!(2026-11-30 10:00:00.123 UTC)),
+            ("2026-11-30T10:00:00Z", time::macros::datetime!(2026-11-30 10:00 UTC)),
+            ("2026-11-30T11:00:00+01:00", time::macros::datetime!(2026-11-30 11:00 +1)),
+        ] {
+            let start: StartTransactionRequest =
+                serde_json::from_value(json!({"connectorId": 1, "idTag": "A", "meterStart": 0, "timestamp": text})).unwrap();
+            assert_eq!(start.timestamp, expected, "{text}");
+            let stop: StopTransactionRequest = serde_json::from_value(json!({"transactionId": 1, "meterStop": 0, "timestamp": text,
+                "transactionData": [{"timestamp": text, "sampledValue": []}]})).unwrap();
+            assert_eq!((stop.timestamp, stop.transaction_data[0].timestamp), (expected, expected), "{text}");
+            let status: StatusNotificationRequest = serde_json::from_value(json!({"connectorId": 1, "errorCode": "NoError",
+                "status": "Available", "timestamp": text})).unwrap();
+            assert_eq!(status.timestamp, Some(expected), "{text}");
+        }
+        for garbage in ["2026-11-30", "10:00:00", "2026-11-30 10:00:00", "2026-13-30T10:00:00", "yesterday"] {
+            let start = serde_json::from_value::<StartTransactionRequest>(
+                json!({"connectorId": 1, "idTag": "A", "meterStart": 0, "timestamp": garbage}));
+            assert!(start.is_err(), "{garbage:?} is not a date-time");
+        }
+        // Written back with an offset, always.
+        let out = serde_json::to_value(MeterValue { timestamp: time::macros::datetime!(2026-11-30 10:00 UTC), sampled_value: vec![] }).unwrap();
+        assert_eq!(out["timestamp"], "2026-11-30T10:00:00Z");
+    }
+
+    #[test]
+    fn payloads_name_their_timestamps_without_an_offset() {
+        let payload = json!({"connectorId": 1, "meterValue": [
+            {"timestamp": "2026-11-30T10:00:00", "sampledValue": [{"value": "2026-11-30T10:00:00"}]},
+            {"timestamp": "2026-11-30T10:00:00Z", "sampledValue": []}]});
+        assert_eq!(timestamps_without_offset(&payload), ["meterValue[0].timestamp"]);
+        assert!(timestamps_without_offset(&json!({"timestamp": "2026-11-30T10:00:00+01:00"})).is_empty());
     }
 
     #[test]

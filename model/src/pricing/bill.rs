@@ -56,14 +56,55 @@ impl Limit {
 pub(crate) struct Limits {
     pub min: Option<Limit>,
     pub max: Option<Limit>,
+    /// The VAT rate (percent) of a limit without `incl_vat` when nothing was priced to weigh
+    /// the line rates with: the highest rate of the tariff (absent VAT counts as 0 %).
+    pub fallback_vat_percent: Decimal,
 }
 
 impl Limits {
     pub fn new(tariff: &Tariff) -> Self {
+        let rates = tariff.elements.iter().flat_map(|e| &e.price_components).map(|c| c.vat.unwrap_or_default());
         Self {
             min: Limit::new(tariff.min_price.as_ref(), tariff.currency),
             max: Limit::new(tariff.max_price.as_ref(), tariff.currency),
+            fallback_vat_percent: rates.max().unwrap_or_default(),
         }
+    }
+}
+
+/// The line rates weighted by the lines' unrounded net amounts: the VAT a limit without
+/// `incl_vat` puts on the total it sets. Nets are kept scaled by a common factor (3 600 000 per
+/// unit price: Wh × 3600, seconds × 1000, flat × 3 600 000), which leaves the weights alone and
+/// keeps them exact decimals, so one division at the end is all the rounding there is.
+#[derive(Debug, Clone, Copy, Default)]
+struct VatWeights {
+    /// Σ scaled net.
+    net: Decimal,
+    /// Σ scaled net × rate (percent).
+    vat: Decimal,
+}
+
+impl VatWeights {
+    fn add(&mut self, quantity: i64, dimension: TariffDimension, price: Decimal, vat_percent: Option<Decimal>) {
+        let scale = Decimal::from(3_600_000 / units_per_priced_unit(dimension));
+        let net = Decimal::from(quantity) * price * scale;
+        self.net += net;
+        self.vat += net * vat_percent.unwrap_or_default();
+    }
+
+    /// The VAT on a total of `excl` minor units, rounded half away from zero.
+    fn vat_on(&self, excl: i64, fallback_percent: Decimal) -> i64 {
+        let excl = Decimal::from(excl);
+        let hundred = Decimal::ONE_HUNDRED;
+        let vat = if self.net.is_zero() {
+            excl * fallback_percent / hundred
+        } else {
+            // Multiplying first keeps it exact; on overflow (absurd amounts), the rate first.
+            excl.checked_mul(self.vat)
+                .and_then(|v| v.checked_div(self.net * hundred))
+                .unwrap_or_else(|| excl * (self.vat / self.net) / hundred)
+        };
+        round_half_away_from_zero(vat)
     }
 }
 
@@ -102,6 +143,7 @@ fn step_extra(engine: &Engine, state: &State, last: Option<u32>) -> Option<(usiz
 pub(crate) fn bill(engine: &Engine, state: &State, limits: &Limits) -> (Vec<PricedItem>, Cost, Option<PriceLimit>) {
     let currency = engine.currency;
     let extras = [step_extra(engine, state, state.last_energy_slot), step_extra(engine, state, state.last_time_slot)];
+    let mut weights = VatWeights::default();
     let mut order = state.seen_order.clone();
     order.sort_by_key(|&s| rank(engine.slots[s as usize].dimension));
     let items: Vec<PricedItem> = order
@@ -112,6 +154,7 @@ pub(crate) fn bill(engine: &Engine, state: &State, limits: &Limits) -> (Vec<Pric
             let used_quantity = state.qty[slot];
             let extra: i64 = extras.iter().flatten().filter(|(s, _)| *s == slot).map(|(_, e)| e).sum();
             let billed_quantity = used_quantity + extra;
+            weights.add(billed_quantity, component.dimension, component.price, component.vat);
             let net = Decimal::from(billed_quantity) * component.price
                 / Decimal::from(units_per_priced_unit(component.dimension));
             let excl_vat_minor = currency.round_to_minor(net);
@@ -133,7 +176,8 @@ pub(crate) fn bill(engine: &Engine, state: &State, limits: &Limits) -> (Vec<Pric
     let items = drop_idle_lines(items);
     let excl: i64 = items.iter().map(|i| i.excl_vat_minor).sum();
     let vat: i64 = items.iter().map(|i| i.vat_minor).sum();
-    let (excl_total, incl_total, applied) = apply_limits(excl, excl + vat, limits);
+    let (excl_total, incl_total, applied) =
+        apply_limits(excl, excl + vat, limits, |new_excl| new_excl + weights.vat_on(new_excl, limits.fallback_vat_percent));
     let cost = Cost {
         currency,
         items: items.iter().map(cost_item).collect(),
@@ -172,22 +216,15 @@ fn cost_item(i: &PricedItem) -> CostItem {
 }
 
 /// OCPI: excluding VAT and including VAT are limited each on its own. A limit without
-/// `incl_vat` moves the VAT in proportion to the net it moved (rounded half away from zero).
-fn apply_limits(excl: i64, incl: i64, limits: &Limits) -> (i64, i64, Option<PriceLimit>) {
-    let scaled_incl = |new_excl: i64| {
-        if excl == 0 {
-            new_excl
-        } else {
-            let vat = Decimal::from(incl - excl) * Decimal::from(new_excl) / Decimal::from(excl);
-            new_excl + round_half_away_from_zero(vat)
-        }
-    };
+/// `incl_vat` sets the total including VAT to `incl_of(new excl)`: the new total plus its VAT
+/// at the lines' rates (see [`VatWeights`]), not the rounded line VAT scaled.
+fn apply_limits(excl: i64, incl: i64, limits: &Limits, incl_of: impl Fn(i64) -> i64) -> (i64, i64, Option<PriceLimit>) {
     let (mut e, mut i, mut applied) = (excl, incl, None);
     if let Some(min) = limits.min {
         let new_e = e.max(min.excl);
         let new_i = match min.incl {
             Some(m) => i.max(m),
-            None if new_e != e => scaled_incl(new_e),
+            None if new_e != e => incl_of(new_e),
             None => i,
         };
         if (new_e, new_i) != (e, i) {
@@ -199,7 +236,7 @@ fn apply_limits(excl: i64, incl: i64, limits: &Limits) -> (i64, i64, Option<Pric
         let new_e = e.min(max.excl);
         let new_i = match max.incl {
             Some(m) => i.min(m),
-            None if new_e != e => scaled_incl(new_e),
+            None if new_e != e => incl_of(new_e),
             None => i,
         };
         if (new_e, new_i) != (e, i) {
@@ -216,27 +253,43 @@ mod tests {
 
     fn limits(min: Option<(i64, Option<i64>)>, max: Option<(i64, Option<i64>)>) -> Limits {
         let l = |(excl, incl)| Limit { excl, incl };
-        Limits { min: min.map(l), max: max.map(l) }
+        Limits { min: min.map(l), max: max.map(l), fallback_vat_percent: Decimal::ZERO }
+    }
+
+    /// A total including 20 % VAT, for limits that give no `incl_vat`.
+    fn at_20_percent(excl: i64) -> i64 {
+        excl + excl / 5
     }
 
     #[test]
     fn limits_bind_excl_and_incl_each() {
         let both = limits(Some((50, Some(55))), Some((1000, Some(1100))));
-        assert_eq!(apply_limits(25, 28, &both), (50, 55, Some(PriceLimit::MinPrice)));
-        assert_eq!(apply_limits(500, 550, &both), (500, 550, None));
-        assert_eq!(apply_limits(1300, 1435, &both), (1000, 1100, Some(PriceLimit::MaxPrice)));
+        assert_eq!(apply_limits(25, 28, &both, at_20_percent), (50, 55, Some(PriceLimit::MinPrice)));
+        assert_eq!(apply_limits(500, 550, &both, at_20_percent), (500, 550, None));
+        assert_eq!(apply_limits(1300, 1435, &both, at_20_percent), (1000, 1100, Some(PriceLimit::MaxPrice)));
         // Only the incl limit binds: excl stays.
-        assert_eq!(apply_limits(990, 1188, &both), (990, 1100, Some(PriceLimit::MaxPrice)));
+        assert_eq!(apply_limits(990, 1188, &both, at_20_percent), (990, 1100, Some(PriceLimit::MaxPrice)));
     }
 
     #[test]
-    fn limit_without_incl_scales_vat() {
+    fn limit_without_incl_puts_vat_on_the_new_total() {
         let max = limits(None, Some((1000, None)));
-        // 20 % VAT overall: capped net 10.00 → VAT 2.00.
-        assert_eq!(apply_limits(2000, 2400, &max), (1000, 1200, Some(PriceLimit::MaxPrice)));
+        assert_eq!(apply_limits(2000, 2400, &max, at_20_percent), (1000, 1200, Some(PriceLimit::MaxPrice)));
         let min = limits(Some((100, None)), None);
-        assert_eq!(apply_limits(0, 0, &min), (100, 100, Some(PriceLimit::MinPrice)));
-        assert_eq!(apply_limits(30, 33, &min), (100, 110, Some(PriceLimit::MinPrice)));
+        assert_eq!(apply_limits(0, 0, &min, at_20_percent), (100, 120, Some(PriceLimit::MinPrice)));
+        assert_eq!(apply_limits(30, 33, &min, at_20_percent), (100, 120, Some(PriceLimit::MinPrice)));
+        assert_eq!(apply_limits(300, 360, &min, at_20_percent), (300, 360, None), "not binding: the lines");
+    }
+
+    #[test]
+    fn vat_weights_follow_unrounded_nets() {
+        let mut w = VatWeights::default();
+        assert_eq!(w.vat_on(200, Decimal::from(21)), 42, "nothing priced: the fallback rate");
+        // 1 s at 1.00/h (0.000277… net) at 10 %, 1 Wh at 0.30/kWh (0.0003 net) at 21 %:
+        // (0.0002777… × 10 + 0.0003 × 21) / 0.0005777… = 15.71…% of 2.00 = 0.3142… → 0.31.
+        w.add(1, TariffDimension::Time, Decimal::ONE, Some(Decimal::from(10)));
+        w.add(1, TariffDimension::Energy, Decimal::new(30, 2), Some(Decimal::from(21)));
+        assert_eq!(w.vat_on(200, Decimal::ZERO), 31);
     }
 
     #[test]

@@ -58,6 +58,7 @@ impl Engine {
                     element,
                     price: c.price,
                     vat: c.vat,
+                    // OCPI: the minimum billable unit; 0 (the free-of-charge example) is read as 1.
                     step: i64::from(c.step_size.max(1)),
                 });
             }

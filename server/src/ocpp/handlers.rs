@@ -25,6 +25,12 @@ const RETRANSMITTED: [&str; 3] = [action::START_TRANSACTION, action::METER_VALUE
 pub async fn handle_call(state: &Arc<AppState>, charger_id: &str, id: String, action: &str, payload: Value) -> Frame {
     // Any message shows the charger alive: silences over twice the heartbeat interval are gaps.
     crate::heartbeats::on_message(state, charger_id).await;
+    // Read as UTC rather than refused (a refused queued stop would be retried forever); the
+    // operator should still hear of a charger whose clock gives no offset.
+    let offsetless = timestamps_without_offset(&payload);
+    if !offsetless.is_empty() {
+        tracing::warn!(%charger_id, message_id = %id, action, fields = ?offsetless, "timestamps without a UTC offset, read as UTC");
+    }
     if !RETRANSMITTED.contains(&action) {
         return handle_once(state, charger_id, id, action, payload).await;
     }
