@@ -15,7 +15,10 @@ pub struct ServerConfig {
     pub bind: SocketAddr,
     /// The SQLite file; created with its schema if missing.
     pub database: PathBuf,
-    /// Chargers and their EVSEs, created or updated at start.
+    /// Chargers and their EVSEs, created or updated at start. A config file seeds only the
+    /// chargers it lists (none if it lists none): the built-in default's unauthenticated
+    /// CKSIM-0001 is for `chargekit serve` without a file.
+    #[serde(default)]
     pub chargers: Vec<ChargerSeed>,
     /// The tariff every seeded EVSE is priced with.
     pub tariff: Tariff,
@@ -169,12 +172,12 @@ pub struct TlsListenerConfig {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(try_from = "ChargerSeedInFile")]
 pub struct ChargerSeed {
     pub charge_point_id: String,
     pub evses: Vec<EvseSeed>,
-    /// How the charger proves who it is (OCPP 1.6 security whitepaper). Profile 0 — no
-    /// authentication — is for labs and demos only.
-    #[serde(default)]
+    /// How the charger proves who it is (OCPP 1.6 security whitepaper). A config file must
+    /// choose it for every charger; profile 0 — no authentication — is for labs and demos only.
     pub security_profile: SecurityProfile,
     /// The charger's `AuthorizationKey` (its HTTP Basic password) for profiles 1 and 2:
     /// 16 to 40 characters. Stored hashed; the config file is the operator's to protect.
@@ -189,12 +192,42 @@ pub struct ChargerSeed {
     pub site: Option<String>,
 }
 
+/// A charger as a config file gives it: the same fields, but the security profile has no
+/// default there. A charger without credentials is a choice written down, never an omission.
+#[derive(Deserialize)]
+struct ChargerSeedInFile {
+    charge_point_id: String,
+    evses: Vec<EvseSeed>,
+    security_profile: Option<SecurityProfile>,
+    #[serde(default)]
+    password: Option<String>,
+    #[serde(default)]
+    meter_public_key: Option<String>,
+    #[serde(default)]
+    site: Option<String>,
+}
+
+impl TryFrom<ChargerSeedInFile> for ChargerSeed {
+    type Error = String;
+    fn try_from(seed: ChargerSeedInFile) -> Result<Self, String> {
+        let ChargerSeedInFile { charge_point_id, evses, security_profile, password, meter_public_key, site } = seed;
+        let Some(security_profile) = security_profile else {
+            return Err(format!(
+                "charger {charge_point_id}: choose its security_profile: 0, 1 or 2 (0: no authentication, anyone who \
+                 knows the id can be this charger, for a local simulator or a lab only; 1: HTTP Basic with its \
+                 password; 2: TLS and HTTP Basic)"
+            ));
+        };
+        Ok(Self { charge_point_id, evses, security_profile, password, meter_public_key, site })
+    }
+}
+
 /// OCPP 1.6 security profiles.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "u8", into = "u8")]
 pub enum SecurityProfile {
-    /// No authentication (plain `ws://`).
-    #[default]
+    /// No authentication (plain `ws://`): anyone who knows the charge point id can connect as
+    /// the charger and receive its drivers' remote starts. For a local simulator or a lab.
     Unsecured,
     /// HTTP Basic authentication over plain `ws://`.
     BasicAuth,
@@ -267,6 +300,12 @@ impl ServerConfig {
             .unwrap_or(self.plausibility.default_max_power_w)
     }
 
+    /// The chargers on profile 0, which anyone who knows their id can connect as.
+    pub fn unauthenticated_chargers(&self) -> Vec<&str> {
+        let unsecured = self.chargers.iter().filter(|c| c.security_profile == SecurityProfile::Unsecured);
+        unsecured.map(|c| c.charge_point_id.as_str()).collect()
+    }
+
     pub fn from_file(path: &Path) -> Result<Self, String> {
         let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         serde_json::from_str(&text).map_err(|e| format!("{} is not a valid server config: {e}", path.display()))
@@ -274,7 +313,8 @@ impl ServerConfig {
 }
 
 impl ChargerSeed {
-    /// A charger with one connector.
+    /// A charger with one connector, on security profile 0 (no authentication): for the tests,
+    /// the demo and the local `chargekit sim`. Use [`ChargerSeed::secured`] for a real one.
     pub fn single(charge_point_id: &str, evse_id: &str) -> Self {
         Self {
             charge_point_id: charge_point_id.to_owned(),

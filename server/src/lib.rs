@@ -144,6 +144,14 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
     for charger in &config.chargers {
         charger.validate().map_err(StartError::Config)?;
     }
+    let unauthenticated = config.unauthenticated_chargers();
+    if !unauthenticated.is_empty() {
+        tracing::warn!(
+            chargers = ?unauthenticated,
+            loopback_only = config.bind.ip().is_loopback(),
+            "chargers on security profile 0: no authentication, anyone who knows the id can be the charger (a local simulator or a lab only)"
+        );
+    }
     let tls = config.ocpp_tls.as_ref().map(tls::server_config).transpose().map_err(StartError::Config)?;
     let store = Store::open(&config.database).await?;
     store.upsert_tariff(&config.tariff).await?;

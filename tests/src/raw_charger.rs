@@ -117,6 +117,47 @@ impl RawCharger {
         self.socket.send(Message::text(frame.to_string())).await.expect("frame sent");
     }
 
+    /// Waits for the next CALLRESULT or CALLERROR (CALLs from the server are skipped).
+    pub async fn next_answer(&mut self) -> Value {
+        loop {
+            let message = tokio::time::timeout(Duration::from_secs(5), self.socket.next())
+                .await
+                .expect("an answer within 5 s")
+                .expect("socket open")
+                .expect("a frame");
+            if let Message::Text(text) = message {
+                let frame: Value = serde_json::from_str(text.as_str()).expect("JSON from the server");
+                if frame[0] != json!(2) {
+                    return frame;
+                }
+            }
+        }
+    }
+
+    /// Sends a text message as it is, however large or broken.
+    pub async fn send_text(&mut self, text: String) {
+        self.socket.send(Message::text(text)).await.expect("frame sent");
+    }
+
+    /// Waits for the server to close the connection: returns the close frame's code and reason
+    /// once the socket has ended after it (panics if the server sends no close frame).
+    pub async fn expect_close(&mut self) -> (u16, String) {
+        let mut close = None;
+        loop {
+            let next = tokio::time::timeout(Duration::from_secs(5), self.socket.next()).await.expect("the server closes within 5 s");
+            match next {
+                Some(Ok(Message::Close(frame))) => {
+                    let frame = frame.expect("a close frame with a code");
+                    close = Some((u16::from(frame.code), frame.reason.to_string()));
+                }
+                Some(Ok(_)) => {}
+                // The socket ended: after the close frame, or (a server that just drops the
+                // connection) without one.
+                Some(Err(_)) | None => return close.expect("a close frame before the socket ended"),
+            }
+        }
+    }
+
     pub async fn close(mut self) {
         let _ = self.socket.close(None).await;
     }

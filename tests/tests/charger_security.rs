@@ -94,3 +94,41 @@ async fn a_secured_charger_without_a_proper_password_is_a_configuration_error() 
         }
     }
 }
+
+/// A config file whose one charger is given as `charger`, with a database in `dir`.
+fn config_file(dir: &std::path::Path, charger: serde_json::Value) -> std::path::PathBuf {
+    let config = json!({"bind": "127.0.0.1:0", "database": dir.join("server.db"), "chargers": [charger]});
+    let path = dir.join("server.json");
+    std::fs::write(&path, config.to_string()).unwrap();
+    path
+}
+
+#[tokio::test]
+async fn a_config_file_must_choose_each_chargers_security_profile() {
+    let dir = tempfile::tempdir().unwrap();
+    let evses = json!([{"connector_id": 1, "evse_id": "DE*LAB*E0001*1"}]);
+
+    let silent = config_file(dir.path(), json!({"charge_point_id": "CKLAB-SILENT", "evses": evses}));
+    let message = chargekit_server::ServerConfig::from_file(&silent).expect_err("a charger without a security profile is refused");
+    assert!(message.contains("CKLAB-SILENT"), "names the charger: {message}");
+    assert!(message.contains("security_profile") && message.contains("0, 1 or 2"), "says what to choose: {message}");
+    assert!(message.contains("anyone who knows the id"), "says what 0 means: {message}");
+
+    // Profile 0, chosen: the server starts and the charger connects without credentials.
+    let open = config_file(dir.path(), json!({"charge_point_id": OPEN, "evses": evses, "security_profile": 0}));
+    let backend = chargekit_server::start(chargekit_server::ServerConfig::from_file(&open).unwrap()).await.expect("profile 0 starts");
+    works(open_as(&format!("{}/{OPEN}", backend.ocpp_url()), Some("ocpp1.6"), None, None).await).await;
+    backend.shutdown().await;
+
+    // Profile 1 as before: credentials or 401.
+    let basic = config_file(dir.path(), json!({"charge_point_id": BASIC, "evses": evses, "security_profile": 1, "password": PASSWORD}));
+    let backend = chargekit_server::start(chargekit_server::ServerConfig::from_file(&basic).unwrap()).await.expect("profile 1 starts");
+    let url = format!("{}/{BASIC}", backend.ocpp_url());
+    refused_with_401(open_as(&url, Some("ocpp1.6"), None, None).await);
+    works(open_as(&url, Some("ocpp1.6"), Some((BASIC, PASSWORD)), None).await).await;
+    backend.shutdown().await;
+
+    let unknown = config_file(dir.path(), json!({"charge_point_id": "CKLAB-3", "evses": evses, "security_profile": 3}));
+    let message = chargekit_server::ServerConfig::from_file(&unknown).expect_err("profile 3 does not exist");
+    assert!(message.contains("0, 1 or 2"), "{message}");
+}

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use chargekit_model::ocpp::constraints;
 use chargekit_model::ocpp::frame::decode_payload;
 use chargekit_model::ocpp::messages::*;
 use chargekit_model::ocpp::{ErrorCode, Frame, FrameError};
@@ -25,6 +26,12 @@ const RETRANSMITTED: [&str; 3] = [action::START_TRANSACTION, action::METER_VALUE
 pub async fn handle_call(state: &Arc<AppState>, charger_id: &str, id: String, action: &str, payload: Value) -> Frame {
     // Any message shows the charger alive: silences over twice the heartbeat interval are gaps.
     crate::heartbeats::on_message(state, charger_id).await;
+    // Charger data is untrusted: over-long strings and unknown enumeration values are refused
+    // before anything of the message is applied or stored.
+    if let Err(error) = constraints::check_call(&id, action, &payload) {
+        tracing::warn!(%charger_id, action, %error, "call refused");
+        return error.to_frame();
+    }
     // Read as UTC rather than refused (a refused queued stop would be retried forever); the
     // operator should still hear of a charger whose clock gives no offset.
     let offsetless = timestamps_without_offset(&payload);

@@ -11,6 +11,7 @@ pub mod registry;
 pub mod security;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade, close_code};
 use axum::Extension;
@@ -22,6 +23,7 @@ use futures_util::{SinkExt, StreamExt};
 use tokio::sync::mpsc;
 
 use crate::AppState;
+use crate::config::SecurityProfile;
 use registry::ChargerLink;
 pub use security::Transport;
 
@@ -42,9 +44,10 @@ pub async fn upgrade(
     ws: WebSocketUpgrade,
 ) -> Response {
     let transport = transport.map_or(Transport::Plain, |Extension(t)| t);
-    if let Err(refusal) = security::admit(&state.store, &charger_id, &headers, transport).await {
-        return refusal;
-    }
+    let profile = match security::admit(&state.store, &charger_id, &headers, transport).await {
+        Ok(profile) => profile,
+        Err(refusal) => return refusal,
+    };
     // OCPP frames are small: an 8 KiB read buffer (it grows for a larger frame) instead of the
     // 128 KiB default, which would be most of the memory of each of thousands of connections.
     let ws = ws
@@ -55,7 +58,7 @@ pub async fn upgrade(
     let agreed = ws.selected_protocol().is_some();
     ws.on_upgrade(move |socket| async move {
         if agreed {
-            serve_charger(state, charger_id, socket).await;
+            serve_charger(state, charger_id, profile, socket).await;
         } else {
             // OCPP-J: finish the handshake without a subprotocol, then close at once.
             tracing::warn!(%charger_id, "charger did not offer {SUBPROTOCOL}; closing");
@@ -69,29 +72,68 @@ async fn refuse(mut socket: WebSocket) {
     let _ = socket.send(Message::Close(Some(frame))).await;
 }
 
-async fn serve_charger(state: Arc<AppState>, charger_id: String, socket: WebSocket) {
+/// Why the server ends a connection it could otherwise keep serving.
+enum Ending {
+    /// The charger (or the network) closed it, or the server is shutting down.
+    Gone,
+    /// A newer connection of the same charger took its place.
+    Replaced,
+    /// The charger sent a message over [`MAX_MESSAGE_BYTES`].
+    TooBig,
+}
+
+impl Ending {
+    /// The close frame the charger is told why with, if it still listens.
+    fn close_frame(&self) -> Option<CloseFrame> {
+        match self {
+            Self::Gone => None,
+            Self::Replaced => Some(CloseFrame { code: close_code::POLICY, reason: "replaced by a newer connection".into() }),
+            Self::TooBig => Some(CloseFrame {
+                code: close_code::SIZE,
+                reason: format!("message too big: the limit is {MAX_MESSAGE_BYTES} bytes").into(),
+            }),
+        }
+    }
+}
+
+/// How long a connection being ended may take to deliver its close frame.
+const CLOSE_GRACE: Duration = Duration::from_secs(5);
+
+async fn serve_charger(state: Arc<AppState>, charger_id: String, profile: SecurityProfile, socket: WebSocket) {
     let (mut sink, mut stream) = socket.split();
-    let (tx, mut rx) = mpsc::channel::<String>(OUTGOING_QUEUE);
+    let (tx, mut rx) = mpsc::channel::<Message>(OUTGOING_QUEUE);
     let link = Arc::new(ChargerLink::new(&charger_id, tx));
-    state.chargers.register(link.clone());
-    record_connection(&state, &charger_id, true).await;
+    {
+        let _order = state.chargers.connection_events().await;
+        if state.chargers.register(link.clone()).is_some() {
+            if profile == SecurityProfile::Unsecured {
+                // Nothing proves which of the two is the real charger: the newer one wins.
+                tracing::warn!(%charger_id, "a second connection of an unauthenticated (profile 0) charger replaces the first");
+            } else {
+                tracing::info!(%charger_id, "charger connected again; its old connection is closed");
+            }
+        }
+        record_connection(&state, &charger_id, true).await;
+    }
     tracing::info!(%charger_id, "charger connected");
 
-    let writer = tokio::spawn(async move {
-        while let Some(text) = rx.recv().await {
-            if sink.send(Message::Text(text.into())).await.is_err() {
+    let mut writer = tokio::spawn(async move {
+        while let Some(message) = rx.recv().await {
+            let last = matches!(message, Message::Close(_));
+            if sink.send(message).await.is_err() || last {
                 break;
             }
         }
         let _ = sink.close().await;
     });
 
-    loop {
+    let ending = loop {
         let message = tokio::select! {
             message = stream.next() => message,
-            _ = state.shutdown.cancelled() => break,
+            _ = link.replaced() => break Ending::Replaced,
+            _ = state.shutdown.cancelled() => break Ending::Gone,
         };
-        let Some(message) = message else { break };
+        let Some(message) = message else { break Ending::Gone };
         let text = match message {
             Ok(Message::Text(text)) => text,
             Ok(Message::Binary(_)) => {
@@ -103,7 +145,11 @@ async fn serve_charger(state: Arc<AppState>, charger_id: String, socket: WebSock
                 let _ = link.send(&error.to_frame()).await;
                 continue;
             }
-            Ok(Message::Close(_)) | Err(_) => break,
+            Err(error) if is_too_big(&error) => {
+                tracing::warn!(%charger_id, %error, "charger sent a message over the size limit; closing");
+                break Ending::TooBig;
+            }
+            Ok(Message::Close(_)) | Err(_) => break Ending::Gone,
             Ok(_) => continue, // ping/pong are answered by the WebSocket layer
         };
         let reply = match Frame::parse(text.as_str()) {
@@ -122,16 +168,50 @@ async fn serve_charger(state: Arc<AppState>, charger_id: String, socket: WebSock
         if let Some(reply) = reply
             && link.send(&reply).await.is_err()
         {
-            break;
+            break Ending::Gone;
+        }
+    };
+
+    {
+        let _order = state.chargers.connection_events().await;
+        // A replaced connection's end is no disconnection: the charger is on its new one.
+        if state.chargers.unregister(&link) {
+            record_connection(&state, &charger_id, false).await;
         }
     }
-
-    state.chargers.unregister(&link);
     link.fail_pending();
+    if let Some(frame) = ending.close_frame() {
+        // Deliver the close frame, then read on until the charger answers it (or leaves), so
+        // that the TCP connection is not reset under the frame by data still unread.
+        let _ = tokio::time::timeout(CLOSE_GRACE, async {
+            if link.send_close(frame).await.is_ok() {
+                let _ = (&mut writer).await;
+                while let Some(Ok(message)) = stream.next().await {
+                    if matches!(message, Message::Close(_)) {
+                        break;
+                    }
+                }
+            }
+        })
+        .await;
+    }
     // The reader is gone, so nothing more can be answered on this socket.
     writer.abort();
-    record_connection(&state, &charger_id, false).await;
     tracing::info!(%charger_id, "charger disconnected");
+}
+
+/// Whether a read failed because the message was over the size limit. The WebSocket layer's
+/// error type is not part of axum's API, so this reads its message: tungstenite's
+/// `CapacityError::MessageTooLong` ("Message too long: {size} > {max_size}").
+fn is_too_big(error: &axum::Error) -> bool {
+    let mut source: Option<&dyn std::error::Error> = Some(error);
+    while let Some(error) = source {
+        if error.to_string().contains("Message too long") {
+            return true;
+        }
+        source = error.source();
+    }
+    false
 }
 
 /// Connection history for the operator's availability figures; a failure to record it must

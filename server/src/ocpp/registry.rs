@@ -7,11 +7,13 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use axum::extract::ws::{CloseFrame, Message};
 use chargekit_model::ocpp::Frame;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
+use tokio_util::sync::CancellationToken;
 
 /// Why a command did not get an answer we can use.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -31,18 +33,30 @@ type Reply = Result<Value, CallFailure>;
 /// One connected charger: where to write frames, and the commands awaiting an answer.
 pub struct ChargerLink {
     pub charger_id: String,
-    outgoing: mpsc::Sender<String>,
+    outgoing: mpsc::Sender<Message>,
     pending: Mutex<HashMap<String, oneshot::Sender<Reply>>>,
+    /// Cancelled when a newer connection of the same charger took this one's place.
+    replaced: CancellationToken,
 }
 
 impl ChargerLink {
-    pub fn new(charger_id: &str, outgoing: mpsc::Sender<String>) -> Self {
-        Self { charger_id: charger_id.to_owned(), outgoing, pending: Mutex::default() }
+    pub fn new(charger_id: &str, outgoing: mpsc::Sender<Message>) -> Self {
+        Self { charger_id: charger_id.to_owned(), outgoing, pending: Mutex::default(), replaced: CancellationToken::new() }
     }
 
     /// Queues a frame for the writer task.
     pub async fn send(&self, frame: &Frame) -> Result<(), CallFailure> {
-        self.outgoing.send(frame.to_text()).await.map_err(|_| CallFailure::Offline)
+        self.outgoing.send(Message::Text(frame.to_text().into())).await.map_err(|_| CallFailure::Offline)
+    }
+
+    /// Queues the close frame that ends the connection; the writer sends nothing after it.
+    pub async fn send_close(&self, frame: CloseFrame) -> Result<(), CallFailure> {
+        self.outgoing.send(Message::Close(Some(frame))).await.map_err(|_| CallFailure::Offline)
+    }
+
+    /// Resolves once a newer connection of this charger replaced this one.
+    pub async fn replaced(&self) {
+        self.replaced.cancelled().await;
     }
 
     /// Sends a CALL and waits for its answer.
@@ -93,24 +107,41 @@ impl ChargerLink {
     }
 }
 
-/// Connected chargers by charge point id.
+/// Connected chargers by charge point id: at most one connection each.
 #[derive(Default)]
 pub struct ChargerRegistry {
     links: Mutex<HashMap<String, Arc<ChargerLink>>>,
+    /// Held while a connection is registered or unregistered and its connection event stored,
+    /// so that the stored events come in the order the registry changed: a charger whose old
+    /// connection ends just as its new one arrives is never recorded offline after it is back.
+    connection_events: tokio::sync::Mutex<()>,
 }
 
 impl ChargerRegistry {
-    /// Registers a connection. A charger that reconnects replaces its old connection.
-    pub fn register(&self, link: Arc<ChargerLink>) {
-        self.links.lock().expect("registry lock").insert(link.charger_id.clone(), link);
+    /// Orders connection changes and their stored events; hold the guard across both.
+    pub async fn connection_events(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.connection_events.lock().await
+    }
+
+    /// Registers a connection. A charger that connects again while its old connection is open
+    /// replaces it: the old one is told to close, and commands go to the new one.
+    pub fn register(&self, link: Arc<ChargerLink>) -> Option<Arc<ChargerLink>> {
+        let old = self.links.lock().expect("registry lock").insert(link.charger_id.clone(), link);
+        if let Some(old) = &old {
+            old.replaced.cancel();
+        }
+        old
     }
 
     /// Removes a connection, unless a newer one of the same charger already replaced it.
-    pub fn unregister(&self, link: &Arc<ChargerLink>) {
+    /// Returns whether it was the charger's connection: only then did the charger go offline.
+    pub fn unregister(&self, link: &Arc<ChargerLink>) -> bool {
         let mut links = self.links.lock().expect("registry lock");
-        if links.get(&link.charger_id).is_some_and(|current| Arc::ptr_eq(current, link)) {
+        let current = links.get(&link.charger_id).is_some_and(|current| Arc::ptr_eq(current, link));
+        if current {
             links.remove(&link.charger_id);
         }
+        current
     }
 
     pub fn get(&self, charger_id: &str) -> Option<Arc<ChargerLink>> {

@@ -41,8 +41,9 @@ pub fn verify_password(password: &str, stored: &str) -> bool {
     hmac::verify(&hmac::Key::new(hmac::HMAC_SHA256, &salt), password.as_bytes(), &tag).is_ok()
 }
 
-/// Lets the connection through, or answers 401 (500 if the store fails).
-pub async fn admit(store: &Store, charger_id: &str, headers: &HeaderMap, transport: Transport) -> Result<(), Response> {
+/// Lets the connection through with the charger's profile, or answers 401 (500 if the store
+/// fails).
+pub async fn admit(store: &Store, charger_id: &str, headers: &HeaderMap, transport: Transport) -> Result<SecurityProfile, Response> {
     let security = store.charger_security(charger_id).await.map_err(|e| crate::error::AppError::internal(e).into_response())?;
     let Some((profile, password_hash)) = security else {
         return Err(refuse(charger_id, "unknown charger"));
@@ -56,7 +57,7 @@ pub async fn admit(store: &Store, charger_id: &str, headers: &HeaderMap, transpo
         return Err(refuse(charger_id, "connected over the wrong transport for its security profile"));
     }
     if profile == SecurityProfile::Unsecured {
-        return Ok(());
+        return Ok(profile);
     }
     let Some((user, password)) = basic_credentials(headers) else {
         return Err(refuse(charger_id, "no Basic credentials"));
@@ -65,7 +66,7 @@ pub async fn admit(store: &Store, charger_id: &str, headers: &HeaderMap, transpo
     if user != charger_id || !matches {
         return Err(refuse(charger_id, "wrong credentials"));
     }
-    Ok(())
+    Ok(profile)
 }
 
 /// The user and password of an `Authorization: Basic` header.

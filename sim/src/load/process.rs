@@ -135,7 +135,7 @@ impl ServerProcess {
 fn server_config(dir: &Path, charger_ids: impl Iterator<Item = String>, heartbeat_secs: u32) -> serde_json::Value {
     let chargers: Vec<_> = charger_ids
         .enumerate()
-        .map(|(index, id)| json!({ "charge_point_id": id, "evses": [{ "connector_id": 1, "evse_id": super::evse_id(index + 1) }] }))
+        .map(|(index, id)| json!({ "charge_point_id": id, "security_profile": 0, "evses": [{ "connector_id": 1, "evse_id": super::evse_id(index + 1) }] }))
         .collect();
     json!({
         "bind": "127.0.0.1:0",

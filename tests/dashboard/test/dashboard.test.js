@@ -94,9 +94,9 @@ async function makeData(server) {
 test('the dashboard draws what the reports say', { timeout: 120_000 }, async () => {
     const server = await startServer({
         chargers: [
-            { charge_point_id: CHARGERS[0], site: 'Depot', evses: [{ connector_id: 1, evse_id: 'DE*DSH*E0001*1' }] },
-            { charge_point_id: CHARGERS[1], site: 'Depot', evses: [{ connector_id: 1, evse_id: 'DE*DSH*E0002*1' }] },
-            { charge_point_id: CHARGERS[2], evses: [{ connector_id: 1, evse_id: 'DE*DSH*E0003*1' }] },
+            { charge_point_id: CHARGERS[0], security_profile: 0, site: 'Depot', evses: [{ connector_id: 1, evse_id: 'DE*DSH*E0001*1' }] },
+            { charge_point_id: CHARGERS[1], security_profile: 0, site: 'Depot', evses: [{ connector_id: 1, evse_id: 'DE*DSH*E0002*1' }] },
+            { charge_point_id: CHARGERS[2], security_profile: 0, evses: [{ connector_id: 1, evse_id: 'DE*DSH*E0003*1' }] },
         ],
         operators: [OPERATOR],
         charger_call_timeout: 10,

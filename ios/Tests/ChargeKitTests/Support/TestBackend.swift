@@ -37,11 +37,11 @@ final class TestBackend {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("chargekit-swift-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var chargers: [[String: Any]] = [
-            ["charge_point_id": "CKSWIFT-1", "evses": [["connector_id": 1, "evse_id": Self.evseID]]],
-            ["charge_point_id": "CKSWIFT-OFFLINE", "evses": [["connector_id": 1, "evse_id": Self.offlineEVSEID]]],
+            ["charge_point_id": "CKSWIFT-1", "security_profile": 0, "evses": [["connector_id": 1, "evse_id": Self.evseID]]],
+            ["charge_point_id": "CKSWIFT-OFFLINE", "security_profile": 0, "evses": [["connector_id": 1, "evse_id": Self.offlineEVSEID]]],
         ]
         for extra in extraChargers {
-            var seed: [String: Any] = ["charge_point_id": extra.id, "evses": [["connector_id": 1, "evse_id": extra.evseID]]]
+            var seed: [String: Any] = ["charge_point_id": extra.id, "security_profile": 0, "evses": [["connector_id": 1, "evse_id": extra.evseID]]]
             if let key = extra.meterPublicKey { seed["meter_public_key"] = key }
             chargers.append(seed)
         }

@@ -30,8 +30,8 @@ class ReceiptTest {
         // key is not its meter's (Invalid).
         TestBackend.start(
             extraChargers = listOf(
-                """{"charge_point_id": "$SIGNING", "evses": [{"connector_id": 1, "evse_id": "$SIGNING_EVSE"}]}""",
-                """{"charge_point_id": "$WRONG_KEY", "meter_public_key": "${TestPki.p256PublicKeyHex()}",
+                """{"charge_point_id": "$SIGNING", "security_profile": 0, "evses": [{"connector_id": 1, "evse_id": "$SIGNING_EVSE"}]}""",
+                """{"charge_point_id": "$WRONG_KEY", "security_profile": 0, "meter_public_key": "${TestPki.p256PublicKeyHex()}",
                     "evses": [{"connector_id": 1, "evse_id": "$WRONG_KEY_EVSE"}]}""",
             ),
         ).use { backend ->

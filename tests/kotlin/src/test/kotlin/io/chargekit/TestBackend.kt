@@ -35,8 +35,8 @@ class TestBackend private constructor(private val dir: Path, private val server:
             val dir = Files.createTempDirectory("chargekit-kotlin")
             val config = dir.resolve("server.json")
             val chargers = listOf(
-                """{"charge_point_id": "$CHARGER_ID", "evses": [{"connector_id": 1, "evse_id": "$EVSE_ID"}]}""",
-                """{"charge_point_id": "CKKT-OFFLINE", "evses": [{"connector_id": 1, "evse_id": "$OFFLINE_EVSE_ID"}]}""",
+                """{"charge_point_id": "$CHARGER_ID", "security_profile": 0, "evses": [{"connector_id": 1, "evse_id": "$EVSE_ID"}]}""",
+                """{"charge_point_id": "CKKT-OFFLINE", "security_profile": 0, "evses": [{"connector_id": 1, "evse_id": "$OFFLINE_EVSE_ID"}]}""",
             ) + extraChargers
             Files.writeString(
                 config,
