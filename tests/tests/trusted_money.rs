@@ -433,3 +433,27 @@ async fn charging_without_paying_is_refused_unless_the_site_allows_it() {
     assert_eq!(api.get(&bob, &format!("/v1/sessions/{}/payment", session["id"].as_str().unwrap())).await.0, StatusCode::NOT_FOUND);
     free.server.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_meter_stop_of_i64_max_is_answered_and_billed_to_the_last_plausible_reading() {
+    let backend = money_backend(false, |_| {}).await;
+    let api = Api::new(&backend);
+    let alice = api.driver("alice@example.com").await;
+    api.card(&alice).await;
+    let mut charger = raw(&backend).await;
+    let begin = now() - time::Duration::minutes(10);
+    let started = start(&mut charger, CARD, 1_000, begin).await;
+    let tx = started["transactionId"].as_i64().unwrap();
+    // Three phases near i64::MAX as well: their sum must not overflow.
+    let huge = (i64::MAX / 2).to_string();
+    let phases: Vec<Value> = ["L1-N", "L2-N", "L3-N"].iter().map(|p| json!({"value": huge, "measurand": "Power.Active.Import", "unit": "W", "phase": p})).collect();
+    let value = json!({"timestamp": at(begin + time::Duration::minutes(5)), "sampledValue": phases});
+    charger.call("MeterValues", json!({"connectorId": 1, "transactionId": tx, "meterValue": [value]})).await;
+    let answer = stop(&mut charger, tx, i64::MAX, now(), Some(CARD)).await;
+    assert_eq!(status_of(&answer), "Accepted");
+    let held = api.wait_session(&alice, |s| s["status"] == "under_review").await;
+    assert_eq!(held["energy_wh"].as_i64(), Some(0), "{held}");
+    assert!(held["cost"]["total_incl_vat_minor"].as_i64().unwrap() < 1_000, "{held}");
+    charger.close().await;
+    backend.server.shutdown().await;
+}

@@ -354,7 +354,8 @@ fn total_with(values: &[SampledValue], measurand: &str, read: impl Fn(&SampledVa
         values.iter().filter(|v| v.phase.as_deref().is_some_and(|p| names.contains(&p))).find_map(|v| read(v))
     };
     let per_line: Vec<i64> = LINES.iter().filter_map(on_line).collect();
-    (!per_line.is_empty()).then(|| per_line.iter().sum())
+    // Saturating: three absurd phases must not overflow the sum (the reading is refused later).
+    (!per_line.is_empty()).then(|| per_line.iter().fold(0_i64, |sum, v| sum.saturating_add(*v)))
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -121,8 +121,13 @@ fn units_per_priced_unit(d: TariffDimension) -> i64 {
 
 /// Rounds a non-negative quantity up to a multiple of `step` (at least 1).
 pub(crate) fn round_up_to_step(quantity: i64, step: i64) -> i64 {
+    // Saturating: a charger's absurd reading must price (and be caught), not overflow.
     let step = step.max(1);
-    (quantity.max(0) + step - 1) / step * step
+    let quantity = quantity.max(0);
+    match quantity % step {
+        0 => quantity,
+        rest => quantity.saturating_add(step - rest),
+    }
 }
 
 /// What the step size adds to the `last` slot: the total of the slots of `dimension` rounded
@@ -299,5 +304,7 @@ mod tests {
         assert_eq!(round_up_to_step(300, 300), 300);
         assert_eq!(round_up_to_step(-5, 300), 0);
         assert_eq!(round_up_to_step(7, 0), 7);
+        assert_eq!(round_up_to_step(i64::MAX, 300), i64::MAX, "saturates instead of overflowing");
+        assert_eq!(round_up_to_step(i64::MAX - 1, 1), i64::MAX - 1);
     }
 }
