@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use chargekit_model::ocpp::messages::{MEASURAND_ENERGY_IMPORT, MEASURAND_POWER_IMPORT, SampledValue, total_of};
+use chargekit_model::ocpp::messages::{MEASURAND_ENERGY_IMPORT, MEASURAND_POWER_IMPORT, SampledValue, current_ma_of, total_of};
 use chargekit_model::{Cost, LiveSession, MeterSample, PricedSession, SessionStatus, SessionUsage, price};
 use time::OffsetDateTime;
 
@@ -132,8 +132,13 @@ fn start_sample(row: &SessionRow) -> Option<MeterSample> {
 }
 
 /// A stored MeterValue as a pricing sample, continuing from `last`: its energy register (or
-/// the last one, if it carries none), and whether the car draws power from here on (a reported
-/// power of 0 means parked). `None` if it carries neither energy nor power.
+/// the last one, if it carries none), whether the car draws power from here on (a reported
+/// power of 0 means parked), and the current it draws (for `min_current`/`max_current`; see
+/// [`current_ma_of`]: `Current.Import`, else `Current.Offered`). A reading holds until the next
+/// sample and is not carried past it: a sample without current leaves current restrictions
+/// unmatched, as one without power leaves power to the stretch's average. `None` if it carries
+/// neither energy nor power (the session view moves on those two only, and the live cost must
+/// read the same samples as the bill).
 fn sample_of(at: OffsetDateTime, values: &[SampledValue], last: &MeterSample) -> Option<MeterSample> {
     let energy = total_of(values, MEASURAND_ENERGY_IMPORT);
     let power = total_of(values, MEASURAND_POWER_IMPORT);
@@ -141,9 +146,13 @@ fn sample_of(at: OffsetDateTime, values: &[SampledValue], last: &MeterSample) ->
         return None;
     }
     let energy_wh = energy.unwrap_or(last.energy_wh).max(last.energy_wh);
-    Some(match power {
+    let sample = match power {
         Some(w) if w <= 0 => MeterSample::parking(at, energy_wh),
         Some(w) => MeterSample::charging(at, energy_wh).with_power_w(w),
         None => MeterSample::charging(at, energy_wh),
+    };
+    Some(match current_ma_of(values) {
+        Some(ma) => sample.with_current_ma(ma),
+        None => sample,
     })
 }

@@ -19,7 +19,7 @@ use chargekit_model::ocmf::TransactionEvent;
 use chargekit_model::ocpp::frame::decode_payload;
 use chargekit_model::ocpp::messages::{
     AuthorizationStatus, BootNotificationRequest, BootNotificationResponse, ChargePointStatus, HeartbeatRequest,
-    HeartbeatResponse, MEASURAND_ENERGY_IMPORT, MEASURAND_POWER_IMPORT, MeterValue, MeterValuesRequest,
+    HeartbeatResponse, MEASURAND_CURRENT_IMPORT, MEASURAND_ENERGY_IMPORT, MEASURAND_POWER_IMPORT, MeterValue, MeterValuesRequest,
     MeterValuesResponse, RegistrationStatus, RemoteStartStopResponse, RemoteStartStopStatus,
     RemoteStartTransactionRequest, RemoteStopTransactionRequest, SampledValue, StartTransactionRequest,
     StartTransactionResponse, StatusNotificationRequest, StatusNotificationResponse, StopTransactionRequest,
@@ -212,6 +212,14 @@ impl State {
     fn record_mut(&mut self, transaction_id: i64) -> Option<&mut TransactionRecord> {
         self.transactions.iter_mut().rev().find(|r| r.transaction_id == transaction_id)
     }
+}
+
+/// The current on each of `phases` lines carrying `power_w` at 230 V line to neutral, in A
+/// with three decimals (integer arithmetic: `7000` W on one phase is `30.435`).
+fn per_phase_current(power_w: u32, phases: u32) -> String {
+    const VOLTS: u64 = 230;
+    let milliamps = (u64::from(power_w) * 1000 + VOLTS * u64::from(phases) / 2) / (VOLTS * u64::from(phases.max(1)));
+    format!("{}.{:03}", milliamps / 1000, milliamps % 1000)
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -577,13 +585,17 @@ impl Shared {
             location: None,
             unit: Some(unit.to_owned()),
         };
-        let periodic = MeterValue {
-            timestamp: OffsetDateTime::now_utc(),
-            sampled_value: vec![
-                sample(MEASURAND_ENERGY_IMPORT, register_wh.to_string(), "Wh"),
-                sample(MEASURAND_POWER_IMPORT, power_w.to_string(), "W"),
-            ],
-        };
+        let mut sampled_value = vec![
+            sample(MEASURAND_ENERGY_IMPORT, register_wh.to_string(), "Wh"),
+            sample(MEASURAND_POWER_IMPORT, power_w.to_string(), "W"),
+        ];
+        if let Some(phases) = self.config.ac_phases {
+            let amps = per_phase_current(power_w, phases);
+            for line in ["L1", "L2", "L3"].into_iter().take(phases as usize) {
+                sampled_value.push(SampledValue { phase: Some(line.to_owned()), ..sample(MEASURAND_CURRENT_IMPORT, amps.clone(), "A") });
+            }
+        }
+        let periodic = MeterValue { timestamp: OffsetDateTime::now_utc(), sampled_value };
         let request = MeterValuesRequest {
             connector_id,
             transaction_id: Some(transaction_id),

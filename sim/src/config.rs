@@ -55,6 +55,10 @@ pub struct SimConfig {
     /// key and sends them as `SignedData` sampled values: the begin in the transaction's first
     /// MeterValues, the end in StopTransaction's `transactionData`. Default: not signed.
     pub signed_meter_values: Option<MeterKey>,
+    /// When set, the charge point is AC on this many phases (1 to 3) at 230 V line to neutral and
+    /// reports `Current.Import` per phase (`L1`, `L2`, `L3`, in A) next to the power, the way an
+    /// AC wallbox does. Default: not reported (a DC charger).
+    pub ac_phases: Option<u32>,
 }
 
 impl SimConfig {
@@ -73,6 +77,7 @@ impl SimConfig {
             model: "CKSIM".to_owned(),
             call_timeout: Duration::from_secs(30),
             signed_meter_values: None,
+            ac_phases: None,
         }
     }
 
@@ -103,6 +108,9 @@ impl SimConfig {
         }
         if self.call_timeout.is_zero() {
             return invalid("the call timeout must be longer than zero".to_owned());
+        }
+        if self.ac_phases.is_some_and(|n| !(1..=3).contains(&n)) {
+            return invalid("an AC charge point has 1, 2 or 3 phases".to_owned());
         }
         if self.initial_meter_wh < 0 {
             return invalid("the initial meter register cannot be negative".to_owned());
@@ -142,6 +150,8 @@ mod tests {
             SimConfig { charge_point_id: "a/b".to_owned(), ..base.clone() },
             SimConfig { charge_point_id: "a b".to_owned(), ..base.clone() },
             SimConfig { connectors: 0, ..base.clone() },
+            SimConfig { ac_phases: Some(0), ..base.clone() },
+            SimConfig { ac_phases: Some(4), ..base.clone() },
             SimConfig { meter_interval: Duration::ZERO, ..base.clone() },
             SimConfig { meter_interval: Duration::MAX, ..base.clone() },
             SimConfig { call_timeout: Duration::ZERO, ..base.clone() },

@@ -85,6 +85,102 @@ async fn the_spec_free_of_charge_tariff_starts_the_server_and_bills_nothing() {
     backend.server.shutdown().await;
 }
 
+/// tariff_4_complex.json of OCPI 2.2.1 (mod_tariffs "Complex Tariff example"), verbatim apart
+/// from the location's time zone we add: time is priced by current (below 32 A: 1.00/h; at or
+/// above: 2.00/h on weekdays, 1.25/h at weekends), parking by day and hour.
+const COMPLEX: &str = r#"{"country_code":"DE","party_id":"ALL","id":"14","currency":"EUR","type":"REGULAR",
+  "time_zone":"Europe/Amsterdam",
+  "tariff_alt_url":"https://company.com/tariffs/14",
+  "elements":[
+   {"price_components":[{"type":"FLAT","price":2.50,"vat":15.0,"step_size":1}]},
+   {"price_components":[{"type":"TIME","price":1.00,"vat":20.0,"step_size":900}],"restrictions":{"max_current":32.00}},
+   {"price_components":[{"type":"TIME","price":2.00,"vat":20.0,"step_size":600}],
+    "restrictions":{"min_current":32.00,"day_of_week":["MONDAY","TUESDAY","WEDNESDAY","THURSDAY","FRIDAY"]}},
+   {"price_components":[{"type":"TIME","price":1.25,"vat":20.0,"step_size":600}],
+    "restrictions":{"min_current":32.00,"day_of_week":["SATURDAY","SUNDAY"]}},
+   {"price_components":[{"type":"PARKING_TIME","price":5.00,"vat":10.0,"step_size":300}],
+    "restrictions":{"start_time":"09:00","end_time":"18:00","day_of_week":["MONDAY","TUESDAY","WEDNESDAY","THURSDAY","FRIDAY"]}},
+   {"price_components":[{"type":"PARKING_TIME","price":6.00,"vat":10.0,"step_size":300}],
+    "restrictions":{"start_time":"10:00","end_time":"17:00","day_of_week":["SATURDAY"]}}],
+  "last_updated":"2015-06-29T20:39:09Z"}"#;
+
+/// The TIME line of a session's cost: (billed seconds, excl. VAT minor units).
+fn time_line(session: &Value) -> Option<(i64, i64)> {
+    let items = session["cost"]["items"].as_array()?;
+    let time = items.iter().find(|i| i["dimension"] == "TIME")?;
+    Some((time["billed_quantity"].as_i64()?, time["excl_vat_minor"].as_i64()?))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_spec_complex_tariff_bills_charging_time_by_the_current_the_charger_reports() {
+    let backend = backend_with(|c| c.tariff = tariff(COMPLEX)).await;
+    // A 7 kW single-phase wallbox: 30.435 A on L1, under the 32 A of the 1.00/h element.
+    let charger = charger_with(&backend, |c| {
+        c.meter_interval = Duration::from_millis(100);
+        c.car.curve = chargekit_sim::PowerCurve::constant(7_000);
+        c.ac_phases = Some(1);
+    })
+    .await;
+    let driver = Driver::register(&backend, "complex@example.com").await;
+    let id = driver.start().await;
+    // The live cost prices the charging time already (once a whole second of it has passed
+    // since the first sample with a current): under 15 minutes, stepped to 900 s
+    // (step_size of the element) at 1.00/h = 0.25.
+    let live = driver.wait_for(&id, "a live cost with charging time", |s| s["status"] == "charging" && time_line(s).is_some_and(|(seconds, _)| seconds > 0)).await;
+    assert_eq!(time_line(&live), Some((900, 25)), "{live:#}");
+    // Flat 2.50 (+15 % = 0.375 → 0.38) and time 0.25 (+20 % = 0.05), whatever the day; no parking.
+    assert_eq!(totals(&live), (275, 43, 318));
+    let bill = driver.stop(&id).await;
+    assert_eq!(time_line(&bill), Some((900, 25)), "{bill:#}");
+    assert_eq!(totals(&bill), (275, 43, 318));
+    charger.shutdown().await;
+    backend.server.shutdown().await;
+}
+
+/// The spec's two complex-tariff sessions, played by a charger reporting Current.Import: the
+/// bill against the amounts worked out by hand from the tariff (the differences from the
+/// spec's printed totals are explained in `model/PRICING.md`).
+#[tokio::test]
+async fn the_spec_complex_tariff_examples_bill_to_the_cent_through_a_charger() {
+    let backend = backend_with(|c| c.tariff = tariff(COMPLEX)).await;
+    let http = http_client();
+    let bearer = driver_with_card(&http, &backend, "weekday@example.com").await;
+    let mut charger = RawCharger::connect(&backend.server.ocpp_url(), CHARGER_ID).await;
+    // (start, stop of charging, end, register at the end of charging, Current.Import as sent)
+    let at = |phase: Option<&str>, a: &str| json!({"value": a, "unit": "A", "measurand": "Current.Import", "phase": phase});
+    let cases = [
+        // Monday 09:30, 165 min at 16 A, 42 min parked (weekdays 09:00-18:00: 5.00/h, step 5 min):
+        // flat 2.50 (+0.375 → 0.38), time 165 min × 1.00/h = 2.75 (+0.55; followed by parking,
+        // so not stepped), parking 45 min × 5.00/h = 3.75 (+0.375 → 0.38): 9.00 / 10.31.
+        ("2024-03-04T09:30:00+01:00", "2024-03-04T12:15:00+01:00", "2024-03-04T12:57:00+01:00", 30_000, vec![at(None, "16")], (900, 1031)),
+        // Saturday 13:30, 114 min at 43 A (three lines of 14.333 A; in total over 32 A: the
+        // weekend 1.25/h), 71 min parked (Saturday 10:00-17:00: 6.00/h, step 5 min): flat 2.50
+        // (+0.38), time 1.9 h × 1.25 = 2.375 → 2.38 (+0.476 → 0.48), parking 75 min × 6.00/h =
+        // 7.50 (+0.75): 12.38 / 13.99.
+        ("2024-03-09T13:30:00+01:00", "2024-03-09T15:24:00+01:00", "2024-03-09T16:35:00+01:00", 40_000,
+            vec![at(Some("L1"), "14.333"), at(Some("L2"), "14.333"), at(Some("L3"), "14.334")], (1238, 1399)),
+    ];
+    for (start, parked, end, wh, current, expected) in cases {
+        let started = charger.call("StartTransaction", json!({"connectorId": 1, "idTag": CARD, "meterStart": 100_000, "timestamp": start})).await;
+        let transaction_id = started["transactionId"].as_i64().unwrap();
+        let energy = |wh: i64| json!({"value": (100_000 + wh).to_string(), "unit": "Wh", "measurand": "Energy.Active.Import.Register"});
+        let power = |w: i64| json!({"value": w.to_string(), "unit": "W", "measurand": "Power.Active.Import"});
+        let mut charging = vec![energy(0), power(10_000)];
+        charging.extend(current.iter().cloned());
+        let samples = json!([{"timestamp": start, "sampledValue": charging},
+            {"timestamp": parked, "sampledValue": [energy(wh), power(0), at(None, "0")]}]);
+        charger.call("MeterValues", json!({"connectorId": 1, "transactionId": transaction_id, "meterValue": samples})).await;
+        let stop = json!({"transactionId": transaction_id, "idTag": CARD, "meterStop": 100_000 + wh, "timestamp": end, "reason": "EVDisconnected"});
+        charger.call("StopTransaction", stop).await;
+        let session = sessions_of(&http, &backend, &bearer).await.into_iter().find(|s| s["started_at"].as_str().is_some_and(|t| t.starts_with(&start[..10]))).expect("the session");
+        assert_eq!(session["status"], "completed");
+        let (excl, _, incl) = totals(&session);
+        assert_eq!((excl, incl), expected, "session from {start}: {:#}", session["cost"]);
+    }
+    charger.close().await;
+    backend.server.shutdown().await;
+}
+
 const CARD: &str = "04A2B3C4D5E6F7";
 
 /// A driver with the RFID card registered; returns their bearer token.

@@ -291,6 +291,10 @@ pub struct SampledValue {
 
 pub const MEASURAND_ENERGY_IMPORT: &str = "Energy.Active.Import.Register";
 pub const MEASURAND_POWER_IMPORT: &str = "Power.Active.Import";
+/// Current drawn by the EV, A (per phase, or in total).
+pub const MEASURAND_CURRENT_IMPORT: &str = "Current.Import";
+/// The most current the charger offers the EV, A.
+pub const MEASURAND_CURRENT_OFFERED: &str = "Current.Offered";
 
 impl SampledValue {
     pub fn measurand(&self) -> &str {
@@ -301,14 +305,25 @@ impl SampledValue {
     /// one, if it is a number in a unit we know. The default unit of energy is Wh, of power W.
     /// Decimal, not binary floating point: "12.345" kWh is exactly 12,345 Wh.
     pub fn in_base_unit(&self) -> Option<i64> {
-        use rust_decimal::prelude::ToPrimitive;
-        let text = self.value.trim();
-        let number = rust_decimal::Decimal::from_str_exact(text).or_else(|_| rust_decimal::Decimal::from_scientific(text)).ok()?;
         let factor = match self.unit.as_deref() {
             None | Some("Wh") | Some("W") | Some("varh") | Some("var") => 1,
             Some("kWh") | Some("kW") | Some("kvarh") | Some("kvar") => 1000,
             _ => return None,
         };
+        self.scaled(factor)
+    }
+
+    /// A current in mA, rounded to a whole one, if the unit is `A` (or absent) and the value a
+    /// number.
+    pub fn in_milliamperes(&self) -> Option<i64> {
+        matches!(self.unit.as_deref(), None | Some("A")).then(|| self.scaled(1000)).flatten()
+    }
+
+    /// The value × `factor`, rounded half away from zero to a whole number.
+    fn scaled(&self, factor: i64) -> Option<i64> {
+        use rust_decimal::prelude::ToPrimitive;
+        let text = self.value.trim();
+        let number = rust_decimal::Decimal::from_str_exact(text).or_else(|_| rust_decimal::Decimal::from_scientific(text)).ok()?;
         let scaled = number.checked_mul(rust_decimal::Decimal::from(factor))?;
         scaled.round_dp_with_strategy(0, rust_decimal::RoundingStrategy::MidpointAwayFromZero).to_i64()
     }
@@ -341,6 +356,18 @@ const LINES: [[&str; 2]; 3] = [["L1", "L1-N"], ["L2", "L2-N"], ["L3", "L3-N"]];
 /// names (a charger sending both `L1` and `L1-N` is not counted twice).
 pub fn total_of(values: &[SampledValue], measurand: &str) -> Option<i64> {
     total_with(values, measurand, SampledValue::in_base_unit)
+}
+
+/// The current the EV draws, mA, summed over lines as [`total_of`] sums them (OCPI
+/// `min_current`/`max_current` are "the sum of the current over all phases"): `Current.Import`,
+/// or, if the MeterValue has none, `Current.Offered` (what the charger lets the EV draw: an
+/// upper bound, the best reading left). Unit `A` (the default for currents); a negative value
+/// is no reading.
+pub fn current_ma_of(values: &[SampledValue]) -> Option<i64> {
+    [MEASURAND_CURRENT_IMPORT, MEASURAND_CURRENT_OFFERED]
+        .into_iter()
+        .find_map(|measurand| total_with(values, measurand, SampledValue::in_milliamperes))
+        .filter(|ma| *ma >= 0)
 }
 
 /// [`total_of`] for any reading of a sampled value.
@@ -491,6 +518,21 @@ mod tests {
         // A total, if sent, wins over phases.
         let total = [phase(MEASURAND_POWER_IMPORT, None, "11000"), p("L1-N", "3680")];
         assert_eq!(total_of(&total, MEASURAND_POWER_IMPORT), Some(11_000));
+    }
+
+    #[test]
+    fn current_is_read_in_milliamperes_summed_over_lines_with_offered_as_fallback() {
+        let a = |measurand: &str, ph: Option<&str>, v: &str| SampledValue { unit: Some("A".into()), ..phase(measurand, ph, v) };
+        let import = [a(MEASURAND_CURRENT_IMPORT, Some("L1"), "14.333"), a(MEASURAND_CURRENT_IMPORT, Some("L2-N"), "14.333"),
+            a(MEASURAND_CURRENT_IMPORT, Some("L3"), "14.3335"), a(MEASURAND_CURRENT_IMPORT, Some("N"), "1")];
+        assert_eq!(current_ma_of(&import), Some(43_000));
+        let both = [a(MEASURAND_CURRENT_OFFERED, None, "32"), a(MEASURAND_CURRENT_IMPORT, None, "16")];
+        assert_eq!(current_ma_of(&both), Some(16_000), "what the EV draws, not what it may");
+        assert_eq!(current_ma_of(&[a(MEASURAND_CURRENT_OFFERED, None, "32")]), Some(32_000), "offered only: the fallback");
+        assert_eq!(current_ma_of(&[phase(MEASURAND_CURRENT_IMPORT, None, "6.5")]), Some(6_500), "A is the default unit");
+        assert_eq!(current_ma_of(&[SampledValue { unit: Some("W".into()), ..phase(MEASURAND_CURRENT_IMPORT, None, "6") }]), None);
+        assert_eq!(current_ma_of(&[a(MEASURAND_CURRENT_IMPORT, None, "-3")]), None, "a negative current is no reading");
+        assert_eq!(current_ma_of(&[phase(MEASURAND_POWER_IMPORT, None, "7000")]), None);
     }
 
     #[test]
