@@ -115,6 +115,12 @@ impl SimConfig {
         if self.initial_meter_wh < 0 {
             return invalid("the initial meter register cannot be negative".to_owned());
         }
+        // BootNotification's CiString20Type: a central system refuses longer ones.
+        for (field, value) in [("vendor", &self.vendor), ("model", &self.model)] {
+            if value.chars().count() > 20 {
+                return invalid(format!("the {field} {value:?} is longer than the 20 characters OCPP 1.6 allows"));
+            }
+        }
         Ok(())
     }
 }
@@ -156,6 +162,8 @@ mod tests {
             SimConfig { meter_interval: Duration::MAX, ..base.clone() },
             SimConfig { call_timeout: Duration::ZERO, ..base.clone() },
             SimConfig { initial_meter_wh: -1, ..base.clone() },
+            SimConfig { vendor: "V".repeat(21), ..base.clone() },
+            SimConfig { model: "M".repeat(21), ..base.clone() },
         ] {
             assert!(matches!(broken.validate(), Err(SimError::InvalidConfig(_))), "{broken:?}");
         }

@@ -4,6 +4,9 @@
 //! Each connection has a reader (this module: frames in, CALLs handled one at a time in the
 //! order received, answers out) and a writer task fed by a channel, so commands the server
 //! sends (remote start/stop) and answers to the charger never interleave mid-frame.
+//!
+//! A charge point has one connection at a time: a newer one replaces the old, which gets a
+//! close frame (1008). A message over [`MAX_MESSAGE_BYTES`] ends the connection with 1009.
 
 mod handlers;
 mod plug_and_charge;
@@ -129,9 +132,11 @@ async fn serve_charger(state: Arc<AppState>, charger_id: String, profile: Securi
 
     let ending = loop {
         let message = tokio::select! {
-            message = stream.next() => message,
+            // A replaced connection takes no more messages, even ones already waiting.
+            biased;
             _ = link.replaced() => break Ending::Replaced,
             _ = state.shutdown.cancelled() => break Ending::Gone,
+            message = stream.next() => message,
         };
         let Some(message) = message else { break Ending::Gone };
         let text = match message {
