@@ -289,17 +289,6 @@ impl Default for ServerConfig {
 }
 
 impl ServerConfig {
-    /// The most an EVSE can deliver, in W: its seed's `max_power_w`, else the default.
-    pub fn max_power_w(&self, charger_id: &str, connector_id: u32) -> i64 {
-        self.chargers
-            .iter()
-            .filter(|c| c.charge_point_id == charger_id)
-            .flat_map(|c| &c.evses)
-            .find(|e| e.connector_id == connector_id)
-            .and_then(|e| e.max_power_w)
-            .unwrap_or(self.plausibility.default_max_power_w)
-    }
-
     /// The chargers on profile 0, which anyone who knows their id can connect as.
     pub fn unauthenticated_chargers(&self) -> Vec<&str> {
         let unsecured = self.chargers.iter().filter(|c| c.security_profile == SecurityProfile::Unsecured);

@@ -62,6 +62,8 @@ pub struct AppState {
     /// Pay per session: the card provider and the payments being settled.
     payments: payments::PaymentsRuntime,
     config: ServerConfig,
+    /// Each EVSE's maximum power, for the plausibility of its readings.
+    max_power: plausibility::MaxPower,
     /// Cancelled at shutdown: long-lived streams (SSE, charger sockets) end on it.
     shutdown: CancellationToken,
     /// Failed driver sign-ins per email, and per client address (credential stuffing tries
@@ -198,6 +200,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
         heartbeats: heartbeats::Heartbeats::default(),
         live: LiveHub::default(),
         payments,
+        max_power: plausibility::MaxPower::of_config(&config),
         config,
         shutdown: CancellationToken::new(),
         sign_in_by_email: rate_limit::RateLimiter::new(SIGN_IN_FAILURES_PER_EMAIL, SIGN_IN_WINDOW),

@@ -7,9 +7,33 @@
 //! `under_review` instead of `completed`, and nothing is captured until an operator bills the
 //! plausible part or voids it.
 
+use std::collections::HashMap;
+
 use time::{Duration, OffsetDateTime};
 
 use crate::config::{PlausibilityConfig, ServerConfig};
+
+/// Each EVSE's maximum power by charger and connector, looked up once per reading: a map built
+/// at start, not a walk through the configured chargers (thousands of them) per MeterValues.
+pub struct MaxPower {
+    by_connector: HashMap<(String, u32), i64>,
+    default_w: i64,
+}
+
+impl MaxPower {
+    pub fn of_config(config: &ServerConfig) -> Self {
+        let by_connector = config
+            .chargers
+            .iter()
+            .flat_map(|c| c.evses.iter().filter_map(|e| Some(((c.charge_point_id.clone(), e.connector_id), e.max_power_w?))))
+            .collect();
+        Self { by_connector, default_w: config.plausibility.default_max_power_w }
+    }
+
+    pub fn watts(&self, charger_id: &str, connector_id: u32) -> i64 {
+        self.by_connector.get(&(charger_id.to_owned(), connector_id)).copied().unwrap_or(self.default_w)
+    }
+}
 
 /// Time allowed on top of the interval between two readings, for meters that round their
 /// register and clocks that tick in whole seconds.
@@ -33,8 +57,8 @@ pub struct Reading {
 }
 
 impl Limits {
-    pub fn of(config: &ServerConfig, charger_id: &str, connector_id: u32) -> Self {
-        Self::new(&config.plausibility, config.max_power_w(charger_id, connector_id), OffsetDateTime::now_utc())
+    pub fn of(state: &crate::AppState, charger_id: &str, connector_id: u32) -> Self {
+        Self::new(&state.config.plausibility, state.max_power.watts(charger_id, connector_id), OffsetDateTime::now_utc())
     }
 
     pub fn new(config: &PlausibilityConfig, max_power_w: i64, now: OffsetDateTime) -> Self {

@@ -224,7 +224,7 @@ impl<'a> Sessions<'a> {
         let transaction_id = store.next_transaction_id().await?;
         // A start dated far from the server's clock is accepted (the car is charging) but its
         // session is held for review.
-        let doubt = Limits::of(&self.state.config, charger_id, req.connector_id).check_time(req.timestamp).err();
+        let doubt = Limits::of(self.state, charger_id, req.connector_id).check_time(req.timestamp).err();
         let window = time::Duration::try_from(self.state.config.start_timeout).unwrap_or(time::Duration::MINUTE);
         let waiting = store.active_session_on(charger_id, req.connector_id).await?.filter(|row| {
             row.status() == SessionStatus::Starting
@@ -385,7 +385,7 @@ impl<'a> Sessions<'a> {
             record_answer().await?;
             return Ok(MeterValuesResponse {});
         }
-        let limits = Limits::of(&self.state.config, charger_id, connector_of(&session));
+        let limits = Limits::of(self.state, charger_id, connector_of(&session));
         let screened = screen(&session, &req.meter_value, &limits);
         self.keep_implausible(&session.id, &screened).await?;
         let values = as_stored(&screened.plausible);
@@ -432,7 +432,7 @@ impl<'a> Sessions<'a> {
             },
         };
         let id_tag_info = self.stop_tag_info(req.id_tag.as_deref(), Some(&session)).await?;
-        let limits = Limits::of(&self.state.config, charger_id, connector_of(&session));
+        let limits = Limits::of(self.state, charger_id, connector_of(&session));
         let screened = screen(&session, &req.transaction_data, &limits);
         self.keep_implausible(&session.id, &screened).await?;
         self.keep_meter_values(&session.id, &screened.plausible).await?;
@@ -582,7 +582,7 @@ impl<'a> Sessions<'a> {
         if let Err(why) = self.hold_for_charger_start(&token.driver_id, &id, tariff.currency).await {
             return Ok(Err(why_not(format!("it cannot be paid: {why}"))));
         }
-        let doubt = Limits::of(&self.state.config, charger_id, connector_id).check_time(started_at).err();
+        let doubt = Limits::of(self.state, charger_id, connector_id).check_time(started_at).err();
         let inserted = store
             .insert_started_session(&StartedSession {
                 id: &id,
