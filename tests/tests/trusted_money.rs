@@ -103,6 +103,19 @@ impl<'a> Api<'a> {
         sessions_of(&self.http, self.backend, driver).await
     }
 
+    /// The session's payment once it reached `status` (it settles in the background).
+    async fn wait_payment(&self, driver: &str, session_id: &str, status: &str) -> Value {
+        let path = format!("/v1/sessions/{session_id}/payment");
+        for _ in 0..50 {
+            let (_, payment) = self.get(driver, &path).await;
+            if payment["status"] == status {
+                return payment;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("the payment never got {status}: {:?}", self.get(driver, &path).await);
+    }
+
     /// The driver's only session, once `done` holds for it.
     async fn wait_session(&self, driver: &str, done: impl Fn(&Value) -> bool) -> Value {
         for _ in 0..100 {
@@ -278,17 +291,10 @@ async fn a_register_that_leaps_is_held_for_review_and_never_captured() {
     let (status, billed) = api.post(&operator, &path, json!({"decision": "bill"})).await;
     assert_eq!((status, billed["status"].as_str()), (StatusCode::OK, Some("completed")), "{billed}");
     assert_eq!(api.post(&operator, &path, json!({"decision": "void"})).await.0, StatusCode::CONFLICT);
-    for _ in 0..50 {
-        let (_, payment) = api.get(&alice, &format!("/v1/sessions/{id}/payment")).await;
-        if payment["status"] == "captured" {
-            assert_eq!(payment["captured_minor"].as_i64(), Some(cost), "the plausible part: {payment}");
-            charger.close().await;
-            backend.server.shutdown().await;
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    panic!("the billed session was never captured");
+    let payment = api.wait_payment(&alice, id, "captured").await;
+    assert_eq!(payment["captured_minor"].as_i64(), Some(cost), "the plausible part: {payment}");
+    charger.close().await;
+    backend.server.shutdown().await;
 }
 
 #[tokio::test]
@@ -315,15 +321,8 @@ async fn clocks_far_off_are_held_for_review_and_can_be_voided() {
         let id = held["id"].as_str().unwrap();
         let (status, voided) = api.post(&operator, &format!("/v1/operator/sessions/{id}/review"), json!({"decision": "void"})).await;
         assert_eq!((status, voided["status"].as_str()), (StatusCode::OK, Some("failed")), "{voided}");
-        for _ in 0..50 {
-            let (_, payment) = api.get(&driver, &format!("/v1/sessions/{id}/payment")).await;
-            if payment["status"] == "released" {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
-        let (_, payment) = api.get(&driver, &format!("/v1/sessions/{id}/payment")).await;
-        assert_eq!(payment["status"], "released", "a voided session pays nothing: {payment}");
+        let payment = api.wait_payment(&driver, id, "released").await;
+        assert_eq!(payment["captured_minor"].as_i64(), Some(0), "a voided session pays nothing: {payment}");
         let (status, _) = api.http.delete(api.url(&format!("/v1/tokens/{CARD}"))).bearer_auth(&driver).send().await.map(|r| (r.status(), ())).unwrap();
         assert!(status.is_success());
     }
