@@ -1,5 +1,7 @@
 //! Server configuration: where to listen, where the database lives, which chargers and tariff
-//! to seed. Read from a JSON file or built in code (the demo and the tests do that).
+//! to seed. Read from a JSON file or built in code (the demo and the tests do that). A file's
+//! unknown key is refused, naming it and the file: a misspelt `operator` must not start a
+//! server with no operator.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -10,7 +12,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct ServerConfig {
     pub bind: SocketAddr,
     /// The SQLite file; created with its schema if missing.
@@ -90,7 +92,7 @@ impl Default for PlausibilityConfig {
 /// captures the final cost at the end and releases the rest; the server stops charging when
 /// the running cost reaches the hold.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct PaymentsConfig {
     /// The amount held for a session, in minor units of the EVSE tariff's currency
     /// (5000 = 50.00 EUR).
@@ -132,6 +134,7 @@ impl Default for PaymentsConfig {
 
 /// Where the card provider's API is and the key to call it with.
 #[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CardProviderConfig {
     /// `https://api.stripe.com`, or a local server speaking the same wire format in tests.
     pub api_base: String,
@@ -156,6 +159,7 @@ impl std::fmt::Debug for CardProviderConfig {
 /// An operator account. The password is hashed (Argon2id) into the database at start; the
 /// config file is the operator's to protect.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct OperatorSeed {
     pub username: String,
     pub password: String,
@@ -163,6 +167,7 @@ pub struct OperatorSeed {
 
 /// Where chargers on security profile 2 connect (`wss://`), and the server's certificate.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TlsListenerConfig {
     pub bind: SocketAddr,
     /// PEM: the server certificate, then its chain.
@@ -195,6 +200,7 @@ pub struct ChargerSeed {
 /// A charger as a config file gives it: the same fields, but the security profile has no
 /// default there. A charger without credentials is a choice written down, never an omission.
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct ChargerSeedInFile {
     charge_point_id: String,
     evses: Vec<EvseSeed>,
@@ -258,6 +264,7 @@ impl From<SecurityProfile> for u8 {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct EvseSeed {
     pub connector_id: u32,
     pub evse_id: EvseId,

@@ -132,3 +132,22 @@ async fn a_config_file_must_choose_each_chargers_security_profile() {
     let message = chargekit_server::ServerConfig::from_file(&unknown).expect_err("profile 3 does not exist");
     assert!(message.contains("0, 1 or 2"), "{message}");
 }
+
+#[test]
+fn a_config_file_refuses_keys_it_does_not_know_naming_the_key_and_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("server.json");
+    let charger = json!({"charge_point_id": OPEN, "evses": [{"connector_id": 1, "evse_id": "DE*LAB*E0001*1"}], "security_profile": 0});
+    for (config, key) in [
+        // `operator` for `operators`: today it would start a server with no operator.
+        (json!({"chargers": [charger], "operator": [{"username": "ops", "password": "a long operator password"}]}), "operator"),
+        (json!({"chargers": [charger], "payments": {"hold": 5000}}), "hold"),
+        (json!({"chargers": [{"charge_point_id": OPEN, "evses": [], "security_profile": 0, "pasword": "typo"}]}), "pasword"),
+        (json!({"chargers": [{"charge_point_id": OPEN, "evses": [{"connector_id": 1, "evse_id": "DE*LAB*E0001*1", "max_power_kw": 22}], "security_profile": 0}]}), "max_power_kw"),
+    ] {
+        std::fs::write(&path, config.to_string()).unwrap();
+        let message = chargekit_server::ServerConfig::from_file(&path).expect_err("an unknown key is refused");
+        assert!(message.contains(&format!("`{key}`")), "names the key: {message}");
+        assert!(message.contains("server.json"), "names the file: {message}");
+    }
+}
