@@ -29,21 +29,7 @@ const T1_2_PER_HOUR: &str = r#"{"id":"1","currency":"EUR","elements":[{"price_co
 const T13_3_PER_HOUR_5_PARKING: &str = r#"{"id":"21","currency":"EUR","elements":[{"price_components":[
   {"type":"TIME","price":3.00,"vat":10.0,"step_size":60},{"type":"PARKING_TIME","price":5.00,"vat":20.0,"step_size":300}]}]}"#;
 /// tariff_4_complex.json, verbatim apart from the location's time zone we add.
-const T4_COMPLEX: &str = r#"{"country_code":"DE","party_id":"ALL","id":"14","currency":"EUR","type":"REGULAR",
-  "time_zone":"Europe/Amsterdam",
-  "tariff_alt_url":"https://company.com/tariffs/14",
-  "elements":[
-   {"price_components":[{"type":"FLAT","price":2.50,"vat":15.0,"step_size":1}]},
-   {"price_components":[{"type":"TIME","price":1.00,"vat":20.0,"step_size":900}],"restrictions":{"max_current":32.00}},
-   {"price_components":[{"type":"TIME","price":2.00,"vat":20.0,"step_size":600}],
-    "restrictions":{"min_current":32.00,"day_of_week":["MONDAY","TUESDAY","WEDNESDAY","THURSDAY","FRIDAY"]}},
-   {"price_components":[{"type":"TIME","price":1.25,"vat":20.0,"step_size":600}],
-    "restrictions":{"min_current":32.00,"day_of_week":["SATURDAY","SUNDAY"]}},
-   {"price_components":[{"type":"PARKING_TIME","price":5.00,"vat":10.0,"step_size":300}],
-    "restrictions":{"start_time":"09:00","end_time":"18:00","day_of_week":["MONDAY","TUESDAY","WEDNESDAY","THURSDAY","FRIDAY"]}},
-   {"price_components":[{"type":"PARKING_TIME","price":6.00,"vat":10.0,"step_size":300}],
-    "restrictions":{"start_time":"10:00","end_time":"17:00","day_of_week":["SATURDAY"]}}],
-  "last_updated":"2015-06-29T20:39:09Z"}"#;
+const T4_COMPLEX: &str = include_str!("fixtures/tariff_4_complex.json");
 const T14_STEP_SIZE: &str = r#"{"id":"22","currency":"EUR","time_zone":"Europe/Amsterdam","elements":[
   {"price_components":[{"type":"TIME","price":1.20,"step_size":1800},{"type":"PARKING_TIME","price":1.00,"step_size":900}],
    "restrictions":{"start_time":"00:00","end_time":"17:00"}},

@@ -95,18 +95,24 @@ impl RawCharger {
 
     /// Waits for the next CALL the server sends; returns its message id, action and payload.
     pub async fn expect_call(&mut self) -> (String, String, Value) {
+        let frame = self.next_frame_where("a CALL", |frame| frame[0] == json!(2)).await;
+        let id = frame[1].as_str().expect("a message id").to_owned();
+        let action = frame[2].as_str().expect("an action").to_owned();
+        (id, action, frame[3].clone())
+    }
+
+    /// The next text frame (as JSON) for which `wanted` holds, within 5 s; others are skipped.
+    async fn next_frame_where(&mut self, what: &str, wanted: impl Fn(&Value) -> bool) -> Value {
         loop {
             let message = tokio::time::timeout(Duration::from_secs(5), self.socket.next())
                 .await
-                .expect("a CALL within 5 s")
+                .unwrap_or_else(|_| panic!("{what} within 5 s"))
                 .expect("socket open")
                 .expect("a frame");
             if let Message::Text(text) = message {
                 let frame: Value = serde_json::from_str(text.as_str()).expect("JSON from the server");
-                if frame[0] == json!(2) {
-                    let id = frame[1].as_str().expect("a message id").to_owned();
-                    let action = frame[2].as_str().expect("an action").to_owned();
-                    return (id, action, frame[3].clone());
+                if wanted(&frame) {
+                    return frame;
                 }
             }
         }
@@ -119,19 +125,7 @@ impl RawCharger {
 
     /// Waits for the next CALLRESULT or CALLERROR (CALLs from the server are skipped).
     pub async fn next_answer(&mut self) -> Value {
-        loop {
-            let message = tokio::time::timeout(Duration::from_secs(5), self.socket.next())
-                .await
-                .expect("an answer within 5 s")
-                .expect("socket open")
-                .expect("a frame");
-            if let Message::Text(text) = message {
-                let frame: Value = serde_json::from_str(text.as_str()).expect("JSON from the server");
-                if frame[0] != json!(2) {
-                    return frame;
-                }
-            }
-        }
+        self.next_frame_where("an answer", |frame| frame[0] != json!(2)).await
     }
 
     /// Sends a text message as it is, however large or broken.

@@ -88,21 +88,7 @@ async fn the_spec_free_of_charge_tariff_starts_the_server_and_bills_nothing() {
 /// tariff_4_complex.json of OCPI 2.2.1 (mod_tariffs "Complex Tariff example"), verbatim apart
 /// from the location's time zone we add: time is priced by current (below 32 A: 1.00/h; at or
 /// above: 2.00/h on weekdays, 1.25/h at weekends), parking by day and hour.
-const COMPLEX: &str = r#"{"country_code":"DE","party_id":"ALL","id":"14","currency":"EUR","type":"REGULAR",
-  "time_zone":"Europe/Amsterdam",
-  "tariff_alt_url":"https://company.com/tariffs/14",
-  "elements":[
-   {"price_components":[{"type":"FLAT","price":2.50,"vat":15.0,"step_size":1}]},
-   {"price_components":[{"type":"TIME","price":1.00,"vat":20.0,"step_size":900}],"restrictions":{"max_current":32.00}},
-   {"price_components":[{"type":"TIME","price":2.00,"vat":20.0,"step_size":600}],
-    "restrictions":{"min_current":32.00,"day_of_week":["MONDAY","TUESDAY","WEDNESDAY","THURSDAY","FRIDAY"]}},
-   {"price_components":[{"type":"TIME","price":1.25,"vat":20.0,"step_size":600}],
-    "restrictions":{"min_current":32.00,"day_of_week":["SATURDAY","SUNDAY"]}},
-   {"price_components":[{"type":"PARKING_TIME","price":5.00,"vat":10.0,"step_size":300}],
-    "restrictions":{"start_time":"09:00","end_time":"18:00","day_of_week":["MONDAY","TUESDAY","WEDNESDAY","THURSDAY","FRIDAY"]}},
-   {"price_components":[{"type":"PARKING_TIME","price":6.00,"vat":10.0,"step_size":300}],
-    "restrictions":{"start_time":"10:00","end_time":"17:00","day_of_week":["SATURDAY"]}}],
-  "last_updated":"2015-06-29T20:39:09Z"}"#;
+const COMPLEX: &str = include_str!("../../model/tests/fixtures/tariff_4_complex.json");
 
 /// The TIME line of a session's cost: (billed seconds, excl. VAT minor units).
 fn time_line(session: &Value) -> Option<(i64, i64)> {
