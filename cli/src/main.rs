@@ -33,15 +33,17 @@ enum Command {
 
 #[derive(clap::Args)]
 struct ServeArgs {
-    /// A JSON server config (bind, database, chargers, tariff); flags below override it.
-    /// Without one, the server binds to loopback and seeds CKSIM-0001 on security profile 0
-    /// (no authentication) for the local `chargekit sim`.
+    /// A JSON server config (bind, database, chargers, tariff; comments allowed, see
+    /// docs/examples/server.json); flags below override it. Without one, the server binds to
+    /// loopback and seeds CKSIM-0001 on security profile 0 (no authentication) for the local
+    /// `chargekit sim`.
     #[arg(long)]
     config: Option<PathBuf>,
     /// Address to listen on [default: 127.0.0.1:8180].
     #[arg(long)]
     bind: Option<SocketAddr>,
-    /// Directory for the SQLite database [default: $XDG_DATA_HOME/chargekit or ~/.local/share/chargekit].
+    /// Directory for the SQLite database, over the config's `database` [default: the config's
+    /// `database`, else $XDG_DATA_HOME/chargekit or ~/.local/share/chargekit].
     #[arg(long)]
     data_dir: Option<PathBuf>,
 }
@@ -60,12 +62,12 @@ async fn main() -> ExitCode {
         }
         Command::Report(args) => {
             init_logging("warn");
-            report::run(args, default_data_dir().join("chargekit.db")).await
+            report::run(args).await
         }
         Command::Sim(args) => {
             init_logging("info");
             let count = args.count as usize;
-            chargekit_sim::run(args.to_config(), count, ctrl_c()).await.map_err(|e| e.to_string())
+            chargekit_sim::run(args.to_config(), count, stop_signal()).await.map_err(|e| e.to_string())
         }
     };
     match result {
@@ -86,15 +88,20 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     if let Some(bind) = args.bind {
         config.bind = bind;
     }
-    if args.config.is_none() || args.data_dir.is_some() {
-        let dir = args.data_dir.unwrap_or_else(default_data_dir);
-        std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-        config.database = dir.join("chargekit.db");
+    if let Some(dir) = args.data_dir {
+        config.database = dir.join(chargekit_server::config::DATABASE_FILE);
     }
+    if let Some(dir) = config.database.parent().filter(|dir| !dir.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create the database directory {}: {e}", dir.display()))?;
+    }
+    // Watched from before the "listening" line: a signal sent as soon as the port is known
+    // must stop the server cleanly too, not kill it.
+    let stop = stop_signal();
     let server = chargekit_server::start(config).await.map_err(|e| e.to_string())?;
     // Printed on stdout so scripts and test peers can find the port when binding to :0.
     println!("listening on {}", server.addr());
-    ctrl_c().await;
+    stop.await;
+    tracing::info!("shutting down");
     server.shutdown().await;
     Ok(())
 }
@@ -110,22 +117,29 @@ fn raise_open_file_limit() {
     }
 }
 
-fn default_data_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("XDG_DATA_HOME") {
-        return PathBuf::from(dir).join("chargekit");
-    }
-    match std::env::var_os("HOME") {
-        Some(home) => PathBuf::from(home).join(".local/share/chargekit"),
-        None => PathBuf::from("chargekit-data"),
+/// Ctrl-C (SIGINT) from a terminal, or SIGTERM from a service manager or container runtime:
+/// either one stops the server the same clean way. Both are watched from this call on; the
+/// future returned ends at the first.
+fn stop_signal() -> impl Future<Output = ()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let terminate = signal(SignalKind::terminate());
+    let interrupt = signal(SignalKind::interrupt());
+    async move {
+        match (terminate, interrupt) {
+            (Ok(mut terminate), Ok(mut interrupt)) => {
+                tokio::select! {
+                    _ = terminate.recv() => {}
+                    _ = interrupt.recv() => {}
+                }
+            }
+            (Err(error), _) | (_, Err(error)) => {
+                tracing::warn!(%error, "cannot watch for SIGTERM and SIGINT; the server stops only when killed");
+                std::future::pending::<()>().await;
+            }
+        }
     }
 }
 
-async fn ctrl_c() {
-    // If the signal cannot be watched, run until killed.
-    if tokio::signal::ctrl_c().await.is_err() {
-        std::future::pending::<()>().await;
-    }
-}
 
 fn init_logging(default: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| default.into());

@@ -15,9 +15,13 @@ pub struct ReportArgs {
     /// Which report.
     #[arg(value_enum, default_value = "all")]
     report: Which,
-    /// The server's SQLite file [default: the `serve` default, $XDG_DATA_HOME/chargekit/chargekit.db or ~/.local/share/chargekit/chargekit.db].
+    /// The server's SQLite file [default: the `database` of --config, else the `serve` default,
+    /// $XDG_DATA_HOME/chargekit/chargekit.db or ~/.local/share/chargekit/chargekit.db].
     #[arg(long)]
     database: Option<PathBuf>,
+    /// The server config `serve` runs with: its `database` is read.
+    #[arg(long, conflicts_with = "database")]
+    config: Option<PathBuf>,
     /// First day, YYYY-MM-DD (UTC) [default: 29 days before --to].
     #[arg(long)]
     from: Option<String>,
@@ -64,8 +68,12 @@ enum Format {
     Csv,
 }
 
-pub async fn run(args: ReportArgs, default_database: PathBuf) -> Result<(), String> {
-    let path = args.database.clone().unwrap_or(default_database);
+pub async fn run(args: ReportArgs) -> Result<(), String> {
+    let path = match (&args.database, &args.config) {
+        (Some(path), _) => path.clone(),
+        (None, Some(config)) => chargekit_server::ServerConfig::from_file(config)?.database,
+        (None, None) => chargekit_server::ServerConfig::default().database,
+    };
     let window = Window::parse_today(args.from.as_deref(), args.to.as_deref())?;
     let period = match args.period {
         PeriodArg::Day => Period::Day,

@@ -1,7 +1,9 @@
 //! Server configuration: where to listen, where the database lives, which chargers and tariff
 //! to seed. Read from a JSON file or built in code (the demo and the tests do that). A file's
 //! unknown key is refused, naming it and the file: a misspelt `operator` must not start a
-//! server with no operator.
+//! server with no operator. A file may carry `//` and `/* */` comments (docs/examples/server.json
+//! is one that explains each key). Durations are named with their unit (`_secs`, `_ms`); the
+//! names without one that earlier files used are still read.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -15,7 +17,9 @@ use serde::{Deserialize, Serialize};
 #[serde(default, deny_unknown_fields)]
 pub struct ServerConfig {
     pub bind: SocketAddr,
-    /// The SQLite file; created with its schema if missing.
+    /// The SQLite file; created with its schema if missing. Default: `chargekit.db` in the
+    /// data directory ([`default_data_dir`]), where `chargekit report` looks too. A relative
+    /// path in a config file is read from the file's directory.
     pub database: PathBuf,
     /// Chargers and their EVSEs, created or updated at start. A config file seeds only the
     /// chargers it lists (none if it lists none): the built-in default's unauthenticated
@@ -26,18 +30,20 @@ pub struct ServerConfig {
     pub tariff: Tariff,
     /// Heartbeat interval told to chargers at boot, in seconds.
     pub heartbeat_interval_secs: u32,
-    /// How long to wait for a charger's answer to a command.
-    #[serde(with = "secs")]
+    /// How long to wait for a charger's answer to a command (`charger_call_timeout_secs`).
+    #[serde(rename = "charger_call_timeout_secs", alias = "charger_call_timeout", with = "secs")]
     pub charger_call_timeout: Duration,
-    /// How long a charger may take from accepting a remote start to StartTransaction.
-    #[serde(with = "secs")]
+    /// How long a charger may take from accepting a remote start to StartTransaction
+    /// (`start_timeout_secs`).
+    #[serde(rename = "start_timeout_secs", alias = "start_timeout", with = "secs")]
     pub start_timeout: Duration,
     /// Lifetime of a driver's sign-in: how long a refresh token stays usable (each refresh
-    /// issues a new one with a new lifetime).
-    #[serde(with = "secs")]
+    /// issues a new one with a new lifetime) (`token_lifetime_secs`).
+    #[serde(rename = "token_lifetime_secs", alias = "token_lifetime", with = "secs")]
     pub token_lifetime: Duration,
-    /// Lifetime of an access token; the app refreshes it without the driver noticing.
-    #[serde(with = "secs")]
+    /// Lifetime of an access token; the app refreshes it without the driver noticing
+    /// (`access_token_lifetime_secs`).
+    #[serde(rename = "access_token_lifetime_secs", alias = "access_token_lifetime", with = "secs")]
     pub access_token_lifetime: Duration,
     /// Back-office accounts: they see the operator reports and send chargers commands.
     pub operators: Vec<OperatorSeed>,
@@ -105,8 +111,8 @@ pub struct PaymentsConfig {
     /// Attempts at a card capture or void before the payment is marked failed for the
     /// operator; each retry reuses the same idempotency key.
     pub capture_attempts: u32,
-    /// Delay before the first retry; it doubles with each one.
-    #[serde(with = "millis")]
+    /// Delay before the first retry; it doubles with each one (`capture_retry_delay_ms`).
+    #[serde(rename = "capture_retry_delay_ms", alias = "capture_retry_delay", with = "millis")]
     pub capture_retry_delay: Duration,
     /// The card provider (Stripe's PaymentIntents API). Absent: card payments are refused.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -140,8 +146,8 @@ pub struct CardProviderConfig {
     pub api_base: String,
     /// The secret key (`sk_live_...` / `sk_test_...`); the config file is the operator's to protect.
     pub secret_key: String,
-    /// How long one request to the provider may take.
-    #[serde(default = "default_provider_timeout", with = "secs")]
+    /// How long one request to the provider may take (`timeout_secs`).
+    #[serde(rename = "timeout_secs", alias = "timeout", default = "default_provider_timeout", with = "secs")]
     pub timeout: Duration,
 }
 
@@ -277,7 +283,7 @@ impl Default for ServerConfig {
     fn default() -> Self {
         Self {
             bind: SocketAddr::from(([127, 0, 0, 1], 8180)),
-            database: PathBuf::from("chargekit.db"),
+            database: default_data_dir().join(DATABASE_FILE),
             chargers: vec![ChargerSeed::single("CKSIM-0001", "DE*CKT*E0001*1")],
             tariff: default_tariff(),
             heartbeat_interval_secs: 300,
@@ -302,9 +308,17 @@ impl ServerConfig {
         unsecured.map(|c| c.charge_point_id.as_str()).collect()
     }
 
+    /// Reads a config file (JSON with comments). A relative `database` path is taken from the
+    /// file's directory, not from wherever the server happens to be started.
     pub fn from_file(path: &Path) -> Result<Self, String> {
         let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        serde_json::from_str(&text).map_err(|e| format!("{} is not a valid server config: {e}", path.display()))
+        let mut config: Self = serde_json::from_reader(json_comments::StripComments::new(text.as_bytes()))
+            .map_err(|e| format!("{} is not a valid server config: {e}", path.display()))?;
+        if config.database.is_relative() {
+            let dir = path.parent().unwrap_or(Path::new(""));
+            config.database = dir.join(&config.database);
+        }
+        Ok(config)
     }
 }
 
@@ -343,6 +357,21 @@ impl ChargerSeed {
             }
             _ => Ok(()),
         }
+    }
+}
+
+/// The database's file name in the data directory.
+pub const DATABASE_FILE: &str = "chargekit.db";
+
+/// Where the server keeps its database unless told otherwise: `$XDG_DATA_HOME/chargekit`, else
+/// `~/.local/share/chargekit` (the XDG base directory default), else `chargekit-data` here.
+pub fn default_data_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("XDG_DATA_HOME").filter(|dir| !dir.is_empty()) {
+        return PathBuf::from(dir).join("chargekit");
+    }
+    match std::env::var_os("HOME").filter(|home| !home.is_empty()) {
+        Some(home) => PathBuf::from(home).join(".local/share/chargekit"),
+        None => PathBuf::from("chargekit-data"),
     }
 }
 

@@ -33,6 +33,7 @@ use axum::routing::get;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 pub use api::ApiDoc;
 pub use config::{
@@ -66,6 +67,8 @@ pub struct AppState {
     max_power: plausibility::MaxPower,
     /// Cancelled at shutdown: long-lived streams (SSE, charger sockets) end on it.
     shutdown: CancellationToken,
+    /// The charger connections being served: a shutdown waits for them to end.
+    charger_connections: TaskTracker,
     /// Failed driver sign-ins per email, and per client address (credential stuffing tries
     /// many emails from one place).
     sign_in_by_email: rate_limit::RateLimiter,
@@ -89,7 +92,9 @@ impl AppState {
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
-    #[error("cannot open the database: {0}")]
+    #[error("cannot open the database {}: {source}", path.display())]
+    OpenDatabase { path: std::path::PathBuf, source: sqlx::Error },
+    #[error("database error at start: {0}")]
     Database(#[from] sqlx::Error),
     #[error("the configured tariff is invalid: {0}")]
     Tariff(#[from] chargekit_model::tariff::TariffError),
@@ -127,14 +132,22 @@ impl RunningServer {
         self.tls_addr.map(|addr| format!("wss://{addr}/ocpp"))
     }
 
-    /// Stops accepting, ends live streams and charger connections, and waits (briefly) for
-    /// requests in flight.
+    /// Stops accepting, ends live streams and charger connections (each charger gets a close
+    /// frame and its disconnection is recorded), waits (briefly) for requests in flight, then
+    /// closes the database.
     pub async fn shutdown(self) {
         self.state.shutdown.cancel();
         for mut task in self.tasks {
             if tokio::time::timeout(SHUTDOWN_GRACE, &mut task).await.is_err() {
                 task.abort();
             }
+        }
+        self.state.charger_connections.close();
+        if tokio::time::timeout(SHUTDOWN_GRACE, self.state.charger_connections.wait()).await.is_err() {
+            tracing::warn!(
+                chargers = self.state.charger_connections.len(),
+                "charger connections did not end in time; they count as offline from their last heartbeat"
+            );
         }
         self.state.store.close().await;
     }
@@ -155,7 +168,8 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
         );
     }
     let tls = config.ocpp_tls.as_ref().map(tls::server_config).transpose().map_err(StartError::Config)?;
-    let store = Store::open(&config.database).await?;
+    let open_failed = |source| StartError::OpenDatabase { path: config.database.clone(), source };
+    let store = Store::open(&config.database).await.map_err(open_failed)?;
     store.upsert_tariff(&config.tariff).await?;
     let mut operators = Vec::with_capacity(config.operators.len());
     for operator in &config.operators {
@@ -203,6 +217,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
         max_power: plausibility::MaxPower::of_config(&config),
         config,
         shutdown: CancellationToken::new(),
+        charger_connections: TaskTracker::new(),
         sign_in_by_email: rate_limit::RateLimiter::new(SIGN_IN_FAILURES_PER_EMAIL, SIGN_IN_WINDOW),
         sign_in_by_address: rate_limit::RateLimiter::new(SIGN_IN_FAILURES_PER_ADDRESS, SIGN_IN_WINDOW),
     });
@@ -239,7 +254,9 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
     state.sessions().watch_pending_starts().await?;
     // The warmer reads a year of history: on its own connection, so that chargers, whose
     // messages need the main pool's connections, never wait for it.
-    let background = Store::open_background(&state.config.database).await?;
+    let background = Store::open_background(&state.config.database)
+        .await
+        .map_err(|source| StartError::OpenDatabase { path: state.config.database.clone(), source })?;
     spawn_handled_log_pruning(background.clone(), state.shutdown.clone());
     reports::spawn_availability_warmer(background, state.shutdown.clone());
     state.payments().resume().await?;

@@ -21,7 +21,7 @@ def server(tmp_path):
         "bind": "127.0.0.1:0",
         "database": str(tmp_path / "server.db"),
         "chargers": [{"charge_point_id": CHARGER_ID, "security_profile": 0, "evses": [{"connector_id": 1, "evse_id": EVSE_ID}]}],
-        "charger_call_timeout": 10,
+        "charger_call_timeout_secs": 10,
         # A free site: these tests are about OCPP, not about paying.
         "payments": {"unpaid_charging": True},
     }

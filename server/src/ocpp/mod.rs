@@ -6,7 +6,9 @@
 //! sends (remote start/stop) and answers to the charger never interleave mid-frame.
 //!
 //! A charge point has one connection at a time: a newer one replaces the old, which gets a
-//! close frame (1008). A message over [`MAX_MESSAGE_BYTES`] ends the connection with 1009.
+//! close frame (1008). A message over [`MAX_MESSAGE_BYTES`] ends the connection with 1009. At
+//! shutdown every charger gets 1001 (going away), and its disconnection is recorded before
+//! the database closes.
 
 mod handlers;
 mod plug_and_charge;
@@ -59,7 +61,11 @@ pub async fn upgrade(
         .max_frame_size(MAX_MESSAGE_BYTES)
         .read_buffer_size(READ_BUFFER_BYTES);
     let agreed = ws.selected_protocol().is_some();
+    // The upgraded socket lives outside the HTTP server's graceful shutdown: the tracker lets
+    // the shutdown wait for it, so its disconnection is recorded before the database closes.
+    let connection = state.charger_connections.token();
     ws.on_upgrade(move |socket| async move {
+        let _connection = connection;
         if agreed {
             serve_charger(state, charger_id, profile, socket).await;
         } else {
@@ -77,8 +83,10 @@ async fn refuse(mut socket: WebSocket) {
 
 /// Why the server ends a connection it could otherwise keep serving.
 enum Ending {
-    /// The charger (or the network) closed it, or the server is shutting down.
+    /// The charger (or the network) closed it.
     Gone,
+    /// The server is shutting down.
+    ShuttingDown,
     /// A newer connection of the same charger took its place.
     Replaced,
     /// The charger sent a message over [`MAX_MESSAGE_BYTES`].
@@ -90,6 +98,7 @@ impl Ending {
     fn close_frame(&self) -> Option<CloseFrame> {
         match self {
             Self::Gone => None,
+            Self::ShuttingDown => Some(CloseFrame { code: close_code::AWAY, reason: "the server is shutting down".into() }),
             Self::Replaced => Some(CloseFrame { code: close_code::POLICY, reason: "replaced by a newer connection".into() }),
             Self::TooBig => Some(CloseFrame {
                 code: close_code::SIZE,
@@ -135,7 +144,7 @@ async fn serve_charger(state: Arc<AppState>, charger_id: String, profile: Securi
             // A replaced connection takes no more messages, even ones already waiting.
             biased;
             _ = link.replaced() => break Ending::Replaced,
-            _ = state.shutdown.cancelled() => break Ending::Gone,
+            _ = state.shutdown.cancelled() => break Ending::ShuttingDown,
             message = stream.next() => message,
         };
         let Some(message) = message else { break Ending::Gone };

@@ -99,7 +99,7 @@ test('the dashboard draws what the reports say', { timeout: 120_000 }, async () 
             { charge_point_id: CHARGERS[2], security_profile: 0, evses: [{ connector_id: 1, evse_id: 'DE*DSH*E0003*1' }] },
         ],
         operators: [OPERATOR],
-        charger_call_timeout: 10,
+        charger_call_timeout_secs: 10,
     });
     const profile = await fs.mkdtemp(path.join(os.tmpdir(), 'chargekit-chromium-'));
     let context;

@@ -25,7 +25,7 @@ const LOG_LINES_KEPT = 40;
 async function startServer() {
     const config = {
         chargers: [{ charge_point_id: CHARGER_ID, security_profile: 0, evses: [{ connector_id: 1, evse_id: EVSE_ID }] }],
-        charger_call_timeout: 10,
+        charger_call_timeout_secs: 10,
     };
     return { ...(await startServerWith(config)), chargerId: CHARGER_ID, evseId: EVSE_ID };
 }

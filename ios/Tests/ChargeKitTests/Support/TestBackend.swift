@@ -49,7 +49,7 @@ final class TestBackend {
             "bind": "127.0.0.1:0",
             "database": directory.appendingPathComponent("server.db").path,
             "chargers": chargers,
-            "charger_call_timeout": 10,
+            "charger_call_timeout_secs": 10,
         ]
         // Without a payments config: a free site (sessions start unpaid), as most tests need.
         config["payments"] = payments ?? ["unpaid_charging": true]

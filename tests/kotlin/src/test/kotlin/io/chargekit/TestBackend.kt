@@ -41,7 +41,7 @@ class TestBackend private constructor(private val dir: Path, private val server:
             Files.writeString(
                 config,
                 """
-                {"bind": "127.0.0.1:0", "database": "${dir.resolve("server.db")}", "charger_call_timeout": 10,
+                {"bind": "127.0.0.1:0", "database": "${dir.resolve("server.db")}", "charger_call_timeout_secs": 10,
                  "payments": ${payments ?: UNPAID_SITE},
                  "chargers": [${chargers.joinToString(",\n")}]}
                 """.trimIndent(),
