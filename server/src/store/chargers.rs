@@ -46,7 +46,7 @@ impl Store {
     }
 
     pub async fn upsert_charger_evse(&self, seed: &SeedEvse<'_>) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("INSERT INTO chargers (id) VALUES (?) ON CONFLICT (id) DO NOTHING")
             .bind(seed.charger_id)
             .execute(&mut *tx)

@@ -77,4 +77,12 @@ impl Store {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+
+    /// A transaction that writes: `BEGIN IMMEDIATE` takes the write lock first, waiting (up to
+    /// the busy timeout) for another writer. A deferred `BEGIN` whose first statement reads
+    /// holds a snapshot that cannot become a writer once someone else has committed: SQLite
+    /// answers "database is locked" at once, whatever the busy timeout.
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, StoreError> {
+        self.pool.begin_with("BEGIN IMMEDIATE").await
+    }
 }

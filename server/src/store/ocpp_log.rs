@@ -33,14 +33,14 @@ impl Store {
     }
 
     pub async fn record_handled_message(&self, charger_id: &str, message_id: &str, handled: &HandledMessage) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         insert_handled(&mut tx, charger_id, message_id, handled).await?;
         tx.commit().await
     }
 
     /// Keeps MeterValues (their sampled values as JSON) of a session, in one transaction.
     pub async fn insert_meter_values(&self, session_id: &str, values: &[(OffsetDateTime, Vec<SampledValue>)]) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         insert_meter_values(&mut tx, session_id, values).await?;
         tx.commit().await
     }

@@ -8,7 +8,7 @@ impl Store {
     /// Creates or updates an operator from the configuration, and forgets operators no longer
     /// configured (their tokens go with them).
     pub async fn sync_operators(&self, operators: &[(String, String)]) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let keep: Vec<&str> = operators.iter().map(|(name, _)| name.as_str()).collect();
         let existing: Vec<(String,)> = sqlx::query_as("SELECT username FROM operators").fetch_all(&mut *tx).await?;
         for (name,) in existing.iter().filter(|(name,)| !keep.contains(&name.as_str())) {

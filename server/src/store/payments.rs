@@ -1,7 +1,7 @@
 //! Payments: the driver's payment methods, the wallet ledger and the payment of each paid
 //! session.
 //!
-//! Ledger writes run in `BEGIN IMMEDIATE` transactions: the write lock is taken before the
+//! Ledger writes run in `BEGIN IMMEDIATE` transactions (`Store::begin_write`): the write lock is taken before the
 //! idempotency key is looked up, so two retries of one request cannot both miss it, and a
 //! balance read for a decision is still the balance when the postings go in. A posting that
 //! would take a wallet below zero is refused by the database itself (see the migration).
@@ -204,7 +204,7 @@ impl Store {
         if entry.legs.iter().map(|l| l.amount_minor).sum::<i64>() != 0 || entry.legs.iter().any(|l| l.amount_minor == 0) {
             return Err(PostError::Unbalanced);
         }
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.begin_write().await?;
         if let Some(first) = ledger_transaction_in(&mut tx, &entry.key).await? {
             let same = first.kind == entry.kind.as_str()
                 && first.driver_id == entry.driver_id
@@ -289,14 +289,14 @@ impl Store {
 
     /// Opens a card payment (its authorization was placed already).
     pub async fn insert_payment(&self, new: &NewPayment<'_>) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.begin_write().await?;
         insert_payment_in(&mut tx, new).await?;
         tx.commit().await
     }
 
     /// Ends a held payment; `false` if it was not held any more (settled by someone else).
     pub async fn close_payment(&self, close: &PaymentClose<'_>) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.begin_write().await?;
         let closed = close_payment_in(&mut tx, close).await?;
         tx.commit().await?;
         Ok(closed)
@@ -412,7 +412,7 @@ impl Store {
     /// Makes the wallet (`card` = `None`) or one of the driver's cards their default; `false`
     /// if the card is not theirs (nothing changes then).
     pub async fn set_default_payment_method(&self, driver_id: &str, card: Option<&str>) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.begin_write().await?;
         if card.is_none() {
             ensure_wallet_method_in(&mut tx, driver_id).await?;
         }
@@ -560,7 +560,7 @@ impl Store {
     /// Posts straight into a driver's wallet, past every check in code: only the database's
     /// constraints stand in the way.
     pub async fn force_wallet_posting(&self, driver_id: &str, currency: Currency, amount_minor: i64) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.begin_write().await?;
         let account = account_in(&mut tx, Account::Wallet(driver_id), currency).await?;
         let transaction_id: i64 = sqlx::query_scalar(
             "INSERT INTO ledger_transactions (idempotency_key, kind, driver_id, currency, amount_minor, created_at)

@@ -424,7 +424,7 @@ impl Store {
     /// left out.
     pub async fn cache_availability(&self, computed: &[ComputedDays]) -> Result<Vec<String>, StoreError> {
         let mut stale = Vec::new();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         for c in computed {
             let row: Option<(i64,)> = sqlx::query_as("SELECT generation FROM availability_generations WHERE charger_id = ?")
                 .bind(&c.charger_id)

@@ -392,3 +392,32 @@ async fn availability_is_cached_per_day_and_late_events_drop_the_cache() {
     assert_eq!(State::from_ocpp("SuspendedEV"), State::Charging);
     store.close().await;
 }
+
+/// The cache warmer reads a charger's generation, then writes its days: in a deferred
+/// transaction, a charger's connection event committed in between made SQLite answer "database
+/// is locked" at once (a read snapshot cannot become a writer), whatever the busy timeout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn caching_availability_waits_for_writers_instead_of_failing() {
+    use super::super::reports::ComputedDays;
+    use crate::reports::availability::Breakdown;
+    let (store, _dir) = store().await;
+    let writer = store.clone();
+    let writes = tokio::spawn(async move {
+        for n in 0..400 {
+            writer.record_connection(if n % 2 == 0 { "A" } else { "B" }, n % 4 < 2).await.expect("a connection event is recorded");
+        }
+    });
+    let mut failures = Vec::new();
+    while !writes.is_finished() {
+        let (generation,): (i64,) = sqlx::query_as("SELECT COALESCE((SELECT generation FROM availability_generations WHERE charger_id = 'A'), 0)")
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
+        let computed = ComputedDays { charger_id: "A".into(), generation, connectors: 1, days: vec![("2026-01-01".into(), Breakdown::default())] };
+        if let Err(e) = store.cache_availability(&[computed]).await {
+            failures.push(e.to_string());
+        }
+    }
+    writes.await.unwrap();
+    assert!(failures.is_empty(), "{} cache writes failed, e.g. {:?}", failures.len(), failures.first());
+}

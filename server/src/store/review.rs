@@ -67,7 +67,7 @@ impl Store {
 
     /// Keeps readings that cannot be right with their session, as sent, with why.
     pub async fn insert_implausible_readings(&self, session_id: &str, readings: &[(OffsetDateTime, Vec<SampledValue>)], reason: &str) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         for (at, values) in readings {
             sqlx::query("INSERT INTO implausible_readings (session_id, at, sampled_values, reason, received_at) VALUES (?, ?, ?, ?, ?)")
                 .bind(session_id)

@@ -118,7 +118,7 @@ impl Store {
     /// the connector is taken (the unique index on unfinished sessions per connector decides
     /// between two drivers starting at the same moment: exactly one wins).
     pub async fn insert_session(&self, new: &NewSession<'_>) -> Result<Inserted, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let change_seq = next_change_seq(&mut tx).await?;
         let result = sqlx::query(
             "INSERT INTO sessions (id, driver_id, evse_id, charger_id, connector_id, id_tag, status,
@@ -155,7 +155,7 @@ impl Store {
     /// Inserts a session a charger started (see [`StartedSession`]), charging, dated when the
     /// charger says it started.
     pub async fn insert_started_session(&self, new: &StartedSession<'_>) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let change_seq = next_change_seq(&mut tx).await?;
         sqlx::query(
             "INSERT INTO sessions (id, driver_id, evse_id, charger_id, connector_id, id_tag, status, transaction_id,
@@ -337,7 +337,7 @@ impl Store {
         meter_values: &[(OffsetDateTime, Vec<SampledValue>)],
         handled: Option<(&str, &str, &HandledMessage)>,
     ) -> Result<Option<SessionRow>, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         super::ocpp_log::insert_meter_values(&mut tx, &row.id, meter_values).await?;
         if let Some((charger_id, message_id, handled)) = handled {
             super::ocpp_log::insert_handled(&mut tx, charger_id, message_id, handled).await?;
