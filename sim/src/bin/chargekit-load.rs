@@ -127,12 +127,14 @@ async fn run(cli: Cli) -> Result<(), String> {
     println!("{report}");
     println!("{figures}");
     println!();
-    println!("| connections | held | p50 | p99 | max | calls/s | server RSS | RSS per connection | server CPU | client CPU |");
-    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("| connections | held | calls offered | failed or unanswered | p50 | p99 | max | calls/s | server RSS | RSS per connection | server CPU | client CPU |");
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     println!(
-        "| {} | {} | {} | {} | {} | {:.0} | {} | {} | {} | {} |",
+        "| {} | {} | {} | {} | {} | {} | {} | {:.0} | {} | {} | {} | {} |",
         report.requested,
         report.held_at_end,
+        report.offered_in_window,
+        report.call_failure_count(),
         ms(report.steady.p50),
         ms(report.steady.p99),
         ms(report.steady.max),

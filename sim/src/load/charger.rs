@@ -139,11 +139,12 @@ async fn timed<Req: Serialize, Res: DeserializeOwned>(
     action: &'static str,
     request: &Req,
 ) -> Result<Res, CallFailure> {
+    shared.stats.on_sent(phase);
     let sent = Instant::now();
     let outcome = connection.call(action, request).await;
     match &outcome {
         Ok(_) => shared.stats.on_answer(phase, action, sent.elapsed()),
-        Err(failure) => shared.stats.on_call_failed(action, failure_reason(failure)),
+        Err(failure) => shared.stats.on_call_failed(phase, action, failure_reason(failure)),
     }
     outcome
 }

@@ -125,8 +125,15 @@ impl LoadRun {
         self.held_at_end = self.shared.stats.connected_now();
     }
 
-    /// Closes every connection (each with a Close handshake), waits for them, and reports.
+    /// Waits (up to the call timeout) for the answers to the CALLs sent in the window, closes
+    /// every connection (each with a Close handshake), waits for them, and reports. A CALL still
+    /// unanswered then is a failure: a server that stalls at the end of the window is not
+    /// measured as fast.
     pub async fn stop(mut self) -> LoadReport {
+        let drain_until = Instant::now() + self.shared.call_timeout;
+        while self.shared.stats.unsettled_in_window() > 0 && Instant::now() < drain_until {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
         self.shared.stats.set_stopping();
         self.shutdown.send_replace(true);
         while let Some(joined) = self.tasks.join_next().await {

@@ -13,6 +13,9 @@ use std::time::Duration;
 
 use hdrhistogram::Histogram;
 
+/// The failure of a CALL sent in the window and still unanswered when the harness stopped.
+const UNANSWERED: &str = "no answer before the harness stopped";
+
 /// Highest latency the histograms track exactly; longer ones are recorded as this. Above any
 /// call timeout the harness would use.
 const HIGHEST_MICROS: u64 = 120_000_000;
@@ -26,6 +29,10 @@ pub(crate) struct Stats {
     stopping: AtomicBool,
     connected_now: AtomicU64,
     booted: AtomicU64,
+    /// CALLs sent in the steady-state window, and how many of them got an answer or failed:
+    /// the difference is the calls still unanswered, which a stall would otherwise hide.
+    offered_in_window: AtomicU64,
+    settled_in_window: AtomicU64,
     disconnects: AtomicU64,
     tallies: Mutex<Tallies>,
 }
@@ -58,6 +65,8 @@ impl Stats {
             stopping: AtomicBool::new(false),
             connected_now: AtomicU64::new(0),
             booted: AtomicU64::new(0),
+            offered_in_window: AtomicU64::new(0),
+            settled_in_window: AtomicU64::new(0),
             disconnects: AtomicU64::new(0),
             tallies: Mutex::default(),
         }
@@ -105,7 +114,27 @@ impl Stats {
         *self.tallies().connect_failures.entry(reason).or_default() += 1;
     }
 
+    /// A CALL is about to be sent.
+    pub fn on_sent(&self, phase: Phase) {
+        if phase == (Phase::Running { in_window: true }) {
+            self.offered_in_window.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    /// CALLs sent in the window that have neither been answered nor failed yet.
+    pub fn unsettled_in_window(&self) -> u64 {
+        let offered = self.offered_in_window.load(Ordering::SeqCst);
+        offered.saturating_sub(self.settled_in_window.load(Ordering::SeqCst))
+    }
+
+    fn settle(&self, phase: Phase) {
+        if phase == (Phase::Running { in_window: true }) {
+            self.settled_in_window.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
     pub fn on_answer(&self, phase: Phase, action: &'static str, latency: Duration) {
+        self.settle(phase);
         let mut tallies = self.tallies();
         let histograms = match phase {
             Phase::Setup => &mut tallies.setup,
@@ -116,10 +145,18 @@ impl Stats {
         histograms.entry(action).or_insert_with(new_histogram).saturating_record(micros);
     }
 
-    pub fn on_call_failed(&self, action: &'static str, reason: String) {
-        if !self.stopping() {
-            *self.tallies().call_failures.entry(format!("{action}: {reason}")).or_default() += 1;
-        }
+    /// A CALL got no usable answer. After the stop began, a failure is the harness's own doing
+    /// (it closed the socket), except for a CALL sent in the window: that one was offered and
+    /// never answered, and counts as "no answer before the harness stopped".
+    pub fn on_call_failed(&self, phase: Phase, action: &'static str, reason: String) {
+        self.settle(phase);
+        let in_window = phase == (Phase::Running { in_window: true });
+        let reason = match (self.stopping(), in_window) {
+            (false, _) => reason,
+            (true, true) => UNANSWERED.to_owned(),
+            (true, false) => return,
+        };
+        *self.tallies().call_failures.entry(format!("{action}: {reason}")).or_default() += 1;
     }
 
     /// The figures so far, for a window of `window` (the steady state measured).
@@ -136,6 +173,12 @@ impl Stats {
         };
         let (setup, setup_by_action) = summarize(&tallies.setup);
         let (steady, steady_by_action) = summarize(&tallies.steady);
+        let mut call_failures = tallies.call_failures.clone();
+        // Calls whose task ended without settling them (none should): still offered, unanswered.
+        let unsettled = self.unsettled_in_window();
+        if unsettled > 0 {
+            *call_failures.entry(format!("any: {UNANSWERED}")).or_default() += unsettled;
+        }
         LoadReport {
             requested,
             booted: self.booted.load(Ordering::SeqCst),
@@ -149,7 +192,8 @@ impl Stats {
             steady_by_action,
             unexpected_disconnects: self.disconnects.load(Ordering::SeqCst),
             connect_failures: tallies.connect_failures.clone(),
-            call_failures: tallies.call_failures.clone(),
+            call_failures,
+            offered_in_window: self.offered_in_window.load(Ordering::SeqCst),
         }
     }
 }
@@ -224,8 +268,12 @@ pub struct LoadReport {
     pub unexpected_disconnects: u64,
     /// Why connections failed to be set up, with counts.
     pub connect_failures: BTreeMap<String, u64>,
-    /// CALLs without a usable answer (CALLERROR, timeout, closed socket), with counts.
+    /// CALLs without a usable answer (CALLERROR, timeout, closed socket, none before the stop),
+    /// with counts.
     pub call_failures: BTreeMap<String, u64>,
+    /// CALLs sent in the steady-state window: each is either in `steady` (answered) or among
+    /// the failures.
+    pub offered_in_window: u64,
 }
 
 impl LoadReport {
@@ -259,6 +307,7 @@ impl fmt::Display for LoadReport {
             writeln!(f, "  {action:<22}  {summary}")?;
         }
         writeln!(f, "steady state ({:.0} s, {:.0} calls/s): {}", self.window.as_secs_f64(), self.calls_per_second(), self.steady)?;
+        writeln!(f, "  offered in the window: {} calls, {} answered", self.offered_in_window, self.steady.count)?;
         for (action, summary) in &self.steady_by_action {
             writeln!(f, "  {action:<22}  {summary}")?;
         }
@@ -298,12 +347,34 @@ mod tests {
     }
 
     #[test]
+    fn every_call_offered_in_the_window_is_answered_or_a_failure() {
+        let stats = Stats::new();
+        let window = Phase::Running { in_window: true };
+        for _ in 0..5 {
+            stats.on_sent(window);
+        }
+        stats.on_answer(window, "MeterValues", Duration::from_millis(2));
+        stats.on_call_failed(window, "MeterValues", "CALLERROR InternalError".to_owned());
+        assert_eq!(stats.unsettled_in_window(), 3);
+        stats.set_stopping();
+        // Cut by the stop: offered, never answered.
+        stats.on_call_failed(window, "Heartbeat", "connection closed".to_owned());
+        // Two more whose tasks ended without a word.
+        let report = stats.report(1, 1, 1, Duration::ZERO, Duration::from_secs(10));
+        assert_eq!(report.offered_in_window, 5);
+        assert_eq!(report.steady.count + report.call_failure_count(), 5, "{report}");
+        assert_eq!(report.call_failures["Heartbeat: no answer before the harness stopped"], 1);
+        assert_eq!(report.call_failures["any: no answer before the harness stopped"], 2);
+    }
+
+    #[test]
     fn failures_after_the_stop_are_not_counted() {
         let stats = Stats::new();
+        let outside = Phase::Running { in_window: false };
         stats.on_booted();
-        stats.on_call_failed("MeterValues", "no answer".to_owned());
+        stats.on_call_failed(outside, "MeterValues", "no answer".to_owned());
         stats.set_stopping();
-        stats.on_call_failed("MeterValues", "closed".to_owned());
+        stats.on_call_failed(outside, "MeterValues", "closed".to_owned());
         stats.on_disconnected();
         let report = stats.report(1, 1, 0, Duration::ZERO, Duration::ZERO);
         assert_eq!(report.call_failure_count(), 1);
