@@ -28,6 +28,7 @@ pub struct AuthToken {
     /// Opaque refresh token: exchanged once at `/v1/auth/refresh` for a new pair. Using one a
     /// second time revokes every token of the sign-in (it was stolen, or a copy is in use).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub refresh_token: String,
     /// When `token` stops working (refresh before, or on the first 401).
     #[serde(default, skip_serializing_if = "Option::is_none", with = "time::serde::rfc3339::option")]
@@ -57,7 +58,7 @@ pub struct EvseInfo {
     pub status: String,
     /// Whether the charger is connected to the backend right now.
     pub online: bool,
-    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    /// The tariff a session started here is priced with (OCPI 2.2.1 shape).
     pub tariff: Tariff,
 }
 

@@ -62,6 +62,7 @@ pub struct SessionUsage {
 
 /// One line of a receipt.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CostItem {
     pub dimension: TariffDimension,
     /// The quantity billed after step rounding: Wh for energy, seconds for time and parking,
@@ -83,7 +84,9 @@ impl CostItem {
 
 /// An itemized cost. The driver pays `total_incl_vat_minor`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Cost {
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "EUR"))]
     pub currency: Currency,
     pub items: Vec<CostItem>,
     pub total_excl_vat_minor: i64,

@@ -61,7 +61,7 @@ pub struct SignedMeterValue {
 pub struct SignedReceipt {
     pub payload: String,
     pub key_id: String,
-    /// Always [`RECEIPT_ALGORITHM`].
+    /// Always `Ed25519`.
     pub algorithm: String,
     /// Base64 (standard, padded) of the 64-byte signature.
     pub signature: String,

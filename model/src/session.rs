@@ -86,8 +86,8 @@ impl AuthMethod {
 }
 
 /// One session, live or finished. The SSE stream sends this whole value on every change, and
-/// a finished one is the receipt: `cost` was computed by [`crate::pricing::price`] with
-/// `tariff` over `energy_wh` and `duration_seconds`.
+/// a finished one is the receipt: `cost` was computed by the one pricing engine with `tariff`
+/// over `energy_wh` and `duration_seconds`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Session {
@@ -101,10 +101,12 @@ pub struct Session {
     pub created_at: OffsetDateTime,
     /// When the charger started the transaction (its clock).
     #[serde(with = "time::serde::rfc3339::option")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    // Always sent, null until known.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime, required = true))]
     pub started_at: Option<OffsetDateTime>,
     #[serde(with = "time::serde::rfc3339::option")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    // Always sent, null until known.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime, required = true))]
     pub stopped_at: Option<OffsetDateTime>,
     /// Energy delivered so far: the latest meter reading minus meterStart.
     pub energy_wh: i64,
@@ -112,10 +114,9 @@ pub struct Session {
     pub power_w: i64,
     /// Charging time priced so far: latest meter timestamp (or stop) minus start.
     pub duration_seconds: i64,
-    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    /// What the session costs so far (or in total), in integer minor units.
     pub cost: Cost,
     /// The tariff the session is priced with, as applied.
-    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub tariff: Tariff,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failure_reason: Option<String>,
@@ -127,6 +128,7 @@ pub struct Session {
     /// How the driver was identified: a session started by a card or by the car appears in
     /// the app like one started from it.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub auth_method: AuthMethod,
     /// Bumped on every change; the SSE event id.
     pub version: i64,

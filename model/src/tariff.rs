@@ -14,6 +14,7 @@ use crate::money::Currency;
 
 /// What a price component charges for (OCPI `TariffDimensionType`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum TariffDimension {
     /// Per kWh; `step_size` in Wh.
@@ -27,6 +28,7 @@ pub enum TariffDimension {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PriceComponent {
     #[serde(rename = "type")]
     pub dimension: TariffDimension,
@@ -49,6 +51,7 @@ fn one() -> u32 {
 
 /// A day of the week (OCPI `DayOfWeek`), in the location's time zone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum DayOfWeek {
     Monday,
@@ -113,6 +116,7 @@ time::serde::format_description!(ocpi_date, Date, "[year]-[month]-[day]");
 /// OCPI `ReservationRestrictionType`. Elements carrying it price reservations, which ChargeKit
 /// does not sell: the engine never applies them to a charging session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ReservationRestriction {
     Reservation,
@@ -122,19 +126,24 @@ pub enum ReservationRestriction {
 /// When a tariff element applies (OCPI `TariffRestrictions`): all the set fields must match
 /// (a logical AND), evaluated anew as the session goes on, not once per session.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TariffRestrictions {
     /// Local time of day from which the element applies (inclusive).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, example = "08:00"))]
     pub start_time: Option<TimeOfDay>,
     /// Local time of day until which the element applies (exclusive); before `start_time`
     /// wraps past midnight; `00:00` means the end of the day.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, example = "08:00"))]
     pub end_time: Option<TimeOfDay>,
     /// Local date from which the element applies (inclusive).
     #[serde(default, skip_serializing_if = "Option::is_none", with = "ocpi_date::option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date))]
     pub start_date: Option<time::Date>,
     /// Local date until which the element applies (exclusive).
     #[serde(default, skip_serializing_if = "Option::is_none", with = "ocpi_date::option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date))]
     pub end_date: Option<time::Date>,
     /// Energy already delivered in the session, kWh: applies from this amount (inclusive).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -180,6 +189,7 @@ impl TariffRestrictions {
 
 /// An amount in major units (OCPI `Price`), used by `min_price` / `max_price`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Price {
     pub excl_vat: Decimal,
     /// Absent: only the amount excluding VAT is limited; its VAT follows the lines' rates (see
@@ -189,6 +199,7 @@ pub struct Price {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TariffElement {
     pub price_components: Vec<PriceComponent>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -196,13 +207,15 @@ pub struct TariffElement {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Tariff {
     pub id: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "EUR"))]
     pub currency: Currency,
     pub elements: Vec<TariffElement>,
     /// IANA time zone of the location (OCPI puts it on `Location.time_zone`), in which
-    /// time-of-day, date and day-of-week restrictions are read. Absent: UTC; [`Tariff::validate`]
-    /// refuses a tariff that has such restrictions without one.
+    /// time-of-day, date and day-of-week restrictions are read. Absent: UTC; a tariff that has
+    /// such restrictions without one is refused when it enters the system.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_zone: Option<String>,
     /// A session costs at least this much (excluding and, if given, including VAT).

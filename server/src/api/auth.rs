@@ -20,8 +20,12 @@ use crate::store::{DriverRow, RefreshOutcome};
 const MIN_PASSWORD_CHARS: usize = 8;
 
 /// Creates a driver account and signs it in.
-#[utoipa::path(post, path = "/v1/auth/register", request_body = Credentials, security(()),
-    responses((status = 201, body = AuthToken), (status = 409, body = ApiError), (status = 422, body = ApiError)))]
+#[utoipa::path(post, path = "/v1/auth/register", operation_id = "register", tag = "auth", request_body = Credentials, security(()),
+    responses(
+        (status = 201, body = AuthToken, description = "The account was created and is signed in"),
+        (status = 409, body = ApiError, description = "An account with this email exists already"),
+        (status = 422, body = ApiError, description = "The request is invalid; the message names the field"),
+    ))]
 pub async fn register(State(state): State<Arc<AppState>>, Json(credentials): Json<Credentials>) -> Result<(StatusCode, Json<AuthToken>), AppError> {
     let email = normalize_email(&credentials.email)?;
     if credentials.password.chars().count() < MIN_PASSWORD_CHARS {
@@ -41,8 +45,12 @@ pub async fn register(State(state): State<Arc<AppState>>, Json(credentials): Jso
 
 /// Signs a driver in with email and password. Failed attempts are limited per email and per
 /// client address; past the limit the answer is 429 with `Retry-After`.
-#[utoipa::path(post, path = "/v1/auth/sign-in", request_body = Credentials, security(()),
-    responses((status = 200, body = AuthToken), (status = 401, body = ApiError), (status = 429, body = ApiError)))]
+#[utoipa::path(post, path = "/v1/auth/sign-in", operation_id = "sign_in", tag = "auth", request_body = Credentials, security(()),
+    responses(
+        (status = 200, body = AuthToken, description = "Signed in"),
+        (status = 401, body = ApiError, description = "Wrong email or password"),
+        (status = 429, body = ApiError, description = "Too many failed attempts; the Retry-After header says when to try again"),
+    ))]
 pub async fn sign_in(
     State(state): State<Arc<AppState>>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
@@ -74,8 +82,11 @@ pub async fn sign_in(
 
 /// Exchanges a refresh token for a new access and refresh token. Each refresh token works
 /// once: presenting a used one again revokes the whole sign-in.
-#[utoipa::path(post, path = "/v1/auth/refresh", request_body = RefreshRequest, security(()),
-    responses((status = 200, body = AuthToken), (status = 401, body = ApiError)))]
+#[utoipa::path(post, path = "/v1/auth/refresh", operation_id = "refresh", tag = "auth", request_body = RefreshRequest, security(()),
+    responses(
+        (status = 200, body = AuthToken, description = "A new access and refresh token"),
+        (status = 401, body = ApiError, description = "The refresh token is unknown, expired or was used already: sign in again"),
+    ))]
 pub async fn refresh(State(state): State<Arc<AppState>>, Json(request): Json<RefreshRequest>) -> Result<Json<AuthToken>, AppError> {
     let expired = || AppError::unauthorized("Your sign-in has expired. Please sign in again.");
     match state.store.use_refresh_token(&token_hash(request.refresh_token.trim())).await? {
@@ -92,7 +103,11 @@ pub async fn refresh(State(state): State<Arc<AppState>>, Json(request): Json<Ref
 }
 
 /// Signs this sign-in out on the server: its refresh and access tokens stop working.
-#[utoipa::path(post, path = "/v1/auth/sign-out", request_body = RefreshRequest, responses((status = 204)))]
+#[utoipa::path(post, path = "/v1/auth/sign-out", operation_id = "sign_out", tag = "auth", request_body = RefreshRequest,
+    responses(
+        (status = 204, description = "Signed out: the refresh and access tokens of this sign-in stop working"),
+        (status = 401, body = ApiError, description = "No token, or an expired or revoked one: sign in again"),
+    ))]
 pub async fn sign_out(
     AuthedDriver(driver): AuthedDriver,
     State(state): State<Arc<AppState>>,

@@ -12,8 +12,13 @@ use crate::auth::AuthedDriver;
 use crate::error::AppError;
 
 /// Looks up an EVSE by its ID (with or without `*`, any case).
-#[utoipa::path(get, path = "/v1/evses/{evse_id}", params(("evse_id" = String, Path, example = "DE*CKT*E0001*1")),
-    responses((status = 200, body = EvseInfo), (status = 404, body = ApiError), (status = 422, body = ApiError)))]
+#[utoipa::path(get, path = "/v1/evses/{evse_id}", operation_id = "lookup_evse", tag = "evses", params(("evse_id" = String, Path, description = "The EVSE ID, with or without `*`, any case", example = "DE*CKT*E0001*1")),
+    responses(
+        (status = 200, body = EvseInfo, description = "The EVSE, its state and its tariff"),
+        (status = 401, body = ApiError, description = "No token, or an expired or revoked one: sign in again"),
+        (status = 404, body = ApiError, description = "No charger has this EVSE ID"),
+        (status = 422, body = ApiError, description = "This is not an EVSE ID"),
+    ))]
 pub async fn lookup(_driver: AuthedDriver, State(state): State<Arc<AppState>>, Path(evse_id): Path<String>) -> Result<Json<EvseInfo>, AppError> {
     let evse_id = EvseId::parse(&evse_id).map_err(|e| AppError::invalid(e.to_string()))?;
     let evse = state

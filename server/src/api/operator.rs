@@ -10,7 +10,6 @@ use axum::http::StatusCode;
 use chargekit_model::api::ApiError;
 use chargekit_model::ocpp::commands::{self, *};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use time::OffsetDateTime;
 
 use crate::AppState;
@@ -36,8 +35,8 @@ pub struct OperatorToken {
 }
 
 /// Signs an operator in.
-#[utoipa::path(post, path = "/v1/operator/sign-in", request_body = OperatorCredentials, security(()), tag = "operator",
-    responses((status = 200, body = OperatorToken), (status = 401, body = ApiError)))]
+#[utoipa::path(post, path = "/v1/operator/sign-in", operation_id = "operator_sign_in", request_body = OperatorCredentials, security(()), tag = "operator",
+    responses((status = 200, body = OperatorToken, description = "Signed in"), (status = 401, body = ApiError, description = "Wrong username or password")))]
 pub async fn sign_in(State(state): State<Arc<AppState>>, Json(credentials): Json<OperatorCredentials>) -> Result<Json<OperatorToken>, AppError> {
     let stored = state.store.operator_password_hash(&credentials.username).await?;
     if !verify_password_of(credentials.password, stored).await? {
@@ -53,38 +52,37 @@ pub async fn sign_in(State(state): State<Arc<AppState>>, Json(credentials): Json
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "action", content = "payload")]
 pub enum ChargerCommand {
-    #[schema(value_type = Object)]
     ChangeConfiguration(ChangeConfigurationRequest),
-    #[schema(value_type = Object)]
     GetConfiguration(#[serde(default)] GetConfigurationRequest),
-    #[schema(value_type = Object)]
     TriggerMessage(TriggerMessageRequest),
-    #[schema(value_type = Object)]
     ChangeAvailability(ChangeAvailabilityRequest),
-    #[schema(value_type = Object)]
     UnlockConnector(UnlockConnectorRequest),
-    #[schema(value_type = Object)]
     Reset(ResetRequest),
-    #[schema(value_type = Object)]
     ClearCache(#[serde(default)] ClearCacheRequest),
-    #[schema(value_type = Object)]
     DataTransfer(DataTransferRequest),
 }
 
+/// The charger's answer: `action` names the operation, `response` is the answer as the charger
+/// sent it, read into the operation's response shape (a malformed answer is an error instead).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct CommandResult {
-    pub action: String,
-    /// The charger's answer, as it sent it (checked against the operation's response shape).
-    #[schema(value_type = Object)]
-    pub response: Value,
+#[serde(tag = "action", content = "response")]
+pub enum CommandResult {
+    ChangeConfiguration(ChangeConfigurationResponse),
+    GetConfiguration(GetConfigurationResponse),
+    TriggerMessage(TriggerMessageResponse),
+    ChangeAvailability(ChangeAvailabilityResponse),
+    UnlockConnector(UnlockConnectorResponse),
+    Reset(ResetResponse),
+    ClearCache(ClearCacheResponse),
+    DataTransfer(DataTransferResponse),
 }
 
 /// Sends an OCPP command to a connected charger and returns its answer.
-#[utoipa::path(post, path = "/v1/operator/chargers/{charger_id}/commands", request_body = ChargerCommand, tag = "operator",
+#[utoipa::path(post, path = "/v1/operator/chargers/{charger_id}/commands", operation_id = "send_charger_command", request_body = ChargerCommand, tag = "operator",
     params(("charger_id" = String, Path, description = "The charge point id")),
-    responses((status = 200, body = CommandResult), (status = 404, body = ApiError), (status = 422, body = ApiError),
+    responses((status = 200, body = CommandResult, description = "The charger's answer"), (status = 401, body = ApiError, description = "No operator token, or an expired one (a driver token is refused too)"), (status = 404, body = ApiError, description = "No such charger is configured"), (status = 422, body = ApiError, description = "The command is invalid; the message names the field"),
         (status = 502, body = ApiError, description = "The charger answered with a CALLERROR"),
-        (status = 503, body = ApiError, description = "The charger is offline"), (status = 504, body = ApiError)))]
+        (status = 503, body = ApiError, description = "The charger is offline"), (status = 504, body = ApiError, description = "The charger did not answer in time")))]
 pub async fn command(
     AuthedOperator(operator): AuthedOperator,
     State(state): State<Arc<AppState>>,
@@ -98,30 +96,18 @@ pub async fn command(
     let timeout = state.config.charger_call_timeout;
     tracing::info!(%operator, %charger_id, ?command, "operator command");
     use commands::action as a;
-    // Each answer is read into its typed shape (a charger's malformed answer is an error), then
-    // passed on as JSON.
-    let (action, response) = match &command {
-        ChargerCommand::ChangeConfiguration(r) => (a::CHANGE_CONFIGURATION, typed::<_, ChangeConfigurationResponse>(&link, a::CHANGE_CONFIGURATION, r, timeout).await),
-        ChargerCommand::GetConfiguration(r) => (a::GET_CONFIGURATION, typed::<_, GetConfigurationResponse>(&link, a::GET_CONFIGURATION, r, timeout).await),
-        ChargerCommand::TriggerMessage(r) => (a::TRIGGER_MESSAGE, typed::<_, TriggerMessageResponse>(&link, a::TRIGGER_MESSAGE, r, timeout).await),
-        ChargerCommand::ChangeAvailability(r) => (a::CHANGE_AVAILABILITY, typed::<_, ChangeAvailabilityResponse>(&link, a::CHANGE_AVAILABILITY, r, timeout).await),
-        ChargerCommand::UnlockConnector(r) => (a::UNLOCK_CONNECTOR, typed::<_, UnlockConnectorResponse>(&link, a::UNLOCK_CONNECTOR, r, timeout).await),
-        ChargerCommand::Reset(r) => (a::RESET, typed::<_, ResetResponse>(&link, a::RESET, r, timeout).await),
-        ChargerCommand::ClearCache(r) => (a::CLEAR_CACHE, typed::<_, ClearCacheResponse>(&link, a::CLEAR_CACHE, r, timeout).await),
-        ChargerCommand::DataTransfer(r) => (a::DATA_TRANSFER, typed::<_, DataTransferResponse>(&link, a::DATA_TRANSFER, r, timeout).await),
+    // Each answer is read into its typed shape (a charger's malformed answer is an error).
+    let answer = match &command {
+        ChargerCommand::ChangeConfiguration(r) => link.call(a::CHANGE_CONFIGURATION, r, timeout).await.map(CommandResult::ChangeConfiguration),
+        ChargerCommand::GetConfiguration(r) => link.call(a::GET_CONFIGURATION, r, timeout).await.map(CommandResult::GetConfiguration),
+        ChargerCommand::TriggerMessage(r) => link.call(a::TRIGGER_MESSAGE, r, timeout).await.map(CommandResult::TriggerMessage),
+        ChargerCommand::ChangeAvailability(r) => link.call(a::CHANGE_AVAILABILITY, r, timeout).await.map(CommandResult::ChangeAvailability),
+        ChargerCommand::UnlockConnector(r) => link.call(a::UNLOCK_CONNECTOR, r, timeout).await.map(CommandResult::UnlockConnector),
+        ChargerCommand::Reset(r) => link.call(a::RESET, r, timeout).await.map(CommandResult::Reset),
+        ChargerCommand::ClearCache(r) => link.call(a::CLEAR_CACHE, r, timeout).await.map(CommandResult::ClearCache),
+        ChargerCommand::DataTransfer(r) => link.call(a::DATA_TRANSFER, r, timeout).await.map(CommandResult::DataTransfer),
     };
-    let response = response.map_err(|failure| command_failure(&failure, &charger_id))?;
-    Ok(Json(CommandResult { action: action.to_owned(), response }))
-}
-
-async fn typed<Req: Serialize, Res: Serialize + serde::de::DeserializeOwned>(
-    link: &crate::ocpp::registry::ChargerLink,
-    action: &str,
-    request: &Req,
-    timeout: std::time::Duration,
-) -> Result<Value, CallFailure> {
-    let answer: Res = link.call(action, request, timeout).await?;
-    serde_json::to_value(answer).map_err(|e| CallFailure::BadResponse(e.to_string()))
+    Ok(Json(answer.map_err(|failure| command_failure(&failure, &charger_id))?))
 }
 
 fn command_failure(failure: &CallFailure, charger_id: &str) -> AppError {

@@ -82,15 +82,15 @@ async fn revenue_of(state: &AppState, p: &ReportParams) -> Result<(Window, Reven
 
 /// Revenue of completed sessions per period, charger or site, and currency, with the payment
 /// state. Totals equal the sum of the receipts.
-#[utoipa::path(get, path = "/v1/operator/reports/revenue", tag = "operator", params(ReportParams),
-    responses((status = 200, body = RevenueReport), (status = 401, body = ApiError), (status = 422, body = ApiError)))]
+#[utoipa::path(get, path = "/v1/operator/reports/revenue", operation_id = "revenue_report", tag = "operator", params(ReportParams),
+    responses((status = 200, body = RevenueReport, description = "The report"), (status = 401, body = ApiError, description = "No operator token, or an expired one (a driver token is refused too)"), (status = 422, body = ApiError, description = "The request is invalid; the message names the field")))]
 pub async fn revenue(_: AuthedOperator, State(state): State<Arc<AppState>>, Query(p): Query<ReportParams>) -> Result<Json<RevenueReport>, AppError> {
     Ok(Json(revenue_of(&state, &p).await?.1))
 }
 
 /// The revenue rows as CSV.
-#[utoipa::path(get, path = "/v1/operator/reports/revenue.csv", tag = "operator", params(ReportParams),
-    responses((status = 200, content_type = "text/csv", body = String), (status = 401, body = ApiError), (status = 422, body = ApiError)))]
+#[utoipa::path(get, path = "/v1/operator/reports/revenue.csv", operation_id = "revenue_report_csv", tag = "operator", params(ReportParams),
+    responses((status = 200, content_type = "text/csv", body = String, description = "The report as CSV"), (status = 401, body = ApiError, description = "No operator token, or an expired one (a driver token is refused too)"), (status = 422, body = ApiError, description = "The request is invalid; the message names the field")))]
 pub async fn revenue_csv(_: AuthedOperator, State(state): State<Arc<AppState>>, Query(p): Query<ReportParams>) -> Result<Response, AppError> {
     let (w, report) = revenue_of(&state, &p).await?;
     Ok(csv_file("revenue", &w, csv::revenue(&report)))
@@ -103,15 +103,15 @@ async fn performance_of(state: &AppState, p: &ReportParams) -> Result<(Window, P
 
 /// Charger performance per charger or site: energy, power, time to start, success rate and
 /// failure reasons, availability, faults, heartbeat gaps.
-#[utoipa::path(get, path = "/v1/operator/reports/performance", tag = "operator", params(ReportParams),
-    responses((status = 200, body = PerformanceReport), (status = 401, body = ApiError), (status = 422, body = ApiError)))]
+#[utoipa::path(get, path = "/v1/operator/reports/performance", operation_id = "performance_report", tag = "operator", params(ReportParams),
+    responses((status = 200, body = PerformanceReport, description = "The report"), (status = 401, body = ApiError, description = "No operator token, or an expired one (a driver token is refused too)"), (status = 422, body = ApiError, description = "The request is invalid; the message names the field")))]
 pub async fn performance(_: AuthedOperator, State(state): State<Arc<AppState>>, Query(p): Query<ReportParams>) -> Result<Json<PerformanceReport>, AppError> {
     Ok(Json(performance_of(&state, &p).await?.1))
 }
 
 /// The performance rows as CSV.
-#[utoipa::path(get, path = "/v1/operator/reports/performance.csv", tag = "operator", params(ReportParams),
-    responses((status = 200, content_type = "text/csv", body = String), (status = 401, body = ApiError), (status = 422, body = ApiError)))]
+#[utoipa::path(get, path = "/v1/operator/reports/performance.csv", operation_id = "performance_report_csv", tag = "operator", params(ReportParams),
+    responses((status = 200, content_type = "text/csv", body = String, description = "The report as CSV"), (status = 401, body = ApiError, description = "No operator token, or an expired one (a driver token is refused too)"), (status = 422, body = ApiError, description = "The request is invalid; the message names the field")))]
 pub async fn performance_csv(_: AuthedOperator, State(state): State<Arc<AppState>>, Query(p): Query<ReportParams>) -> Result<Response, AppError> {
     let (w, report) = performance_of(&state, &p).await?;
     Ok(csv_file("performance", &w, csv::performance(&report)))
@@ -119,16 +119,16 @@ pub async fn performance_csv(_: AuthedOperator, State(state): State<Arc<AppState
 
 /// Authentication: attempts by method, results and reasons, unknown tokens, tokens used at two
 /// chargers at once.
-#[utoipa::path(get, path = "/v1/operator/reports/authentication", tag = "operator", params(ReportParams),
-    responses((status = 200, body = AuthenticationReport), (status = 401, body = ApiError), (status = 422, body = ApiError)))]
+#[utoipa::path(get, path = "/v1/operator/reports/authentication", operation_id = "authentication_report", tag = "operator", params(ReportParams),
+    responses((status = 200, body = AuthenticationReport, description = "The report"), (status = 401, body = ApiError, description = "No operator token, or an expired one (a driver token is refused too)"), (status = 422, body = ApiError, description = "The request is invalid; the message names the field")))]
 pub async fn authentication(_: AuthedOperator, State(state): State<Arc<AppState>>, Query(p): Query<ReportParams>) -> Result<Json<AuthenticationReport>, AppError> {
     let w = window(&p.from, &p.to)?;
     Ok(Json(reports(&state).authentication(w).await?))
 }
 
 /// Attempts by method, result and reason as CSV.
-#[utoipa::path(get, path = "/v1/operator/reports/authentication.csv", tag = "operator", params(ReportParams),
-    responses((status = 200, content_type = "text/csv", body = String), (status = 401, body = ApiError), (status = 422, body = ApiError)))]
+#[utoipa::path(get, path = "/v1/operator/reports/authentication.csv", operation_id = "authentication_report_csv", tag = "operator", params(ReportParams),
+    responses((status = 200, content_type = "text/csv", body = String, description = "The report as CSV"), (status = 401, body = ApiError, description = "No operator token, or an expired one (a driver token is refused too)"), (status = 422, body = ApiError, description = "The request is invalid; the message names the field")))]
 pub async fn authentication_csv(_: AuthedOperator, State(state): State<Arc<AppState>>, Query(p): Query<ReportParams>) -> Result<Response, AppError> {
     let w = window(&p.from, &p.to)?;
     let report = reports(&state).authentication(w).await?;
@@ -141,22 +141,22 @@ async fn log_of(state: &AppState, p: &LogParams) -> Result<(Window, Authorizatio
 }
 
 /// Every authorization decision, newest first, a page at a time.
-#[utoipa::path(get, path = "/v1/operator/reports/authorization-log", tag = "operator", params(LogParams),
-    responses((status = 200, body = AuthorizationLog), (status = 401, body = ApiError), (status = 422, body = ApiError)))]
+#[utoipa::path(get, path = "/v1/operator/reports/authorization-log", operation_id = "authorization_log", tag = "operator", params(LogParams),
+    responses((status = 200, body = AuthorizationLog, description = "The report"), (status = 401, body = ApiError, description = "No operator token, or an expired one (a driver token is refused too)"), (status = 422, body = ApiError, description = "The request is invalid; the message names the field")))]
 pub async fn authorization_log(_: AuthedOperator, State(state): State<Arc<AppState>>, Query(p): Query<LogParams>) -> Result<Json<AuthorizationLog>, AppError> {
     Ok(Json(log_of(&state, &p).await?.1))
 }
 
 /// A page of the authorization log as CSV.
-#[utoipa::path(get, path = "/v1/operator/reports/authorization-log.csv", tag = "operator", params(LogParams),
-    responses((status = 200, content_type = "text/csv", body = String), (status = 401, body = ApiError), (status = 422, body = ApiError)))]
+#[utoipa::path(get, path = "/v1/operator/reports/authorization-log.csv", operation_id = "authorization_log_csv", tag = "operator", params(LogParams),
+    responses((status = 200, content_type = "text/csv", body = String, description = "The report as CSV"), (status = 401, body = ApiError, description = "No operator token, or an expired one (a driver token is refused too)"), (status = 422, body = ApiError, description = "The request is invalid; the message names the field")))]
 pub async fn authorization_log_csv(_: AuthedOperator, State(state): State<Arc<AppState>>, Query(p): Query<LogParams>) -> Result<Response, AppError> {
     let (w, log) = log_of(&state, &p).await?;
     Ok(csv_file("authorization-log", &w, csv::authorization_log(&log)))
 }
 
 /// Prometheus metrics (text format 0.0.4) for an operator or the configured metrics token.
-#[utoipa::path(get, path = "/metrics", tag = "operator",
-    responses((status = 200, content_type = "text/plain", body = String), (status = 401, body = ApiError)))]
+#[utoipa::path(get, path = "/metrics", operation_id = "metrics", tag = "operator",
+    responses((status = 200, content_type = "text/plain", body = String, description = "The metrics in Prometheus text format"), (status = 401, body = ApiError, description = "No operator token or metrics token")))]
 #[allow(dead_code)] // documents the route; the handler is crate::metrics::metrics
 pub async fn metrics_doc() {}

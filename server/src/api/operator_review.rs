@@ -81,8 +81,8 @@ pub struct OrphanResolution {
 }
 
 /// Sessions held for review, newest first.
-#[utoipa::path(get, path = "/v1/operator/sessions/held", tag = "operator",
-    responses((status = 200, body = [HeldSession]), (status = 401, body = ApiError)))]
+#[utoipa::path(get, path = "/v1/operator/sessions/held", operation_id = "held_sessions", tag = "operator",
+    responses((status = 200, body = [HeldSession], description = "The held sessions"), (status = 401, body = ApiError, description = "No operator token, or an expired one (a driver token is refused too)")))]
 pub async fn held(AuthedOperator(_): AuthedOperator, State(state): State<Arc<AppState>>) -> Result<Json<Vec<HeldSession>>, AppError> {
     let mut rows = state.store.sessions_in_status(SessionStatus::UnderReview).await?;
     rows.sort_by(|a, b| b.created_at.cmp(&a.created_at));
@@ -94,9 +94,9 @@ pub async fn held(AuthedOperator(_): AuthedOperator, State(state): State<Arc<App
 }
 
 /// Bills or voids a session held for review.
-#[utoipa::path(post, path = "/v1/operator/sessions/{session_id}/review", request_body = ReviewRequest, tag = "operator",
+#[utoipa::path(post, path = "/v1/operator/sessions/{session_id}/review", operation_id = "review_session", request_body = ReviewRequest, tag = "operator",
     params(("session_id" = String, Path, description = "The session")),
-    responses((status = 200, body = Session), (status = 401, body = ApiError), (status = 404, body = ApiError),
+    responses((status = 200, body = Session, description = "The session, billed or voided"), (status = 401, body = ApiError, description = "No operator token, or an expired one (a driver token is refused too)"), (status = 404, body = ApiError, description = "No such session"),
         (status = 409, body = ApiError, description = "The session is not held for review")))]
 pub async fn review(
     AuthedOperator(operator): AuthedOperator,
@@ -109,9 +109,9 @@ pub async fn review(
 }
 
 /// Orphan transactions, newest first (open ones only with `?open=true`).
-#[utoipa::path(get, path = "/v1/operator/orphans", tag = "operator",
+#[utoipa::path(get, path = "/v1/operator/orphans", operation_id = "list_orphans", tag = "operator",
     params(("open" = Option<bool>, Query, description = "Only those not resolved yet")),
-    responses((status = 200, body = [Orphan]), (status = 401, body = ApiError)))]
+    responses((status = 200, body = [Orphan], description = "The orphan transactions"), (status = 401, body = ApiError, description = "No operator token, or an expired one (a driver token is refused too)")))]
 pub async fn orphans(
     AuthedOperator(_): AuthedOperator,
     State(state): State<Arc<AppState>>,
@@ -128,9 +128,9 @@ pub struct OrphanQuery {
 }
 
 /// Marks an orphan transaction resolved, with what was done.
-#[utoipa::path(post, path = "/v1/operator/orphans/{orphan_id}/resolve", request_body = OrphanResolution, tag = "operator",
+#[utoipa::path(post, path = "/v1/operator/orphans/{orphan_id}/resolve", operation_id = "resolve_orphan", request_body = OrphanResolution, tag = "operator",
     params(("orphan_id" = i64, Path, description = "The orphan's id")),
-    responses((status = 200, body = Orphan), (status = 401, body = ApiError), (status = 404, body = ApiError),
+    responses((status = 200, body = Orphan, description = "The orphan, resolved"), (status = 401, body = ApiError, description = "No operator token, or an expired one (a driver token is refused too)"), (status = 404, body = ApiError, description = "No such orphan transaction"),
         (status = 409, body = ApiError, description = "Already resolved")))]
 pub async fn resolve_orphan(
     AuthedOperator(operator): AuthedOperator,

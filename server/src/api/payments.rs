@@ -16,7 +16,11 @@ use crate::error::AppError;
 const MAX_IDEMPOTENCY_KEY_LEN: usize = 128;
 
 /// The driver's wallet: what is available and what is held for running sessions, per currency.
-#[utoipa::path(get, path = "/v1/wallet", responses((status = 200, body = Wallet)))]
+#[utoipa::path(get, path = "/v1/wallet", operation_id = "get_wallet", tag = "payments",
+    responses(
+        (status = 200, body = Wallet, description = "The balances, per currency"),
+        (status = 401, body = ApiError, description = "No token, or an expired or revoked one: sign in again"),
+    ))]
 pub async fn wallet(AuthedDriver(driver): AuthedDriver, State(state): State<Arc<AppState>>) -> Result<Json<Wallet>, AppError> {
     Ok(Json(state.payments().wallet(&driver.id).await?))
 }
@@ -24,11 +28,16 @@ pub async fn wallet(AuthedDriver(driver): AuthedDriver, State(state): State<Arc<
 /// Tops the wallet up, paid by one of the driver's cards (or test money, where the server
 /// allows it). The `Idempotency-Key` is required: a retry with it answers the first top-up and
 /// is neither charged nor credited again.
-#[utoipa::path(post, path = "/v1/wallet/top-ups", request_body = TopUpRequest,
+#[utoipa::path(post, path = "/v1/wallet/top-ups", operation_id = "top_up_wallet", tag = "payments", request_body = TopUpRequest,
     params(("Idempotency-Key" = String, Header, description = "Unique per top-up; retries reuse it")),
-    responses((status = 201, body = TopUp), (status = 402, body = ApiError, description = "The card was declined"),
-        (status = 404, body = ApiError, description = "No such card"), (status = 409, body = ApiError, description = "The key was used for another top-up"),
-        (status = 422, body = ApiError)))]
+    responses(
+        (status = 201, body = TopUp, description = "The top-up, applied once"),
+        (status = 401, body = ApiError, description = "No token, or an expired or revoked one: sign in again"),
+        (status = 402, body = ApiError, description = "The card was declined"),
+        (status = 404, body = ApiError, description = "No such card"),
+        (status = 409, body = ApiError, description = "The key was used for another top-up"),
+        (status = 422, body = ApiError, description = "The request is invalid; the message names the field"),
+    ))]
 pub async fn top_up(
     AuthedDriver(driver): AuthedDriver,
     State(state): State<Arc<AppState>>,
@@ -40,15 +49,23 @@ pub async fn top_up(
 }
 
 /// The driver's payment methods: the wallet (id `wallet`), then their cards.
-#[utoipa::path(get, path = "/v1/payment-methods", responses((status = 200, body = Vec<PaymentMethod>)))]
+#[utoipa::path(get, path = "/v1/payment-methods", operation_id = "list_payment_methods", tag = "payments",
+    responses(
+        (status = 200, body = Vec<PaymentMethod>, description = "The wallet and the registered cards"),
+        (status = 401, body = ApiError, description = "No token, or an expired or revoked one: sign in again"),
+    ))]
 pub async fn methods(AuthedDriver(driver): AuthedDriver, State(state): State<Arc<AppState>>) -> Result<Json<Vec<PaymentMethod>>, AppError> {
     Ok(Json(state.payments().methods(&driver.id).await?))
 }
 
 /// Registers a card by the payment-method id the card provider's SDK gave the app.
-#[utoipa::path(post, path = "/v1/payment-methods", request_body = NewCard,
-    responses((status = 201, body = PaymentMethod), (status = 409, body = ApiError, description = "Another driver registered it"),
-        (status = 422, body = ApiError)))]
+#[utoipa::path(post, path = "/v1/payment-methods", operation_id = "register_card", tag = "payments", request_body = NewCard,
+    responses(
+        (status = 201, body = PaymentMethod, description = "The card, registered"),
+        (status = 401, body = ApiError, description = "No token, or an expired or revoked one: sign in again"),
+        (status = 409, body = ApiError, description = "Another driver registered this card"),
+        (status = 422, body = ApiError, description = "The request is invalid; the message names the field"),
+    ))]
 pub async fn register_card(
     AuthedDriver(driver): AuthedDriver,
     State(state): State<Arc<AppState>>,
@@ -58,8 +75,13 @@ pub async fn register_card(
 }
 
 /// Chooses what pays for a start that names no payment method.
-#[utoipa::path(put, path = "/v1/payment-methods/default", request_body = PaymentChoice,
-    responses((status = 200, body = PaymentMethod), (status = 404, body = ApiError, description = "No such card")))]
+#[utoipa::path(put, path = "/v1/payment-methods/default", operation_id = "set_default_payment_method", tag = "payments", request_body = PaymentChoice,
+    responses(
+        (status = 200, body = PaymentMethod, description = "The new default"),
+        (status = 401, body = ApiError, description = "No token, or an expired or revoked one: sign in again"),
+        (status = 404, body = ApiError, description = "No such card"),
+        (status = 422, body = ApiError, description = "The request is invalid; the message names the field"),
+    ))]
 pub async fn set_default(
     AuthedDriver(driver): AuthedDriver,
     State(state): State<Arc<AppState>>,
@@ -70,8 +92,12 @@ pub async fn set_default(
 
 /// How one of the driver's sessions is paid: held, captured (and how much), released, voided
 /// or failed; and why charging stopped, if the server stopped it at the hold.
-#[utoipa::path(get, path = "/v1/sessions/{id}/payment", params(("id" = String, Path)),
-    responses((status = 200, body = SessionPayment), (status = 404, body = ApiError)))]
+#[utoipa::path(get, path = "/v1/sessions/{id}/payment", operation_id = "session_payment", tag = "payments", params(("id" = String, Path, description = "The session id")),
+    responses(
+        (status = 200, body = SessionPayment, description = "The session's payment"),
+        (status = 401, body = ApiError, description = "No token, or an expired or revoked one: sign in again"),
+        (status = 404, body = ApiError, description = "No such session of this driver"),
+    ))]
 pub async fn session_payment(
     AuthedDriver(driver): AuthedDriver,
     State(state): State<Arc<AppState>>,

@@ -12,8 +12,12 @@ use crate::auth::AuthedDriver;
 use crate::error::AppError;
 
 /// The signed receipt of one of the driver's sessions, once it is completed.
-#[utoipa::path(get, path = "/v1/sessions/{id}/receipt", params(("id" = String, Path)),
-    responses((status = 200, body = SignedReceipt), (status = 404, body = ApiError, description = "No such session, or not finished yet")))]
+#[utoipa::path(get, path = "/v1/sessions/{id}/receipt", operation_id = "get_receipt", tag = "receipts", params(("id" = String, Path, description = "The session id")),
+    responses(
+        (status = 200, body = SignedReceipt, description = "The signed receipt"),
+        (status = 401, body = ApiError, description = "No token, or an expired or revoked one: sign in again"),
+        (status = 404, body = ApiError, description = "No such session, or it has not finished yet"),
+    ))]
 pub async fn get(AuthedDriver(driver): AuthedDriver, State(state): State<Arc<AppState>>, Path(id): Path<String>) -> Result<Json<SignedReceipt>, AppError> {
     let session = state.sessions().owned(&driver.id, &id).await?;
     let receipt = state.sessions().issue_receipt(&session).await?;
@@ -21,7 +25,10 @@ pub async fn get(AuthedDriver(driver): AuthedDriver, State(state): State<Arc<App
 }
 
 /// The keys receipts are signed with (Ed25519). Apps pin them.
-#[utoipa::path(get, path = "/v1/receipts/keys", security(()), responses((status = 200, body = Vec<ReceiptKey>)))]
+#[utoipa::path(get, path = "/v1/receipts/keys", operation_id = "receipt_keys", tag = "receipts", security(()),
+    responses(
+        (status = 200, body = Vec<ReceiptKey>, description = "The public keys receipts are signed with"),
+    ))]
 pub async fn keys(State(state): State<Arc<AppState>>) -> Json<Vec<ReceiptKey>> {
     Json(vec![state.receipts.public_key()])
 }

@@ -22,12 +22,18 @@ const MAX_IDEMPOTENCY_KEY_LEN: usize = 128;
 
 /// Starts charging at an EVSE. Send an `Idempotency-Key` so a retried request does not start
 /// a second session.
-#[utoipa::path(post, path = "/v1/sessions", request_body = StartSessionRequest,
+#[utoipa::path(post, path = "/v1/sessions", operation_id = "start_session", tag = "sessions", request_body = StartSessionRequest,
     params(("Idempotency-Key" = Option<String>, Header, description = "Unique per start attempt; retries reuse it")),
-    responses((status = 201, body = Session),
+    responses(
+        (status = 201, body = Session, description = "The session, starting or (for a retry with the same Idempotency-Key) as it is now"),
+        (status = 401, body = ApiError, description = "No token, or an expired or revoked one: sign in again"),
         (status = 402, body = ApiError, description = "The payment was refused (not enough in the wallet, a declined card); the charger was not asked"),
-        (status = 404, body = ApiError), (status = 409, body = ApiError),
-        (status = 503, body = ApiError, description = "The charger is offline"), (status = 504, body = ApiError)))]
+        (status = 404, body = ApiError, description = "No such EVSE, or no such payment method"),
+        (status = 409, body = ApiError, description = "The connector is busy, or the charger refused the start"),
+        (status = 422, body = ApiError, description = "The request is invalid (the EVSE ID, the payment choice or the Idempotency-Key); the message says which"),
+        (status = 503, body = ApiError, description = "The charger is offline"),
+        (status = 504, body = ApiError, description = "The charger did not answer in time"),
+    ))]
 pub async fn start(
     AuthedDriver(driver): AuthedDriver,
     State(state): State<Arc<AppState>>,
@@ -40,6 +46,7 @@ pub async fn start(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageQuery {
     /// At most 100; 20 when absent.
     limit: Option<u32>,
@@ -47,7 +54,12 @@ pub struct PageQuery {
 }
 
 /// The driver's sessions, newest first.
-#[utoipa::path(get, path = "/v1/sessions", params(PageQuery), responses((status = 200, body = SessionPage)))]
+#[utoipa::path(get, path = "/v1/sessions", operation_id = "list_sessions", tag = "sessions", params(PageQuery),
+    responses(
+        (status = 200, body = SessionPage, description = "A page of the driver's sessions, newest first"),
+        (status = 401, body = ApiError, description = "No token, or an expired or revoked one: sign in again"),
+        (status = 422, body = ApiError, description = "The request is invalid; the message names the field"),
+    ))]
 pub async fn list(AuthedDriver(driver): AuthedDriver, State(state): State<Arc<AppState>>, Query(page): Query<PageQuery>) -> Result<Json<SessionPage>, AppError> {
     let limit = page.limit.unwrap_or(20).clamp(1, MAX_PAGE);
     let offset = page.offset.unwrap_or(0);
@@ -59,6 +71,7 @@ pub async fn list(AuthedDriver(driver): AuthedDriver, State(state): State<Arc<Ap
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ChangesQuery {
     /// The `cursor` of the previous answer; 0 (or absent) for everything.
     after: Option<i64>,
@@ -68,7 +81,12 @@ pub struct ChangesQuery {
 
 /// The driver's sessions created or changed after a cursor, in the order they changed, for an
 /// incremental sync of the app's history.
-#[utoipa::path(get, path = "/v1/sessions/changes", params(ChangesQuery), responses((status = 200, body = SessionChanges)))]
+#[utoipa::path(get, path = "/v1/sessions/changes", operation_id = "session_changes", tag = "sessions", params(ChangesQuery),
+    responses(
+        (status = 200, body = SessionChanges, description = "The sessions changed after the cursor, and the next cursor"),
+        (status = 401, body = ApiError, description = "No token, or an expired or revoked one: sign in again"),
+        (status = 422, body = ApiError, description = "The request is invalid; the message names the field"),
+    ))]
 pub async fn changes(AuthedDriver(driver): AuthedDriver, State(state): State<Arc<AppState>>, Query(query): Query<ChangesQuery>) -> Result<Json<SessionChanges>, AppError> {
     let after = query.after.unwrap_or(0).max(0);
     let limit = query.limit.unwrap_or(MAX_PAGE).clamp(1, MAX_PAGE);
@@ -81,15 +99,26 @@ pub async fn changes(AuthedDriver(driver): AuthedDriver, State(state): State<Arc
 }
 
 /// One of the driver's sessions; when finished, this is the receipt.
-#[utoipa::path(get, path = "/v1/sessions/{id}", params(("id" = String, Path)),
-    responses((status = 200, body = Session), (status = 404, body = ApiError)))]
+#[utoipa::path(get, path = "/v1/sessions/{id}", operation_id = "get_session", tag = "sessions", params(("id" = String, Path, description = "The session id")),
+    responses(
+        (status = 200, body = Session, description = "The session"),
+        (status = 401, body = ApiError, description = "No token, or an expired or revoked one: sign in again"),
+        (status = 404, body = ApiError, description = "No such session of this driver"),
+    ))]
 pub async fn get_one(AuthedDriver(driver): AuthedDriver, State(state): State<Arc<AppState>>, Path(id): Path<String>) -> Result<Json<Session>, AppError> {
     Ok(Json(view(&state.sessions().owned(&driver.id, &id).await?)))
 }
 
 /// Asks the charger to stop. Stopping a finished session returns it unchanged.
-#[utoipa::path(post, path = "/v1/sessions/{id}/stop", params(("id" = String, Path)),
-    responses((status = 200, body = Session), (status = 404, body = ApiError), (status = 503, body = ApiError)))]
+#[utoipa::path(post, path = "/v1/sessions/{id}/stop", operation_id = "stop_session", tag = "sessions", params(("id" = String, Path, description = "The session id")),
+    responses(
+        (status = 200, body = Session, description = "The session, stopping (or unchanged when it had finished)"),
+        (status = 401, body = ApiError, description = "No token, or an expired or revoked one: sign in again"),
+        (status = 404, body = ApiError, description = "No such session of this driver"),
+        (status = 409, body = ApiError, description = "The charger refused to stop"),
+        (status = 503, body = ApiError, description = "The charger is offline"),
+        (status = 504, body = ApiError, description = "The charger did not answer in time"),
+    ))]
 pub async fn stop(AuthedDriver(driver): AuthedDriver, State(state): State<Arc<AppState>>, Path(id): Path<String>) -> Result<Json<Session>, AppError> {
     Ok(Json(state.sessions().stop(&driver.id, &id).await?))
 }
@@ -97,8 +126,12 @@ pub async fn stop(AuthedDriver(driver): AuthedDriver, State(state): State<Arc<Ap
 /// Live state of a session as Server-Sent Events (`event: session`, `id:` the session's
 /// version, `data:` the Session). The current state comes first, then every change; the
 /// stream ends after the final state. With `Last-Event-ID`, states the client has are skipped.
-#[utoipa::path(get, path = "/v1/sessions/{id}/live", params(("id" = String, Path), ("Last-Event-ID" = Option<i64>, Header)),
-    responses((status = 200, content_type = "text/event-stream", body = Session), (status = 404, body = ApiError)))]
+#[utoipa::path(get, path = "/v1/sessions/{id}/live", operation_id = "live_session", tag = "sessions", params(("id" = String, Path, description = "The session id"), ("Last-Event-ID" = Option<i64>, Header, description = "The last version the client has; older states are skipped")),
+    responses(
+        (status = 200, content_type = "text/event-stream", body = Session, description = "Server-Sent Events: `event: session`, `id:` the version, `data:` the Session as JSON"),
+        (status = 401, body = ApiError, description = "No token, or an expired or revoked one: sign in again"),
+        (status = 404, body = ApiError, description = "No such session of this driver"),
+    ))]
 pub async fn live(
     AuthedDriver(driver): AuthedDriver,
     State(state): State<Arc<AppState>>,

@@ -21,9 +21,13 @@ const MAX_LABEL_LEN: usize = 64;
 /// Registers an RFID card (by its UID, normalized to the idTag chargers send) or a Plug &
 /// Charge contract (by its EMAID, check character verified when present). Registering one of
 /// your own tokens again updates its label and validity.
-#[utoipa::path(post, path = "/v1/tokens", request_body = NewIdToken,
-    responses((status = 201, body = IdToken), (status = 409, body = ApiError, description = "Another driver registered it"),
-        (status = 422, body = ApiError)))]
+#[utoipa::path(post, path = "/v1/tokens", operation_id = "register_token", tag = "tokens", request_body = NewIdToken,
+    responses(
+        (status = 201, body = IdToken, description = "The token, registered (or updated, when it was the driver's already)"),
+        (status = 401, body = ApiError, description = "No token, or an expired or revoked one: sign in again"),
+        (status = 409, body = ApiError, description = "Another driver registered it"),
+        (status = 422, body = ApiError, description = "The request is invalid; the message names the field"),
+    ))]
 pub async fn register(
     AuthedDriver(driver): AuthedDriver,
     State(state): State<Arc<AppState>>,
@@ -63,15 +67,25 @@ pub async fn register(
 }
 
 /// The driver's tokens, the app's own included.
-#[utoipa::path(get, path = "/v1/tokens", responses((status = 200, body = Vec<IdToken>)))]
+#[utoipa::path(get, path = "/v1/tokens", operation_id = "list_tokens", tag = "tokens",
+    responses(
+        (status = 200, body = Vec<IdToken>, description = "The driver's tokens"),
+        (status = 401, body = ApiError, description = "No token, or an expired or revoked one: sign in again"),
+    ))]
 pub async fn list(AuthedDriver(driver): AuthedDriver, State(state): State<Arc<AppState>>) -> Result<Json<Vec<IdToken>>, AppError> {
     let rows = state.store.id_tokens_of(&driver.id).await?;
     Ok(Json(rows.iter().map(IdTokenRow::view).collect()))
 }
 
 /// Blocks a card or contract (refused at every charger from now on) or makes it active again.
-#[utoipa::path(patch, path = "/v1/tokens/{id_tag}", request_body = IdTokenUpdate,
-    responses((status = 200, body = IdToken), (status = 404, body = ApiError)))]
+#[utoipa::path(patch, path = "/v1/tokens/{id_tag}", operation_id = "update_token", tag = "tokens", request_body = IdTokenUpdate,
+    params(("id_tag" = String, Path, description = "The token's idTag, as listed")),
+    responses(
+        (status = 200, body = IdToken, description = "The token, with its new status"),
+        (status = 401, body = ApiError, description = "No token, or an expired or revoked one: sign in again"),
+        (status = 404, body = ApiError, description = "No such card or contract of this driver"),
+        (status = 422, body = ApiError, description = "The request is invalid; the message names the field"),
+    ))]
 pub async fn update(
     AuthedDriver(driver): AuthedDriver,
     State(state): State<Arc<AppState>>,
@@ -83,7 +97,12 @@ pub async fn update(
 }
 
 /// Removes a card or contract.
-#[utoipa::path(delete, path = "/v1/tokens/{id_tag}", responses((status = 204), (status = 404, body = ApiError)))]
+#[utoipa::path(delete, path = "/v1/tokens/{id_tag}", operation_id = "remove_token", tag = "tokens", params(("id_tag" = String, Path, description = "The token's idTag, as listed")),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 401, body = ApiError, description = "No token, or an expired or revoked one: sign in again"),
+        (status = 404, body = ApiError, description = "No such card or contract of this driver"),
+    ))]
 pub async fn remove(AuthedDriver(driver): AuthedDriver, State(state): State<Arc<AppState>>, Path(id_tag): Path<String>) -> Result<StatusCode, AppError> {
     match state.store.delete_id_token(&driver.id, &id_tag).await? {
         true => Ok(StatusCode::NO_CONTENT),

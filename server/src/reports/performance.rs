@@ -66,7 +66,7 @@ pub struct HeartbeatGaps {
     pub longest_seconds: Option<i64>,
 }
 
-/// Connector time in each state over the window (see [`super::availability`]), and the shares.
+/// Connector time in each state over the window (from the connector status history), and the shares.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct AvailabilityFigures {
     /// Connector-milliseconds observed: the window (up to now) × connectors.
