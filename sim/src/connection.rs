@@ -143,7 +143,7 @@ pub(crate) async fn open(config: &SimConfig) -> Result<Socket, SimError> {
     let handshake = tokio_tungstenite::connect_async_with_config(request, None, true);
     let (socket, response) = match tokio::time::timeout(config.call_timeout, handshake).await {
         Err(_) => return Err(SimError::Timeout("WebSocket handshake")),
-        Ok(Err(error)) => return Err(handshake_error(url, error)),
+        Ok(Err(error)) => return Err(handshake_error(url, &config.charge_point_id, error)),
         Ok(Ok(opened)) => opened,
     };
     // tungstenite already fails a handshake without the offered subprotocol; check anyway, since
@@ -155,10 +155,15 @@ pub(crate) async fn open(config: &SimConfig) -> Result<Socket, SimError> {
     Ok(socket)
 }
 
-fn handshake_error(url: String, error: tungstenite::Error) -> SimError {
+fn handshake_error(url: String, charge_point_id: &str, error: tungstenite::Error) -> SimError {
     use tungstenite::error::{ProtocolError, SubProtocolError};
     match error {
-        tungstenite::Error::Http(response) => SimError::HandshakeRejected { url, status: response.status().as_u16() },
+        tungstenite::Error::Http(response) => SimError::HandshakeRejected {
+            url,
+            charge_point_id: charge_point_id.to_owned(),
+            status: response.status().as_u16(),
+            reason: response.body().as_deref().and_then(refusal_reason),
+        },
         tungstenite::Error::Protocol(ProtocolError::SecWebSocketSubProtocolError(why)) => {
             let detail = match why {
                 SubProtocolError::NoSubProtocol => "server selected no subprotocol".to_owned(),
@@ -169,6 +174,23 @@ fn handshake_error(url: String, error: tungstenite::Error) -> SimError {
         tungstenite::Error::Url(reason) => SimError::InvalidUrl { url, reason: reason.to_string() },
         other => SimError::Connect { url, source: Box::new(other) },
     }
+}
+
+/// The sentence of a refused upgrade's body: the `message` of the server's `{code, message}`
+/// JSON, else the body as text. tungstenite keeps only the bytes that arrived with the headers;
+/// that is the whole body of a short answer, and a missing one just means no reason.
+fn refusal_reason(body: &[u8]) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct ApiError {
+        message: String,
+    }
+    let text = match serde_json::from_slice::<ApiError>(body) {
+        Ok(error) => error.message,
+        Err(_) => String::from_utf8_lossy(body).into_owned(),
+    };
+    let text = text.trim();
+    // Bounded, so a misbehaving server cannot flood the user's terminal.
+    (!text.is_empty()).then(|| text.chars().take(300).collect())
 }
 
 /// Starts the I/O task for an open socket. It runs until the socket closes or `shutdown`
