@@ -30,6 +30,9 @@ pub enum SimError {
     BootFailed(String),
     #[error("the central system answered BootNotification with {0:?}, not Accepted")]
     BootRejected(RegistrationStatus),
+    /// A charge point lost its connection and the server refused it when it reconnected.
+    #[error("charger {charge_point_id} stopped reconnecting: {reason}")]
+    ReconnectRefused { charge_point_id: String, reason: String },
     #[error("the charge point is disconnected")]
     Disconnected,
     #[error("the central system gave no usable answer to {0}")]
