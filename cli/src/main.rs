@@ -34,8 +34,8 @@ enum Command {
 #[derive(clap::Args)]
 struct ServeArgs {
     /// A JSON server config (bind, database, chargers, tariff); flags below override it.
-    /// Without one, the server binds to loopback and seeds CKSIM-0001 on security profile 0
-    /// (no authentication) for the local `chargekit sim`.
+    /// Without one, the server binds to loopback and seeds CKSIM-0001 and CKSIM-0001-1 …
+    /// CKSIM-0001-5 on security profile 0 (no authentication) for the local `chargekit sim`.
     #[arg(long)]
     config: Option<PathBuf>,
     /// Address to listen on [default: 127.0.0.1:8180].
