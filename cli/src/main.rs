@@ -35,8 +35,8 @@ enum Command {
 struct ServeArgs {
     /// A JSON server config (bind, database, chargers, tariff; comments allowed, see
     /// docs/examples/server.json); flags below override it. Without one, the server binds to
-    /// loopback and seeds CKSIM-0001 on security profile 0 (no authentication) for the local
-    /// `chargekit sim`.
+    /// loopback and seeds CKSIM-0001 and CKSIM-0001-1 … CKSIM-0001-5 on security profile 0 (no
+    /// authentication) for the local `chargekit sim`.
     #[arg(long)]
     config: Option<PathBuf>,
     /// Address to listen on [default: 127.0.0.1:8180].

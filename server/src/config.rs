@@ -23,7 +23,9 @@ pub struct ServerConfig {
     pub database: PathBuf,
     /// Chargers and their EVSEs, created or updated at start. A config file seeds only the
     /// chargers it lists (none if it lists none): the built-in default's unauthenticated
-    /// CKSIM-0001 is for `chargekit serve` without a file.
+    /// CKSIM-0001 and CKSIM-0001-1 … CKSIM-0001-5 ([`local_simulator_chargers`]) are for
+    /// `chargekit serve` without a file, so that `chargekit sim` and `chargekit sim --count N`
+    /// (N up to [`LOCAL_SIM_FLEET`]) connect to it with their default ids.
     #[serde(default)]
     pub chargers: Vec<ChargerSeed>,
     /// The tariff every seeded EVSE is priced with.
@@ -284,7 +286,7 @@ impl Default for ServerConfig {
         Self {
             bind: SocketAddr::from(([127, 0, 0, 1], 8180)),
             database: default_data_dir().join(DATABASE_FILE),
-            chargers: vec![ChargerSeed::single("CKSIM-0001", "DE*CKT*E0001*1")],
+            chargers: local_simulator_chargers(),
             tariff: default_tariff(),
             heartbeat_interval_secs: 300,
             charger_call_timeout: Duration::from_secs(15),
@@ -373,6 +375,18 @@ pub fn default_data_dir() -> PathBuf {
         Some(home) => PathBuf::from(home).join(".local/share/chargekit"),
         None => PathBuf::from("chargekit-data"),
     }
+}
+
+/// How many of `chargekit sim --count N`'s ids the default server knows: a small fleet, since
+/// each is a profile-0 charger that anyone reaching the (loopback) server can connect as.
+pub const LOCAL_SIM_FLEET: usize = 5;
+
+/// The chargers of the default server: CKSIM-0001 (EVSE `DE*CKT*E0001*1`), the id of
+/// `chargekit sim`, and CKSIM-0001-1 … CKSIM-0001-5 (EVSEs `DE*CKT*E1001*1` …), the ids of
+/// `chargekit sim --count N`; all on profile 0 with one connector.
+pub fn local_simulator_chargers() -> Vec<ChargerSeed> {
+    let fleet = (1..=LOCAL_SIM_FLEET).map(|n| ChargerSeed::single(&format!("CKSIM-0001-{n}"), &format!("DE*CKT*E{:04}*1", 1000 + n)));
+    std::iter::once(ChargerSeed::single("CKSIM-0001", "DE*CKT*E0001*1")).chain(fleet).collect()
 }
 
 /// 0.39 EUR per kWh and 1.20 EUR per hour, excluding 19 % VAT.

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::config::SimConfig;
+use crate::config::{Backoff, SimConfig};
 use crate::curve::PowerCurve;
 use crate::signing::MeterKey;
 
@@ -45,6 +45,8 @@ impl SimArgs {
         config.meter_interval = Duration::from_secs(self.interval_secs);
         config.basic_auth_password = self.password.clone();
         config.signed_meter_values = self.signed_meter_values.then_some(MeterKey::Generate);
+        // A charge point left running by hand comes back after a server restart, as real ones do.
+        config.reconnect = Some(Backoff::default());
         if let Some(watts) = self.power_kw {
             config.car.curve = PowerCurve::constant(watts);
         }
@@ -83,6 +85,7 @@ mod tests {
         assert_eq!(config.meter_interval, Duration::from_secs(5));
         assert_eq!(config.car.curve, PowerCurve::dc_fast());
         assert_eq!(config.signed_meter_values, None);
+        assert_eq!(config.reconnect, Some(Backoff::default()));
     }
 
     #[test]

@@ -9,8 +9,11 @@
 //! - every transaction and the heartbeat run in their own task, because they wait on the
 //!   central system's answers and must not hold up the next incoming CALL.
 //!
+//! - the link task (module `reconnect`) watches the socket and, when it drops and the
+//!   configuration asks for it, opens and boots a new one; transactions carry on meanwhile.
+//!
 //! The transaction and heartbeat tasks live in a `JoinSet` owned by the behaviour task, so when
-//! that task ends (shutdown, dropped handle, closed socket) they are aborted with it.
+//! that task ends (shutdown, dropped handle, connection closed for good) they are aborted with it.
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -35,7 +38,7 @@ use tokio::task::{JoinHandle, JoinSet};
 use tokio::time::{Instant, MissedTickBehavior};
 
 use crate::config::{RemoteStartBehavior, SimConfig};
-use crate::connection::{self, CallFailure, Connection, IncomingCall};
+use crate::connection::{self, CallFailure, CallKind, Connection, IncomingCall};
 use crate::curve::ChargingCar;
 use crate::error::SimError;
 use crate::events::{SimEvent, StopReason, TransactionRecord};
@@ -43,6 +46,7 @@ use crate::signing::{MeterReading, MeterSigner};
 
 mod local;
 mod management;
+mod reconnect;
 
 /// Events buffered per subscriber before a slow one starts missing some.
 const EVENT_CAPACITY: usize = 1024;
@@ -55,7 +59,9 @@ pub struct ChargePoint {
     shutdown: watch::Sender<bool>,
     /// Created before the boot, so the first subscriber also sees [`SimEvent::Connected`].
     first_receiver: Mutex<Option<broadcast::Receiver<SimEvent>>>,
-    io_task: Option<JoinHandle<()>>,
+    /// The socket's I/O task until the boot, then the link task that owns it (and its
+    /// successors after reconnects).
+    link_task: Option<JoinHandle<()>>,
     behaviour_task: Option<JoinHandle<()>>,
     /// Transactions started at the charge point (a card, a car), for the behaviour task.
     local: mpsc::UnboundedSender<local::LocalStart>,
@@ -76,7 +82,9 @@ pub async fn connect(config: SimConfig) -> Result<ChargePoint, SimError> {
     let socket = connection::open(&config).await?;
     let (events, first_receiver) = broadcast::channel(EVENT_CAPACITY);
     let (shutdown, shutdown_rx) = watch::channel(false);
-    let (connection, incoming, io_task) = connection::spawn(socket, &config, shutdown_rx.clone(), events.clone());
+    let connection = Connection::new(&config);
+    let (incoming_tx, incoming) = mpsc::unbounded_channel();
+    let io_task = connection.attach(socket, &config.charge_point_id, shutdown_rx.clone(), incoming_tx.clone(), None);
     let state = State {
         connectors: (0..config.connectors).map(|_| Connector { register_wh: config.initial_meter_wh, session: None }).collect(),
         transactions: Vec::new(),
@@ -89,16 +97,18 @@ pub async fn connect(config: SimConfig) -> Result<ChargePoint, SimError> {
         shared: shared.clone(),
         shutdown,
         first_receiver: Mutex::new(Some(first_receiver)),
-        io_task: Some(io_task),
+        link_task: Some(io_task),
         behaviour_task: None,
         local,
     };
 
     let heartbeat = shared.boot().await?;
-    for connector_id in 0..=shared.config.connectors {
-        shared.report_status(connector_id, ChargePointStatus::Available).await;
+    shared.report_every_status().await;
+    shared.connection.go_online();
+    charge_point.behaviour_task = Some(tokio::spawn(run_behaviour(shared.clone(), incoming, local_starts, shutdown_rx.clone(), heartbeat)));
+    if let Some(io_task) = charge_point.link_task.take() {
+        charge_point.link_task = Some(tokio::spawn(reconnect::run_link(shared.clone(), io_task, incoming_tx, shutdown_rx)));
     }
-    charge_point.behaviour_task = Some(tokio::spawn(run_behaviour(shared.clone(), incoming, local_starts, shutdown_rx, heartbeat)));
     shared.emit(SimEvent::Connected);
     tracing::info!(charge_point = %shared.config.charge_point_id, connectors = shared.config.connectors, "booted");
     if let Some(signer) = &shared.signer {
@@ -148,7 +158,7 @@ impl ChargePoint {
     /// every task to end. Running transactions are abandoned, as when a charge point goes offline.
     pub async fn shutdown(mut self) {
         self.shutdown.send_replace(true);
-        for task in [self.behaviour_task.take(), self.io_task.take()].into_iter().flatten() {
+        for task in [self.behaviour_task.take(), self.link_task.take()].into_iter().flatten() {
             // A task that panicked has logged why; there is nothing left to end.
             let _ = task.await;
         }
@@ -211,6 +221,18 @@ impl State {
 
     fn record_mut(&mut self, transaction_id: i64) -> Option<&mut TransactionRecord> {
         self.transactions.iter_mut().rev().find(|r| r.transaction_id == transaction_id)
+    }
+}
+
+fn status_request(connector_id: u32, status: ChargePointStatus) -> StatusNotificationRequest {
+    StatusNotificationRequest {
+        connector_id,
+        error_code: "NoError".to_owned(),
+        status,
+        timestamp: Some(OffsetDateTime::now_utc()),
+        info: None,
+        vendor_id: None,
+        vendor_error_code: None,
     }
 }
 
@@ -281,7 +303,17 @@ impl Shared {
     /// Sends a CALL; a CALLERROR, a timeout or a broken answer is logged and reported as an
     /// event, and the caller carries on without the answer.
     async fn call<Req: Serialize, Res: DeserializeOwned>(&self, action: &str, request: &Req) -> Option<Res> {
-        match self.connection.call(action, request).await {
+        self.call_as(CallKind::Online, action, request).await
+    }
+
+    /// [`Shared::call`] for a transaction message: while the charge point is offline it waits
+    /// for the next connection instead of failing.
+    async fn call_transaction<Req: Serialize, Res: DeserializeOwned>(&self, action: &str, request: &Req) -> Option<Res> {
+        self.call_as(CallKind::Queued, action, request).await
+    }
+
+    async fn call_as<Req: Serialize, Res: DeserializeOwned>(&self, kind: CallKind, action: &str, request: &Req) -> Option<Res> {
+        match self.connection.call_as(kind, action, request).await {
             Ok(response) => Some(response),
             Err(failure) => {
                 tracing::warn!(charge_point = %self.id(), action, %failure, "CALL failed");
@@ -326,7 +358,7 @@ impl Shared {
         let request = self.boot_request();
         let response: BootNotificationResponse = self
             .connection
-            .call(action::BOOT_NOTIFICATION, &request)
+            .call_as(CallKind::Boot, action::BOOT_NOTIFICATION, &request)
             .await
             .map_err(|failure| SimError::BootFailed(failure.to_string()))?;
         if response.status != RegistrationStatus::Accepted {
@@ -335,17 +367,16 @@ impl Shared {
         Ok(Duration::from_secs(response.interval.into()))
     }
 
+    /// StatusNotification of connector 0 and every connector as it is now, after a boot.
+    async fn report_every_status(&self) {
+        for connector_id in 0..=self.config.connectors {
+            let request = status_request(connector_id, self.current_status(connector_id));
+            let _: Option<StatusNotificationResponse> = self.call_as(CallKind::Boot, action::STATUS_NOTIFICATION, &request).await;
+        }
+    }
+
     async fn report_status(&self, connector_id: u32, status: ChargePointStatus) {
-        let request = StatusNotificationRequest {
-            connector_id,
-            error_code: "NoError".to_owned(),
-            status,
-            timestamp: Some(OffsetDateTime::now_utc()),
-            info: None,
-            vendor_id: None,
-            vendor_error_code: None,
-        };
-        let _: Option<StatusNotificationResponse> = self.call(action::STATUS_NOTIFICATION, &request).await;
+        let _: Option<StatusNotificationResponse> = self.call(action::STATUS_NOTIFICATION, &status_request(connector_id, status)).await;
     }
 
     async fn heartbeat(self: Arc<Self>, every: Duration) {
@@ -449,7 +480,7 @@ impl Shared {
             timestamp: OffsetDateTime::now_utc(),
             reservation_id: None,
         };
-        let Some(response) = self.call::<_, StartTransactionResponse>(action::START_TRANSACTION, &request).await else {
+        let Some(response) = self.call_transaction::<_, StartTransactionResponse>(action::START_TRANSACTION, &request).await else {
             // Without a transaction id there is nothing to meter or stop.
             self.release(connector_id);
             self.report_status(connector_id, ChargePointStatus::Available).await;
@@ -506,7 +537,7 @@ impl Shared {
             reason: Some(reason.as_str().to_owned()),
             transaction_data: signed_begin.into_iter().chain(signed_end).collect(),
         };
-        let _: Option<StopTransactionResponse> = self.call(action::STOP_TRANSACTION, &request).await;
+        let _: Option<StopTransactionResponse> = self.call_transaction(action::STOP_TRANSACTION, &request).await;
         self.report_status(connector_id, ChargePointStatus::Finishing).await;
         self.release(connector_id);
         self.report_status(connector_id, ChargePointStatus::Available).await;
@@ -602,7 +633,7 @@ impl Shared {
             // Oldest first: the signed begin was read at the transaction's start.
             meter_value: signed_begin.into_iter().chain([periodic]).collect(),
         };
-        let answer: Option<MeterValuesResponse> = self.call(action::METER_VALUES, &request).await;
+        let answer: Option<MeterValuesResponse> = self.call_transaction(action::METER_VALUES, &request).await;
         answer.is_some()
     }
 

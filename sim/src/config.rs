@@ -22,6 +22,36 @@ pub enum RemoteStartBehavior {
     AcceptButNeverStart,
 }
 
+/// How a charge point reconnects after its connection drops: after `initial`, then twice as
+/// long after each failed attempt up to `max`, each wait shortened by a random part of up to
+/// half (jitter), so a fleet that lost its server together does not come back in one burst.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Backoff {
+    pub initial: Duration,
+    pub max: Duration,
+}
+
+impl Default for Backoff {
+    /// 1 s doubling to 30 s at most.
+    fn default() -> Self {
+        Self { initial: Duration::from_secs(1), max: Duration::from_secs(30) }
+    }
+}
+
+impl Backoff {
+    /// The wait after `delay`: doubled, at most `max`.
+    pub fn next(&self, delay: Duration) -> Duration {
+        delay.saturating_mul(2).min(self.max)
+    }
+
+    /// `delay` less a random part of up to half of it.
+    pub fn jittered(delay: Duration) -> Duration {
+        // A v4 UUID is 122 random bits from the OS; no random-number crate needed for this.
+        let random = (uuid::Uuid::new_v4().as_u128() as u64) as f64 / u64::MAX as f64;
+        delay.mul_f64(1.0 - random / 2.0)
+    }
+}
+
 /// Configuration of one simulated charge point. Build it with [`SimConfig::new`] and adjust the
 /// public fields.
 #[derive(Debug, Clone, PartialEq)]
@@ -59,6 +89,14 @@ pub struct SimConfig {
     /// reports `Current.Import` per phase (`L1`, `L2`, `L3`, in A) next to the power, the way an
     /// AC wallbox does. Default: not reported (a DC charger).
     pub ac_phases: Option<u32>,
+    /// When set, a charge point whose connection drops (the server restarted, the network
+    /// failed) reconnects with this backoff, boots again (BootNotification, StatusNotification
+    /// of every connector) and carries on: running transactions continue, and their messages
+    /// (StartTransaction, MeterValues, StopTransaction) wait for the new connection. A server
+    /// that refuses the charge point ([`SimError::is_permanent`]) ends the retrying. Default:
+    /// not set, the charge point ends with its connection (`chargekit sim` sets
+    /// [`Backoff::default`]).
+    pub reconnect: Option<Backoff>,
 }
 
 impl SimConfig {
@@ -78,6 +116,7 @@ impl SimConfig {
             call_timeout: Duration::from_secs(30),
             signed_meter_values: None,
             ac_phases: None,
+            reconnect: None,
         }
     }
 
@@ -112,6 +151,11 @@ impl SimConfig {
         if self.ac_phases.is_some_and(|n| !(1..=3).contains(&n)) {
             return invalid("an AC charge point has 1, 2 or 3 phases".to_owned());
         }
+        if let Some(backoff) = self.reconnect
+            && (backoff.initial.is_zero() || backoff.max < backoff.initial || backoff.max > MAX_INTERVAL)
+        {
+            return invalid(format!("the reconnect backoff must start above zero and end at most {MAX_INTERVAL:?}, not below its start"));
+        }
         if self.initial_meter_wh < 0 {
             return invalid("the initial meter register cannot be negative".to_owned());
         }
@@ -139,7 +183,19 @@ mod tests {
         assert_eq!(config.basic_auth_password, None);
         assert_eq!(config.call_timeout, Duration::from_secs(30));
         assert_eq!(config.signed_meter_values, None);
+        assert_eq!(config.reconnect, None);
         assert!(config.validate().is_ok());
+    }
+
+    #[test]
+    fn backoff_doubles_to_its_maximum_and_jitter_only_shortens() {
+        let backoff = Backoff::default();
+        let waits: Vec<_> = std::iter::successors(Some(backoff.initial), |d| Some(backoff.next(*d))).take(7).collect();
+        assert_eq!(waits, [1, 2, 4, 8, 16, 30, 30].map(Duration::from_secs));
+        for _ in 0..100 {
+            let wait = Backoff::jittered(Duration::from_secs(8));
+            assert!(wait >= Duration::from_secs(4) && wait <= Duration::from_secs(8), "{wait:?}");
+        }
     }
 
     #[test]
@@ -162,6 +218,8 @@ mod tests {
             SimConfig { meter_interval: Duration::MAX, ..base.clone() },
             SimConfig { call_timeout: Duration::ZERO, ..base.clone() },
             SimConfig { initial_meter_wh: -1, ..base.clone() },
+            SimConfig { reconnect: Some(Backoff { initial: Duration::ZERO, max: Duration::from_secs(1) }), ..base.clone() },
+            SimConfig { reconnect: Some(Backoff { initial: Duration::from_secs(2), max: Duration::from_secs(1) }), ..base.clone() },
             SimConfig { vendor: "V".repeat(21), ..base.clone() },
             SimConfig { model: "M".repeat(21), ..base.clone() },
         ] {

@@ -65,10 +65,37 @@ pub(crate) enum CallFailure {
 
 type PendingCalls = Arc<Mutex<HashMap<String, oneshot::Sender<Reply>>>>;
 
+/// Where the transport stands, and the current socket's outgoing queue while there is one.
+#[derive(Debug, Clone)]
+enum Link {
+    /// A socket is open and the charge point boots on it: only boot-time CALLs go out, so that
+    /// BootNotification comes first on a new connection.
+    Booting(mpsc::UnboundedSender<String>),
+    Online(mpsc::UnboundedSender<String>),
+    /// Between sockets (reconnecting).
+    Offline,
+    /// For good: nothing will be sent again.
+    Closed,
+}
+
+/// Which CALLs go out when.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CallKind {
+    /// Now, or fail with [`CallFailure::Disconnected`] when offline (heartbeats, status).
+    Online,
+    /// During the boot of a new connection too (BootNotification and the status that follows).
+    Boot,
+    /// Transaction messages (OCPP 1.6 4.7: a charge point queues them while offline): wait for
+    /// the connection to be back online and send again, with the same message id, until the
+    /// central system answers or the charge point is closed for good.
+    Queued,
+}
+
 /// The sending side of the transport, shared by everything that talks to the central system.
+/// It outlives sockets: [`Connection::attach`] gives it a new one after a reconnect.
 #[derive(Debug)]
 pub(crate) struct Connection {
-    outgoing: mpsc::UnboundedSender<String>,
+    link: watch::Sender<Link>,
     pending: PendingCalls,
     /// OCPP-J 4.1.1: a charge point should not send a CALL while an earlier one is unanswered,
     /// so CALLs queue here. Answers to the server's CALLs do not wait.
@@ -77,22 +104,137 @@ pub(crate) struct Connection {
 }
 
 impl Connection {
+    /// A connection with no socket yet.
+    pub fn new(config: &SimConfig) -> Self {
+        Self {
+            link: watch::Sender::new(Link::Offline),
+            pending: PendingCalls::default(),
+            call_lane: tokio::sync::Mutex::new(()),
+            call_timeout: config.call_timeout,
+        }
+    }
+
+    /// Starts the I/O task of a freshly opened socket; boot-time CALLs may go out on it until
+    /// [`Connection::go_online`]. The task ends when the socket closes, when `shutdown` is set,
+    /// or when the connection lets go of the socket (detach, close, drop); then it fails every
+    /// unanswered CALL and, if `events` is given, emits [`SimEvent::Disconnected`]. CALLs from
+    /// the central system go to `incoming`.
+    pub fn attach(
+        &self,
+        socket: Socket,
+        id: &str,
+        shutdown: watch::Receiver<bool>,
+        incoming: mpsc::UnboundedSender<IncomingCall>,
+        events: Option<broadcast::Sender<SimEvent>>,
+    ) -> tokio::task::JoinHandle<()> {
+        let (outgoing_tx, outgoing_rx) = mpsc::unbounded_channel();
+        // The task does not hold the link: dropping the connection must close its queue.
+        let io = IoTask { socket, outgoing: outgoing_rx, incoming, pending: self.pending.clone(), id: id.to_owned() };
+        self.link.send_if_modified(|link| match link {
+            Link::Closed => false,
+            _ => {
+                *link = Link::Booting(outgoing_tx);
+                true
+            }
+        });
+        tokio::spawn(io.run(shutdown, events))
+    }
+
+    /// Booted: every CALL may go out, and queued ones do now.
+    pub fn go_online(&self) {
+        self.link.send_if_modified(|link| match link {
+            Link::Booting(tx) => {
+                *link = Link::Online(tx.clone());
+                true
+            }
+            _ => false,
+        });
+    }
+
+    /// Lets go of the current socket (its I/O task then closes it), to reconnect later.
+    pub fn detach(&self) {
+        self.link.send_if_modified(|link| match link {
+            Link::Closed => false,
+            _ => {
+                *link = Link::Offline;
+                true
+            }
+        });
+    }
+
+    /// Marks the link offline if `outgoing`, its socket's queue, is closed (the I/O task ended),
+    /// so that a queued CALL waits for the next socket instead of trying the dead one again.
+    fn lost(&self, outgoing: &mpsc::UnboundedSender<String>) {
+        if !outgoing.is_closed() {
+            return;
+        }
+        self.link.send_if_modified(|link| match link {
+            Link::Booting(tx) | Link::Online(tx) if tx.same_channel(outgoing) => {
+                *link = Link::Offline;
+                true
+            }
+            _ => false,
+        });
+    }
+
+    /// Ends the connection for good: waiting transaction messages fail, nothing is sent again.
+    pub fn close_for_good(&self) {
+        self.link.send_replace(Link::Closed);
+    }
+
+    /// The outgoing queue, if a CALL of `kind` may use it now.
+    fn sender(&self, kind: CallKind) -> Option<mpsc::UnboundedSender<String>> {
+        match (&*self.link.borrow(), kind) {
+            (Link::Online(tx), _) | (Link::Booting(tx), CallKind::Boot) => Some(tx.clone()),
+            _ => None,
+        }
+    }
+
     /// Sends a CALL and waits for its answer, decoded as `Res`.
     pub async fn call<Req: Serialize, Res: DeserializeOwned>(&self, action: &str, request: &Req) -> Result<Res, CallFailure> {
-        let _lane = self.call_lane.lock().await;
+        self.call_as(CallKind::Online, action, request).await
+    }
+
+    /// Sends a CALL of `kind` and waits for its answer, decoded as `Res`.
+    pub async fn call_as<Req: Serialize, Res: DeserializeOwned>(&self, kind: CallKind, action: &str, request: &Req) -> Result<Res, CallFailure> {
         let id = Uuid::new_v4().to_string();
+        let text = Frame::call(&id, action, request).to_text();
+        if kind != CallKind::Queued {
+            return self.call_once(kind, &id, &text).await;
+        }
+        let mut link = self.link.subscribe();
+        loop {
+            // Waited for before the lane is taken, so the boot of a new socket can go first.
+            let online = link.wait_for(|l| matches!(l, Link::Online(_) | Link::Closed)).await.map(|l| matches!(*l, Link::Online(_)));
+            if !matches!(online, Ok(true)) {
+                return Err(CallFailure::Disconnected);
+            }
+            match self.call_once(kind, &id, &text).await {
+                Err(CallFailure::Disconnected) => tracing::debug!(action, message_id = %id, "connection lost; sending again once online"),
+                other => return other,
+            }
+        }
+    }
+
+    async fn call_once<Res: DeserializeOwned>(&self, kind: CallKind, id: &str, text: &str) -> Result<Res, CallFailure> {
+        let _lane = self.call_lane.lock().await;
+        let Some(outgoing) = self.sender(kind) else { return Err(CallFailure::Disconnected) };
         let (answer_tx, answer_rx) = oneshot::channel();
-        lock(&self.pending).insert(id.clone(), answer_tx);
-        if self.outgoing.send(Frame::call(&id, action, request).to_text()).is_err() {
-            lock(&self.pending).remove(&id);
+        lock(&self.pending).insert(id.to_owned(), answer_tx);
+        if outgoing.send(text.to_owned()).is_err() {
+            lock(&self.pending).remove(id);
+            self.lost(&outgoing);
             return Err(CallFailure::Disconnected);
         }
         match tokio::time::timeout(self.call_timeout, answer_rx).await {
             Err(_) => {
-                lock(&self.pending).remove(&id);
+                lock(&self.pending).remove(id);
                 Err(CallFailure::Timeout(self.call_timeout))
             }
-            Ok(Err(_)) => Err(CallFailure::Disconnected),
+            Ok(Err(_)) => {
+                self.lost(&outgoing);
+                Err(CallFailure::Disconnected)
+            }
             Ok(Ok(Reply::Error { code, description })) => Err(CallFailure::CallError { code, description }),
             Ok(Ok(Reply::Result(payload))) => {
                 serde_json::from_value(payload).map_err(|e| CallFailure::BadResponse(e.to_string()))
@@ -105,9 +247,10 @@ impl Connection {
         self.send_text(frame.to_text())
     }
 
-    /// Sends any text, well-formed or not.
+    /// Sends any text, well-formed or not, on the current socket.
     pub fn send_text(&self, text: String) -> Result<(), SimError> {
-        self.outgoing.send(text).map_err(|_| SimError::Disconnected)
+        let outgoing = self.sender(CallKind::Boot).ok_or(SimError::Disconnected)?;
+        outgoing.send(text).map_err(|_| SimError::Disconnected)
     }
 }
 
@@ -143,7 +286,7 @@ pub(crate) async fn open(config: &SimConfig) -> Result<Socket, SimError> {
     let handshake = tokio_tungstenite::connect_async_with_config(request, None, true);
     let (socket, response) = match tokio::time::timeout(config.call_timeout, handshake).await {
         Err(_) => return Err(SimError::Timeout("WebSocket handshake")),
-        Ok(Err(error)) => return Err(handshake_error(url, error)),
+        Ok(Err(error)) => return Err(handshake_error(url, &config.charge_point_id, error)),
         Ok(Ok(opened)) => opened,
     };
     // tungstenite already fails a handshake without the offered subprotocol; check anyway, since
@@ -155,10 +298,15 @@ pub(crate) async fn open(config: &SimConfig) -> Result<Socket, SimError> {
     Ok(socket)
 }
 
-fn handshake_error(url: String, error: tungstenite::Error) -> SimError {
+fn handshake_error(url: String, charge_point_id: &str, error: tungstenite::Error) -> SimError {
     use tungstenite::error::{ProtocolError, SubProtocolError};
     match error {
-        tungstenite::Error::Http(response) => SimError::HandshakeRejected { url, status: response.status().as_u16() },
+        tungstenite::Error::Http(response) => SimError::HandshakeRejected {
+            url,
+            charge_point_id: charge_point_id.to_owned(),
+            status: response.status().as_u16(),
+            reason: response.body().as_deref().and_then(refusal_reason),
+        },
         tungstenite::Error::Protocol(ProtocolError::SecWebSocketSubProtocolError(why)) => {
             let detail = match why {
                 SubProtocolError::NoSubProtocol => "server selected no subprotocol".to_owned(),
@@ -171,21 +319,35 @@ fn handshake_error(url: String, error: tungstenite::Error) -> SimError {
     }
 }
 
-/// Starts the I/O task for an open socket. It runs until the socket closes or `shutdown`
-/// changes (or its sender is dropped), then fails every unanswered CALL and emits
-/// [`SimEvent::Disconnected`].
+/// The sentence of a refused upgrade's body: the `message` of the server's `{code, message}`
+/// JSON, else the body as text. tungstenite keeps only the bytes that arrived with the headers;
+/// that is the whole body of a short answer, and a missing one just means no reason.
+fn refusal_reason(body: &[u8]) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct ApiError {
+        message: String,
+    }
+    let text = match serde_json::from_slice::<ApiError>(body) {
+        Ok(error) => error.message,
+        Err(_) => String::from_utf8_lossy(body).into_owned(),
+    };
+    let text = text.trim();
+    // Bounded, so a misbehaving server cannot flood the user's terminal.
+    (!text.is_empty()).then(|| text.chars().take(300).collect())
+}
+
+/// Opens a connection on `socket` that is online at once, with no reconnecting: it ends with
+/// the socket (the load harness's chargers).
 pub(crate) fn spawn(
     socket: Socket,
     config: &SimConfig,
     shutdown: watch::Receiver<bool>,
     events: broadcast::Sender<SimEvent>,
 ) -> (Connection, mpsc::UnboundedReceiver<IncomingCall>, tokio::task::JoinHandle<()>) {
-    let (outgoing_tx, outgoing_rx) = mpsc::unbounded_channel();
     let (incoming_tx, incoming_rx) = mpsc::unbounded_channel();
-    let pending = PendingCalls::default();
-    let io = IoTask { socket, outgoing: outgoing_rx, incoming: incoming_tx, pending: pending.clone(), id: config.charge_point_id.clone() };
-    let task = tokio::spawn(io.run(shutdown, events));
-    let connection = Connection { outgoing: outgoing_tx, pending, call_lane: tokio::sync::Mutex::new(()), call_timeout: config.call_timeout };
+    let connection = Connection::new(config);
+    let task = connection.attach(socket, &config.charge_point_id, shutdown, incoming_tx, Some(events));
+    connection.go_online();
     (connection, incoming_rx, task)
 }
 
@@ -199,11 +361,12 @@ struct IoTask {
 }
 
 impl IoTask {
-    async fn run(mut self, mut shutdown: watch::Receiver<bool>, events: broadcast::Sender<SimEvent>) {
+    async fn run(mut self, mut shutdown: watch::Receiver<bool>, events: Option<broadcast::Sender<SimEvent>>) {
         loop {
             tokio::select! {
                 // `Err` means the handle was dropped: shut down too.
-                _ = shutdown.changed() => {
+                // Also when set before this socket opened; `Err` (the handle was dropped) too.
+                _ = async { shutdown.wait_for(|stop| *stop).await.map(|_| ()) } => {
                     self.close().await;
                     break;
                 }
@@ -245,7 +408,9 @@ impl IoTask {
         // its timeout on a dead socket.
         self.outgoing.close();
         lock(&self.pending).clear();
-        let _ = events.send(SimEvent::Disconnected);
+        if let Some(events) = events {
+            let _ = events.send(SimEvent::Disconnected);
+        }
     }
 
     /// Handles one text frame; `false` when the socket broke while answering.

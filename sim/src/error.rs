@@ -15,8 +15,10 @@ pub enum SimError {
         #[source]
         source: Box<tungstenite::Error>,
     },
-    #[error("the server refused the WebSocket upgrade of {url} with HTTP {status}")]
-    HandshakeRejected { url: String, status: u16 },
+    /// The server answered the WebSocket upgrade with an HTTP error; `reason` is the sentence
+    /// of its body (the `message` of a `{code, message}` body, else the text), if it gave one.
+    #[error("the server refused charger {charge_point_id} (HTTP {status}): {}", reason.as_deref().unwrap_or("it gave no reason"))]
+    HandshakeRejected { url: String, charge_point_id: String, status: u16, reason: Option<String> },
     /// The server accepted the WebSocket but not as OCPP 1.6J (RFC 6455: the client must fail).
     #[error("the server at {url} did not select subprotocol ocpp1.6: {detail}")]
     SubprotocolNotSelected { url: String, detail: String },
@@ -28,6 +30,9 @@ pub enum SimError {
     BootFailed(String),
     #[error("the central system answered BootNotification with {0:?}, not Accepted")]
     BootRejected(RegistrationStatus),
+    /// A charge point lost its connection and the server refused it when it reconnected.
+    #[error("charger {charge_point_id} stopped reconnecting: {reason}")]
+    ReconnectRefused { charge_point_id: String, reason: String },
     #[error("the charge point is disconnected")]
     Disconnected,
     #[error("the central system gave no usable answer to {0}")]
@@ -36,4 +41,20 @@ pub enum SimError {
     NoSuchConnector(u32),
     #[error("connector {0} is already in use")]
     ConnectorBusy(u32),
+}
+
+impl SimError {
+    /// Whether trying again cannot help: the server refused this charge point's configuration
+    /// (an unknown id, a wrong password, the wrong profile or subprotocol) or the configuration
+    /// itself is unusable. A charge point that loses its connection reconnects after any other
+    /// error, but gives up after one of these.
+    pub fn is_permanent(&self) -> bool {
+        match self {
+            // 4xx: the server understood and said no; 5xx (a server starting or in trouble)
+            // may pass.
+            Self::HandshakeRejected { status, .. } => (400..500).contains(status),
+            Self::InvalidConfig(_) | Self::InvalidUrl { .. } | Self::SubprotocolNotSelected { .. } => true,
+            _ => false,
+        }
+    }
 }

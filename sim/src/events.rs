@@ -43,7 +43,15 @@ pub enum SimEvent {
     CallError { action: String, code: String },
     /// The central system did not answer one of our CALLs in time.
     CallTimedOut { action: String },
-    /// The WebSocket is closed; the charge point does not reconnect.
+    /// The connection dropped; the charge point reconnects ([`crate::SimConfig::reconnect`])
+    /// and emits [`SimEvent::Connected`] again once it has booted on the new one.
+    ConnectionLost,
+    /// A reconnect attempt failed for a reason that may pass; the next is in `retry_in`.
+    ReconnectFailed { error: String, retry_in: std::time::Duration },
+    /// The server refused the charge point when it reconnected (an unknown id, a wrong password:
+    /// [`crate::SimError::is_permanent`]); it stops trying, and [`SimEvent::Disconnected`] follows.
+    Refused { error: String },
+    /// The WebSocket is closed for good; the charge point does not reconnect.
     Disconnected,
 }
 

@@ -37,7 +37,7 @@ pub mod signing;
 
 pub use args::SimArgs;
 pub use charge_point::{ChargePoint, connect, connect_many};
-pub use config::{RemoteStartBehavior, SimConfig};
+pub use config::{Backoff, RemoteStartBehavior, SimConfig};
 pub use curve::{CarProfile, ChargeStep, ChargingCar, CurveError, PowerCurve};
 pub use error::SimError;
 pub use events::{SimEvent, StopReason, TransactionRecord};

@@ -12,8 +12,9 @@ use crate::error::SimError;
 use crate::events::SimEvent;
 
 /// Connects `count` charge points (one keeps `base`'s id; more get `{id}-1` … `{id}-{count}`),
-/// logs their events with `tracing`, and runs until `until` completes or every charge point has
-/// disconnected; then closes them all.
+/// logs their events with `tracing`, and runs until `until` completes, every charge point has
+/// disconnected, or one was refused when it reconnected (then the error says why: that is a
+/// configuration to fix, not a failure to wait out); then closes them all.
 pub async fn run(base: SimConfig, count: usize, until: impl Future<Output = ()>) -> Result<(), SimError> {
     let charge_points = match count {
         0 => return Err(SimError::InvalidConfig("simulate at least one charge point".to_owned())),
@@ -26,18 +27,36 @@ pub async fn run(base: SimConfig, count: usize, until: impl Future<Output = ()>)
     for charge_point in &charge_points {
         loggers.spawn(log_events(charge_point.id().to_owned(), charge_point.subscribe()));
     }
-    tokio::select! {
-        () = until => tracing::info!("stopping"),
-        () = async { while loggers.join_next().await.is_some() {} } => {
-            tracing::warn!("every charge point has disconnected");
+    let outcome = tokio::select! {
+        () = until => {
+            tracing::info!("stopping");
+            Ok(())
         }
-    }
+        refused = first_refusal(&mut loggers) => match refused {
+            Some(error) => Err(error),
+            None => {
+                tracing::warn!("every charge point has disconnected");
+                Ok(())
+            }
+        },
+    };
     futures_util::future::join_all(charge_points.into_iter().map(ChargePoint::shutdown)).await;
-    Ok(())
+    outcome
 }
 
-/// Logs one charge point's events until it disconnects.
-async fn log_events(id: String, mut events: broadcast::Receiver<SimEvent>) {
+/// Waits for a charge point refused on reconnect (its error), or for all of them to end.
+async fn first_refusal(loggers: &mut JoinSet<Option<SimError>>) -> Option<SimError> {
+    while let Some(ended) = loggers.join_next().await {
+        if let Ok(Some(error)) = ended {
+            return Some(error);
+        }
+    }
+    None
+}
+
+/// Logs one charge point's events until it disconnects for good; the refusal that ended its
+/// reconnecting, if one did.
+async fn log_events(id: String, mut events: broadcast::Receiver<SimEvent>) -> Option<SimError> {
     loop {
         let event = match events.recv().await {
             Ok(event) => event,
@@ -45,7 +64,7 @@ async fn log_events(id: String, mut events: broadcast::Receiver<SimEvent>) {
                 tracing::warn!(charge_point = %id, missed, "log fell behind; events skipped");
                 continue;
             }
-            Err(broadcast::error::RecvError::Closed) => return,
+            Err(broadcast::error::RecvError::Closed) => return None,
         };
         match event {
             SimEvent::Connected => tracing::info!(charge_point = %id, "connected"),
@@ -60,9 +79,12 @@ async fn log_events(id: String, mut events: broadcast::Receiver<SimEvent>) {
             }
             SimEvent::CallError { action, code } => tracing::warn!(charge_point = %id, %action, %code, "CALLERROR from the central system"),
             SimEvent::CallTimedOut { action } => tracing::warn!(charge_point = %id, %action, "no answer from the central system"),
+            SimEvent::ConnectionLost => tracing::warn!(charge_point = %id, "connection lost; reconnecting"),
+            SimEvent::ReconnectFailed { error, retry_in } => tracing::info!(charge_point = %id, %error, ?retry_in, "reconnect failed"),
+            SimEvent::Refused { error } => return Some(SimError::ReconnectRefused { charge_point_id: id, reason: error }),
             SimEvent::Disconnected => {
                 tracing::warn!(charge_point = %id, "disconnected");
-                return;
+                return None;
             }
         }
     }

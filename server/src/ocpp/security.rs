@@ -1,13 +1,17 @@
 //! Who may open an OCPP connection (OCPP 1.6 security profiles, from the OCA's "Improved
 //! security for OCPP 1.6-J" whitepaper): a configured charger, on the transport its profile
 //! names, with its password when the profile asks for one. Everything else gets 401 before any
-//! WebSocket exists, and the answer does not say which check failed.
+//! WebSocket exists, with a `{code, message}` body saying which check failed (unknown id, no or
+//! wrong password, wrong transport for the profile), so whoever set the charger up can fix it.
+//! That tells a stranger which ids exist and on which profile, which is no secret worth keeping:
+//! ids are printed on the chargers, and the password is what protects profiles 1 and 2; the
+//! body never says anything about the password itself.
 //!
 //! Passwords (the charger's `AuthorizationKey`) are machine-generated, 16 to 40 characters:
 //! enough entropy that a salted HMAC-SHA-256 protects them at rest, without the seconds of CPU
 //! a password hash would cost when thousands of chargers reconnect at once after an outage.
 
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use ring::hmac;
@@ -46,7 +50,7 @@ pub fn verify_password(password: &str, stored: &str) -> bool {
 pub async fn admit(store: &Store, charger_id: &str, headers: &HeaderMap, transport: Transport) -> Result<SecurityProfile, Response> {
     let security = store.charger_security(charger_id).await.map_err(|e| crate::error::AppError::internal(e).into_response())?;
     let Some((profile, password_hash)) = security else {
-        return Err(refuse(charger_id, "unknown charger"));
+        return Err(refuse(charger_id, format!("unknown charger {charger_id}: add it to the server config")));
     };
     let profile = SecurityProfile::try_from(profile).unwrap_or(SecurityProfile::TlsWithBasicAuth);
     let expected_transport = match profile {
@@ -54,17 +58,24 @@ pub async fn admit(store: &Store, charger_id: &str, headers: &HeaderMap, transpo
         SecurityProfile::Unsecured | SecurityProfile::BasicAuth => Transport::Plain,
     };
     if transport != expected_transport {
-        return Err(refuse(charger_id, "connected over the wrong transport for its security profile"));
+        return Err(refuse(charger_id, wrong_transport(charger_id, profile)));
     }
     if profile == SecurityProfile::Unsecured {
         return Ok(profile);
     }
     let Some((user, password)) = basic_credentials(headers) else {
-        return Err(refuse(charger_id, "no Basic credentials"));
+        let why = format!(
+            "charger {charger_id} is on security profile {} and needs its password: connect with HTTP Basic auth, user {charger_id}",
+            u8::from(profile)
+        );
+        return Err(refuse(charger_id, why));
     };
     let matches = password_hash.as_deref().is_some_and(|hash| verify_password(&password, hash));
-    if user != charger_id || !matches {
-        return Err(refuse(charger_id, "wrong credentials"));
+    if user != charger_id {
+        return Err(refuse(charger_id, format!("the HTTP Basic auth user must be the charge point id {charger_id}")));
+    }
+    if !matches {
+        return Err(refuse(charger_id, format!("wrong password for charger {charger_id}")));
     }
     Ok(profile)
 }
@@ -83,9 +94,20 @@ fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
     Some((user.to_owned(), password.to_owned()))
 }
 
-fn refuse(charger_id: &str, why: &str) -> Response {
+/// Says which transport the charger's profile connects over.
+fn wrong_transport(charger_id: &str, profile: SecurityProfile) -> String {
+    let (needed, scheme) = match profile {
+        SecurityProfile::TlsWithBasicAuth => ("TLS", "wss://"),
+        SecurityProfile::Unsecured | SecurityProfile::BasicAuth => ("plain WebSocket", "ws://"),
+    };
+    format!("charger {charger_id} is on security profile {}, which connects over {needed}: use the server's {scheme} URL", u8::from(profile))
+}
+
+/// 401 with the reason as a `{code, message}` body; the status and the Basic challenge are what
+/// a charger acts on, the sentence is for whoever set it up.
+fn refuse(charger_id: &str, why: String) -> Response {
     tracing::warn!(%charger_id, why, "charger connection refused");
-    let mut response = (StatusCode::UNAUTHORIZED, "unauthorized").into_response();
+    let mut response = crate::error::AppError::unauthorized(why).into_response();
     response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"OCPP\", charset=\"UTF-8\""));
     response
 }
