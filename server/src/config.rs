@@ -64,6 +64,21 @@ pub struct ServerConfig {
     pub payments: PaymentsConfig,
     /// Limits beyond which a charger's readings cannot be right; see [`PlausibilityConfig`].
     pub plausibility: PlausibilityConfig,
+    /// How long a client has to send a request's head (the request line and headers), from
+    /// connecting (the TLS handshake included) or from the first byte of its next request on a
+    /// kept-alive connection; then the connection is closed without an answer
+    /// (`header_read_timeout_secs`, default 10).
+    #[serde(rename = "header_read_timeout_secs", with = "secs")]
+    pub header_read_timeout: Duration,
+    /// How long a connection with no request in flight stays open (`idle_timeout_secs`,
+    /// default 60). A request is in flight until its response is sent: a live SSE stream is
+    /// never idle, and a charger's WebSocket is not HTTP any more once upgraded.
+    #[serde(rename = "idle_timeout_secs", with = "secs")]
+    pub idle_timeout: Duration,
+    /// Open HTTP connections allowed on each listener (default 4096). One more is answered
+    /// `503` (`rate_limited`, `Retry-After: 1`) and closed; on the TLS listener it is closed
+    /// at once. A charger's connection gives its slot back once upgraded to a WebSocket.
+    pub max_connections: usize,
 }
 
 /// What a charger may report before its session is held for the operator's review instead of
@@ -299,6 +314,9 @@ impl Default for ServerConfig {
             ocpp_tls: None,
             payments: PaymentsConfig::default(),
             plausibility: PlausibilityConfig::default(),
+            header_read_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
+            max_connections: 4096,
         }
     }
 }

@@ -20,6 +20,7 @@ mod plausibility;
 mod rate_limit;
 mod receipts;
 pub mod reports;
+mod serving;
 mod sessions;
 mod store;
 mod tls;
@@ -221,34 +222,19 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
         sign_in_by_email: rate_limit::RateLimiter::new(SIGN_IN_FAILURES_PER_EMAIL, SIGN_IN_WINDOW),
         sign_in_by_address: rate_limit::RateLimiter::new(SIGN_IN_FAILURES_PER_ADDRESS, SIGN_IN_WINDOW),
     });
-    let shutdown = state.shutdown.clone();
-    let app = router(state.clone());
-    let mut tasks = vec![tokio::spawn(async move {
-        // The client address feeds the sign-in rate limit.
-        let app = app.into_make_service_with_connect_info::<SocketAddr>();
-        let served = axum::serve(listener, app).with_graceful_shutdown(shutdown.cancelled_owned()).await;
-        if let Err(e) = served {
-            tracing::error!(error = %e, "server stopped with an error");
-        }
-    })];
+    let limits = serving::Limits::of(&state.config).map_err(StartError::Config)?;
+    let mut tasks = vec![tokio::spawn(serving::serve(listener, serving::Plain, router(state.clone()), limits, state.shutdown.clone()))];
     let mut tls_addr = None;
     if let (Some(tls), Some(tls_config)) = (tls, &state.config.ocpp_tls) {
         let bind = tls_config.bind;
         let listener = TcpListener::bind(bind).await.map_err(|source| StartError::Bind { addr: bind, source })?;
-        let listener = tls::TlsListener::new(listener, tls).map_err(|source| StartError::Bind { addr: bind, source })?;
-        tls_addr = Some(axum::serve::Listener::local_addr(&listener).map_err(|source| StartError::Bind { addr: bind, source })?);
+        tls_addr = Some(listener.local_addr().map_err(|source| StartError::Bind { addr: bind, source })?);
         // Only chargers come this way; every connection is marked TLS for the security check.
         let app = Router::new()
             .route("/ocpp/{charge_point_id}", get(ocpp::upgrade))
             .layer(axum::Extension(ocpp::Transport::Tls))
             .with_state(state.clone());
-        let shutdown = state.shutdown.clone();
-        tasks.push(tokio::spawn(async move {
-            let served = axum::serve(listener, app).with_graceful_shutdown(shutdown.cancelled_owned()).await;
-            if let Err(e) = served {
-                tracing::error!(error = %e, "TLS listener stopped with an error");
-            }
-        }));
+        tasks.push(tokio::spawn(serving::serve(listener, tls::Tls::new(tls), app, limits, state.shutdown.clone())));
         tracing::info!(addr = ?tls_addr, "OCPP over TLS listening");
     }
     state.sessions().watch_pending_starts().await?;

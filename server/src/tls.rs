@@ -1,25 +1,19 @@
 //! The TLS listener for chargers on OCPP security profile 2: rustls (ring) with the configured
-//! certificate, handshakes done off the accept loop so a slow or silent client cannot hold up
-//! the others, and every connection marked [`Transport::Tls`] for the security check.
+//! certificate. Each connection's handshake runs in its own task, within the listener's
+//! limits ([`crate::serving`]), so a slow or silent client cannot hold up the others; the
+//! router marks every connection [`Transport::Tls`](crate::ocpp::Transport) for the security check.
 
 use std::io;
-use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::mpsc;
+use tokio::net::TcpStream;
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::server::TlsStream;
 
 use crate::config::TlsListenerConfig;
-
-/// A client gets this long to finish its handshake.
-const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
-/// Handshaken connections waiting for the server to take them.
-const READY_QUEUE: usize = 256;
+use crate::serving::Handshake;
 
 /// Loads the certificate chain and key into a rustls server config (TLS 1.2 and 1.3: OCPP's
 /// security whitepaper requires at least 1.2).
@@ -39,60 +33,22 @@ pub fn server_config(config: &TlsListenerConfig) -> Result<Arc<rustls::ServerCon
     Ok(Arc::new(tls))
 }
 
-/// An [`axum::serve::Listener`] yielding TLS connections.
-pub struct TlsListener {
-    ready: mpsc::Receiver<(TlsStream<TcpStream>, SocketAddr)>,
-    local_addr: SocketAddr,
-}
+/// The TLS handshake of each accepted connection (bounded, with the request head, by the
+/// listener's header-read timeout; see [`crate::serving`]).
+#[derive(Clone)]
+pub struct Tls(TlsAcceptor);
 
-impl TlsListener {
-    pub fn new(listener: TcpListener, config: Arc<rustls::ServerConfig>) -> io::Result<Self> {
-        let local_addr = listener.local_addr()?;
-        let (ready_tx, ready) = mpsc::channel(READY_QUEUE);
-        let acceptor = TlsAcceptor::from(config);
-        tokio::spawn(async move {
-            loop {
-                let (tcp, peer) = match listener.accept().await {
-                    Ok(accepted) => accepted,
-                    Err(e) => {
-                        // Out of file descriptors, say: wait rather than spin.
-                        tracing::warn!(error = %e, "TLS accept failed");
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                        continue;
-                    }
-                };
-                let (acceptor, ready) = (acceptor.clone(), ready_tx.clone());
-                tokio::spawn(async move {
-                    match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
-                        Ok(Ok(stream)) => {
-                            let _ = ready.send((stream, peer)).await;
-                        }
-                        Ok(Err(e)) => tracing::info!(%peer, error = %e, "TLS handshake failed"),
-                        Err(_) => tracing::info!(%peer, "TLS handshake timed out"),
-                    }
-                });
-                if ready_tx.is_closed() {
-                    break;
-                }
-            }
-        });
-        Ok(Self { ready, local_addr })
+impl Tls {
+    pub fn new(config: Arc<rustls::ServerConfig>) -> Self {
+        Self(TlsAcceptor::from(config))
     }
 }
 
-impl axum::serve::Listener for TlsListener {
+impl Handshake for Tls {
     type Io = TlsStream<TcpStream>;
-    type Addr = SocketAddr;
-
-    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-        match self.ready.recv().await {
-            Some(connection) => connection,
-            // The accept loop ended: nothing will come any more.
-            None => std::future::pending().await,
-        }
-    }
-
-    fn local_addr(&self) -> io::Result<Self::Addr> {
-        Ok(self.local_addr)
+    // A plain-text 503 means nothing to a TLS client, and a handshake is what the cap spares.
+    const ANSWERS_REFUSALS: bool = false;
+    async fn handshake(&self, tcp: TcpStream) -> io::Result<Self::Io> {
+        self.0.accept(tcp).await
     }
 }
