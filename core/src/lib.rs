@@ -5,7 +5,8 @@
 //!   encrypted with a key from the platform's secure store ([`crypto`]) and kept in a
 //!   [`store::Store`] (sled on phones);
 //! - [`history`]: history grouped by month;
-//! - [`live`]: live session feeds over Server-Sent Events, and their listeners;
+//! - [`live`]: live session feeds over Server-Sent Events, and their listeners; [`frames`]:
+//!   the smoothed live display, its energy from [`smooth`] and its cost from [`live_cost`];
 //! - [`client`]: the driver API client;
 //! - [`contract`]: Plug & Charge contract certificates, checked against the MO root;
 //! - [`eichrecht`]: signed meter data (OCMF) checked against the meter's key, exported by
@@ -24,8 +25,10 @@ pub mod error;
 pub mod ffi;
 pub mod ffi_eichrecht;
 pub mod ffi_identify;
+pub mod frames;
 pub mod history;
 pub mod live;
+pub mod live_cost;
 pub mod outbox;
 pub mod payments;
 pub mod receipts;
@@ -42,10 +45,53 @@ uniffi::setup_scaffolding!();
 
 #[cfg(test)]
 mod test_support {
-    use chargekit_model::{Currency, Tariff};
+    use chargekit_model::{Currency, EvseId, LiveSession, MeterSample, Session, SessionStatus, Tariff, price_session};
     use rust_decimal::Decimal;
+    use time::OffsetDateTime;
 
     pub fn tariff() -> Tariff {
         Tariff::per_kwh_and_hour("t", Currency::EUR, Decimal::new(39, 2), Decimal::new(120, 2), Some(Decimal::from(19)))
+    }
+
+    /// What the server publishes for a session metered by `samples` (the first is the start
+    /// reading, the others MeterValues), as `server/src/billing.rs` and `sessions::view` make
+    /// it: one charging state per sample with the live cost of `LiveSession` fed every sample so
+    /// far, then the completed state at `stop`, priced as the bill (the stop reading appended).
+    pub fn server_states(tariff: &Tariff, samples: &[MeterSample], stop: OffsetDateTime) -> Vec<Session> {
+        let start = samples[0];
+        let mut live = LiveSession::start(tariff, start).expect("tariff prices");
+        let state = |live: &LiveSession, sample: &MeterSample, version: i64| Session {
+            id: uuid::Uuid::from_u128(7),
+            evse_id: EvseId::parse("DE*CKT*E0001*1").unwrap(),
+            status: SessionStatus::Charging,
+            created_at: start.at,
+            started_at: Some(start.at),
+            stopped_at: None,
+            energy_wh: sample.energy_wh - start.energy_wh,
+            power_w: if sample.charging { sample.power_w.unwrap_or(0).max(0) } else { 0 },
+            duration_seconds: (sample.at - start.at).whole_seconds(),
+            cost: live.cost(),
+            tariff: tariff.clone(),
+            failure_reason: None,
+            review_reason: None,
+            auth_method: Default::default(),
+            version,
+        };
+        let mut states = vec![state(&live, &start, 1)];
+        for (k, sample) in samples.iter().enumerate().skip(1) {
+            live.push(*sample).expect("samples in order");
+            states.push(state(&live, sample, k as i64 + 1));
+        }
+        let last = *samples.last().unwrap();
+        let mut billed = samples.to_vec();
+        billed.push(MeterSample::charging(stop, last.energy_wh));
+        let mut done = state(&live, &last, samples.len() as i64 + 1);
+        done.status = SessionStatus::Completed;
+        done.stopped_at = Some(stop);
+        done.duration_seconds = (stop - start.at).whole_seconds();
+        done.power_w = 0;
+        done.cost = price_session(tariff, &billed).expect("bill").cost;
+        states.push(done);
+        states
     }
 }

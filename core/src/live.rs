@@ -11,14 +11,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use chargekit_model::{Session, SessionStatus, SessionUsage, price};
+use chargekit_model::Session;
 use chargekit_model::api::ApiErrorCode;
 use futures_util::StreamExt;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::engine::{Core, SessionSnapshot};
-use crate::smooth::{Sample, Smoother};
+use crate::frames::Frames;
 use crate::error::CoreError;
 
 const RECONNECT_MIN: Duration = Duration::from_millis(500);
@@ -58,9 +58,10 @@ impl Core {
     /// Calls `deliver` with the session's current state (from the cache) at once, then with
     /// every change until the session is final or the returned task is aborted.
     ///
-    /// With a `frame` interval, the display is also smoothed ([`crate::smooth`]): while
+    /// With a `frame` interval, the display is also smoothed ([`crate::frames`]): while
     /// charging, energy, time and cost move every frame between meter samples, the cost priced
-    /// by the same engine as the bill; a final state is always shown exactly as billed.
+    /// by the same engine as the bill; each state shows the server's cost exactly, and a final
+    /// state is the bill.
     pub fn observe(
         self: &Arc<Self>,
         session_id: &str,
@@ -241,39 +242,23 @@ fn offer(feed: &Feed, session: &Session) -> bool {
     })
 }
 
-/// The smoothed display of one observer: its frame clock and the smoother fed with every new
-/// state of the session.
+/// The smoothed display of one observer: its frame clock and its view ([`Frames`]), fed
+/// with every new state of the session.
 struct Display {
     ticker: tokio::time::Interval,
     clock: tokio::time::Instant,
-    smoother: Smoother,
-    sampled_version: Option<i64>,
+    frames: Frames,
 }
 
 impl Display {
     fn new(frame: Duration) -> Self {
         let mut ticker = tokio::time::interval(frame.max(MIN_FRAME));
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-        Self { ticker, clock: tokio::time::Instant::now(), smoother: Smoother::default(), sampled_version: None }
+        Self { ticker, clock: tokio::time::Instant::now(), frames: Frames::default() }
     }
 
-    fn show(&mut self, mut session: Session) -> Session {
-        if session.status.is_final() {
-            return session; // the bill, exactly
-        }
+    fn show(&mut self, session: Session) -> Session {
         let now_ms = i64::try_from(self.clock.elapsed().as_millis()).unwrap_or(i64::MAX);
-        if self.sampled_version != Some(session.version) {
-            self.sampled_version = Some(session.version);
-            // Only a charging session moves on by itself; otherwise hold what is shown.
-            let power_w = if session.status == SessionStatus::Charging { session.power_w } else { 0 };
-            self.smoother.on_sample(Sample { at_ms: now_ms, energy_wh: session.energy_wh, power_w });
-        }
-        session.energy_wh = self.smoother.shown_mwh(now_ms) / 1000;
-        if session.status == SessionStatus::Charging {
-            session.duration_seconds = self.smoother.elapsed_seconds(session.duration_seconds, now_ms);
-        }
-        let usage = SessionUsage { energy_wh: session.energy_wh, charging_seconds: session.duration_seconds, parking_seconds: 0 };
-        session.cost = price(&session.tariff, &usage);
-        session
+        self.frames.show(session, now_ms)
     }
 }

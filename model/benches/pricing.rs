@@ -83,6 +83,12 @@ fn bench(c: &mut Criterion) {
             criterion::BatchSize::SmallInput,
         )
     });
+    // A frame of the smoothed display: the cost of the next sample, leaving the session as is.
+    let mut live = LiveSession::start(&tariff, session[0]).unwrap();
+    for s in &session[1..500] {
+        live.push(*s).unwrap();
+    }
+    c.bench_function("live frame: cost_with 1 sample (500 pushed)", |b| b.iter(|| live.cost_with(black_box(session[500])).unwrap()));
     let usage = chargekit_model::SessionUsage { energy_wh: 42_000, charging_seconds: 5_400, parking_seconds: 600 };
     c.bench_function("price (totals only)", |b| b.iter(|| price(black_box(&tariff), black_box(&usage))));
 }

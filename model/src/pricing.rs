@@ -178,6 +178,27 @@ impl LiveSession {
         Ok(())
     }
 
+    /// What [`LiveSession::cost`] would say once `next` is pushed, leaving this session as it
+    /// is: the live display's price between two meter samples. Exactly `clone`, `push`,
+    /// `cost`, without copying the periods recorded so far.
+    pub fn cost_with(&self, next: MeterSample) -> Result<Cost, PricingError> {
+        let mut then = Self {
+            engine: self.engine.clone(),
+            limits: self.limits.clone(),
+            state: self.state.unrecorded(),
+            start: self.start,
+            open: self.open,
+        };
+        then.push(next)?;
+        Ok(then.cost())
+    }
+
+    /// The sample the stretch from the last one is priced by: the last one pushed (the start
+    /// sample before any other).
+    pub fn last_sample(&self) -> MeterSample {
+        self.open
+    }
+
     /// The cost of the session up to the last sample.
     pub fn cost(&self) -> Cost {
         bill::bill(&self.engine, &self.state, &self.limits).1

@@ -3,8 +3,9 @@
 //!
 //! What is checked, for every generated (tariff, session):
 //! 1. **Live = CDR.** Feeding the samples one by one to a [`LiveSession`], the cost after each
-//!    sample equals [`price_session`] over that prefix, and after the last sample the whole
-//!    priced session equals the CDR computed once over all samples.
+//!    sample equals [`price_session`] over that prefix (and what `cost_with` that sample said
+//!    before it was pushed: the live display's price between samples), and after the last
+//!    sample the whole priced session equals the CDR computed once over all samples.
 //! 2. **Engine = reference.** The CDR totals equal those of a deliberately naive reference
 //!    model written here from the rules in `PRICING.md`: it walks the session second by second,
 //!    reads the local time with `jiff`'s civil conversion, compares restrictions in decimals, and
@@ -282,8 +283,10 @@ fn check(tariff: &Tariff, samples: &[MeterSample], monotonic: bool) -> Result<()
     let mut previous = live.cost();
     prop_assert_eq!(&previous, &price_session(tariff, &samples[..1]).unwrap().cost);
     for k in 1..samples.len() {
+        let predicted = live.cost_with(samples[k]).unwrap();
         live.push(samples[k]).unwrap();
         let now = live.cost();
+        prop_assert_eq!(&predicted, &now, "cost_with the sample {} is its cost once pushed", k);
         prop_assert_eq!(&now, &price_session(tariff, &samples[..=k]).unwrap().cost, "prefix {}", k);
         if monotonic {
             prop_assert!(now.total_excl_vat_minor >= previous.total_excl_vat_minor, "excl went down at {}", k);

@@ -1,5 +1,6 @@
 //! The smoothed live display through the FFI facade: energy and cost move between the
-//! charger's meter samples, never backwards, and the final state is exactly the bill.
+//! charger's meter samples (energy never backwards, the cost as the engine prices it), and the
+//! final state is exactly the bill.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -30,11 +31,16 @@ async fn energy_and_cost_move_between_samples_and_end_on_the_bill() {
     let versions = seen.iter().map(|s| s.version).collect::<std::collections::BTreeSet<_>>().len();
     assert!(seen.len() > versions, "more frames ({}) than states ({versions})", seen.len());
 
-    // Never backwards while it goes on (the final state is the bill, shown exactly).
+    // Energy never backwards while it goes on (the final state is the bill, shown exactly).
+    // The cost is the engine's: under this tariff (steps of 1) it never goes back while one
+    // sample is extrapolated; at a new sample it is the server's figure, which may be below
+    // the frame before if the charger delivered less than its last power promised.
     let (last, going_on) = seen.split_last().unwrap();
     for pair in going_on.windows(2) {
         assert!(pair[1].energy_wh >= pair[0].energy_wh, "energy went back: {pair:#?}");
-        assert!(pair[1].cost_minor >= pair[0].cost_minor, "cost went back: {pair:#?}");
+        if pair[0].version == pair[1].version {
+            assert!(pair[1].cost_minor >= pair[0].cost_minor, "cost went back within one sample: {pair:#?}");
+        }
     }
     let bill = app.session(session.id.clone()).await.unwrap();
     assert_eq!(last.state, SessionState::Completed);

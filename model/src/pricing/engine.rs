@@ -143,6 +143,25 @@ impl State {
         state
     }
 
+    /// A copy that records no periods: what-if pricing at display rate copies the counters
+    /// only, however long the session.
+    pub fn unrecorded(&self) -> Self {
+        Self {
+            start: self.start,
+            now: self.now,
+            energy_wh: self.energy_wh,
+            charging_seconds: self.charging_seconds,
+            parking_seconds: self.parking_seconds,
+            qty: self.qty.clone(),
+            seen: self.seen.clone(),
+            seen_order: self.seen_order.clone(),
+            flat_charged: self.flat_charged,
+            last_energy_slot: self.last_energy_slot,
+            last_time_slot: self.last_time_slot,
+            periods: None,
+        }
+    }
+
     /// Prices the stretch from `open` (read at `self.now`) to `to`, over which `energy_wh`
     /// was delivered.
     pub fn advance(&mut self, engine: &mut Engine, open: &MeterSample, to: i64, energy_wh: i64) {
