@@ -2,6 +2,7 @@
 //! opaque random bearer tokens stored as SHA-256.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
@@ -13,47 +14,123 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ring::digest::{SHA256, digest};
 use ring::rand::{SecureRandom, SystemRandom};
+use tokio::sync::Semaphore;
 
 use crate::AppState;
 use crate::error::AppError;
 use crate::store::DriverRow;
 
+/// Hashes a password on a blocking thread, unbounded: for the start-up (operators from the
+/// config, one after the other). Requests go through [`PasswordHashing`].
 pub async fn hash_password(password: String) -> Result<String, AppError> {
-    tokio::task::spawn_blocking(move || {
-        Argon2::default().hash_password(password.as_bytes()).map(|hash| hash.to_string())
-    })
-    .await
-    .map_err(AppError::internal)?
-    .map_err(AppError::internal)
+    tokio::task::spawn_blocking(move || hash_now(&password)).await.map_err(AppError::internal)?
 }
 
-/// Whether `password` matches the stored PHC string.
-pub async fn verify_password(password: String, stored: String) -> Result<bool, AppError> {
-    tokio::task::spawn_blocking(move || {
-        let parsed = PasswordHash::new(&stored).map_err(AppError::internal)?;
-        Ok(Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
-    })
-    .await
-    .map_err(AppError::internal)?
+fn hash_now(password: &str) -> Result<String, AppError> {
+    Argon2::default().hash_password(password.as_bytes()).map(|hash| hash.to_string()).map_err(AppError::internal)
 }
 
-/// Checks a password against the stored hash of an account that may not exist: without an
-/// account, a hash of a random password is checked instead, so that the answer takes as long
-/// and does not tell which emails have accounts.
-pub async fn verify_password_of(password: String, stored: Option<String>) -> Result<bool, AppError> {
-    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    let exists = stored.is_some();
-    let stored = match stored {
-        Some(hash) => hash,
-        None => match DUMMY.get() {
-            Some(hash) => hash.clone(),
-            None => {
-                let hash = hash_password(URL_SAFE_NO_PAD.encode(random_bytes::<16>())).await?;
-                DUMMY.get_or_init(|| hash).clone()
-            }
-        },
-    };
-    Ok(verify_password(password, stored).await? && exists)
+fn verify_now(password: &str, stored: &str) -> Result<bool, AppError> {
+    let parsed = PasswordHash::new(stored).map_err(AppError::internal)?;
+    Ok(Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+}
+
+/// Bounds the password hashing and verifying running at once, to about the core count. Each
+/// Argon2 run takes 19 MiB and a core for a while: unbounded, a hundred parallel registrations
+/// took the server's memory past a gigabyte and every other request waited for a core. A
+/// request waits here (holding only its password) for a permit; the permit goes to the blocking
+/// thread with the work, so a client that gives up does not free it before the work ends.
+pub struct PasswordHashing {
+    permits: Arc<Semaphore>,
+    bound: usize,
+    gauge: Arc<Gauge>,
+}
+
+/// Password work running now and at most so far, against the bound
+/// (see [`crate::RunningServer::password_hashing`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PasswordHashingLoad {
+    pub bound: usize,
+    pub running: usize,
+    pub peak: usize,
+}
+
+#[derive(Default)]
+struct Gauge {
+    running: AtomicUsize,
+    peak: AtomicUsize,
+}
+
+impl PasswordHashing {
+    pub fn new(bound: usize) -> Self {
+        let bound = bound.max(1);
+        Self { permits: Arc::new(Semaphore::new(bound)), bound, gauge: Arc::default() }
+    }
+
+    /// As many at once as the machine has cores.
+    pub fn for_this_machine() -> Self {
+        Self::new(std::thread::available_parallelism().map_or(1, usize::from))
+    }
+
+    pub fn load(&self) -> PasswordHashingLoad {
+        PasswordHashingLoad {
+            bound: self.bound,
+            running: self.gauge.running.load(Ordering::SeqCst),
+            peak: self.gauge.peak.load(Ordering::SeqCst),
+        }
+    }
+
+    /// Runs `work` on a blocking thread once a permit is free.
+    async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> Result<T, AppError> + Send + 'static) -> Result<T, AppError> {
+        let permit = self.permits.clone().acquire_owned().await.map_err(AppError::internal)?;
+        let gauge = self.gauge.clone();
+        tokio::task::spawn_blocking(move || {
+            let running = gauge.running.fetch_add(1, Ordering::SeqCst) + 1;
+            gauge.peak.fetch_max(running, Ordering::SeqCst);
+            let result = work();
+            gauge.running.fetch_sub(1, Ordering::SeqCst);
+            drop(permit);
+            result
+        })
+        .await
+        .map_err(AppError::internal)?
+    }
+
+    pub async fn hash(&self, password: String) -> Result<String, AppError> {
+        self.run(move || hash_now(&password)).await
+    }
+
+    /// Whether `password` matches the stored PHC string.
+    pub async fn verify(&self, password: String, stored: String) -> Result<bool, AppError> {
+        self.run(move || verify_now(&password, &stored)).await
+    }
+
+    /// Checks a password against the stored hash of an account that may not exist: without
+    /// an account, a hash of a random password is checked instead, so that the answer takes as
+    /// long and does not tell which emails have accounts.
+    pub async fn verify_of(&self, password: String, stored: Option<String>) -> Result<bool, AppError> {
+        static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        let exists = stored.is_some();
+        let stored = match stored {
+            Some(hash) => hash,
+            None => match DUMMY.get() {
+                Some(hash) => hash.clone(),
+                None => {
+                    let hash = self.hash(URL_SAFE_NO_PAD.encode(random_bytes::<16>())).await?;
+                    DUMMY.get_or_init(|| hash).clone()
+                }
+            },
+        };
+        Ok(self.verify(password, stored).await? && exists)
+    }
+}
+
+impl crate::RunningServer {
+    /// The server's password hashing: how many run now, the most that ever ran at once, and
+    /// the bound (about the core count). For tests and diagnostics.
+    pub fn password_hashing(&self) -> PasswordHashingLoad {
+        self.state.accounts.password_hashing.load()
+    }
 }
 
 fn random_bytes<const N: usize>() -> [u8; N] {
@@ -96,6 +173,29 @@ impl FromRequestParts<Arc<AppState>> for AuthedDriver {
     }
 }
 
+/// The sign-in a request was made with: its driver, the hash of the access token used and
+/// its sign-in family (for sign-out, which ends that sign-in whatever refresh token it is sent).
+pub struct AuthedSignIn {
+    pub driver: DriverRow,
+    pub token_sha256: String,
+    pub family_id: Option<String>,
+}
+
+impl FromRequestParts<Arc<AppState>> for AuthedSignIn {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, AppError> {
+        let token = bearer(parts).ok_or_else(|| AppError::unauthorized("Please sign in."))?;
+        let token_sha256 = token_hash(token);
+        let (driver, family_id) = state
+            .store
+            .sign_in_by_token(&token_sha256)
+            .await?
+            .ok_or_else(|| AppError::unauthorized("Your sign-in has expired. Please sign in again."))?;
+        Ok(Self { driver, token_sha256, family_id })
+    }
+}
+
 /// The signed-in operator of a request (their username). Driver tokens are not operator
 /// tokens: they live in another table.
 pub struct AuthedOperator(pub String);
@@ -124,10 +224,60 @@ mod tests {
 
     #[tokio::test]
     async fn passwords_verify_only_themselves() {
-        let hash = hash_password("correct horse".into()).await.unwrap();
+        let hashing = PasswordHashing::new(2);
+        let hash = hashing.hash("correct horse".into()).await.unwrap();
         assert!(hash.starts_with("$argon2id$"));
-        assert!(verify_password("correct horse".into(), hash.clone()).await.unwrap());
-        assert!(!verify_password("wrong horse".into(), hash).await.unwrap());
+        assert!(hashing.verify("correct horse".into(), hash.clone()).await.unwrap());
+        assert!(!hashing.verify("wrong horse".into(), hash).await.unwrap());
+        assert!(!hashing.verify_of("correct horse".into(), None).await.unwrap(), "no account, no match");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn no_more_work_runs_at_once_than_the_bound() {
+        let hashing = Arc::new(PasswordHashing::new(2));
+        let tasks: Vec<_> = (0..12)
+            .map(|_| {
+                let hashing = hashing.clone();
+                tokio::spawn(async move {
+                    hashing.run(|| {
+                        std::thread::sleep(std::time::Duration::from_millis(20));
+                        Ok(())
+                    })
+                    .await
+                })
+            })
+            .collect();
+        for task in tasks {
+            task.await.unwrap().unwrap();
+        }
+        let load = hashing.load();
+        assert!(load.peak >= 1 && load.peak <= 2, "{load:?}");
+        assert_eq!(load.running, 0);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_request_that_gives_up_keeps_the_permit_until_its_work_ends() {
+        let hashing = Arc::new(PasswordHashing::new(1));
+        let (started, started_rx) = std::sync::mpsc::channel();
+        let (finish, finish_rx) = std::sync::mpsc::channel::<()>();
+        let first = {
+            let hashing = hashing.clone();
+            tokio::spawn(async move {
+                hashing.run(move || {
+                    started.send(()).unwrap();
+                    finish_rx.recv().unwrap();
+                    Ok(())
+                })
+                .await
+            })
+        };
+        tokio::task::spawn_blocking(move || started_rx.recv().unwrap()).await.unwrap();
+        first.abort();
+        let _ = first.await;
+        assert_eq!(hashing.permits.available_permits(), 0, "the work still runs, and holds the permit");
+        finish.send(()).unwrap();
+        hashing.run(|| Ok(())).await.unwrap();
+        assert_eq!(hashing.load().peak, 1);
     }
 
     #[test]

@@ -47,6 +47,13 @@ pub struct ServerConfig {
     /// (`access_token_lifetime_secs`).
     #[serde(rename = "access_token_lifetime_secs", alias = "access_token_lifetime", with = "secs")]
     pub access_token_lifetime: Duration,
+    /// Registrations accepted from one client address in `registration_window_secs`; past
+    /// that, `POST /v1/auth/register` answers 429 with `Retry-After`. Each registration costs
+    /// an Argon2 hash: a flood of them must not take the server's memory and cores.
+    pub registrations_per_address: usize,
+    /// The window of `registrations_per_address` (`registration_window_secs`).
+    #[serde(rename = "registration_window_secs", with = "secs")]
+    pub registration_window: Duration,
     /// Back-office accounts: they see the operator reports and send chargers commands.
     pub operators: Vec<OperatorSeed>,
     /// The receipt signing key (Ed25519, PKCS#8 DER). Without one, the server generates a key
@@ -308,6 +315,8 @@ impl Default for ServerConfig {
             start_timeout: Duration::from_secs(60),
             token_lifetime: Duration::from_secs(30 * 24 * 3600),
             access_token_lifetime: Duration::from_secs(15 * 60),
+            registrations_per_address: 20,
+            registration_window: Duration::from_secs(3600),
             operators: Vec::new(),
             receipt_signing_key: None,
             metrics_token: None,

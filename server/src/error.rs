@@ -44,6 +44,15 @@ impl AppError {
     pub fn charger_timeout(message: impl Into<String>) -> Self {
         Self::new(StatusCode::GATEWAY_TIMEOUT, ApiErrorCode::ChargerTimeout, message)
     }
+    /// 429 with `Retry-After`: "`too_many`. Try again in N minutes." (`too_many` is a
+    /// sentence such as "Too many sign-in attempts.").
+    pub fn rate_limited(too_many: &str, wait: std::time::Duration) -> Self {
+        let minutes = wait.as_secs().div_ceil(60).max(1);
+        let plural = if minutes == 1 { "" } else { "s" };
+        let mut error = Self::new(StatusCode::TOO_MANY_REQUESTS, ApiErrorCode::RateLimited, format!("{too_many} Try again in {minutes} minute{plural}."));
+        error.retry_after = Some(wait.as_secs().max(1));
+        error
+    }
     /// Logs the cause and answers a generic 500.
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         tracing::error!(%cause, "internal error");

@@ -37,6 +37,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 pub use api::ApiDoc;
+pub use auth::PasswordHashingLoad;
 pub use config::{
     CardProviderConfig, ChargerSeed, EvseSeed, OperatorSeed, PaymentsConfig, PlausibilityConfig, SecurityProfile, ServerConfig,
     TlsListenerConfig,
@@ -70,16 +71,10 @@ pub struct AppState {
     shutdown: CancellationToken,
     /// The charger connections being served: a shutdown waits for them to end.
     charger_connections: TaskTracker,
-    /// Failed driver sign-ins per email, and per client address (credential stuffing tries
-    /// many emails from one place).
-    sign_in_by_email: rate_limit::RateLimiter,
-    sign_in_by_address: rate_limit::RateLimiter,
+    /// Sign-in attempts, registrations and password hashing: what bounds the work anonymous
+    /// clients can make the account endpoints do.
+    accounts: rate_limit::AccountLimits,
 }
-
-/// Failed sign-ins allowed per email, and per client address, in [`SIGN_IN_WINDOW`].
-const SIGN_IN_FAILURES_PER_EMAIL: usize = 5;
-const SIGN_IN_FAILURES_PER_ADDRESS: usize = 50;
-const SIGN_IN_WINDOW: Duration = Duration::from_secs(15 * 60);
 
 impl AppState {
     fn sessions(self: &Arc<Self>) -> Sessions<'_> {
@@ -216,11 +211,10 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
         live: LiveHub::default(),
         payments,
         max_power: plausibility::MaxPower::of_config(&config),
+        accounts: rate_limit::AccountLimits::new(&config),
         config,
         shutdown: CancellationToken::new(),
         charger_connections: TaskTracker::new(),
-        sign_in_by_email: rate_limit::RateLimiter::new(SIGN_IN_FAILURES_PER_EMAIL, SIGN_IN_WINDOW),
-        sign_in_by_address: rate_limit::RateLimiter::new(SIGN_IN_FAILURES_PER_ADDRESS, SIGN_IN_WINDOW),
     });
     let limits = serving::Limits::of(&state.config).map_err(StartError::Config)?;
     let mut tasks = vec![tokio::spawn(serving::serve(listener, serving::Plain, router(state.clone()), limits, state.shutdown.clone()))];

@@ -2,8 +2,10 @@
 //! its OpenAPI description at `/openapi.json`.
 
 mod auth;
+mod credentials;
 mod evses;
 mod json_errors;
+mod no_store;
 mod operator;
 mod operator_reports;
 mod operator_review;

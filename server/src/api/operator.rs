@@ -2,10 +2,11 @@
 //! triggers, availability, unlock, reset, cache, vendor data). The reports live in
 //! `operator_reports` (when present); every endpoint here needs an operator token.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::StatusCode;
 use chargekit_model::api::ApiError;
 use chargekit_model::ocpp::commands::{self, *};
@@ -13,7 +14,8 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::AppState;
-use crate::auth::{AuthedOperator, new_token, verify_password_of};
+use super::no_store::NoStore;
+use crate::auth::{AuthedOperator, new_token};
 use crate::error::AppError;
 use crate::ocpp::registry::CallFailure;
 
@@ -34,18 +36,35 @@ pub struct OperatorToken {
     pub expires_at: OffsetDateTime,
 }
 
-/// Signs an operator in.
+/// Signs an operator in. Failed attempts are limited per operator name and per client
+/// address, as drivers' sign-ins are; past the limit the answer is 429 with `Retry-After`.
 #[utoipa::path(post, path = "/v1/operator/sign-in", operation_id = "operator_sign_in", request_body = OperatorCredentials, security(()), tag = "operator",
-    responses((status = 200, body = OperatorToken, description = "Signed in"), (status = 401, body = ApiError, description = "Wrong username or password")))]
-pub async fn sign_in(State(state): State<Arc<AppState>>, Json(credentials): Json<OperatorCredentials>) -> Result<Json<OperatorToken>, AppError> {
+    responses(
+        (status = 200, body = OperatorToken, description = "Signed in",
+            headers(("Cache-Control" = String, description = "no-store"), ("Pragma" = String, description = "no-cache"))),
+        (status = 401, body = ApiError, description = "Wrong username or password"),
+        (status = 429, body = ApiError, description = "Too many failed attempts; the Retry-After header says when to try again",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+    ))]
+pub async fn sign_in(
+    State(state): State<Arc<AppState>>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    Json(credentials): Json<OperatorCredentials>,
+) -> Result<NoStore<Json<OperatorToken>>, AppError> {
+    // Reserved before the password is checked: parallel attempts cannot all pass the limit.
+    let attempt = state
+        .accounts
+        .reserve_operator_sign_in(&credentials.username, client.ip())
+        .map_err(|wait| AppError::rate_limited("Too many sign-in attempts.", wait))?;
     let stored = state.store.operator_password_hash(&credentials.username).await?;
-    if !verify_password_of(credentials.password, stored).await? {
+    if !state.accounts.password_hashing.verify_of(credentials.password, stored).await? {
         return Err(AppError::unauthorized("Wrong username or password."));
     }
+    attempt.succeeded();
     let (token, hash) = new_token();
     let expires_at = OffsetDateTime::now_utc() + OPERATOR_TOKEN_LIFETIME;
     state.store.insert_operator_token(&hash, &credentials.username, expires_at).await?;
-    Ok(Json(OperatorToken { token, expires_at }))
+    Ok(NoStore(Json(OperatorToken { token, expires_at })))
 }
 
 /// An OCPP 1.6 operation for a charger, with its payload as the specification shapes it.

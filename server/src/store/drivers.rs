@@ -5,13 +5,49 @@ use time::OffsetDateTime;
 use super::{Store, StoreError};
 
 /// What presenting a refresh token came to.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum RefreshOutcome {
-    Valid { driver_id: String, family_id: String },
+    /// The token was used up and the new pair stored, in the same sign-in.
+    Refreshed { driver: DriverRow },
     /// Used before: the family is revoked now.
     Reused { family_id: String },
     /// Unknown, expired or revoked.
     Unknown,
+}
+
+/// The hashes of a new access and refresh token, and when each expires.
+#[derive(Debug, Clone)]
+pub struct NewTokens {
+    pub access_sha256: String,
+    pub access_expires_at: OffsetDateTime,
+    pub refresh_sha256: String,
+    pub refresh_expires_at: OffsetDateTime,
+}
+
+async fn insert_tokens(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    driver_id: &str,
+    family_id: &str,
+    tokens: &NewTokens,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
+    sqlx::query("INSERT INTO auth_tokens (token_sha256, driver_id, family_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)")
+        .bind(&tokens.access_sha256)
+        .bind(driver_id)
+        .bind(family_id)
+        .bind(now)
+        .bind(tokens.access_expires_at)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("INSERT INTO refresh_tokens (token_sha256, driver_id, family_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)")
+        .bind(&tokens.refresh_sha256)
+        .bind(driver_id)
+        .bind(family_id)
+        .bind(now)
+        .bind(tokens.refresh_expires_at)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 async fn revoke_family(tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>, family_id: &str, now: OffsetDateTime) -> Result<(), StoreError> {
@@ -36,7 +72,7 @@ impl Store {
     /// Inserts a driver and their app token; `Ok(false)` when the email is taken.
     pub async fn insert_driver(&self, driver: &DriverRow) -> Result<bool, StoreError> {
         let now = OffsetDateTime::now_utc();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let result = sqlx::query(
             "INSERT INTO drivers (id, email, password_hash, app_id_tag, created_at)
              VALUES (?, ?, ?, ?, ?) ON CONFLICT (email) DO NOTHING",
@@ -61,13 +97,6 @@ impl Store {
         Ok(true)
     }
 
-    pub async fn driver(&self, id: &str) -> Result<Option<DriverRow>, StoreError> {
-        sqlx::query_as("SELECT id, email, password_hash, app_id_tag FROM drivers WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await
-    }
-
     pub async fn driver_by_email(&self, email: &str) -> Result<Option<DriverRow>, StoreError> {
         sqlx::query_as("SELECT id, email, password_hash, app_id_tag FROM drivers WHERE email = ?")
             .bind(email)
@@ -75,43 +104,32 @@ impl Store {
             .await
     }
 
-    /// Stores a new access token of a sign-in family.
-    pub async fn insert_token(&self, token_sha256: &str, driver_id: &str, family_id: &str, expires_at: OffsetDateTime) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO auth_tokens (token_sha256, driver_id, family_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)")
-            .bind(token_sha256)
-            .bind(driver_id)
-            .bind(family_id)
-            .bind(OffsetDateTime::now_utc())
-            .bind(expires_at)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+    /// Stores the first access and refresh token of a sign-in family.
+    pub async fn insert_sign_in(&self, driver_id: &str, family_id: &str, tokens: &NewTokens) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        insert_tokens(&mut tx, driver_id, family_id, tokens, OffsetDateTime::now_utc()).await?;
+        tx.commit().await
     }
 
-    pub async fn insert_refresh_token(&self, token_sha256: &str, driver_id: &str, family_id: &str, expires_at: OffsetDateTime) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO refresh_tokens (token_sha256, driver_id, family_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)")
-            .bind(token_sha256)
-            .bind(driver_id)
-            .bind(family_id)
-            .bind(OffsetDateTime::now_utc())
-            .bind(expires_at)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    /// Uses up a refresh token: its driver and family if it was valid and unused. A token
-    /// used before revokes its family ([`RefreshOutcome::Reused`]).
-    pub async fn use_refresh_token(&self, token_sha256: &str) -> Result<RefreshOutcome, StoreError> {
+    /// Exchanges a refresh token for `tokens`, in one write transaction: the token is used
+    /// up, its family checked, the new pair stored. Parallel refreshes with one token are
+    /// serialized by the write lock: one is [`RefreshOutcome::Refreshed`], each later one finds
+    /// the token used and revokes the family ([`RefreshOutcome::Reused`]), the winner's new
+    /// pair with it. Nothing is ever stored into a revoked family.
+    pub async fn refresh_sign_in(&self, token_sha256: &str, tokens: &NewTokens) -> Result<RefreshOutcome, StoreError> {
         let now = OffsetDateTime::now_utc();
-        let mut tx = self.pool.begin().await?;
-        let row: Option<(String, String, OffsetDateTime, Option<OffsetDateTime>, Option<OffsetDateTime>)> = sqlx::query_as(
-            "SELECT driver_id, family_id, expires_at, used_at, revoked_at FROM refresh_tokens WHERE token_sha256 = ?",
-        )
-        .bind(token_sha256)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some((driver_id, family_id, expires_at, used_at, revoked_at)) = row else { return Ok(RefreshOutcome::Unknown) };
+        let mut tx = self.begin_write().await?;
+        let row: Option<(String, String, String, String, String, OffsetDateTime, Option<OffsetDateTime>, Option<OffsetDateTime>)> =
+            sqlx::query_as(
+                "SELECT d.id, d.email, d.password_hash, d.app_id_tag, r.family_id, r.expires_at, r.used_at, r.revoked_at
+                 FROM refresh_tokens r JOIN drivers d ON d.id = r.driver_id WHERE r.token_sha256 = ?",
+            )
+            .bind(token_sha256)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some((id, email, password_hash, app_id_tag, family_id, expires_at, used_at, revoked_at)) = row else {
+            return Ok(RefreshOutcome::Unknown);
+        };
         if revoked_at.is_some() || expires_at <= now {
             return Ok(RefreshOutcome::Unknown);
         }
@@ -120,14 +138,25 @@ impl Store {
             tx.commit().await?;
             return Ok(RefreshOutcome::Reused { family_id });
         }
+        // A family is revoked as a whole; a token of it still unrevoked means none was, but
+        // the check costs one indexed read and does not rely on that.
+        let (revoked,): (bool,) =
+            sqlx::query_as("SELECT EXISTS (SELECT 1 FROM refresh_tokens WHERE family_id = ? AND revoked_at IS NOT NULL)")
+                .bind(&family_id)
+                .fetch_one(&mut *tx)
+                .await?;
+        if revoked {
+            return Ok(RefreshOutcome::Unknown);
+        }
         sqlx::query("UPDATE refresh_tokens SET used_at = ? WHERE token_sha256 = ?").bind(now).bind(token_sha256).execute(&mut *tx).await?;
+        insert_tokens(&mut tx, &id, &family_id, tokens, now).await?;
         tx.commit().await?;
-        Ok(RefreshOutcome::Valid { driver_id, family_id })
+        Ok(RefreshOutcome::Refreshed { driver: DriverRow { id, email, password_hash, app_id_tag } })
     }
 
     /// Signs a family out: its refresh tokens are revoked, its access tokens deleted.
     pub async fn revoke_family(&self, family_id: &str) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         revoke_family(&mut tx, family_id, OffsetDateTime::now_utc()).await?;
         tx.commit().await
     }
@@ -140,6 +169,27 @@ impl Store {
             .fetch_optional(&self.pool)
             .await?;
         Ok(row.map(|(family,)| family))
+    }
+
+    /// The driver owning an unexpired access token, and the sign-in family it belongs to
+    /// (none for a token issued before sign-ins had families).
+    pub async fn sign_in_by_token(&self, token_sha256: &str) -> Result<Option<(DriverRow, Option<String>)>, StoreError> {
+        let row: Option<(String, String, String, String, Option<String>)> = sqlx::query_as(
+            "SELECT d.id, d.email, d.password_hash, d.app_id_tag, t.family_id FROM auth_tokens t
+             JOIN drivers d ON d.id = t.driver_id
+             WHERE t.token_sha256 = ? AND t.expires_at > ?",
+        )
+        .bind(token_sha256)
+        .bind(OffsetDateTime::now_utc())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|(id, email, password_hash, app_id_tag, family)| (DriverRow { id, email, password_hash, app_id_tag }, family)))
+    }
+
+    /// Deletes one access token (sign-out of a token without a family).
+    pub async fn delete_access_token(&self, token_sha256: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM auth_tokens WHERE token_sha256 = ?").bind(token_sha256).execute(&self.pool).await?;
+        Ok(())
     }
 
     /// The driver owning an unexpired token.

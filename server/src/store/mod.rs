@@ -21,7 +21,7 @@ use std::str::FromStr;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 pub use chargers::SeedEvse;
-pub use drivers::{DriverRow, RefreshOutcome};
+pub use drivers::{DriverRow, NewTokens, RefreshOutcome};
 pub use ocpp_log::HandledMessage;
 pub use review::{OrphanRow, RefusedTransaction};
 pub use sessions::{Inserted, NewSession, SessionRow, StartedSession, is_unique_violation};
