@@ -96,6 +96,41 @@ impl FromRequestParts<Arc<AppState>> for AuthedDriver {
     }
 }
 
+/// The signed-in driver of a request with the sign-in its access token belongs to: for what
+/// must end with the sign-in or the token (a live stream).
+pub struct AuthedSignIn {
+    pub driver: DriverRow,
+    /// The sign-in family: a sign-out or a reused refresh token revokes it.
+    pub family_id: String,
+    /// When the access token used stops working.
+    pub expires_at: time::OffsetDateTime,
+    token_sha256: String,
+}
+
+impl AuthedSignIn {
+    /// Whether the access token still works (a sign-out since the request began revokes it).
+    pub async fn still_valid(&self, state: &AppState) -> Result<bool, AppError> {
+        Ok(state.store.sign_in_by_token(&self.token_sha256).await?.is_some())
+    }
+}
+
+impl FromRequestParts<Arc<AppState>> for AuthedSignIn {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, AppError> {
+        let token = bearer(parts).ok_or_else(|| AppError::unauthorized("Please sign in."))?;
+        let token_sha256 = token_hash(token);
+        let (driver, family_id, expires_at) = state
+            .store
+            .sign_in_by_token(&token_sha256)
+            .await?
+            .ok_or_else(|| AppError::unauthorized("Your sign-in has expired. Please sign in again."))?;
+        // A token from before sign-ins had families is a sign-in of its own.
+        let family_id = family_id.unwrap_or_else(|| format!("token:{token_sha256}"));
+        Ok(Self { driver, family_id, expires_at, token_sha256 })
+    }
+}
+
 /// The signed-in operator of a request (their username). Driver tokens are not operator
 /// tokens: they live in another table.
 pub struct AuthedOperator(pub String);

@@ -64,6 +64,11 @@ pub struct ServerConfig {
     pub payments: PaymentsConfig,
     /// Limits beyond which a charger's readings cannot be right; see [`PlausibilityConfig`].
     pub plausibility: PlausibilityConfig,
+    /// The most live streams (`GET /v1/sessions/{id}/live`) one driver may have open at once;
+    /// past it, a new one is answered 429 with `Retry-After`.
+    pub max_live_streams_per_driver: usize,
+    /// The most live streams the server keeps open at once, all drivers together.
+    pub max_live_streams: usize,
 }
 
 /// What a charger may report before its session is held for the operator's review instead of
@@ -299,6 +304,8 @@ impl Default for ServerConfig {
             ocpp_tls: None,
             payments: PaymentsConfig::default(),
             plausibility: PlausibilityConfig::default(),
+            max_live_streams_per_driver: 8,
+            max_live_streams: 2048,
         }
     }
 }

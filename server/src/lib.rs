@@ -13,6 +13,7 @@ mod dashboard;
 mod error;
 mod heartbeats;
 mod live;
+mod live_streams;
 mod metrics;
 mod ocpp;
 mod payments;
@@ -73,6 +74,8 @@ pub struct AppState {
     /// many emails from one place).
     sign_in_by_email: rate_limit::RateLimiter,
     sign_in_by_address: rate_limit::RateLimiter,
+    /// The open live streams by sign-in: capped, and ended with their sign-in.
+    live_streams: live_streams::LiveStreams,
 }
 
 /// Failed sign-ins allowed per email, and per client address, in [`SIGN_IN_WINDOW`].
@@ -206,6 +209,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
         .await
         .map_err(|source| StartError::Bind { addr: config.bind, source })?;
     let addr = listener.local_addr().map_err(|source| StartError::Bind { addr: config.bind, source })?;
+    let (live_streams_per_driver, live_streams_total) = (config.max_live_streams_per_driver, config.max_live_streams);
     let state = Arc::new(AppState {
         store,
         billing: billing::Billing::default(),
@@ -220,6 +224,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
         charger_connections: TaskTracker::new(),
         sign_in_by_email: rate_limit::RateLimiter::new(SIGN_IN_FAILURES_PER_EMAIL, SIGN_IN_WINDOW),
         sign_in_by_address: rate_limit::RateLimiter::new(SIGN_IN_FAILURES_PER_ADDRESS, SIGN_IN_WINDOW),
+        live_streams: live_streams::LiveStreams::new(live_streams_per_driver, live_streams_total),
     });
     let shutdown = state.shutdown.clone();
     let app = router(state.clone());

@@ -96,6 +96,7 @@ pub async fn refresh(State(state): State<Arc<AppState>>, Json(request): Json<Ref
         }
         RefreshOutcome::Reused { family_id } => {
             tracing::warn!(%family_id, "a used refresh token was presented again; the sign-in is revoked");
+            state.live_streams.revoke_sign_in(&family_id);
             Err(expired())
         }
         RefreshOutcome::Unknown => Err(expired()),
@@ -115,6 +116,7 @@ pub async fn sign_out(
 ) -> Result<StatusCode, AppError> {
     if let Some(family) = state.store.refresh_family_of(&token_hash(request.refresh_token.trim()), &driver.id).await? {
         state.store.revoke_family(&family).await?;
+        state.live_streams.revoke_sign_in(&family);
     }
     Ok(StatusCode::NO_CONTENT)
 }

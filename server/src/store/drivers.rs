@@ -142,6 +142,23 @@ impl Store {
         Ok(row.map(|(family,)| family))
     }
 
+    /// The driver owning an unexpired access token, with the token's sign-in family (none for
+    /// tokens issued before sign-ins had families) and expiry.
+    pub async fn sign_in_by_token(&self, token_sha256: &str) -> Result<Option<(DriverRow, Option<String>, OffsetDateTime)>, StoreError> {
+        let row: Option<(String, String, String, String, Option<String>, OffsetDateTime)> = sqlx::query_as(
+            "SELECT d.id, d.email, d.password_hash, d.app_id_tag, t.family_id, t.expires_at FROM auth_tokens t
+             JOIN drivers d ON d.id = t.driver_id
+             WHERE t.token_sha256 = ? AND t.expires_at > ?",
+        )
+        .bind(token_sha256)
+        .bind(OffsetDateTime::now_utc())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|(id, email, password_hash, app_id_tag, family_id, expires_at)| {
+            (DriverRow { id, email, password_hash, app_id_tag }, family_id, expires_at)
+        }))
+    }
+
     /// The driver owning an unexpired token.
     pub async fn driver_by_token(&self, token_sha256: &str) -> Result<Option<DriverRow>, StoreError> {
         sqlx::query_as(
