@@ -355,8 +355,8 @@ impl ChargerSeed {
     /// Refuses a seed that could not be checked at connection time.
     pub fn validate(&self) -> Result<(), String> {
         let id = &self.charge_point_id;
-        if id.is_empty() || id.len() > 48 || id.contains(['/', ':']) {
-            return Err(format!("charge point id \"{id}\" must be 1 to 48 characters without '/' or ':'"));
+        if id.is_empty() || id.len() > 48 || id.contains(['/', ':']) || id.chars().any(char::is_control) {
+            return Err(format!("charge point id {id:?} must be 1 to 48 printable characters without '/' or ':'"));
         }
         match (self.security_profile, &self.password) {
             (SecurityProfile::Unsecured, _) => Ok(()),
