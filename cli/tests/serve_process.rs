@@ -57,6 +57,16 @@ impl Machine {
             .env("XDG_DATA_HOME", self.path("data"))
             .env("RUST_LOG", "info")
             .env("NO_COLOR", "1");
+        // The usual umask, whatever the test runner's: the server must make its files private
+        // itself.
+        // SAFETY: umask is async-signal-safe and touches nothing of the parent process.
+        unsafe {
+            use std::os::unix::process::CommandExt;
+            command.pre_exec(|| {
+                libc::umask(0o022);
+                Ok(())
+            });
+        }
         command
     }
 
@@ -243,4 +253,27 @@ async fn the_log_shows_no_charger_secret_and_no_line_forged_by_a_charge_point_id
     assert!(!log.contains(NEW_AUTHORIZATION_KEY), "the new AuthorizationKey is in the log:\n{log}");
     assert!(!log.lines().any(|line| line.starts_with(FORGED_LINE)), "a charge point id wrote a line into the log:\n{log}");
     assert!(refusal.contains("400"), "a charge point id with a line break is refused with 400: {refusal:?}");
+}
+
+/// The database holds the receipt signing key: its file (and the `-wal` and `-shm` files beside
+/// it) are for the server's user only, and so is the directory `serve` creates for it.
+#[test]
+fn the_database_and_its_directory_are_private_to_the_servers_user() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |path: &Path| std::fs::metadata(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())).permissions().mode() & 0o777;
+    let machine = Machine::new();
+    let server = machine.serve(&machine.config(json!({})));
+    let database = machine.default_database();
+    let directory = database.parent().unwrap();
+    let modes: Vec<(String, u32)> = [database.clone(), database.with_extension("db-wal"), database.with_extension("db-shm")]
+        .iter()
+        .map(|file| (file.display().to_string(), mode(file)))
+        .collect();
+    let directory_mode = mode(directory);
+    let (clean, log) = server.stop_with(libc::SIGTERM);
+    assert!(clean, "serve ends cleanly; its log:\n{log}");
+    for (file, mode) in modes {
+        assert_eq!(mode, 0o600, "{file} is {mode:o}");
+    }
+    assert_eq!(directory_mode, 0o700, "{} is {directory_mode:o}", directory.display());
 }
