@@ -92,7 +92,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         config.database = dir.join(chargekit_server::config::DATABASE_FILE);
     }
     if let Some(dir) = config.database.parent().filter(|dir| !dir.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create the database directory {}: {e}", dir.display()))?;
+        create_private_dir(dir).map_err(|e| format!("cannot create the database directory {}: {e}", dir.display()))?;
     }
     // Watched from before the "listening" line: a signal sent as soon as the port is known
     // must stop the server cleanly too, not kill it.
@@ -104,6 +104,13 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     tracing::info!("shutting down");
     server.shutdown().await;
     Ok(())
+}
+
+/// Creates the database's directory (and any missing parent) for its owner only (0700): the
+/// database holds the receipt signing key. An existing directory is left as it is.
+fn create_private_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)
 }
 
 /// Raises the soft open-file limit to the hard limit. Every charger connection is a socket, and

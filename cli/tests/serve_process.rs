@@ -57,6 +57,16 @@ impl Machine {
             .env("XDG_DATA_HOME", self.path("data"))
             .env("RUST_LOG", "info")
             .env("NO_COLOR", "1");
+        // The usual umask, whatever the test runner's: the server must make its files private
+        // itself.
+        // SAFETY: umask is async-signal-safe and touches nothing of the parent process.
+        unsafe {
+            use std::os::unix::process::CommandExt;
+            command.pre_exec(|| {
+                libc::umask(0o022);
+                Ok(())
+            });
+        }
         command
     }
 
@@ -197,4 +207,73 @@ async fn a_signal_closes_charger_sockets_and_records_the_disconnection() {
         assert!(log.contains("ChargeKit server listening"), "the second server started:\n{log}");
         assert!(!log.contains("without closing charger connections"), "the disconnection was recorded at signal {signal}:\n{log}");
     }
+}
+
+const OPERATOR_PASSWORD: &str = "a long operator password";
+
+/// A charger's new AuthorizationKey, as an operator sends it with ChangeConfiguration.
+const NEW_AUTHORIZATION_KEY: &str = "9f8e7d6c5b4a39281706";
+
+/// What a charge point id with a line break in it would write into the log as a line of its own.
+const FORGED_LINE: &str = "2026-12-03T00:00:00.000000Z  INFO chargekit_server: operator ops signed in";
+
+/// Operator commands are logged, but the secret a ChangeConfiguration carries is not; and a
+/// charge point id cannot write a line of its own into the log: its control characters are
+/// refused at the door.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_log_shows_no_charger_secret_and_no_line_forged_by_a_charge_point_id() {
+    let machine = Machine::new();
+    let config = machine.config(json!({"operators": [{"username": "ops", "password": OPERATOR_PASSWORD}]}));
+    let server = machine.serve(&config);
+    let base = format!("http://{}", server.addr);
+    let mut charger = RawCharger::connect(&server.ocpp_url(), CHARGER_ID).await;
+    charger.call("Heartbeat", json!({})).await;
+
+    let http = chargekit_tests::http_client();
+    let signed_in = http.post(format!("{base}/v1/operator/sign-in")).json(&json!({"username": "ops", "password": OPERATOR_PASSWORD})).send().await.unwrap();
+    assert_eq!(signed_in.status(), 200);
+    let token = signed_in.json::<serde_json::Value>().await.unwrap()["token"].as_str().unwrap().to_owned();
+    let command = json!({"action": "ChangeConfiguration", "payload": {"key": "AuthorizationKey", "value": NEW_AUTHORIZATION_KEY}});
+    let url = format!("{base}/v1/operator/chargers/{CHARGER_ID}/commands");
+    let request = tokio::spawn(http.post(url).bearer_auth(&token).json(&command).send());
+    let (id, action, payload) = charger.expect_call().await;
+    assert_eq!((action.as_str(), &payload["value"]), ("ChangeConfiguration", &json!(NEW_AUTHORIZATION_KEY)), "the charger gets its new key");
+    charger.send_frame(json!([3, id, {"status": "Accepted"}])).await;
+    assert_eq!(request.await.unwrap().unwrap().status(), 200);
+
+    let forged_id = format!("CKPROC-9999%0A{}", FORGED_LINE.replace(' ', "%20"));
+    let refused = chargekit_tests::raw_charger::open(&format!("{}/{forged_id}", server.ocpp_url()), Some("ocpp1.6")).await;
+    let refusal = refused.err().map(|e| e.to_string()).unwrap_or_default();
+    charger.close().await;
+
+    let (clean, log) = tokio::task::spawn_blocking(move || server.stop_with(libc::SIGTERM)).await.unwrap();
+    assert!(clean, "serve ends cleanly; its log:\n{log}");
+    let logged = log.lines().find(|line| line.contains("operator command")).unwrap_or_else(|| panic!("the command is logged:\n{log}"));
+    assert!(logged.contains("AuthorizationKey") && logged.contains("[redacted]"), "the log says which key changed, not to what: {logged}");
+    assert!(!log.contains(NEW_AUTHORIZATION_KEY), "the new AuthorizationKey is in the log:\n{log}");
+    assert!(!log.lines().any(|line| line.starts_with(FORGED_LINE)), "a charge point id wrote a line into the log:\n{log}");
+    assert!(refusal.contains("400"), "a charge point id with a line break is refused with 400: {refusal:?}");
+}
+
+/// The database holds the receipt signing key: its file (and the `-wal` and `-shm` files beside
+/// it) are for the server's user only, and so is the directory `serve` creates for it.
+#[test]
+fn the_database_and_its_directory_are_private_to_the_servers_user() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |path: &Path| std::fs::metadata(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())).permissions().mode() & 0o777;
+    let machine = Machine::new();
+    let server = machine.serve(&machine.config(json!({})));
+    let database = machine.default_database();
+    let directory = database.parent().unwrap();
+    let modes: Vec<(String, u32)> = [database.clone(), database.with_extension("db-wal"), database.with_extension("db-shm")]
+        .iter()
+        .map(|file| (file.display().to_string(), mode(file)))
+        .collect();
+    let directory_mode = mode(directory);
+    let (clean, log) = server.stop_with(libc::SIGTERM);
+    assert!(clean, "serve ends cleanly; its log:\n{log}");
+    for (file, mode) in modes {
+        assert_eq!(mode, 0o600, "{file} is {mode:o}");
+    }
+    assert_eq!(directory_mode, 0o700, "{} is {directory_mode:o}", directory.display());
 }

@@ -173,12 +173,38 @@ impl FromRequestParts<Arc<AppState>> for AuthedDriver {
     }
 }
 
-/// The sign-in a request was made with: its driver, the hash of the access token used and
-/// its sign-in family (for sign-out, which ends that sign-in whatever refresh token it is sent).
+/// The sign-in a request was made with: its driver, the access token used, its sign-in family
+/// and expiry. Sign-out ends that sign-in whatever refresh token it is sent; a live stream ends
+/// with it or with the token.
 pub struct AuthedSignIn {
     pub driver: DriverRow,
     pub token_sha256: String,
+    /// The sign-in family: a sign-out or a reused refresh token revokes it (none for a token
+    /// issued before sign-ins had families).
     pub family_id: Option<String>,
+    /// When the access token used stops working.
+    pub expires_at: time::OffsetDateTime,
+}
+
+impl AuthedSignIn {
+    /// The key the sign-in's live streams are kept under: its family, or for a token from
+    /// before families, the token alone (it is a sign-in of its own).
+    pub fn sign_in_key(&self) -> String {
+        sign_in_key(self.family_id.as_deref(), &self.token_sha256)
+    }
+
+    /// Whether the access token still works (a sign-out since the request began revokes it).
+    pub async fn still_valid(&self, state: &AppState) -> Result<bool, AppError> {
+        Ok(state.store.sign_in_by_token(&self.token_sha256).await?.is_some())
+    }
+}
+
+/// See [`AuthedSignIn::sign_in_key`].
+pub fn sign_in_key(family_id: Option<&str>, token_sha256: &str) -> String {
+    match family_id {
+        Some(family) => family.to_owned(),
+        None => format!("token:{token_sha256}"),
+    }
 }
 
 impl FromRequestParts<Arc<AppState>> for AuthedSignIn {
@@ -187,12 +213,12 @@ impl FromRequestParts<Arc<AppState>> for AuthedSignIn {
     async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, AppError> {
         let token = bearer(parts).ok_or_else(|| AppError::unauthorized("Please sign in."))?;
         let token_sha256 = token_hash(token);
-        let (driver, family_id) = state
+        let (driver, family_id, expires_at) = state
             .store
             .sign_in_by_token(&token_sha256)
             .await?
             .ok_or_else(|| AppError::unauthorized("Your sign-in has expired. Please sign in again."))?;
-        Ok(Self { driver, token_sha256, family_id })
+        Ok(Self { driver, token_sha256, family_id, expires_at })
     }
 }
 

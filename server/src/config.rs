@@ -86,6 +86,11 @@ pub struct ServerConfig {
     /// `503` (`rate_limited`, `Retry-After: 1`) and closed; on the TLS listener it is closed
     /// at once. A charger's connection gives its slot back once upgraded to a WebSocket.
     pub max_connections: usize,
+    /// The most live streams (`GET /v1/sessions/{id}/live`) one driver may have open at once;
+    /// past it, a new one is answered 429 with `Retry-After`.
+    pub max_live_streams_per_driver: usize,
+    /// The most live streams the server keeps open at once, all drivers together.
+    pub max_live_streams: usize,
 }
 
 /// What a charger may report before its session is held for the operator's review instead of
@@ -326,6 +331,8 @@ impl Default for ServerConfig {
             header_read_timeout: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(60),
             max_connections: 4096,
+            max_live_streams_per_driver: 8,
+            max_live_streams: 2048,
         }
     }
 }
@@ -375,8 +382,8 @@ impl ChargerSeed {
     /// Refuses a seed that could not be checked at connection time.
     pub fn validate(&self) -> Result<(), String> {
         let id = &self.charge_point_id;
-        if id.is_empty() || id.len() > 48 || id.contains(['/', ':']) {
-            return Err(format!("charge point id \"{id}\" must be 1 to 48 characters without '/' or ':'"));
+        if id.is_empty() || id.len() > 48 || id.contains(['/', ':']) || id.chars().any(char::is_control) {
+            return Err(format!("charge point id {id:?} must be 1 to 48 printable characters without '/' or ':'"));
         }
         match (self.security_profile, &self.password) {
             (SecurityProfile::Unsecured, _) => Ok(()),

@@ -13,6 +13,7 @@ mod dashboard;
 mod error;
 mod heartbeats;
 mod live;
+mod live_streams;
 mod metrics;
 mod ocpp;
 mod payments;
@@ -74,6 +75,8 @@ pub struct AppState {
     /// Sign-in attempts, registrations and password hashing: what bounds the work anonymous
     /// clients can make the account endpoints do.
     accounts: rate_limit::AccountLimits,
+    /// The open live streams by sign-in: capped, and ended with their sign-in.
+    live_streams: live_streams::LiveStreams,
 }
 
 impl AppState {
@@ -202,6 +205,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
         .await
         .map_err(|source| StartError::Bind { addr: config.bind, source })?;
     let addr = listener.local_addr().map_err(|source| StartError::Bind { addr: config.bind, source })?;
+    let (live_streams_per_driver, live_streams_total) = (config.max_live_streams_per_driver, config.max_live_streams);
     let state = Arc::new(AppState {
         store,
         billing: billing::Billing::default(),
@@ -215,6 +219,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
         config,
         shutdown: CancellationToken::new(),
         charger_connections: TaskTracker::new(),
+        live_streams: live_streams::LiveStreams::new(live_streams_per_driver, live_streams_total),
     });
     let limits = serving::Limits::of(&state.config).map_err(StartError::Config)?;
     let mut tasks = vec![tokio::spawn(serving::serve(listener, serving::Plain, router(state.clone()), limits, state.shutdown.clone()))];

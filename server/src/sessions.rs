@@ -262,7 +262,7 @@ impl<'a> Sessions<'a> {
         let id = Uuid::new_v4().to_string();
         let tariff = evse.tariff.0;
         if let Err(why) = self.hold_for_charger_start(&token.driver_id, &id, tariff.currency).await {
-            tracing::warn!(%charger_id, session = %id, %why, "a start by card or car cannot be paid; refused");
+            tracing::warn!(%charger_id, session = %id, why = %crate::ocpp::log_safe::untrusted(&why), "a start by card or car cannot be paid; refused");
             return self.refuse_start(charger_id, &req, transaction_id, IdTagInfo::with_status(AuthorizationStatus::Invalid)).await;
         }
         self.take_connector(charger_id, req.connector_id).await?;
@@ -424,7 +424,7 @@ impl<'a> Sessions<'a> {
                 Ok(session) => session,
                 Err(reason) => {
                     // Answered all the same: the charger must be able to delete the transaction from its queue.
-                    tracing::warn!(%charger_id, transaction_id = req.transaction_id, %reason, "StopTransaction kept as an orphan");
+                    tracing::warn!(%charger_id, transaction_id = req.transaction_id, reason = %crate::ocpp::log_safe::untrusted(&reason), "StopTransaction kept as an orphan");
                     let report = serde_json::to_value(&req).unwrap_or_default();
                     store.insert_orphan_transaction(charger_id, req.transaction_id, req.id_tag.as_deref(), &reason, &report).await?;
                     return Ok(StopTransactionResponse { id_tag_info: self.stop_tag_info(req.id_tag.as_deref(), None).await? });
@@ -895,7 +895,7 @@ fn charger_failure(failure: &CallFailure, evse_id: &str, command: &str) -> AppEr
             "The charger {evse_id} did not answer the {command} request in time. Please try again."
         )),
         CallFailure::CallError { .. } | CallFailure::BadResponse(_) => {
-            tracing::warn!(%failure, evse_id, command, "charger answered a command with an error");
+            tracing::warn!(failure = %crate::ocpp::log_safe::untrusted(&failure), evse_id, command, "charger answered a command with an error");
             AppError::charger_rejected(format!("The charger {evse_id} could not {command} charging."))
         }
     }

@@ -88,3 +88,25 @@ async fn the_default_server_knows_the_ids_of_the_default_simulator_fleet() {
     futures_util::future::join_all(fleet.into_iter().chain([single]).map(chargekit_sim::ChargePoint::shutdown)).await;
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_charge_point_id_with_control_characters_is_refused_with_400() {
+    use tokio_tungstenite::tungstenite::Error as WsError;
+    let backend = backend_with(|_| {}).await;
+    // "%0A" is a line break once the path is decoded: written into the log as it is, the rest of
+    // the id would be a line of its own.
+    for id in ["CKTEST-0001%0A2026-12-03T00:00:00Z%20INFO%20forged", "CKTEST-0001%0D", "CK%1B%5B2K"] {
+        let url = format!("{}/{id}", backend.server.ocpp_url());
+        match chargekit_tests::raw_charger::open(&url, Some("ocpp1.6")).await {
+            Err(WsError::Http(response)) => {
+                assert_eq!(response.status(), 400, "{id}");
+                let body: serde_json::Value = serde_json::from_slice(response.body().as_deref().unwrap_or_default()).expect("a JSON body");
+                assert_eq!(body["code"], "invalid_input", "{id}: {body}");
+                assert!(body["message"].as_str().unwrap().contains("control characters"), "{id}: {body}");
+            }
+            Err(other) => panic!("{id}: expected HTTP 400, got {other}"),
+            Ok(_) => panic!("{id}: expected HTTP 400, but the WebSocket opened"),
+        }
+    }
+    backend.server.shutdown().await;
+}

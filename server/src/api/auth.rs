@@ -15,7 +15,7 @@ use uuid::Uuid;
 use super::credentials::{MIN_PASSWORD_CHARS, check_password_length, normalize_email};
 use super::no_store::NoStore;
 use crate::AppState;
-use crate::auth::{AuthedSignIn, new_app_id_tag, new_token, token_hash};
+use crate::auth::{AuthedSignIn, new_app_id_tag, new_token, sign_in_key, token_hash};
 use crate::error::AppError;
 use crate::store::{DriverRow, NewTokens, RefreshOutcome};
 
@@ -131,7 +131,7 @@ pub async fn refresh(State(state): State<Arc<AppState>>, Json(request): Json<Ref
         (status = 401, body = ApiError, description = "No token, or an expired or revoked one: sign in again"),
     ))]
 pub async fn sign_out(
-    AuthedSignIn { driver, token_sha256, family_id }: AuthedSignIn,
+    AuthedSignIn { driver, token_sha256, family_id, .. }: AuthedSignIn,
     State(state): State<Arc<AppState>>,
     Json(request): Json<RefreshRequest>,
 ) -> Result<StatusCode, AppError> {
@@ -139,7 +139,10 @@ pub async fn sign_out(
     match &family_id {
         Some(family) => end_sign_in(&state, family).await?,
         // An access token from before sign-ins had families: it alone is the sign-in.
-        None => state.store.delete_access_token(&token_sha256).await?,
+        None => {
+            state.store.delete_access_token(&token_sha256).await?;
+            state.live_streams.revoke_sign_in(&sign_in_key(None, &token_sha256));
+        }
     }
     if let Some(other) = sent.filter(|sent| Some(sent) != family_id.as_ref()) {
         end_sign_in(&state, &other).await?;
@@ -151,6 +154,7 @@ pub async fn sign_out(
 /// sign-in family is ended (sign-out, and a reused refresh token).
 async fn end_sign_in(state: &AppState, family_id: &str) -> Result<(), AppError> {
     state.store.revoke_family(family_id).await?;
+    state.live_streams.revoke_sign_in(family_id);
     Ok(())
 }
 

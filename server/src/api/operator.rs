@@ -17,6 +17,7 @@ use crate::AppState;
 use super::no_store::NoStore;
 use crate::auth::{AuthedOperator, new_token};
 use crate::error::AppError;
+use crate::ocpp::log_safe;
 use crate::ocpp::registry::CallFailure;
 
 /// How long an operator's sign-in lasts.
@@ -68,7 +69,8 @@ pub async fn sign_in(
 }
 
 /// An OCPP 1.6 operation for a charger, with its payload as the specification shapes it.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
+/// Its `Debug` form is the one fit for the log: secrets redacted ([`ChargerCommand::for_log`]).
+#[derive(Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(tag = "action", content = "payload")]
 pub enum ChargerCommand {
     ChangeConfiguration(ChangeConfigurationRequest),
@@ -79,6 +81,20 @@ pub enum ChargerCommand {
     Reset(ResetRequest),
     ClearCache(#[serde(default)] ClearCacheRequest),
     DataTransfer(DataTransferRequest),
+}
+
+impl ChargerCommand {
+    /// The command as `{action, payload}` JSON with its secrets (a new `AuthorizationKey`)
+    /// redacted, control characters escaped: what the log shows of it.
+    pub fn for_log(&self) -> serde_json::Value {
+        log_safe::payload(&serde_json::to_value(self).unwrap_or_default())
+    }
+}
+
+impl std::fmt::Debug for ChargerCommand {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.for_log())
+    }
 }
 
 /// The charger's answer: `action` names the operation, `response` is the answer as the charger
@@ -113,7 +129,7 @@ pub async fn command(
     }
     let link = state.chargers.get(&charger_id).ok_or_else(|| AppError::charger_offline(&charger_id))?;
     let timeout = state.config.charger_call_timeout;
-    tracing::info!(%operator, %charger_id, ?command, "operator command");
+    tracing::info!(?operator, ?charger_id, command = %command.for_log(), "operator command");
     use commands::action as a;
     // Each answer is read into its typed shape (a charger's malformed answer is an error).
     let answer = match &command {

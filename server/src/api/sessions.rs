@@ -13,7 +13,7 @@ use futures_util::Stream;
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::auth::AuthedDriver;
+use crate::auth::{AuthedDriver, AuthedSignIn};
 use crate::error::AppError;
 use crate::sessions::view;
 
@@ -126,19 +126,33 @@ pub async fn stop(AuthedDriver(driver): AuthedDriver, State(state): State<Arc<Ap
 /// Live state of a session as Server-Sent Events (`event: session`, `id:` the session's
 /// version, `data:` the Session). The current state comes first, then every change; the
 /// stream ends after the final state. With `Last-Event-ID`, states the client has are skipped.
+///
+/// A stream lives no longer than the sign-in that opened it: when the access token it was
+/// opened with expires, or the sign-in is revoked (sign-out, a reused refresh token), or the
+/// server shuts down, it ends with `event: end` and `data: {"reason": …}` (`token_expired`,
+/// `sign_in_revoked`, `shutting_down`). An app opens it again with a fresh token and
+/// `Last-Event-ID`, as after any interruption. Streams are capped per driver and per server:
+/// past a cap the answer is 429 with `Retry-After`.
 #[utoipa::path(get, path = "/v1/sessions/{id}/live", operation_id = "live_session", tag = "sessions", params(("id" = String, Path, description = "The session id"), ("Last-Event-ID" = Option<i64>, Header, description = "The last version the client has; older states are skipped")),
     responses(
-        (status = 200, content_type = "text/event-stream", body = Session, description = "Server-Sent Events: `event: session`, `id:` the version, `data:` the Session as JSON"),
+        (status = 200, content_type = "text/event-stream", body = Session, description = "Server-Sent Events: `event: session`, `id:` the version, `data:` the Session as JSON; a stream cut short by its sign-in ends with `event: end`, `data: {\"reason\": ...}`"),
         (status = 401, body = ApiError, description = "No token, or an expired or revoked one: sign in again"),
         (status = 404, body = ApiError, description = "No such session of this driver"),
+        (status = 429, body = ApiError, description = "Too many live streams open (this driver's, or the server's); the Retry-After header says when to try again"),
     ))]
 pub async fn live(
-    AuthedDriver(driver): AuthedDriver,
+    signed_in: AuthedSignIn,
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
-    let row = state.sessions().owned(&driver.id, &id).await?;
+    let permit = state.live_streams.open(&signed_in.driver.id, &signed_in.sign_in_key())?;
+    let row = state.sessions().owned(&signed_in.driver.id, &id).await?;
+    // A sign-out between the token check and the registration found no stream to end: the
+    // token is checked again now that this one is registered.
+    if !signed_in.still_valid(&state).await? {
+        return Err(AppError::unauthorized("Your sign-in has expired. Please sign in again."));
+    }
     let mut last_sent: i64 = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
@@ -146,7 +160,10 @@ pub async fn live(
         .unwrap_or(0);
     let mut updates = state.live.subscribe(view(&row));
     let shutdown = state.shutdown.clone();
+    let expires = token_expiry(signed_in.expires_at);
     let stream = async_stream::stream! {
+        // Held for as long as the stream exists: dropping it frees the stream's place.
+        let permit = permit;
         loop {
             let current = updates.borrow_and_update().clone();
             if current.version > last_sent {
@@ -157,8 +174,17 @@ pub async fn live(
                 break;
             }
             let changed = tokio::select! {
-                changed = updates.changed() => changed,
-                _ = shutdown.cancelled() => break,
+                changed = updates.changed() => Ok(changed),
+                _ = permit.revoked() => Err("sign_in_revoked"),
+                _ = tokio::time::sleep_until(expires) => Err("token_expired"),
+                _ = shutdown.cancelled() => Err("shutting_down"),
+            };
+            let changed = match changed {
+                Ok(changed) => changed,
+                Err(reason) => {
+                    yield Ok(end_event(reason));
+                    break;
+                }
             };
             if changed.is_err() {
                 // The publisher is gone after a final state: send it, then end.
@@ -171,6 +197,17 @@ pub async fn live(
         }
     };
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}
+
+/// The instant an access token expiring at `expires_at` stops working, on the runtime's clock.
+fn token_expiry(expires_at: time::OffsetDateTime) -> tokio::time::Instant {
+    let left = expires_at - time::OffsetDateTime::now_utc();
+    tokio::time::Instant::now() + std::time::Duration::try_from(left).unwrap_or_default()
+}
+
+/// The last event of a stream cut short, saying why.
+fn end_event(reason: &str) -> Event {
+    Event::default().event("end").data(serde_json::json!({ "reason": reason }).to_string())
 }
 
 fn session_event(session: &Session) -> Event {

@@ -15,7 +15,7 @@ use time::OffsetDateTime;
 use crate::AppState;
 use crate::store::HandledMessage;
 use crate::authorization::{self, AtCharger};
-use crate::ocpp::plug_and_charge;
+use crate::ocpp::{log_safe, plug_and_charge};
 use chargekit_model::AuthMethod;
 use chargekit_model::ocpp::commands::{self, DataTransferRequest, DataTransferResponse, DataTransferStatus};
 
@@ -29,14 +29,14 @@ pub async fn handle_call(state: &Arc<AppState>, charger_id: &str, id: String, ac
     // Charger data is untrusted: over-long strings and unknown enumeration values are refused
     // before anything of the message is applied or stored.
     if let Err(error) = constraints::check_call(&id, action, &payload) {
-        tracing::warn!(%charger_id, action, %error, "call refused");
+        tracing::warn!(?charger_id, action, error = %log_safe::untrusted(&error), "call refused");
         return error.to_frame();
     }
     // Read as UTC rather than refused (a refused queued stop would be retried forever); the
     // operator should still hear of a charger whose clock gives no offset.
     let offsetless = timestamps_without_offset(&payload);
     if !offsetless.is_empty() {
-        tracing::warn!(%charger_id, message_id = %id, action, fields = ?offsetless, "timestamps without a UTC offset, read as UTC");
+        tracing::warn!(?charger_id, message_id = ?id, action, fields = ?offsetless, "timestamps without a UTC offset, read as UTC");
     }
     if !RETRANSMITTED.contains(&action) {
         return handle_once(state, charger_id, id, action, payload).await;
@@ -44,7 +44,7 @@ pub async fn handle_call(state: &Arc<AppState>, charger_id: &str, id: String, ac
     let payload_sha256 = hex::encode(ring::digest::digest(&ring::digest::SHA256, payload.to_string().as_bytes()));
     match state.store.handled_message(charger_id, &id).await {
         Ok(Some(handled)) if handled.action == action && handled.payload_sha256 == payload_sha256 => {
-            tracing::info!(%charger_id, message_id = %id, action, "retransmitted message answered again, not applied");
+            tracing::info!(?charger_id, message_id = ?id, action, "retransmitted message answered again, not applied");
             let payload = serde_json::from_str(&handled.response).unwrap_or_else(|_| serde_json::json!({}));
             return Frame::CallResult { id, payload };
         }
@@ -94,7 +94,7 @@ async fn handle_once(state: &Arc<AppState>, charger_id: &str, id: String, action
         }
         action::FIRMWARE_STATUS_NOTIFICATION | action::DIAGNOSTICS_STATUS_NOTIFICATION => {
             answer(&id, payload, |req: StatusOnlyNotification| async move {
-                tracing::info!(%charger_id, action, status = %req.status, "charger status report");
+                tracing::info!(?charger_id, action, status = ?req.status, "charger status report");
                 Ok(EmptyResponse {})
             })
             .await
@@ -105,7 +105,7 @@ async fn handle_once(state: &Arc<AppState>, charger_id: &str, id: String, action
         _ => Err(FrameError::new(&id, ErrorCode::NotImplemented, format!("action {action} is not known"))),
     };
     outcome.unwrap_or_else(|error| {
-        tracing::warn!(%charger_id, action, %error, "call refused");
+        tracing::warn!(?charger_id, action, error = %log_safe::untrusted(&error), "call refused");
         error.to_frame()
     })
 }

@@ -11,6 +11,7 @@
 //! the database closes.
 
 mod handlers;
+pub mod log_safe;
 mod plug_and_charge;
 pub mod registry;
 pub mod security;
@@ -21,14 +22,16 @@ use std::time::Duration;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade, close_code};
 use axum::Extension;
 use axum::extract::{Path, State};
-use axum::http::HeaderMap;
-use axum::response::Response;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use chargekit_model::api::ApiErrorCode;
 use chargekit_model::ocpp::{Frame, SUBPROTOCOL};
 use futures_util::{SinkExt, StreamExt};
 use tokio::sync::mpsc;
 
 use crate::AppState;
 use crate::config::SecurityProfile;
+use crate::error::AppError;
 use registry::ChargerLink;
 pub use security::Transport;
 
@@ -48,6 +51,9 @@ pub async fn upgrade(
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
+    if let Some(refusal) = refusal_of_charge_point_id(&charger_id) {
+        return refusal;
+    }
     let transport = transport.map_or(Transport::Plain, |Extension(t)| t);
     let profile = match security::admit(&state.store, &charger_id, &headers, transport).await {
         Ok(profile) => profile,
@@ -70,10 +76,23 @@ pub async fn upgrade(
             serve_charger(state, charger_id, profile, socket).await;
         } else {
             // OCPP-J: finish the handshake without a subprotocol, then close at once.
-            tracing::warn!(%charger_id, "charger did not offer {SUBPROTOCOL}; closing");
+            tracing::warn!(?charger_id, "charger did not offer {SUBPROTOCOL}; closing");
             refuse(socket).await;
         }
     })
+}
+
+/// Refuses a charge point id with control characters (a `%0A` in the URL) with 400, before
+/// anything else reads it: no charger has such an id, and written into the log it would start
+/// a line that looks like the server's own.
+fn refusal_of_charge_point_id(charger_id: &str) -> Option<Response> {
+    if !charger_id.chars().any(char::is_control) {
+        return None;
+    }
+    tracing::warn!(?charger_id, "charger connection refused: control characters in the charge point id");
+    let message = "The charge point id in the URL (/ocpp/{id}) contains control characters (a line break, say): use the id \
+                   the charger is configured with, printable characters only.";
+    Some(AppError::new(StatusCode::BAD_REQUEST, ApiErrorCode::InvalidInput, message).into_response())
 }
 
 async fn refuse(mut socket: WebSocket) {
@@ -120,14 +139,14 @@ async fn serve_charger(state: Arc<AppState>, charger_id: String, profile: Securi
         if state.chargers.register(link.clone()).is_some() {
             if profile == SecurityProfile::Unsecured {
                 // Nothing proves which of the two is the real charger: the newer one wins.
-                tracing::warn!(%charger_id, "a second connection of an unauthenticated (profile 0) charger replaces the first");
+                tracing::warn!(?charger_id, "a second connection of an unauthenticated (profile 0) charger replaces the first");
             } else {
-                tracing::info!(%charger_id, "charger connected again; its old connection is closed");
+                tracing::info!(?charger_id, "charger connected again; its old connection is closed");
             }
         }
         record_connection(&state, &charger_id, true).await;
     }
-    tracing::info!(%charger_id, "charger connected");
+    tracing::info!(?charger_id, "charger connected");
 
     let mut writer = tokio::spawn(async move {
         while let Some(message) = rx.recv().await {
@@ -160,7 +179,7 @@ async fn serve_charger(state: Arc<AppState>, charger_id: String, profile: Securi
                 continue;
             }
             Err(error) if is_too_big(&error) => {
-                tracing::warn!(%charger_id, %error, "charger sent a message over the size limit; closing");
+                tracing::warn!(?charger_id, error = %log_safe::untrusted(&error), "charger sent a message over the size limit; closing");
                 break Ending::TooBig;
             }
             Ok(Message::Close(_)) | Err(_) => break Ending::Gone,
@@ -175,7 +194,7 @@ async fn serve_charger(state: Arc<AppState>, charger_id: String, profile: Securi
                 None
             }
             Err(error) => {
-                tracing::warn!(%charger_id, %error, "malformed frame");
+                tracing::warn!(?charger_id, error = %log_safe::untrusted(&error), "malformed frame");
                 Some(error.to_frame())
             }
         };
@@ -211,7 +230,7 @@ async fn serve_charger(state: Arc<AppState>, charger_id: String, profile: Securi
     }
     // The reader is gone, so nothing more can be answered on this socket.
     writer.abort();
-    tracing::info!(%charger_id, "charger disconnected");
+    tracing::info!(?charger_id, "charger disconnected");
 }
 
 /// Whether a read failed because the message was over the size limit. The WebSocket layer's
@@ -232,6 +251,6 @@ fn is_too_big(error: &axum::Error) -> bool {
 /// not cost the charger its connection.
 async fn record_connection(state: &AppState, charger_id: &str, connected: bool) {
     if let Err(e) = state.store.record_connection(charger_id, connected).await {
-        tracing::error!(error = %e, %charger_id, "cannot record a charger connection event");
+        tracing::error!(error = %e, ?charger_id, "cannot record a charger connection event");
     }
 }

@@ -94,7 +94,7 @@ impl ChargerLink {
             Some(waiter) => {
                 let _ = waiter.send(reply);
             }
-            None => tracing::debug!(charger = %self.charger_id, %id, "answer to no pending command"),
+            None => tracing::debug!(charger = ?self.charger_id, ?id, "answer to no pending command"),
         }
     }
 }

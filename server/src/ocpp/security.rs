@@ -106,7 +106,7 @@ fn wrong_transport(charger_id: &str, profile: SecurityProfile) -> String {
 /// 401 with the reason as a `{code, message}` body; the status and the Basic challenge are what
 /// a charger acts on, the sentence is for whoever set it up.
 fn refuse(charger_id: &str, why: String) -> Response {
-    tracing::warn!(%charger_id, why, "charger connection refused");
+    tracing::warn!(?charger_id, why, "charger connection refused");
     let mut response = crate::error::AppError::unauthorized(why).into_response();
     response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"OCPP\", charset=\"UTF-8\""));
     response

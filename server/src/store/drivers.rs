@@ -171,11 +171,11 @@ impl Store {
         Ok(row.map(|(family,)| family))
     }
 
-    /// The driver owning an unexpired access token, and the sign-in family it belongs to
-    /// (none for a token issued before sign-ins had families).
-    pub async fn sign_in_by_token(&self, token_sha256: &str) -> Result<Option<(DriverRow, Option<String>)>, StoreError> {
-        let row: Option<(String, String, String, String, Option<String>)> = sqlx::query_as(
-            "SELECT d.id, d.email, d.password_hash, d.app_id_tag, t.family_id FROM auth_tokens t
+    /// The driver owning an unexpired access token, with the token's sign-in family (none for
+    /// tokens issued before sign-ins had families) and expiry.
+    pub async fn sign_in_by_token(&self, token_sha256: &str) -> Result<Option<(DriverRow, Option<String>, OffsetDateTime)>, StoreError> {
+        let row: Option<(String, String, String, String, Option<String>, OffsetDateTime)> = sqlx::query_as(
+            "SELECT d.id, d.email, d.password_hash, d.app_id_tag, t.family_id, t.expires_at FROM auth_tokens t
              JOIN drivers d ON d.id = t.driver_id
              WHERE t.token_sha256 = ? AND t.expires_at > ?",
         )
@@ -183,7 +183,9 @@ impl Store {
         .bind(OffsetDateTime::now_utc())
         .fetch_optional(&self.pool)
         .await?;
-        Ok(row.map(|(id, email, password_hash, app_id_tag, family)| (DriverRow { id, email, password_hash, app_id_tag }, family)))
+        Ok(row.map(|(id, email, password_hash, app_id_tag, family_id, expires_at)| {
+            (DriverRow { id, email, password_hash, app_id_tag }, family_id, expires_at)
+        }))
     }
 
     /// Deletes one access token (sign-out of a token without a family).

@@ -39,6 +39,39 @@ const POOL_CONNECTIONS: u32 = 4;
 /// A storage failure. Callers log it and answer "internal error"; details never reach a driver.
 pub type StoreError = sqlx::Error;
 
+/// Creates the database file readable and writable by its owner only (0600), whatever the
+/// umask, or makes an existing one (and its `-wal` and `-shm` files) so: it holds the receipt
+/// signing key, driver accounts and payments. SQLite creates the `-wal` and `-shm` files with the
+/// database file's permissions, so creating the database file first keeps them private too. An
+/// existing file that cannot be changed (another user's, opened by `chargekit report`) is
+/// warned about, not refused.
+#[cfg(unix)]
+fn keep_private(path: &Path) -> Result<(), StoreError> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path) {
+        Ok(file) => return Ok(file.set_permissions(std::fs::Permissions::from_mode(0o600))?),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(e.into()),
+    }
+    for suffix in ["", "-wal", "-shm"] {
+        let mut file = path.as_os_str().to_owned();
+        file.push(suffix);
+        let Ok(metadata) = std::fs::metadata(&file) else { continue };
+        if metadata.is_file()
+            && metadata.permissions().mode() & 0o077 != 0
+            && let Err(error) = std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))
+        {
+            tracing::warn!(file = ?file, %error, "the database file is readable by other users and cannot be made private (chmod 600 it)");
+        }
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn keep_private(_path: &Path) -> Result<(), StoreError> {
+    Ok(())
+}
+
 #[derive(Clone)]
 pub struct Store {
     pool: SqlitePool,
@@ -60,6 +93,7 @@ impl Store {
     }
 
     async fn open_with(path: &Path, connections: u32) -> Result<Self, StoreError> {
+        keep_private(path)?;
         let options = SqliteConnectOptions::from_str("sqlite://")?
             .filename(path)
             .create_if_missing(true)
