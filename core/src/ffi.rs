@@ -390,9 +390,11 @@ impl ChargeKit {
 
     /// Like `observe_session`, for a live display: while charging, the listener also gets
     /// `frames_per_second` updates a second (at most 60) in which energy, time and cost move
-    /// smoothly between the charger's meter samples — never backwards, never ahead of the
-    /// latest sample's trend, converging on each new sample within a second. The final state
-    /// is exactly the bill.
+    /// between the charger's meter samples. Energy never goes backwards, never runs ahead of
+    /// the latest sample's trend and converges on each new sample within a second; the cost is
+    /// the pricing engine's for the latest sample continued to the frame (the server's own
+    /// figure at each new state, held where the core cannot follow it), so OCPI's step rule
+    /// can make it go down. The final state is exactly the bill.
     pub fn observe_session_smooth(&self, session_id: String, frames_per_second: u32, listener: Arc<dyn SessionListener>) -> Arc<TaskHandle> {
         let frame = Duration::from_millis(1000 / u64::from(frames_per_second.clamp(1, 60)));
         let task = self.core.observe(&session_id, Some(frame), move |snapshot| listener.on_update(session_info(&snapshot)));

@@ -184,7 +184,7 @@ impl LiveSession {
     pub fn cost_with(&self, next: MeterSample) -> Result<Cost, PricingError> {
         let mut then = Self {
             engine: self.engine.clone(),
-            limits: self.limits.clone(),
+            limits: self.limits,
             state: self.state.unrecorded(),
             start: self.start,
             open: self.open,

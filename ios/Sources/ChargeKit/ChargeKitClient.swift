@@ -117,8 +117,10 @@ public final class ChargeKitClient: Sendable {
     /// core's subscription.
     ///
     /// With `framesPerSecond` above 0 (at most 60), energy, time and cost also move smoothly
-    /// between the charger's meter samples at that rate while charging — never backwards —
-    /// and the final state is exactly the bill. Use it for the live screen.
+    /// between the charger's meter samples at that rate while charging — energy never
+    /// backwards, the cost as the core's pricing engine gives it (the server's at each sample;
+    /// OCPI's step rule can make it go down) — and the final state is exactly the bill. Use
+    /// it for the live screen.
     public func liveSession(_ sessionID: String, framesPerSecond: UInt32 = 0) -> AsyncStream<SessionInfo> {
         subscribe(to: sessionID, framesPerSecond: framesPerSecond).stream
     }

@@ -112,8 +112,10 @@ class ChargeKitClient private constructor(
      * collector cancels the core's subscription. A slow collector gets the newest state.
      *
      * With [framesPerSecond] above 0 (at most 60), energy, time and cost also move smoothly
-     * between the charger's meter samples at that rate while charging — never backwards — and
-     * the final state is exactly the bill. Use it for the live screen.
+     * between the charger's meter samples at that rate while charging — energy never
+     * backwards, the cost as the core's pricing engine gives it (the server's at each sample;
+     * OCPI's step rule can make it go down) — and the final state is exactly the bill. Use it
+     * for the live screen.
      */
     fun liveSession(sessionId: String, framesPerSecond: Int = 0): Flow<SessionInfo> = callbackFlow {
         val listener = object : SessionListener {
