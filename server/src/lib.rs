@@ -169,6 +169,13 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
     let tls = config.ocpp_tls.as_ref().map(tls::server_config).transpose().map_err(StartError::Config)?;
     let open_failed = |source| StartError::OpenDatabase { path: config.database.clone(), source };
     let store = Store::open(&config.database).await.map_err(open_failed)?;
+    let emails = store.rewrite_emails_once(api::credentials::stored_form).await?;
+    if emails.rewritten > 0 {
+        tracing::info!(accounts = emails.rewritten, "emails of older accounts rewritten in the form they are looked up by (lower-case, NFC)");
+    }
+    for driver_id in &emails.kept_apart {
+        tracing::warn!(%driver_id, "this account's email, Unicode-normalized, is another account's: it keeps its old form and cannot sign in until an operator merges or renames it");
+    }
     store.upsert_tariff(&config.tariff).await?;
     let mut operators = Vec::with_capacity(config.operators.len());
     for operator in &config.operators {

@@ -22,12 +22,17 @@ pub fn normalize_email(email: &str) -> Result<String, AppError> {
             u32::from(c)
         )));
     }
-    // Lower-casing first: the lower case of an NFC string need not be NFC.
-    let email: String = email.to_lowercase().nfc().collect();
+    let email = stored_form(email);
     let plausible = email.len() <= 254
         && email.split_once('@').is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'))
         && !email.chars().any(char::is_whitespace);
     if plausible { Ok(email) } else { Err(AppError::invalid("The email is not a valid address: enter it as name@example.com.")) }
+}
+
+/// Lower-case, then NFC (the lower case of an NFC string need not be NFC): the form emails are
+/// stored in, also applied at start to accounts stored before it was the rule.
+pub fn stored_form(email: &str) -> String {
+    email.to_lowercase().nfc().collect()
 }
 
 /// Refuses a password longer than [`MAX_PASSWORD_BYTES`].

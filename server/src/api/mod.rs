@@ -2,7 +2,7 @@
 //! its OpenAPI description at `/openapi.json`.
 
 mod auth;
-mod credentials;
+pub(crate) mod credentials;
 mod evses;
 mod json_errors;
 mod no_store;

@@ -4,6 +4,14 @@ use time::OffsetDateTime;
 
 use super::{Store, StoreError};
 
+/// What [`Store::rewrite_emails_once`] did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct EmailRewrite {
+    pub rewritten: usize,
+    /// Drivers whose email in the new form belongs to another account already.
+    pub kept_apart: Vec<String>,
+}
+
 /// What presenting a refresh token came to.
 #[derive(Debug, Clone)]
 pub enum RefreshOutcome {
@@ -69,6 +77,35 @@ pub struct DriverRow {
 }
 
 impl Store {
+    /// Rewrites the stored emails into `form` (the form they are looked up by) once, the first
+    /// time a server starts on a database from before emails were Unicode-normalized (the
+    /// `email_nfc` row of `data_fixes`). An account whose rewritten email another account holds
+    /// already keeps its old one: the two were apart under the old rule, and only an operator
+    /// can tell which is the driver's.
+    pub async fn rewrite_emails_once(&self, form: impl Fn(&str) -> String) -> Result<EmailRewrite, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let mut outcome = EmailRewrite::default();
+        let pending = sqlx::query("DELETE FROM data_fixes WHERE name = 'email_nfc'").execute(&mut *tx).await?.rows_affected() > 0;
+        if pending {
+            let drivers: Vec<(String, String)> = sqlx::query_as("SELECT id, email FROM drivers").fetch_all(&mut *tx).await?;
+            for (id, email) in drivers {
+                let formed = form(&email);
+                if formed == email {
+                    continue;
+                }
+                let updated = sqlx::query("UPDATE drivers SET email = ? WHERE id = ? AND NOT EXISTS (SELECT 1 FROM drivers WHERE email = ?)")
+                    .bind(&formed)
+                    .bind(&id)
+                    .bind(&formed)
+                    .execute(&mut *tx)
+                    .await?;
+                if updated.rows_affected() == 1 { outcome.rewritten += 1 } else { outcome.kept_apart.push(id) }
+            }
+        }
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
     /// Inserts a driver and their app token; `Ok(false)` when the email is taken.
     pub async fn insert_driver(&self, driver: &DriverRow) -> Result<bool, StoreError> {
         let now = OffsetDateTime::now_utc();
@@ -205,5 +242,33 @@ impl Store {
         .bind(OffsetDateTime::now_utc())
         .fetch_optional(&self.pool)
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::credentials::stored_form;
+
+    fn driver(id: &str, email: &str) -> DriverRow {
+        DriverRow { id: id.into(), email: email.into(), password_hash: "h".into(), app_id_tag: format!("TAG{id}") }
+    }
+
+    #[tokio::test]
+    async fn emails_stored_before_normalization_are_rewritten_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("s.db")).await.unwrap();
+        // Stored as the old rule (trim, lower-case) or an older server left them.
+        for (id, email) in [("a", "jos\u{e9}@example.com"), ("b", "jose\u{301}@example.com"), ("c", "ze\u{301}lie@example.com"), ("d", "Ann@Example.com")] {
+            assert!(store.insert_driver(&driver(id, email)).await.unwrap());
+        }
+        let outcome = store.rewrite_emails_once(stored_form).await.unwrap();
+        assert_eq!(outcome, EmailRewrite { rewritten: 2, kept_apart: vec!["b".into()] });
+        assert_eq!(store.driver_by_email("z\u{e9}lie@example.com").await.unwrap().map(|d| d.id), Some("c".into()));
+        assert_eq!(store.driver_by_email("ann@example.com").await.unwrap().map(|d| d.id), Some("d".into()));
+        assert_eq!(store.driver_by_email("jos\u{e9}@example.com").await.unwrap().map(|d| d.id), Some("a".into()));
+
+        assert!(store.insert_driver(&driver("e", "Late@Example.com")).await.unwrap());
+        assert_eq!(store.rewrite_emails_once(stored_form).await.unwrap(), EmailRewrite::default(), "done once");
     }
 }
