@@ -120,7 +120,8 @@ pub enum ApiErrorCode {
     ChargerRejected,
     /// The charger did not answer in time.
     ChargerTimeout,
-    /// Too many attempts (sign-in): wait for the time in `Retry-After`.
+    /// Too many attempts or open connections (sign-in, registration, live streams, the
+    /// connection cap): wait for the time in `Retry-After`.
     RateLimited,
     /// The payment was refused (too little in the wallet, a declined card); HTTP 402.
     PaymentRefused,
