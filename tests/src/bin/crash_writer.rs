@@ -1,7 +1,7 @@
 //! The writing half of the crash-safety harness (`tests/tests/crash_safety.rs`): opens the
 //! core's encrypted cache and outbox in a directory and writes as an app would — live session
 //! updates, history sync batches, queued stops — printing one acknowledgement line after each
-//! write returned. The harness kills it at a random moment and checks that everything
+//! write returned (and `R` once the store is open). The harness kills it at a random moment and checks that everything
 //! acknowledged survived.
 //!
 //! Usage: `crash_writer DIR SEED`. The cache key is kept in `DIR/key` (a file standing in for
@@ -39,6 +39,8 @@ fn main() {
     let outbox = Outbox::new(store, key);
     let tariff = Tariff::per_kwh_and_hour("t", Currency::EUR, Decimal::new(39, 2), Decimal::new(120, 2), None);
     let mut out = std::io::stdout().lock();
+    // Open: from here on a kill lands among the writes.
+    writeln!(out, "R").and_then(|_| out.flush()).expect("ready");
     // Versions grow across runs (wall clock in µs), as a backend's versions do.
     let base_version = i64::try_from(
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock after 1970").as_micros(),
