@@ -148,6 +148,8 @@ impl RunningServer {
                 "charger connections did not end in time; they count as offline from their last heartbeat"
             );
         }
+        // The chargers are gone: their last beats are final now.
+        self.state.heartbeats.write(&self.state.store).await;
         self.state.store.close().await;
     }
 }
@@ -250,6 +252,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
         .await
         .map_err(|source| StartError::OpenDatabase { path: state.config.database.clone(), source })?;
     spawn_handled_log_pruning(background.clone(), state.shutdown.clone());
+    heartbeats::spawn_writer(state.clone(), state.shutdown.clone());
     reports::spawn_availability_warmer(background, state.shutdown.clone());
     state.payments().resume().await?;
     tracing::info!(%addr, "ChargeKit server listening");

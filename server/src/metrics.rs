@@ -229,8 +229,9 @@ async fn render(state: &AppState) -> Result<String, AppError> {
         }
     }
     let mut f = Family::new(&mut out, "chargekit_charger_last_heartbeat_timestamp_seconds", "gauge", "When the charger last sent a Heartbeat (kept across restarts).");
+    let unwritten = state.heartbeats.unwritten();
     for c in &chargers {
-        if let Some(at) = c.last_seen_at {
+        if let Some(at) = unwritten.get(&c.id).copied().max(c.last_seen_at) {
             f.sample("chargekit_charger_last_heartbeat_timestamp_seconds", &[("charger", &c.id)], at.unix_timestamp());
         }
     }

@@ -513,8 +513,17 @@ impl Store {
 
     // --- heartbeats ---
 
-    pub async fn record_heartbeat(&self, charger_id: &str, at: OffsetDateTime) -> Result<(), StoreError> {
-        sqlx::query("UPDATE chargers SET last_seen_at = ? WHERE id = ?").bind(at).bind(charger_id).execute(&self.pool).await?;
+    /// Each charger's last Heartbeat, written together: one transaction (one fsync) for all.
+    pub async fn record_heartbeats(&self, beats: &std::collections::HashMap<String, OffsetDateTime>) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        for (charger_id, at) in beats {
+            sqlx::query("UPDATE chargers SET last_seen_at = ? WHERE id = ?")
+                .bind(at)
+                .bind(charger_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 
