@@ -283,3 +283,30 @@ async fn live_streams_are_capped_per_driver_and_in_total() {
     second_charger.shutdown().await;
     backend.server.shutdown().await;
 }
+
+/// What the driver sees of it: the app's live screen goes on past its access token's lifetime
+/// (the server ends the stream at expiry; the core refreshes and picks the session up again).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_apps_live_screen_outlives_its_access_token() {
+    use std::sync::Arc;
+    use chargekit_core::SessionState;
+    use chargekit_tests::{Recorder, app};
+
+    let backend = backend_with(|config| config.access_token_lifetime = Duration::from_secs(2)).await;
+    let _charger = charger(&backend).await;
+    let app = app(&backend, "phone");
+    app.sign_up("ivy@example.com".into(), PASSWORD.into()).await.unwrap();
+    let started = app.start_session(EVSE_ID.into()).await.unwrap();
+    let recorder = Arc::new(Recorder::default());
+    let _handle = app.observe_session(started.id.clone(), recorder.clone());
+    recorder.wait_for(PATIENCE, |u| u.iter().any(|s| s.state == SessionState::Charging)).await;
+
+    // Well past the first token's lifetime: the energy shown still grows.
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let shown = recorder.updates().last().unwrap().energy_wh;
+    recorder.wait_for(PATIENCE, move |u| u.last().is_some_and(|s| s.energy_wh > shown + 100)).await;
+    app.stop_session(started.id.clone()).await.unwrap();
+    let seen = recorder.wait_for(PATIENCE, |u| u.last().is_some_and(|s| s.is_final)).await;
+    assert_eq!(seen.last().unwrap().state, SessionState::Completed, "{:?}", seen.last());
+    backend.server.shutdown().await;
+}
