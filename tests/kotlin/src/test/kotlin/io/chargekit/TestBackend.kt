@@ -47,7 +47,7 @@ class TestBackend private constructor(private val dir: Path, private val server:
                 """.trimIndent(),
             )
             val server = ProcessBuilder(binary, "serve", "--config", config.toString())
-                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(dir.resolve("server.log").toFile())
                 .start()
             val line = server.inputReader().readLine() ?: error("the server exited before listening")
             check(line.startsWith("listening on ")) { "unexpected first line from the server: $line" }
@@ -65,8 +65,8 @@ class TestBackend private constructor(private val dir: Path, private val server:
     fun startCharger(id: String = CHARGER_ID, signedMeterValues: Boolean = false) {
         val command = mutableListOf(binary, "sim", "--url", "ws://$address/ocpp", "--id", id, "--interval-secs", "1", "--power-kw", "50")
         if (signedMeterValues) command += "--signed-meter-values"
-        children += ProcessBuilder(command)
-            .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start()
+        val log = ProcessBuilder.Redirect.appendTo(dir.resolve("sim-$id.log").toFile())
+        children += ProcessBuilder(command).redirectOutput(log).redirectError(log).start()
     }
 
     /** A phone: the core on its own data directory. */
@@ -76,7 +76,40 @@ class TestBackend private constructor(private val dir: Path, private val server:
     override fun close() {
         (children + server).forEach { it.destroy() }
         (children + server).forEach { it.waitFor(10, TimeUnit.SECONDS) }
+        BackendLogs.keep(dir)
         dir.toFile().deleteRecursively()
+    }
+}
+
+/**
+ * The server's and the simulators' logs of the backends a test used, printed if the test
+ * fails (see [PrintBackendLogsOnFailure]): a failure on CI can then be read, not guessed at.
+ */
+object BackendLogs {
+    private const val LINES_KEPT = 300
+    private val kept = java.util.Collections.synchronizedList(mutableListOf<Pair<String, List<String>>>())
+
+    fun keep(dir: Path) {
+        Files.list(dir).use { files ->
+            files.filter { it.fileName.toString().endsWith(".log") }.sorted().forEach { log ->
+                kept += log.fileName.toString() to Files.readAllLines(log).takeLast(LINES_KEPT)
+            }
+        }
+    }
+
+    fun clear() = kept.clear()
+
+    fun print() = synchronized(kept) {
+        kept.forEach { (name, lines) -> println("---- $name (last ${lines.size} lines)\n${lines.joinToString("\n")}") }
+    }
+}
+
+class PrintBackendLogsOnFailure : org.junit.jupiter.api.extension.BeforeEachCallback, org.junit.jupiter.api.extension.TestWatcher {
+    override fun beforeEach(context: org.junit.jupiter.api.extension.ExtensionContext) = BackendLogs.clear()
+
+    override fun testFailed(context: org.junit.jupiter.api.extension.ExtensionContext, cause: Throwable?) {
+        println("==== ${context.displayName} failed; the backend's logs:")
+        BackendLogs.print()
     }
 }
 
