@@ -233,15 +233,7 @@ impl Store {
 
     /// The driver owning an unexpired token.
     pub async fn driver_by_token(&self, token_sha256: &str) -> Result<Option<DriverRow>, StoreError> {
-        sqlx::query_as(
-            "SELECT d.id, d.email, d.password_hash, d.app_id_tag FROM auth_tokens t
-             JOIN drivers d ON d.id = t.driver_id
-             WHERE t.token_sha256 = ? AND t.expires_at > ?",
-        )
-        .bind(token_sha256)
-        .bind(OffsetDateTime::now_utc())
-        .fetch_optional(&self.pool)
-        .await
+        Ok(self.sign_in_by_token(token_sha256).await?.map(|(driver, ..)| driver))
     }
 }
 
