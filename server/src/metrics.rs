@@ -174,9 +174,10 @@ async fn render(state: &AppState) -> Result<String, AppError> {
     for ((charger, currency), (_, vat)) in &money {
         f.sample("chargekit_revenue_vat_minor_units_total", &[("charger", charger), ("currency", currency)], vat);
     }
-    let mut f = Family::new(&mut out, "chargekit_energy_delivered_watt_hours_total", "counter", "Energy delivered by completed sessions (meter stop - meter start).");
+    // In joules, Prometheus's base unit (1 Wh = 3600 J): `promtool check metrics` refuses hours.
+    let mut f = Family::new(&mut out, "chargekit_energy_delivered_joules_total", "counter", "Energy delivered by completed sessions (meter stop - meter start), in joules (Wh x 3600).");
     for (charger, c) in &per_charger {
-        f.sample("chargekit_energy_delivered_watt_hours_total", &[("charger", charger)], c.energy_wh);
+        f.sample("chargekit_energy_delivered_joules_total", &[("charger", charger)], c.energy_wh.saturating_mul(3600));
     }
     let mut f = Family::new(&mut out, "chargekit_charging_seconds_total", "counter", "Time from start to stop of completed sessions, on the chargers' clocks.");
     for (charger, c) in &per_charger {
@@ -267,7 +268,7 @@ async fn render(state: &AppState) -> Result<String, AppError> {
         f.sample("chargekit_heartbeat_gap_seconds_total", &[("charger", charger)], seconds);
     }
 
-    let mut f = Family::new(&mut out, "chargekit_auth_attempts_total", "counter", "Tokens shown at chargers (Authorize, charger-started transactions, Plug & Charge), by method and OCPP result.");
+    let mut f = Family::new(&mut out, "chargekit_auth_attempts_total", "counter", "Authorization decisions, by method and result: tokens shown at chargers (Authorize, charger-started transactions, Plug & Charge) with their OCPP status, and starts asked for in the app (Accepted when the charger started it, else Failed).");
     for (method, result, n) in store.auth_totals().await? {
         f.sample("chargekit_auth_attempts_total", &[("method", &method), ("result", &result)], n);
     }

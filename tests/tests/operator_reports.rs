@@ -236,8 +236,14 @@ async fn reports_add_up_to_the_receipts_and_tell_what_happened() {
     let log = report(&http, &backend, &operator, &format!("authorization-log?{w}&limit=2")).await;
     assert_eq!(log["entries"].as_array().unwrap().len(), 2);
     let older = report(&http, &backend, &operator, &format!("authorization-log?{w}&before={}", log["next_before"])).await;
-    assert_eq!(older["entries"].as_array().unwrap().len(), 3, "five decisions in all, newest first");
+    // Every decision is in the log: the five on tokens shown at chargers and the three app starts
+    // the figures count (the log was empty of app starts while the figures counted them).
+    let entries: Vec<&Value> = log["entries"].as_array().unwrap().iter().chain(older["entries"].as_array().unwrap()).collect();
+    assert_eq!(entries.len(), 8, "newest first, in two pages: {entries:?}");
     assert!(older["entries"][0]["id"].as_i64() < log["entries"][1]["id"].as_i64());
+    let app: Vec<(&str, Option<&str>)> = entries.iter().filter(|e| e["method"] == "app").map(|e| (e["result"].as_str().unwrap(), e["reason"].as_str())).collect();
+    assert_eq!(app.iter().filter(|(result, _)| *result == "Accepted").count(), 2, "{app:?}");
+    assert!(app.contains(&("Failed", Some("The charger refused to start."))), "{app:?}");
 
     // Metrics: the same figures, for the scrape token or an operator, never for anyone else.
     let metrics = |auth: Option<&str>| {
@@ -258,7 +264,7 @@ async fn reports_add_up_to_the_receipts_and_tell_what_happened() {
             .map(|l| l.rsplit(' ').next().unwrap().parse::<f64>().unwrap() as i64).sum()
     };
     assert_eq!(sample("chargekit_revenue_excl_vat_minor_units_total") + sample("chargekit_revenue_vat_minor_units_total"), expected["EUR"][4]);
-    assert_eq!(sample("chargekit_energy_delivered_watt_hours_total"), expected["EUR"][1]);
+    assert_eq!(sample("chargekit_energy_delivered_joules_total"), expected["EUR"][1] * 3600);
     assert!(text.contains(&format!("chargekit_sessions_total{{charger=\"{CHARGER_ID}\",method=\"app\",outcome=\"failed\"}} 1")), "{text}");
     assert!(text.contains(&format!("chargekit_session_failures_total{{charger=\"{CHARGER_ID}\",reason=\"charger_refused\"}} 1")));
     assert!(text.contains(&format!("chargekit_charger_faults_total{{charger=\"{SECOND}\",error_code=\"GroundFailure\"}} 1")));
@@ -361,9 +367,9 @@ async fn second_chargers_figures(http: &reqwest::Client, backend: &Backend, toke
     let performance = report(http, backend, token, &format!("performance?{w}")).await;
     let row = performance["rows"].as_array().unwrap().iter().find(|r| r["charger_id"] == SECOND).unwrap().clone();
     let text = http.get(format!("{}/metrics", backend.server.base_url())).bearer_auth(METRICS_TOKEN).send().await.unwrap().text().await.unwrap();
-    let energy_line = format!("chargekit_energy_delivered_watt_hours_total{{charger=\"{SECOND}\"}} ");
-    let metered = text.lines().find_map(|l| l.strip_prefix(&energy_line)).unwrap_or_else(|| panic!("{text}")).parse().unwrap();
-    (figures, row["energy_wh"].as_i64().unwrap(), metered)
+    let energy_line = format!("chargekit_energy_delivered_joules_total{{charger=\"{SECOND}\"}} ");
+    let metered_joules: i64 = text.lines().find_map(|l| l.strip_prefix(&energy_line)).unwrap_or_else(|| panic!("{text}")).parse().unwrap();
+    (figures, row["energy_wh"].as_i64().unwrap(), metered_joules / 3600)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

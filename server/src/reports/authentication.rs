@@ -1,18 +1,17 @@
 //! Authentication: who tried to charge with what, and what was refused.
 //!
-//! Two sources, because the two ways of starting are decided in different places:
-//! - tokens shown at a charger (RFID cards, Plug & Charge contracts, an app tag typed in) go
-//!   through `authorization::decide`, which logs every attempt with its OCPP result and reason;
-//! - a start from the app is authorized by the driver's sign-in, then the charger accepts or
-//!   refuses the remote start: an app attempt is a session asked for in the app, accepted when
-//!   the charger started it, refused (`Failed`, with the session's failure reason) when it did
-//!   not. Only app starts can fail that way, so the failure reasons are theirs.
+//! One source, the authorization log: every decision is logged with its OCPP result and reason.
+//! - Tokens shown at a charger (RFID cards, Plug & Charge contracts, an app tag typed in) are
+//!   logged by `authorization::decide`;
+//! - a start asked for in the app is authorized by the driver's sign-in, then the charger
+//!   starts it or not: it is logged when that is known (migration 0015), `Accepted` when the
+//!   charger started it, `Failed` with the session's failure reason when it did not.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::store::reports::{AuthCount, DailySessions, OverlapRow, UnknownTokenRow};
+use crate::store::reports::{AuthCount, OverlapRow, UnknownTokenRow};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct MethodCount {
@@ -81,7 +80,7 @@ impl From<OverlapRow> for ConcurrentUse {
     }
 }
 
-/// The attempt figures from the logged decisions, the app's sessions and their failures.
+/// The attempt figures from the logged decisions.
 pub struct Figures {
     pub by_method: Vec<MethodCount>,
     pub by_outcome: Vec<OutcomeCount>,
@@ -121,8 +120,7 @@ impl Tally {
     }
 }
 
-/// `failures` are the failed sessions per (charger, reason) over the window.
-pub fn figures(attempts: &[AuthCount], sessions: &[DailySessions], failures: &[(String, String, i64)]) -> Figures {
+pub fn figures(attempts: &[AuthCount]) -> Figures {
     let mut t = Tally::default();
     for method in ["app", "rfid", "plug_and_charge"] {
         t.count(method, "Accepted", "", 0);
@@ -134,15 +132,6 @@ pub fn figures(attempts: &[AuthCount], sessions: &[DailySessions], failures: &[(
         if a.result == "ConcurrentTx" {
             concurrent_refusals = i64::saturating_add(concurrent_refusals, a.attempts);
         }
-    }
-    for s in sessions.iter().filter(|s| s.auth_method == "app") {
-        t.count("app", "Accepted", "", s.completed);
-        t.count_day(&s.day, true, s.completed);
-        t.count_day(&s.day, false, s.failed);
-    }
-    // The failed app starts, with their reasons (days are counted above).
-    for (_, reason, n) in failures {
-        t.count("app", "Failed", reason, *n);
     }
     Figures {
         by_method: t.by_method.into_values().collect(),
@@ -172,10 +161,10 @@ mod tests {
             attempt("2026-11-24", "rfid", "Invalid", "unknown token", 2),
             attempt("2026-11-25", "rfid", "ConcurrentTx", "already charging elsewhere", 1),
             attempt("2026-11-25", "plug_and_charge", "Expired", "validity ended", 1),
+            attempt("2026-11-25", "app", "Accepted", "", 3),
+            attempt("2026-11-25", "app", "Failed", "The charger refused to start.", 1),
         ];
-        let sessions = [DailySessions { day: "2026-11-25".into(), auth_method: "app".into(), completed: 3, failed: 1, ..DailySessions::default() }];
-        let failures = [("A".to_owned(), "The charger refused to start.".to_owned(), 1)];
-        let f = figures(&attempts, &sessions, &failures);
+        let f = figures(&attempts);
         let methods: Vec<_> = f.by_method.iter().map(|m| (m.method.as_str(), m.attempts, m.accepted, m.refused)).collect();
         assert_eq!(methods, [("app", 4, 3, 1), ("plug_and_charge", 1, 0, 1), ("rfid", 8, 5, 3)]);
         assert_eq!(f.concurrent_refusals, 1);

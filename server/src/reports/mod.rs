@@ -269,10 +269,7 @@ impl Reports {
 
     pub async fn authentication(&self, window: Window) -> Result<AuthenticationReport, sqlx::Error> {
         let (from, end) = (window.from_key(), window.end_key());
-        let attempts = self.store.auth_counts(&from, &end).await?;
-        let sessions = self.store.session_daily(&from, &end).await?;
-        let failures = self.store.session_failures(&from, &end).await?;
-        let figures = authentication::figures(&attempts, &sessions, &failures);
+        let figures = authentication::figures(&self.store.auth_counts(&from, &end).await?);
         let unknown_tokens = self.store.unknown_tokens(&from, &end, LIST_LIMIT).await?.into_iter().map(Into::into).collect();
         let concurrent_uses = self.store.token_overlaps(&from, &end, LIST_LIMIT).await?.into_iter().map(Into::into).collect();
         Ok(AuthenticationReport {

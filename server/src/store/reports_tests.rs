@@ -235,15 +235,16 @@ async fn expected(store: &Store, cases: &[Case]) -> BTreeMap<(String, String, St
             // without SQL: i128 so that no difference of readings overflows.
             let clamp = |n: i128, max: i64| n.clamp(0, i128::from(max)) as i64;
             let energy = clamp(i128::from(stop_wh.unwrap()) - i128::from(start_wh.unwrap()), MAX_SESSION_ENERGY_WH);
-            let seconds = clamp((stopped.unwrap() - started.unwrap()).whole_seconds().into(), MAX_DURATION_SECONDS);
+            let ms = clamp((stopped.unwrap() - started.unwrap()).whole_milliseconds(), MAX_DURATION_SECONDS * 1000);
+            let seconds = ms / 1000;
             s.completed += 1;
             s.energy_wh += energy;
             s.excl += clamp(cost.total_excl_vat_minor.into(), MAX_SESSION_MONEY_MINOR);
             s.vat += clamp(cost.total_vat_minor.into(), MAX_SESSION_MONEY_MINOR);
             s.incl += clamp(cost.total_incl_vat_minor.into(), MAX_SESSION_MONEY_MINOR);
             s.charging_seconds += seconds;
-            if seconds > 0 {
-                s.avg_power_w_sum += (energy * 3600 / seconds).min(MAX_POWER_W);
+            if ms > 0 {
+                s.avg_power_w_sum += (energy * 3_600_000 / ms).min(MAX_POWER_W);
             }
             s.peak_max = s.peak_max.max(peaks.get(&id).copied());
             if method == "app" {
@@ -420,4 +421,59 @@ async fn caching_availability_waits_for_writers_instead_of_failing() {
     }
     writes.await.unwrap();
     assert!(failures.is_empty(), "{} cache writes failed, e.g. {:?}", failures.len(), failures.first());
+}
+
+/// The average power divides the energy by the charging time to the millisecond: by whole
+/// seconds, a short session's average came out above its peak (154.9 vs 150.0 kW on the board).
+#[tokio::test]
+async fn average_power_uses_the_charging_time_to_the_millisecond() {
+    let (store, _dir) = store().await;
+    // 2.5 kWh in 59.9 s: 150.25 kW; by whole seconds (59 s) it read 152.54 kW.
+    sqlx::query(
+        "INSERT INTO sessions (id, driver_id, evse_id, charger_id, connector_id, id_tag, status, tariff, cost, created_at, auth_method,
+                               started_at, stopped_at, meter_start_wh, meter_stop_wh)
+         VALUES ('p1', 'd1', 'EA', 'A', 1, 'CARD', 'completed', '{}', ?, '2026-03-01T10:00:00Z', 'rfid',
+                 '2026-03-01T10:00:00.000Z', '2026-03-01T10:00:59.900Z', 1000, 3500)",
+    )
+    .bind(cost("EUR", 100, 19))
+    .execute(&store.pool)
+    .await
+    .unwrap();
+    let window = Window::parse(Some("2026-03-01"), Some("2026-03-01"), time::macros::date!(2026 - 03 - 02)).unwrap();
+    let report = Reports::new(store.clone()).performance_at(window, GroupBy::Charger, time::macros::datetime!(2026-03-02 00:00 UTC)).await.unwrap();
+    let a = report.rows.iter().find(|r| r.charger_id.as_deref() == Some("A")).expect("charger A");
+    assert_eq!(a.charging_seconds, 59, "the charging time is still shown in whole seconds");
+    assert_eq!(a.avg_session_power_w, Some(2_500 * 3_600_000 / 59_900));
+    store.close().await;
+}
+
+/// A start asked for in the app is an authorization decision too: the log shows it, accepted
+/// when the charger started it, refused with the reason when it failed, once each.
+#[tokio::test]
+async fn app_starts_are_in_the_authorization_log() {
+    let (store, _dir) = store().await;
+    let insert = "INSERT INTO sessions (id, driver_id, evse_id, charger_id, connector_id, id_tag, status, tariff, cost, created_at, auth_method)
+                  VALUES (?, 'd1', ?, ?, 1, 'APPTAG1', 'starting', '{}', '{}', '2026-03-01T10:00:00Z', 'app')";
+    sqlx::query(insert).bind("a1").bind("EA").bind("A").execute(&store.pool).await.unwrap();
+    sqlx::query(insert).bind("a2").bind("EB").bind("B").execute(&store.pool).await.unwrap();
+    let started = "UPDATE sessions SET status = 'charging', started_at = '2026-03-01T10:00:05Z' WHERE id = 'a1'";
+    sqlx::query(started).execute(&store.pool).await.unwrap();
+    sqlx::query("UPDATE sessions SET status = 'completed', stopped_at = '2026-03-01T11:00:00Z' WHERE id = 'a1'").execute(&store.pool).await.unwrap();
+    sqlx::query("UPDATE sessions SET status = 'failed', failure_reason = 'The charger refused to start.' WHERE id = 'a2'").execute(&store.pool).await.unwrap();
+
+    let today = OffsetDateTime::now_utc().date();
+    let window = Window::parse(Some("2026-03-01"), Some("2026-03-31"), today).unwrap();
+    let today = Window::parse(None, None, today).unwrap();
+    let reports = Reports::new(store.clone());
+    let log = reports.authorization_log(today, None, 100).await.unwrap();
+    let mut entries: Vec<_> = log.entries.iter().map(|e| (e.method.as_str(), e.charger_id.as_deref(), e.result.as_str(), e.reason.as_deref())).collect();
+    entries.sort();
+    assert_eq!(entries, [("app", Some("A"), "Accepted", None), ("app", Some("B"), "Failed", Some("The charger refused to start."))]);
+    // The figures count each app start once, from the same log.
+    let figures = reports.authentication(today).await.unwrap();
+    let app = figures.by_method.iter().find(|m| m.method == "app").unwrap();
+    assert_eq!((app.attempts, app.accepted, app.refused), (2, 1, 1));
+    let march = reports.authentication(window).await.unwrap();
+    assert_eq!(march.by_method.iter().find(|m| m.method == "app").unwrap().attempts, 0, "decided today, counted today");
+    store.close().await;
 }
