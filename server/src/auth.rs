@@ -226,6 +226,23 @@ impl FromRequestParts<Arc<AppState>> for AuthedSignIn {
 /// tokens: they live in another table.
 pub struct AuthedOperator(pub String);
 
+/// The operator's own sign-in, for ending it: the bearer token's hash and its operator.
+pub struct OperatorSignIn {
+    pub username: String,
+    pub token_sha256: String,
+}
+
+impl FromRequestParts<Arc<AppState>> for OperatorSignIn {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, AppError> {
+        let token = bearer(parts).ok_or_else(|| AppError::unauthorized("Operators sign in at /v1/operator/sign-in."))?;
+        let token_sha256 = token_hash(token);
+        let username = state.store.operator_by_token(&token_sha256).await?.ok_or_else(|| AppError::unauthorized("Operator sign-in required."))?;
+        Ok(Self { username, token_sha256 })
+    }
+}
+
 impl FromRequestParts<Arc<AppState>> for AuthedOperator {
     type Rejection = AppError;
 

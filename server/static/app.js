@@ -5,10 +5,23 @@
 
 const SVG = 'http://www.w3.org/2000/svg';
 const STATES = ['available', 'charging', 'faulted', 'unavailable', 'offline', 'unknown'];
-const session = { token: null };
+// What operators read instead of the API's names; a name not listed is shown with spaces.
+const STATE_LABELS = { available: 'Available', charging: 'Charging', faulted: 'Faulted', unavailable: 'Unavailable', offline: 'Offline', unknown: 'Unknown' };
+const METHOD_LABELS = { app: 'App', rfid: 'RFID card', plug_and_charge: 'Plug & Charge' };
+const RESULT_LABELS = {
+  Accepted: 'Accepted', Invalid: 'Refused: invalid', Blocked: 'Refused: blocked', Expired: 'Refused: expired',
+  ConcurrentTx: 'Refused: in use elsewhere', Failed: 'Start failed',
+};
+const PAYMENT_LABELS = { captured: 'Captured', pending: 'Held, not captured yet', failed: 'Capture failed', released: 'Released', unpaid: 'Unpaid' };
+const PERIOD_TITLES = { day: 'Day (UTC)', week: 'ISO week (UTC)', month: 'Month (UTC)' };
+const session = { token: null, logBefore: null, last: null };
 
 function $(selector) {
   return document.querySelector(selector);
+}
+
+function label(labels, value) {
+  return labels[value] ?? String(value ?? '').replace(/_/g, ' ');
 }
 
 /** An element (SVG when `ns` is given) with attributes, appended to `parent`. */
@@ -32,11 +45,41 @@ function row(tbody, cells) {
   return tr;
 }
 
+/** A table body with no rows says so (its `data-empty` text) instead of showing bare headers. */
+function sayWhenEmpty(tbody) {
+  if (tbody.children.length > 0) return;
+  const columns = tbody.closest('table').querySelectorAll('thead th').length;
+  el('td', { colspan: columns, text: tbody.dataset.empty || 'Nothing to show.' }, el('tr', { class: 'empty' }, tbody));
+}
+
+/** Integer minor units as a decimal string ("12345", 2 → "123.45"): no float touches money. */
+function decimalOf(minor, digits) {
+  const digitsText = String(Math.abs(minor)).padStart(digits + 1, '0');
+  const sign = minor < 0 ? '-' : '';
+  return digits === 0 ? sign + digitsText : `${sign}${digitsText.slice(0, -digits)}.${digitsText.slice(-digits)}`;
+}
+
+function currencyFormat(currency, options = {}) {
+  try {
+    return new Intl.NumberFormat(undefined, { style: 'currency', currency, ...options });
+  } catch {
+    return null; // not an ISO 4217 code this browser knows
+  }
+}
+
 /** Money from integer minor units, with the currency's own number of decimals. */
 function money(minor, currency) {
-  const format = new Intl.NumberFormat(undefined, { style: 'currency', currency });
-  const digits = format.resolvedOptions().maximumFractionDigits;
-  return format.format(minor / 10 ** digits);
+  const format = currencyFormat(currency);
+  if (!format) return `${currency} ${minor}`;
+  return format.format(decimalOf(minor, format.resolvedOptions().maximumFractionDigits));
+}
+
+/** A price per kWh from the report's decimal string (up to 4 places), with its currency. */
+function perKwh(decimal, currency) {
+  if (decimal == null) return '–';
+  const digits = currencyFormat(currency)?.resolvedOptions().maximumFractionDigits ?? 2;
+  const format = currencyFormat(currency, { minimumFractionDigits: digits, maximumFractionDigits: Math.max(digits, 4) });
+  return `${format ? format.format(decimal) : `${currency} ${decimal}`} / kWh`;
 }
 
 function kwh(wh) {
@@ -47,10 +90,19 @@ function percent(share) {
   return share == null ? '–' : `${(share * 100).toFixed(1)} %`;
 }
 
+/** Every UTC day from `from` to `to` (YYYY-MM-DD, inclusive). */
+function daysOf(from, to) {
+  const days = [];
+  for (let t = Date.parse(`${from}T00:00:00Z`); t <= Date.parse(`${to}T00:00:00Z`); t += 86_400_000) {
+    days.push(new Date(t).toISOString().slice(0, 10));
+  }
+  return days;
+}
+
 class Unauthorized extends Error {}
 
-async function api(path) {
-  const response = await fetch(path, { headers: { Authorization: `Bearer ${session.token}` } });
+async function api(path, options = {}) {
+  const response = await fetch(path, { ...options, headers: { Authorization: `Bearer ${session.token}` } });
   if (response.status === 401) throw new Unauthorized('Your sign-in has expired.');
   if (!response.ok) {
     const body = await response.json().catch(() => ({}));
@@ -66,7 +118,7 @@ function query() {
   return params;
 }
 
-// --- sign-in ---
+// --- sign-in and sign-out ---
 
 async function signIn(event) {
   event.preventDefault();
@@ -82,15 +134,27 @@ async function signIn(event) {
     $('#sign-in-error').textContent = body.message || 'Sign-in failed.';
     return;
   }
-  session.token = (await response.json()).token;
+  const signedIn = await response.json();
+  session.token = signedIn.token;
   form.reset();
+  $('#who-name').textContent = signedIn.username;
+  $('#who').hidden = false;
   $('#sign-in').hidden = true;
   $('#reports').hidden = false;
   await load();
 }
 
+async function signOut() {
+  // The server ends the sign-in; the page forgets it even if the server cannot be reached.
+  await api('/v1/operator/sign-out', { method: 'POST' }).catch(() => {});
+  signedOut('Signed out.');
+}
+
 function signedOut(message) {
   session.token = null;
+  session.last = null;
+  clearReports();
+  $('#who').hidden = true;
   $('#reports').hidden = true;
   $('#sign-in').hidden = false;
   $('#sign-in-error').textContent = message;
@@ -98,10 +162,21 @@ function signedOut(message) {
 
 // --- loading ---
 
+/** Takes every figure off the page, so no chart stays up from an earlier window. */
+function clearReports() {
+  for (const chart of document.querySelectorAll('#reports .chart')) chart.replaceChildren();
+  for (const tbody of document.querySelectorAll('#reports tbody')) tbody.replaceChildren();
+  $('#availability-legend').replaceChildren();
+  $('#payment-source').textContent = '';
+  $('#concurrent').textContent = '';
+  $('#auth-log-older').hidden = true;
+}
+
 async function load(event) {
   if (event) event.preventDefault();
   const status = $('#status');
   status.textContent = 'Loading…';
+  status.classList.remove('error');
   document.body.dataset.loaded = 'false';
   try {
     const params = query();
@@ -118,14 +193,45 @@ async function load(event) {
       api(`/v1/operator/reports/authentication?${params}`).then((r) => r.json()),
       api(`/v1/operator/reports/authorization-log?${logParams}`).then((r) => r.json()),
     ]);
-    drawRevenue(revenue);
-    drawAvailability(performance);
-    drawAuthentication(authentication, log);
+    session.last = { revenue, performance, authentication, log, params };
+    draw();
     status.textContent = `${revenue.from} to ${revenue.to}`;
     document.body.dataset.loaded = 'true';
   } catch (error) {
+    if (error instanceof Unauthorized) {
+      signedOut(error.message);
+      return;
+    }
+    session.last = null;
+    clearReports();
+    status.textContent = error.message;
+    status.classList.add('error');
+    document.body.dataset.loaded = 'error';
+  }
+}
+
+/** Draws the last reports at the page's current width. */
+function draw() {
+  if (!session.last) return;
+  const { revenue, performance, authentication, log } = session.last;
+  clearReports();
+  drawRevenue(revenue);
+  drawAvailability(performance);
+  drawAuthentication(authentication);
+  session.logBefore = null;
+  appendLog(log);
+}
+
+async function loadOlderLog() {
+  if (!session.last || session.logBefore == null) return;
+  const params = new URLSearchParams(session.last.params);
+  params.set('limit', '100');
+  params.set('before', String(session.logBefore));
+  try {
+    appendLog(await api(`/v1/operator/reports/authorization-log?${params}`).then((r) => r.json()));
+  } catch (error) {
     if (error instanceof Unauthorized) signedOut(error.message);
-    else status.textContent = error.message;
+    else $('#status').textContent = error.message;
   }
 }
 
@@ -149,121 +255,154 @@ async function downloadCsv(event) {
 
 // --- charts ---
 
-/** A vertical bar chart: `bars` are {label, value, title, attrs}; values in one unit. */
-function barChart(container, bars, { height = 220, format = String, className = 'bar' } = {}) {
-  const width = Math.max(320, bars.length * 28 + 70);
-  const chart = svg('svg', { viewBox: `0 0 ${width} ${height + 40}`, width, height: height + 40, role: 'img' }, container);
+/** The width a chart in `container` has on screen, in CSS pixels. */
+function widthOf(container) {
+  return Math.max(280, Math.floor(container.clientWidth || 640));
+}
+
+/**
+ * A vertical bar chart over a time axis: `bars` are {label, value, title, attrs}, one per period
+ * in order (zero ones included); values in one unit, `format` prints them; `xTitle` and `yTitle`
+ * name the axes.
+ */
+function barChart(container, bars, { height = 200, format = String, className = 'bar', xTitle, yTitle } = {}) {
+  const width = widthOf(container);
+  const left = 72;
+  const top = 22;
+  const bottom = height + top;
+  const chart = svg('svg', { viewBox: `0 0 ${width} ${bottom + 44}`, width, height: bottom + 44, role: 'img', 'aria-label': `${yTitle} by ${xTitle}` }, container);
   const max = Math.max(1, ...bars.map((b) => b.value));
-  const left = 64;
-  const slot = (width - left - 6) / Math.max(1, bars.length);
-  // Axis: zero and the maximum.
-  svg('line', { x1: left, y1: height, x2: width, y2: height, class: 'axis' }, chart);
-  svg('text', { x: left - 4, y: height, class: 'tick', 'text-anchor': 'end', text: format(0) }, chart);
-  svg('text', { x: left - 4, y: 12, class: 'tick', 'text-anchor': 'end', text: format(max) }, chart);
+  const slot = (width - left - 8) / Math.max(1, bars.length);
+  svg('text', { x: 0, y: 12, class: 'axis-title', text: yTitle }, chart);
+  svg('line', { x1: left, y1: bottom, x2: width - 8, y2: bottom, class: 'axis' }, chart);
+  svg('line', { x1: left, y1: top, x2: left, y2: bottom, class: 'axis' }, chart);
+  for (const share of [0, 0.5, 1]) {
+    const y = bottom - share * height;
+    svg('text', { x: left - 4, y: y + 3, class: 'tick', 'text-anchor': 'end', text: format(Math.round(max * share)) }, chart);
+    if (share > 0) svg('line', { x1: left, y1: y, x2: width - 8, y2: y, class: 'grid' }, chart);
+  }
+  // At most one label per 56 px, so that they never overlap.
+  const every = Math.max(1, Math.ceil(56 / slot));
   bars.forEach((bar, i) => {
-    const h = (bar.value / max) * (height - 12);
+    const h = (bar.value / max) * height;
     const rect = svg('rect', {
       class: className,
       x: (left + i * slot + slot * 0.15).toFixed(2),
-      y: (height - h).toFixed(2),
-      width: (slot * 0.7).toFixed(2),
+      y: (bottom - h).toFixed(2),
+      width: Math.max(1, slot * 0.7).toFixed(2),
       height: h.toFixed(2),
       ...bar.attrs,
     }, chart);
     svg('title', { text: bar.title }, rect);
-    if (bars.length <= 40 || i % Math.ceil(bars.length / 40) === 0) {
-      svg('text', { x: left + i * slot + slot / 2, y: height + 14, class: 'label', 'text-anchor': 'middle', text: bar.label }, chart);
+    if (i % every === 0) {
+      svg('text', { x: left + i * slot + slot / 2, y: bottom + 14, class: 'label', 'text-anchor': 'middle', text: bar.label }, chart);
     }
   });
+  svg('text', { x: left + (width - left) / 2, y: bottom + 36, class: 'axis-title', 'text-anchor': 'middle', text: xTitle }, chart);
   return chart;
+}
+
+function periodLabel(period) {
+  return period.length === 10 ? period.slice(5) : period;
 }
 
 function drawRevenue(report) {
   const container = $('#revenue-chart');
-  container.replaceChildren();
   const currencies = [...new Set(report.rows.map((r) => r.currency))];
   if (currencies.length === 0) el('p', { class: 'empty', text: 'No completed sessions in this window.' }, container);
   for (const currency of currencies) {
     el('h3', { text: currency }, container);
-    const rows = report.rows.filter((r) => r.currency === currency);
-    const bars = rows.map((r) => ({
-      label: r.period.length === 10 ? r.period.slice(5) : r.period,
-      value: r.total_incl_vat_minor,
-      title: `${r.period}: ${money(r.total_incl_vat_minor, currency)} incl. VAT, ${r.sessions} sessions, ${kwh(r.energy_wh)}`,
-      attrs: { 'data-period': r.period, 'data-currency': currency, 'data-value': r.total_incl_vat_minor, 'data-sessions': r.sessions },
-    }));
-    barChart(container, bars, { format: (v) => money(v, currency) }).setAttribute('data-currency', currency);
+    const byPeriod = new Map(report.rows.filter((r) => r.currency === currency).map((r) => [r.period, r]));
+    const bars = report.periods.map(({ period }) => {
+      const r = byPeriod.get(period) ?? { total_incl_vat_minor: 0, sessions: 0, energy_wh: 0 };
+      return {
+        label: periodLabel(period),
+        value: r.total_incl_vat_minor,
+        title: `${period}: ${money(r.total_incl_vat_minor, currency)} incl. VAT, ${r.sessions} sessions, ${kwh(r.energy_wh)}`,
+        attrs: { 'data-period': period, 'data-currency': currency, 'data-value': r.total_incl_vat_minor, 'data-sessions': r.sessions },
+      };
+    });
+    barChart(container, bars, { format: (v) => money(v, currency), xTitle: PERIOD_TITLES[report.period] ?? report.period, yTitle: `Revenue incl. VAT (${currency})` })
+      .setAttribute('data-currency', currency);
+    const legend = el('ul', { class: 'legend' }, container);
+    el('li', { class: 'revenue', text: `Revenue incl. VAT, ${currency}` }, legend);
   }
   const totals = $('#revenue-totals tbody');
-  totals.replaceChildren();
   for (const t of report.totals) {
     row(totals, [t.currency, t.sessions, kwh(t.energy_wh), money(t.total_excl_vat_minor, t.currency), money(t.total_vat_minor, t.currency),
-      money(t.total_incl_vat_minor, t.currency), t.avg_price_per_kwh_incl_vat ?? '–']).dataset.currency = t.currency;
+      money(t.total_incl_vat_minor, t.currency), perKwh(t.avg_price_per_kwh_incl_vat, t.currency)]).dataset.currency = t.currency;
   }
+  sayWhenEmpty(totals);
   $('#payment-source').textContent = `Source: ${report.payment_source}`;
   const states = $('#payment-states tbody');
-  states.replaceChildren();
   for (const p of report.payment_states) {
-    row(states, [p.currency, p.state, p.sessions, money(p.total_incl_vat_minor, p.currency), money(p.collected_minor, p.currency)]);
+    row(states, [p.currency, label(PAYMENT_LABELS, p.state), p.sessions, money(p.total_incl_vat_minor, p.currency), money(p.collected_minor, p.currency)])
+      .dataset.state = p.state;
   }
+  sayWhenEmpty(states);
 }
 
 function drawAvailability(report) {
   const container = $('#availability-chart');
-  container.replaceChildren();
   const rows = report.rows;
-  const barWidth = 520;
-  const left = 150;
-  const chart = svg('svg', { viewBox: `0 0 ${left + barWidth + 150} ${rows.length * 30 + 10}`, width: left + barWidth + 150, height: rows.length * 30 + 10, role: 'img' }, container);
+  // One row per charger: its name and figures on a line, the bar of its states under them, as
+  // wide as the page allows.
+  const barWidth = widthOf(container);
+  const rowHeight = 40;
+  const chart = svg('svg', { viewBox: `0 0 ${barWidth} ${rows.length * rowHeight + 4}`, width: barWidth, height: rows.length * rowHeight + 4, role: 'img',
+    'aria-label': 'Share of time in each state, per charger', 'data-bar-width': barWidth }, container);
   rows.forEach((r, i) => {
     const a = r.availability;
     const g = svg('g', {
       class: 'charger',
-      transform: `translate(0 ${i * 30 + 5})`,
+      transform: `translate(0 ${i * rowHeight + 2})`,
       'data-charger': r.charger_id,
       'data-availability': a.availability,
       'data-utilization': a.utilization,
       'data-observed-ms': a.observed_ms,
     }, chart);
-    svg('text', { x: left - 8, y: 15, 'text-anchor': 'end', class: 'label', text: r.charger_id }, g);
-    let x = left;
+    svg('text', { x: 0, y: 12, class: 'label', text: r.charger_id }, g);
+    const figures = a.observed_ms ? `avail. ${percent(a.availability)} · used ${percent(a.utilization)}` : 'no data: never connected in this window';
+    svg('text', { x: barWidth, y: 12, 'text-anchor': 'end', class: 'label figures', text: figures }, g);
+    let x = 0;
     for (const state of STATES) {
       const ms = a[`${state}_ms`];
       if (!ms || !a.observed_ms) continue;
       const w = (ms / a.observed_ms) * barWidth;
-      const rect = svg('rect', { class: `segment ${state}`, x: x.toFixed(2), y: 2, width: w.toFixed(2), height: 18, 'data-state': state, 'data-ms': ms }, g);
-      svg('title', { text: `${r.charger_id}: ${state} ${percent(ms / a.observed_ms)}` }, rect);
+      const rect = svg('rect', { class: `segment ${state}`, x: x.toFixed(2), y: 17, width: w.toFixed(2), height: 16, 'data-state': state, 'data-ms': ms }, g);
+      svg('title', { text: `${r.charger_id}: ${label(STATE_LABELS, state)} ${percent(ms / a.observed_ms)}` }, rect);
       x += w;
     }
-    if (!a.observed_ms) svg('text', { x: left, y: 15, class: 'label', text: 'not observed' }, g);
-    svg('text', { x: left + barWidth + 8, y: 15, class: 'label', text: `avail. ${percent(a.availability)} · used ${percent(a.utilization)}` }, g);
+    if (!a.observed_ms) svg('rect', { class: 'segment none', x: 0, y: 17, width: barWidth, height: 16 }, g);
   });
   const legend = $('#availability-legend');
-  legend.replaceChildren();
-  for (const state of STATES) el('li', { class: state, text: state }, legend);
+  for (const state of STATES) el('li', { class: state, text: label(STATE_LABELS, state) }, legend);
 
   const tbody = $('#performance-table tbody');
-  tbody.replaceChildren();
   for (const r of rows) {
     const kw = (w) => (w == null ? '–' : (w / 1000).toFixed(1));
     const tts = r.time_to_start.avg_ms == null ? '–' : `${(r.time_to_start.avg_ms / 1000).toFixed(1)} s`;
     const faults = r.faults.map((f) => `${f.error_code} ×${f.reports}`).join(', ') || '–';
-    row(tbody, [r.charger_id, r.site, `${r.sessions_completed} ok, ${r.sessions_failed} failed`, percent(r.success_rate), kwh(r.energy_wh),
+    row(tbody, [r.charger_id, r.site ?? '–', `${r.sessions_completed} ok, ${r.sessions_failed} failed`, percent(r.success_rate), kwh(r.energy_wh),
       kw(r.avg_session_power_w), kw(r.peak_power_w), tts, faults, r.heartbeat_gaps.gaps]).dataset.charger = r.charger_id;
   }
+  sayWhenEmpty(tbody);
 }
 
-function drawAuthentication(report, log) {
+function drawAuthentication(report) {
   const container = $('#auth-chart');
-  container.replaceChildren();
-  const bars = report.by_day.map((d) => ({
-    label: d.day.slice(5),
-    value: d.accepted + d.refused,
-    title: `${d.day}: ${d.accepted} accepted, ${d.refused} refused`,
-    attrs: { 'data-day': d.day, 'data-accepted': d.accepted, 'data-refused': d.refused },
-  }));
-  const chart = barChart(container, bars, { className: 'bar attempts' });
-  // The refused part of each day, drawn over its bar.
+  const byDay = new Map(report.by_day.map((d) => [d.day, d]));
+  const bars = daysOf(report.from, report.to).map((day) => {
+    const d = byDay.get(day) ?? { accepted: 0, refused: 0 };
+    return {
+      label: day.slice(5),
+      value: d.accepted + d.refused,
+      title: `${day}: ${d.accepted} accepted, ${d.refused} refused`,
+      attrs: { 'data-day': day, 'data-accepted': d.accepted, 'data-refused': d.refused },
+    };
+  });
+  const chart = barChart(container, bars, { className: 'bar attempts', xTitle: 'Day (UTC)', yTitle: 'Attempts' });
+  // The refused part of each day, drawn over the top of its bar.
   chart.querySelectorAll('rect.attempts').forEach((rect) => {
     const total = Number(rect.dataset.accepted) + Number(rect.dataset.refused);
     if (!total) return;
@@ -272,26 +411,41 @@ function drawAuthentication(report, log) {
   });
 
   const methods = $('#auth-methods tbody');
-  methods.replaceChildren();
-  for (const m of report.by_method) row(methods, [m.method, m.attempts, m.accepted, m.refused]);
+  for (const m of report.by_method) row(methods, [label(METHOD_LABELS, m.method), m.attempts, m.accepted, m.refused]).dataset.method = m.method;
+  sayWhenEmpty(methods);
   const unknown = $('#unknown-tokens tbody');
-  unknown.replaceChildren();
-  for (const t of report.unknown_tokens) row(unknown, [t.id_tag, t.attempts, t.chargers, t.last_at]);
+  for (const t of report.unknown_tokens) row(unknown, [t.id_tag, t.attempts, t.chargers, t.last_at.replace('T', ' ').slice(0, 19)]);
+  sayWhenEmpty(unknown);
   $('#concurrent').textContent = `${report.concurrent_refusals} attempts refused as already charging elsewhere; `
     + `${report.concurrent_uses.length} times a token did charge at two chargers at once`
     + report.concurrent_uses.slice(0, 5).map((u) => ` (${u.id_tag}: ${u.first_charger_id} and ${u.second_charger_id})`).join('');
+}
 
+/** Adds a page of the authorization log under the rows shown; "Older entries" fetches the next. */
+function appendLog(log) {
   const tbody = $('#auth-log tbody');
-  tbody.replaceChildren();
+  tbody.querySelector('tr.empty')?.remove();
   for (const e of log.entries) {
-    const tr = row(tbody, [e.at.replace('T', ' ').slice(0, 19), e.method, e.id_tag, e.charger_id, e.result, e.reason]);
+    const tr = row(tbody, [e.at.replace('T', ' ').slice(0, 19), label(METHOD_LABELS, e.method), e.id_tag, e.charger_id ?? '–', label(RESULT_LABELS, e.result), e.reason ?? '']);
     tr.dataset.id = e.id;
     tr.dataset.result = e.result;
   }
+  sayWhenEmpty(tbody);
+  session.logBefore = log.next_before ?? null;
+  $('#auth-log-older').hidden = session.logBefore == null;
 }
+
+let redrawTimer = null;
 
 document.addEventListener('DOMContentLoaded', () => {
   $('#sign-in-form').addEventListener('submit', (event) => signIn(event).catch((e) => { $('#sign-in-error').textContent = e.message; }));
+  $('#sign-out').addEventListener('click', signOut);
   $('#controls').addEventListener('submit', load);
+  $('#auth-log-older').addEventListener('click', loadOlderLog);
   for (const button of document.querySelectorAll('button[data-csv]')) button.addEventListener('click', downloadCsv);
+  // Charts are drawn at the page's width: again when it changes (a phone turned, a window resized).
+  window.addEventListener('resize', () => {
+    clearTimeout(redrawTimer);
+    redrawTimer = setTimeout(draw, 150);
+  });
 });

@@ -4,7 +4,8 @@
 # `cargo build -p chargekit-cli`), data made through its APIs and a raw OCPP charger, and the
 # dashboard opened in headless Chromium. The browser is Debian's `chromium` package ($CHROMIUM,
 # else /usr/bin/chromium), driven by playwright-core; Playwright's own browser downloads are never
-# used. npm's download cache lives under ~/.cache/chargekit/npm ($XDG_CACHE_HOME is honoured).
+# used. promtool comes from Debian's prometheus package ($PROMTOOL, else the PATH). npm's download
+# cache lives under ~/.cache/chargekit/npm ($XDG_CACHE_HOME is honoured).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -24,6 +25,18 @@ if [ ! -x "$chromium" ]; then
     exit 1
 fi
 export CHROMIUM="$chromium"
+# promtool (Debian's prometheus package) checks the server's /metrics as Prometheus reads them.
+promtool="${PROMTOOL:-$(command -v promtool || true)}"
+if [ -z "$promtool" ] && [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+    promtool="$(command -v promtool)"
+fi
+if [ -z "$promtool" ]; then
+    echo "tests/dashboard needs promtool: apt-get install -y --no-install-recommends prometheus (or set PROMTOOL)" >&2
+    exit 1
+fi
+export PROMTOOL="$promtool"
 
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/chargekit/npm"
 # playwright-core downloads nothing at install; say so anyway, in case a later version would.

@@ -49,6 +49,7 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/v1/tokens", post(tokens::register).get(tokens::list))
         .route("/v1/tokens/{id_tag}", patch(tokens::update).delete(tokens::remove))
         .route("/v1/operator/sign-in", post(operator::sign_in))
+        .route("/v1/operator/sign-out", post(operator::sign_out))
         .route("/v1/operator/reports/revenue", get(operator_reports::revenue))
         .route("/v1/operator/reports/revenue.csv", get(operator_reports::revenue_csv))
         .route("/v1/operator/reports/performance", get(operator_reports::performance))
@@ -76,7 +77,7 @@ pub fn router() -> Router<Arc<AppState>> {
         tokens::register, tokens::list, tokens::update, tokens::remove,
         payments::wallet, payments::top_up, payments::methods, payments::register_card, payments::set_default,
         payments::session_payment,
-        operator::sign_in, operator::command,
+        operator::sign_in, operator::sign_out, operator::command,
         operator_review::held, operator_review::review, operator_review::orphans, operator_review::resolve_orphan,
         operator_reports::revenue, operator_reports::revenue_csv, operator_reports::performance,
         operator_reports::performance_csv, operator_reports::authentication, operator_reports::authentication_csv,
@@ -97,7 +98,7 @@ pub fn router() -> Router<Arc<AppState>> {
         operator::OperatorCredentials, operator::OperatorToken, operator::ChargerCommand, operator::CommandResult,
         operator_review::HeldSession, operator_review::ReviewDecision, operator_review::ReviewRequest, operator_review::Orphan,
         operator_review::OrphanResolution,
-        crate::reports::RevenueReport, crate::reports::RevenueRow, crate::reports::RevenueFigures, crate::reports::PaymentState,
+        crate::reports::RevenueReport, crate::reports::PeriodSpan, crate::reports::RevenueRow, crate::reports::RevenueFigures, crate::reports::PaymentState,
         crate::reports::Period, crate::reports::GroupBy, crate::reports::PerformanceReport, crate::reports::PerformanceRow,
         crate::reports::ReasonCount, crate::reports::FaultCount, crate::reports::TimeToStart, crate::reports::HeartbeatGaps,
         crate::reports::AvailabilityFigures, crate::reports::AuthenticationReport, crate::reports::MethodCount,

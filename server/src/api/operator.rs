@@ -15,7 +15,7 @@ use time::OffsetDateTime;
 
 use crate::AppState;
 use super::no_store::NoStore;
-use crate::auth::{AuthedOperator, new_token};
+use crate::auth::{AuthedOperator, OperatorSignIn, new_token};
 use crate::error::AppError;
 use crate::ocpp::log_safe;
 use crate::ocpp::registry::CallFailure;
@@ -32,6 +32,8 @@ pub struct OperatorCredentials {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct OperatorToken {
     pub token: String,
+    /// Who signed in, to show on the dashboard.
+    pub username: String,
     #[schema(value_type = String, format = DateTime)]
     #[serde(with = "time::serde::rfc3339")]
     pub expires_at: OffsetDateTime,
@@ -65,7 +67,19 @@ pub async fn sign_in(
     let (token, hash) = new_token();
     let expires_at = OffsetDateTime::now_utc() + OPERATOR_TOKEN_LIFETIME;
     state.store.insert_operator_token(&hash, &credentials.username, expires_at).await?;
-    Ok(NoStore(Json(OperatorToken { token, expires_at })))
+    Ok(NoStore(Json(OperatorToken { token, username: credentials.username, expires_at })))
+}
+
+/// Ends the operator sign-in whose token is presented: it is refused from then on.
+#[utoipa::path(post, path = "/v1/operator/sign-out", operation_id = "operator_sign_out", tag = "operator",
+    responses(
+        (status = 204, description = "Signed out"),
+        (status = 401, body = ApiError, description = "No operator sign-in, or it has ended already"),
+    ))]
+pub async fn sign_out(State(state): State<Arc<AppState>>, sign_in: OperatorSignIn) -> Result<StatusCode, AppError> {
+    state.store.delete_operator_token(&sign_in.token_sha256).await?;
+    tracing::info!(operator = %log_safe::untrusted(&sign_in.username), "operator signed out");
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// An OCPP 1.6 operation for a charger, with its payload as the specification shapes it.

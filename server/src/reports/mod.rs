@@ -26,7 +26,7 @@ use availability::{Breakdown, DAY_MS, Millis};
 
 pub use authentication::{ConcurrentUse, DayCount, MethodCount, OutcomeCount, UnknownToken};
 pub use performance::{AvailabilityFigures, FaultCount, HeartbeatGaps, PerformanceRow, ReasonCount, TimeToStart};
-pub use revenue::{PaymentState, RevenueFigures, RevenueRow};
+pub use revenue::{PaymentState, PeriodSpan, RevenueFigures, RevenueRow};
 
 /// The longest window a report covers (about ten years).
 pub const MAX_DAYS: i64 = 3_660;
@@ -125,6 +125,9 @@ pub struct RevenueReport {
     pub to: String,
     pub period: Period,
     pub group_by: GroupBy,
+    /// Every period the window touches, in order, with or without revenue: the time axis of a
+    /// chart (`rows` has only the periods with completed sessions).
+    pub periods: Vec<PeriodSpan>,
     /// Completed sessions per period, group and currency, in period order.
     pub rows: Vec<RevenueRow>,
     /// Per currency over the whole window: equal to the sum of the receipts.
@@ -228,7 +231,8 @@ impl Reports {
         let totals = revenue::totals(&days);
         let payment_states = self.store.payment_states(&from, &end).await?.into_iter().map(PaymentState::from).collect();
         let payment_source = "pay per session: each completed session's payment; unpaid: no payment recorded (not paid through the app)".to_owned();
-        Ok(RevenueReport { from, to: window.to_key(), period, group_by, rows, totals, payment_states, payment_source })
+        let periods = revenue::periods(window.from, window.to, period);
+        Ok(RevenueReport { from, to: window.to_key(), period, group_by, periods, rows, totals, payment_states, payment_source })
     }
 
     pub async fn performance(&self, window: Window, group_by: GroupBy) -> Result<PerformanceReport, sqlx::Error> {

@@ -118,6 +118,29 @@ pub fn period_of(day: Date, period: Period) -> (Date, String) {
     }
 }
 
+/// One period of a report's window, named as in [`RevenueRow::period`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct PeriodSpan {
+    pub period: String,
+    /// The period's first day (a week starts on Monday), which may be before the window.
+    pub period_start: String,
+}
+
+/// Every period from the one `from` falls in to the one `to` falls in, in order.
+pub fn periods(from: Date, to: Date, period: Period) -> Vec<PeriodSpan> {
+    let mut spans: Vec<PeriodSpan> = Vec::new();
+    let mut day = from;
+    while day <= to {
+        let (start, name) = period_of(day, period);
+        if spans.last().is_none_or(|last| last.period != name) {
+            spans.push(PeriodSpan { period: name, period_start: day_key(start) });
+        }
+        let Some(next) = day.next_day() else { break };
+        day = next;
+    }
+    spans
+}
+
 /// Rolls daily sums up into periods and groups. `site_of` names a charger's site.
 pub fn rows(days: &[DailySessions], period: Period, group_by: GroupBy, site_of: impl Fn(&str) -> Option<String>) -> Vec<RevenueRow> {
     // (period start, group key, currency) → (period name, charger, site, figures); BTreeMap keeps
@@ -190,6 +213,11 @@ mod tests {
         assert_eq!(period_of(date!(2026 - 11 - 26), Period::Month), (date!(2026 - 11 - 01), "2026-11".into()));
         // ISO week 1 of 2027 starts on Monday 2027-01-04; 2027-01-03 is in week 53 of 2026.
         assert_eq!(period_of(date!(2027 - 01 - 03), Period::Week), (date!(2026 - 12 - 28), "2026-W53".into()));
+        let names = |from, to, p| periods(from, to, p).into_iter().map(|s| s.period).collect::<Vec<_>>();
+        assert_eq!(names(date!(2026 - 11 - 29), date!(2026 - 12 - 02), Period::Day), ["2026-11-29", "2026-11-30", "2026-12-01", "2026-12-02"]);
+        assert_eq!(names(date!(2026 - 12 - 27), date!(2027 - 01 - 05), Period::Week), ["2026-W52", "2026-W53", "2027-W01"]);
+        assert_eq!(periods(date!(2026 - 11 - 26), date!(2027 - 01 - 01), Period::Month)[0], PeriodSpan { period: "2026-11".into(), period_start: "2026-11-01".into() });
+        assert_eq!(names(date!(2026 - 11 - 26), date!(2027 - 01 - 01), Period::Month), ["2026-11", "2026-12", "2027-01"]);
     }
 
     #[test]

@@ -45,6 +45,12 @@ impl Store {
         Ok(())
     }
 
+    /// Ends one operator sign-in (signing out); the operator's other sign-ins stay.
+    pub async fn delete_operator_token(&self, token_sha256: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM operator_tokens WHERE token_sha256 = ?").bind(token_sha256).execute(&self.pool).await?;
+        Ok(())
+    }
+
     /// The operator owning an unexpired token.
     pub async fn operator_by_token(&self, token_sha256: &str) -> Result<Option<String>, StoreError> {
         let row: Option<(String,)> = sqlx::query_as("SELECT username FROM operator_tokens WHERE token_sha256 = ? AND expires_at > ?")

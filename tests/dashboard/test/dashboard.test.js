@@ -2,7 +2,10 @@
 // The operator dashboard in headless Chromium against the real server: data is made through
 // the driver API and a raw OCPP charger, an operator signs in on the page, and the SVG the page
 // draws is checked against the JSON reports the server returns (bar count, values, segments).
-// `chargekit report` is then run on the same database and must print the same totals.
+// `chargekit report` is then run on the same database and must print the same totals. The page
+// is looked at as a newcomer would: at 1280 and 390 px wide (screenshots kept under
+// tests/dashboard/screenshots, checked for sideways overflow), with an empty and an invalid
+// window, signed out at the end; and `/metrics` with these data passes `promtool check metrics`.
 
 const assert = require('node:assert/strict');
 const { execFile } = require('node:child_process');
@@ -24,6 +27,31 @@ const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-
     '--disable-component-update', '--disable-sync'];
 
 const iso = (ms) => new Date(ms).toISOString();
+const SCREENSHOTS = path.join(__dirname, '..', 'screenshots');
+
+/** Fails when anything on the page reaches past the viewport's width (the page scrolls sideways). */
+async function assertNoSidewaysOverflow(page, what) {
+    const overflow = await page.evaluate(() => {
+        const width = document.documentElement.clientWidth;
+        const wide = [...document.querySelectorAll('body *')]
+            .filter((e) => e.getClientRects().length > 0 && !e.closest('.table-wrap'))
+            .filter((e) => e.getBoundingClientRect().right > width + 0.5)
+            .map((e) => `${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ''}${e.className && typeof e.className === 'string' ? `.${e.className}` : ''}`);
+        return { scroll: document.documentElement.scrollWidth, width, wide: wide.slice(0, 10) };
+    });
+    assert.ok(overflow.scroll <= overflow.width && overflow.wide.length === 0, `${what}: the page is wider than the screen: ${JSON.stringify(overflow)}`);
+}
+
+/** `promtool check metrics` on a scrape: names, units and types as Prometheus wants them. */
+async function promtoolCheckMetrics(text) {
+    const child = require('node:child_process').spawn(process.env.PROMTOOL || 'promtool', ['check', 'metrics'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d) => { output += d; });
+    child.stderr.on('data', (d) => { output += d; });
+    child.stdin.end(text);
+    const code = await new Promise((resolve, reject) => { child.on('error', reject); child.on('close', resolve); });
+    return { code, output };
+}
 
 async function json(url, options = {}) {
     const response = await fetch(url, options);
@@ -146,26 +174,37 @@ test('the dashboard draws what the reports say', { timeout: 120_000 }, async () 
         await page.click('#sign-in-form button[type=submit]');
         await page.waitForSelector('body[data-loaded="true"]', { timeout: 15_000 });
 
-        // Revenue over time: one bar per period, its value the period's total incl. VAT.
+        assert.equal(await page.textContent('#who-name'), OPERATOR.username, 'the operator signed in is named');
+
+        // Revenue over time: one bar per period of the window, zero ones included, its value the
+        // period's total incl. VAT.
         const bars = await page.$$eval('#revenue-chart rect.bar', (rects) => rects.map((r) => ({
             period: r.dataset.period, currency: r.dataset.currency, value: Number(r.dataset.value),
             height: Number(r.getAttribute('height')),
         })));
-        assert.deepEqual(bars.map(({ period, currency, value }) => ({ period, currency, value })),
+        assert.equal(revenue.periods.length, 30, 'the default window is 30 days');
+        assert.deepEqual(bars.map((b) => b.period), revenue.periods.map((p) => p.period), 'the whole window, in order');
+        assert.deepEqual(bars.filter((b) => b.value > 0).map(({ period, currency, value }) => ({ period, currency, value })),
             revenue.rows.map((r) => ({ period: r.period, currency: r.currency, value: r.total_incl_vat_minor })));
-        assert.ok(bars.every((b) => b.height > 0), 'every period with revenue has a visible bar');
+        assert.ok(bars.every((b) => (b.value > 0) === (b.height > 0)), 'every period with revenue has a visible bar, the others none');
+        const axisTitles = await page.$$eval('#revenue-chart text.axis-title', (ts) => ts.map((t) => t.textContent));
+        assert.deepEqual(axisTitles, ['Revenue incl. VAT (EUR)', 'Day (UTC)']);
         const tallest = bars.reduce((a, b) => (b.value > a.value ? b : a));
         assert.ok(bars.every((b) => b.height <= tallest.height + 1e-6), 'bar heights follow the values');
         const totalsRow = await page.$$eval('#revenue-totals tbody tr', (rows) => rows.map((r) => r.dataset.currency));
         assert.deepEqual(totalsRow, revenue.totals.map((t) => t.currency));
+        const perKwhCell = await page.$eval('#revenue-totals tbody tr td:last-child', (td) => td.textContent);
+        assert.match(perKwhCell, /€.*\/ kWh/, 'a price per kWh carries its currency');
 
         // Availability and utilization: one row per charger, segments that add up to the time observed.
+        const barWidth = await page.$eval('#availability-chart svg', (s) => Number(s.dataset.barWidth));
         const rows = await page.$$eval('#availability-chart g.charger', (groups) => groups.map((g) => ({
             charger: g.dataset.charger,
             availability: Number(g.dataset.availability),
             utilization: Number(g.dataset.utilization),
             observed: Number(g.dataset.observedMs),
-            segments: [...g.querySelectorAll('rect.segment')].map((s) => ({ state: s.dataset.state, ms: Number(s.dataset.ms), width: Number(s.getAttribute('width')) })),
+            segments: [...g.querySelectorAll('rect.segment[data-state]')].map((s) => ({ state: s.dataset.state, ms: Number(s.dataset.ms), width: Number(s.getAttribute('width')) })),
+            figures: g.querySelector('text.figures').textContent,
         })));
         assert.deepEqual(rows.map((r) => r.charger), performance.rows.map((r) => r.charger_id));
         // The figures grow with the clock, so the page is checked against its own report: the
@@ -174,7 +213,7 @@ test('the dashboard draws what the reports say', { timeout: 120_000 }, async () 
             const ms = (state) => r.segments.filter((s) => s.state === state).reduce((sum, s) => sum + s.ms, 0);
             if (r.observed > 0) {
                 assert.equal(r.segments.reduce((sum, s) => sum + s.ms, 0), r.observed, r.charger);
-                assert.ok(Math.abs(r.segments.reduce((sum, s) => sum + s.width, 0) - 520) < 0.1, `${r.charger}: the bar is full width`);
+                assert.ok(Math.abs(r.segments.reduce((sum, s) => sum + s.width, 0) - barWidth) < 0.1, `${r.charger}: the bar is full width`);
                 assert.ok(Math.abs(r.availability - (ms('available') + ms('charging')) / r.observed) < 1e-9, r.charger);
                 assert.ok(Math.abs(r.utilization - ms('charging') / r.observed) < 1e-9, r.charger);
             } else {
@@ -182,21 +221,90 @@ test('the dashboard draws what the reports say', { timeout: 120_000 }, async () 
             }
         }
         assert.equal(rows.find((r) => r.charger === CHARGERS[2]).observed, 0);
+        assert.match(rows.find((r) => r.charger === CHARGERS[2]).figures, /^no data/, 'a charger never seen has no availability, not 0 %');
         const second = rows.find((r) => r.charger === CHARGERS[1]);
         assert.ok(second.segments.some((s) => s.state === 'faulted'), 'the fault shows');
 
-        // Authorization: a bar per day, the log's rows.
+        // Authorization: a bar per day of the window, the log's rows.
         const days = await page.$$eval('#auth-chart rect.attempts', (rects) => rects.map((r) => ({
             day: r.dataset.day, accepted: Number(r.dataset.accepted), refused: Number(r.dataset.refused) })));
-        assert.deepEqual(days, authentication.by_day);
+        assert.equal(days.length, 30);
+        assert.deepEqual(days.filter((d) => d.accepted + d.refused > 0), authentication.by_day);
+        assert.deepEqual(await page.$$eval('#auth-legend li', (lis) => lis.map((li) => li.textContent)), ['Accepted', 'Refused']);
+        // Every decision is logged, the app's starts too (two accepted, one the charger refused).
+        const appEntries = log.entries.filter((e) => e.method === 'app').map((e) => e.result).sort();
+        assert.deepEqual(appEntries, ['Accepted', 'Accepted', 'Failed']);
+        const appMethod = authentication.by_method.find((m) => m.method === 'app');
+        assert.equal(appMethod.attempts, appEntries.length, 'the log has every app attempt the figures count');
         const logRows = await page.$$eval('#auth-log tbody tr', (trs) => trs.map((tr) => ({ id: Number(tr.dataset.id), result: tr.dataset.result,
             token: tr.children[2].textContent })));
         assert.deepEqual(logRows, log.entries.map((e) => ({ id: e.id, result: e.result, token: e.id_tag })));
         const unknown = await page.$$eval('#unknown-tokens tbody tr td:first-child', (tds) => tds.map((td) => td.textContent));
         assert.deepEqual(unknown, ['DEADBEEF01']);
+        // Operators read words, not the API's names.
+        const text = await page.innerText('#reports');
+        for (const raw of ['plug_and_charge', 'ConcurrentTx', 'rfid']) assert.ok(!text.includes(raw), `"${raw}" is shown raw`);
+        assert.ok(text.includes('Plug & Charge') && text.includes('RFID card'));
+
+        // At a laptop's and a phone's width: nothing reaches past the screen.
+        await fs.mkdir(SCREENSHOTS, { recursive: true });
+        for (const width of [1280, 390]) {
+            await page.setViewportSize({ width, height: 900 });
+            await page.waitForTimeout(400); // the charts are redrawn at the new width
+            await page.screenshot({ path: path.join(SCREENSHOTS, `dashboard-${width}.png`), fullPage: true });
+            await assertNoSidewaysOverflow(page, `${width} px`);
+        }
+
+        // A window with nothing in it says so in every table.
+        await page.fill('#controls input[name=from]', '2026-01-01');
+        await page.fill('#controls input[name=to]', '2026-01-31');
+        await page.click('#controls button[type=submit]');
+        await page.waitForSelector('body[data-loaded="true"]');
+        const empties = await page.$$eval('#reports tbody', (bodies) => bodies.map((b) => [b.closest('table').id, b.querySelector('tr.empty td')?.textContent ?? null]));
+        for (const [table, message] of empties) {
+            // Chargers and the three ways to authorize are listed even with nothing in the window.
+            if (!['performance-table', 'auth-methods'].includes(table)) assert.ok(message && message.length > 0, `${table} says it is empty`);
+        }
+        assert.equal(await page.textContent('#revenue-chart .empty'), 'No completed sessions in this window.');
+
+        // An invalid window shows the server's reason and no chart from the window before.
+        await page.fill('#controls input[name=from]', '2026-02-10');
+        await page.fill('#controls input[name=to]', '2026-02-01');
+        await page.click('#controls button[type=submit]');
+        await page.waitForSelector('body[data-loaded="error"]');
+        assert.match(await page.textContent('#status'), /after/);
+        assert.equal(await page.$$eval('#reports svg', (svgs) => svgs.length), 0, 'no chart stays up');
+        assert.equal(await page.$$eval('#reports tbody tr', (trs) => trs.length), 0, 'no table row stays up');
+
+        // The page's icon is its own (the browser asks no /favicon.ico).
+        assert.equal((await fetch(`${server.http}/dashboard/favicon.svg`)).headers.get('content-type'), 'image/svg+xml');
+
+        // Sign-out ends the sign-in on the server too.
+        const pageToken = await page.evaluate(async () => {
+            const seen = [];
+            const original = window.fetch;
+            window.fetch = (url, options) => { seen.push(options?.headers?.Authorization); return original(url, options); };
+            document.querySelector('#sign-out').click();
+            await new Promise((resolve) => setTimeout(resolve, 300));
+            window.fetch = original;
+            return seen[0];
+        });
+        await page.waitForSelector('#sign-in:not([hidden])');
+        assert.equal(await page.isHidden('#who'), true);
+        assert.ok(pageToken && pageToken.startsWith('Bearer '), 'the sign-out presented the page\'s token');
+        const afterSignOut = await fetch(`${server.http}/v1/operator/reports/revenue`, { headers: { Authorization: pageToken } });
+        assert.equal(afterSignOut.status, 401, 'the signed-out token is refused');
+
         assert.deepEqual(problems, [], 'no script errors on the page');
-        // Only the deliberate wrong password failed (and the browser's own favicon guess).
-        assert.deepEqual(failed.filter((f) => f !== '404 /favicon.ico'), ['401 /v1/operator/sign-in']);
+        // Only the deliberate wrong password and the invalid window failed.
+        assert.deepEqual(failed.filter((f) => !f.startsWith('422 /v1/operator/reports/')), ['401 /v1/operator/sign-in']);
+        assert.ok(failed.some((f) => f.startsWith('422 /v1/operator/reports/')), 'the invalid window was refused by the server');
+
+        // The metrics of these data are what Prometheus accepts.
+        const scrape = await fetch(`${server.http}/metrics`, { headers: { Authorization: `Bearer ${operator.token}` } }).then((r) => r.text());
+        assert.ok(scrape.includes('chargekit_energy_delivered_joules_total{'), 'the scrape has energy samples');
+        const promtool = await promtoolCheckMetrics(scrape);
+        assert.equal(promtool.code, 0, `promtool check metrics: ${promtool.output}`);
 
         // `chargekit report` on the same database prints the same totals.
         const { stdout } = await promisify(execFile)(server.binary, ['report', 'revenue', '--database', server.database, '--format', 'json', '--group-by', 'total']);
