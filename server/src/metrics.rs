@@ -274,6 +274,14 @@ async fn render(state: &AppState) -> Result<String, AppError> {
     }
     let mut f = Family::new(&mut out, "chargekit_token_concurrent_uses_total", "counter", "Pairs of sessions where one token charged at two chargers at once.");
     f.sample("chargekit_token_concurrent_uses_total", &[], store.token_overlap_total().await?);
+
+    let attention = store.attention_counts().await?;
+    let mut f = Family::new(&mut out, "chargekit_sessions_held_for_review", "gauge", "Sessions held for review (implausible readings), waiting for an operator.");
+    f.sample("chargekit_sessions_held_for_review", &[], attention.held_for_review);
+    let mut f = Family::new(&mut out, "chargekit_payment_captures_retrying", "gauge", "Payments of finished sessions whose capture failed and is being retried.");
+    f.sample("chargekit_payment_captures_retrying", &[], attention.captures_retrying);
+    let mut f = Family::new(&mut out, "chargekit_payments_failed", "gauge", "Payments given up as failed (the capture could not be done).");
+    f.sample("chargekit_payments_failed", &[], attention.payments_failed);
     Ok(out)
 }
 

@@ -26,17 +26,10 @@ if [ ! -x "$chromium" ]; then
 fi
 export CHROMIUM="$chromium"
 # promtool (Debian's prometheus package) checks the server's /metrics as Prometheus reads them.
-promtool="${PROMTOOL:-$(command -v promtool || true)}"
-if [ -z "$promtool" ] && [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
-    promtool="$(command -v promtool)"
-fi
-if [ -z "$promtool" ]; then
-    echo "tests/dashboard needs promtool: apt-get install -y --no-install-recommends prometheus (or set PROMTOOL)" >&2
-    exit 1
-fi
-export PROMTOOL="$promtool"
+# shellcheck source=../lib/debian-command.sh disable=SC1091
+source ../lib/debian-command.sh
+PROMTOOL="${PROMTOOL:-$(need_debian_command promtool prometheus)}"
+export PROMTOOL
 
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/chargekit/npm"
 # playwright-core downloads nothing at install; say so anyway, in case a later version would.

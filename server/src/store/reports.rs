@@ -112,6 +112,14 @@ pub struct OverlapRow {
     pub overlap_from: String,
 }
 
+/// See [`Store::attention_counts`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AttentionCounts {
+    pub held_for_review: i64,
+    pub captures_retrying: i64,
+    pub payments_failed: i64,
+}
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AuthLogRow {
     pub id: i64,
@@ -334,6 +342,19 @@ impl Store {
         .bind(limit)
         .fetch_all(&self.pool)
         .await
+    }
+
+    /// What an operator has to look at now: sessions held for review, payments of finished
+    /// sessions whose capture has failed and is being retried, and payments given up as failed.
+    pub async fn attention_counts(&self) -> Result<AttentionCounts, StoreError> {
+        let (held_for_review,): (i64,) = sqlx::query_as("SELECT count(*) FROM sessions WHERE status = 'under_review'").fetch_one(&self.pool).await?;
+        let (captures_retrying, payments_failed): (i64, i64) = sqlx::query_as(
+            "SELECT coalesce(sum(p.status = 'held' AND p.attempts > 0 AND s.status IN ('completed', 'failed')), 0), coalesce(sum(p.status = 'failed'), 0)
+             FROM payments p LEFT JOIN sessions s ON s.id = p.session_id",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(AttentionCounts { held_for_review, captures_retrying, payments_failed })
     }
 
     pub async fn token_overlap_total(&self) -> Result<i64, StoreError> {

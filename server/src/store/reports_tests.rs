@@ -477,3 +477,30 @@ async fn app_starts_are_in_the_authorization_log() {
     assert_eq!(march.by_method.iter().find(|m| m.method == "app").unwrap().attempts, 0, "decided today, counted today");
     store.close().await;
 }
+
+/// The figures the alert rules watch: held sessions, captures being retried, failed payments.
+#[tokio::test]
+async fn attention_counts_what_an_operator_must_look_at() {
+    let (store, _dir) = store().await;
+    assert_eq!(store.attention_counts().await.unwrap(), super::AttentionCounts::default());
+    let session = "INSERT INTO sessions (id, driver_id, evse_id, charger_id, connector_id, id_tag, status, tariff, cost, created_at, auth_method)
+                   VALUES (?, 'd1', 'EA', 'A', ?, 'APPTAG1', ?, '{}', '{}', '2026-03-01T10:00:00Z', 'app')";
+    let payment = "INSERT INTO payments (session_id, driver_id, method, status, currency, held_minor, attempts, created_at, updated_at)
+                   VALUES (?, 'd1', 'wallet', ?, 'EUR', 5000, ?, '2026-03-01T10:00:00Z', '2026-03-01T10:00:00Z')";
+    for (id, connector, status, payment_status, attempts) in [
+        ("r1", 1, "under_review", None, 0),
+        ("c1", 2, "completed", Some("held"), 2), // its capture failed twice, retried
+        ("c2", 3, "completed", Some("held"), 0), // not tried yet
+        ("c3", 4, "charging", Some("held"), 1),  // still charging: a hold, not a capture
+        ("f1", 5, "completed", Some("failed"), 5),
+        ("ok", 6, "completed", Some("captured"), 1),
+    ] {
+        sqlx::query(session).bind(id).bind(connector).bind(status).execute(&store.pool).await.unwrap();
+        if let Some(p) = payment_status {
+            sqlx::query(payment).bind(id).bind(p).bind(attempts).execute(&store.pool).await.unwrap();
+        }
+    }
+    let counts = store.attention_counts().await.unwrap();
+    assert_eq!(counts, super::AttentionCounts { held_for_review: 1, captures_retrying: 1, payments_failed: 1 });
+    store.close().await;
+}

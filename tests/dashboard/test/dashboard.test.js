@@ -305,6 +305,15 @@ test('the dashboard draws what the reports say', { timeout: 120_000 }, async () 
         assert.ok(scrape.includes('chargekit_energy_delivered_joules_total{'), 'the scrape has energy samples');
         const promtool = await promtoolCheckMetrics(scrape);
         assert.equal(promtool.code, 0, `promtool check metrics: ${promtool.output}`);
+        // The Grafana dashboard and the alert rules we ship ask only for metrics the server has.
+        const exported = new Set([...scrape.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]));
+        const repo = path.join(__dirname, '..', '..', '..');
+        const grafana = JSON.parse(await fs.readFile(path.join(repo, 'deploy/grafana/chargekit-dashboard.json'), 'utf8'));
+        const alerts = await fs.readFile(path.join(repo, 'deploy/prometheus/chargekit-alerts.yml'), 'utf8');
+        const queries = [...grafana.panels.flatMap((p) => p.targets.map((t) => t.expr)), alerts];
+        const asked = new Set(queries.flatMap((q) => [...q.matchAll(/\bchargekit_[a-z_]+/g)].map((m) => m[0].replace(/_(bucket|sum|count)$/, ''))));
+        assert.ok(asked.size >= 15, `the dashboard and the rules use the metrics: ${[...asked]}`);
+        for (const name of asked) assert.ok(exported.has(name), `${name} is asked for but not exported`);
 
         // `chargekit report` on the same database prints the same totals.
         const { stdout } = await promisify(execFile)(server.binary, ['report', 'revenue', '--database', server.database, '--format', 'json', '--group-by', 'total']);
