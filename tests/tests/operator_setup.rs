@@ -125,3 +125,33 @@ fn a_relative_database_path_is_read_from_the_config_files_directory() {
         "no database: the data directory, where `chargekit report` looks"
     );
 }
+
+/// Every key a server config can have is shown in the example, set or commented out, so an
+/// operator finds them all in one file (the scrape token and the plausibility limits were
+/// missing).
+#[test]
+fn the_example_config_names_every_key() {
+    let text = std::fs::read_to_string(example_config()).unwrap();
+    let mut config = ServerConfig::default();
+    // Keys left out of a serialized config when unset.
+    config.metrics_token = Some("t".into());
+    config.receipt_signing_key = Some("k".into());
+    let mut keys = Vec::new();
+    fn collect(value: &serde_json::Value, keys: &mut Vec<String>) {
+        if let serde_json::Value::Object(map) = value {
+            for (key, inner) in map {
+                keys.push(key.clone());
+                // The tariff is OCPI's format, documented there; the chargers are shown whole.
+                if key != "tariff" && key != "chargers" {
+                    collect(inner, keys);
+                }
+            }
+        }
+    }
+    collect(&serde_json::to_value(&config).unwrap(), &mut keys);
+    for key in ["ocpp_tls", "card"] {
+        keys.push(key.into());
+    }
+    let missing: Vec<_> = keys.iter().filter(|k| !text.contains(&format!("\"{k}\""))).collect();
+    assert!(missing.is_empty(), "docs/examples/server.json does not show {missing:?}");
+}
