@@ -459,3 +459,85 @@ async fn a_hostile_charger_s_extreme_readings_break_no_report() {
     backend.server.shutdown().await;
 }
 const HUGE_READING: i64 = i64::MAX / 2;
+
+/// An operator finds sessions by charger, state, method, driver email or token, a page at a
+/// time, and opens one: its meter curve is the samples the charger sent, its cost the driver's,
+/// its payment and receipt as they are.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operators_find_sessions_and_open_one() {
+    let backend = monitored_backend(|_| {}).await;
+    let http = http_client();
+    let base = backend.server.base_url();
+    let alice = register_driver(&http, &backend, "alice@example.com").await;
+    let bob = register_driver(&http, &backend, "bob@example.com").await;
+    let mut charger = RawCharger::connect(&backend.server.ocpp_url(), CHARGER_ID).await;
+    boot(&mut charger).await;
+    let top_up = json!({"amount_minor": 10_000, "currency": "EUR"});
+    let topped = http.post(format!("{base}/v1/wallet/top-ups")).bearer_auth(&alice).header("Idempotency-Key", "t1").json(&top_up).send().await.unwrap();
+    assert!(topped.status().is_success());
+    let paid = json!({"evse_id": EVSE_ID, "payment": {"type": "wallet"}});
+    assert!(app_session(&http, &backend, &alice, &mut charger, true, paid, (12_000, 22_000)).await.is_success());
+    assert_eq!(app_session(&http, &backend, &bob, &mut charger, false, json!({"evse_id": EVSE_ID}), (0, 0)).await, 409);
+    let alices = chargekit_tests::sessions_of(&http, &backend, &alice).await;
+    let alice_session = alices[0].clone();
+    let bob_session = chargekit_tests::sessions_of(&http, &backend, &bob).await[0].clone();
+    let alice_tag = {
+        let tokens: Value = http.get(format!("{base}/v1/tokens")).bearer_auth(&alice).send().await.unwrap().json().await.unwrap();
+        tokens.as_array().unwrap().iter().find(|t| t["kind"] == "app").unwrap()["id_tag"].as_str().unwrap().to_owned()
+    };
+
+    let operator = operator_token(&http, &backend).await;
+    let w = window();
+    let search = |query: String| {
+        let (http, operator) = (http.clone(), operator.clone());
+        let url = format!("{base}/v1/operator/sessions?{w}&{query}");
+        async move { http.get(url).bearer_auth(&operator).send().await.unwrap() }
+    };
+    let ids = |page: &Value| page["sessions"].as_array().unwrap().iter().map(|s| s["session"]["id"].as_str().unwrap().to_owned()).collect::<Vec<_>>();
+    let (a, b) = (alice_session["id"].as_str().unwrap().to_owned(), bob_session["id"].as_str().unwrap().to_owned());
+
+    let all: Value = search(String::new()).await.json().await.unwrap();
+    assert_eq!(ids(&all), [b.clone(), a.clone()], "newest first");
+    assert_eq!(all["sessions"][0]["driver_email"], "bob@example.com");
+    for (query, expected) in [
+        ("status=failed".to_owned(), vec![b.clone()]),
+        ("status=completed&method=app".to_owned(), vec![a.clone()]),
+        ("driver=ALICE@example.com".to_owned(), vec![a.clone()]),
+        (format!("token={}", alice_tag.to_lowercase()), vec![a.clone()]),
+        (format!("charger={CHARGER_ID}"), vec![b.clone(), a.clone()]),
+        (format!("charger={SECOND}"), vec![]),
+        ("method=rfid".to_owned(), vec![]),
+    ] {
+        let page: Value = search(query.clone()).await.json().await.unwrap();
+        assert_eq!(ids(&page), expected, "{query}");
+    }
+    // A page at a time.
+    let first: Value = search("limit=1".into()).await.json().await.unwrap();
+    assert_eq!(ids(&first), [b.clone()]);
+    let rest: Value = search(format!("limit=1&after={}", first["next_after"].as_str().unwrap())).await.json().await.unwrap();
+    assert_eq!(ids(&rest), [a.clone()]);
+    // Bad input is named; a driver is no operator.
+    let bad = search("status=finished".into()).await;
+    assert_eq!(bad.status(), 422);
+    assert!(bad.text().await.unwrap().contains("status must be one of"));
+    let as_driver = http.get(format!("{base}/v1/operator/sessions")).bearer_auth(&alice).send().await.unwrap();
+    assert_eq!(as_driver.status(), 401);
+
+    // Alice's session in full.
+    let detail: Value = http.get(format!("{base}/v1/operator/sessions/{a}")).bearer_auth(&operator).send().await.unwrap().json().await.unwrap();
+    let curve: Vec<(i64, i64)> = detail["samples"].as_array().unwrap().iter().map(|p| (p["energy_wh"].as_i64().unwrap(), p["power_w"].as_i64().unwrap())).collect();
+    assert_eq!(curve, [(13_000, 11_000), (16_000, 22_000), (19_000, 7_333)], "the samples app_session sent");
+    assert_eq!(detail["session"]["cost"], alice_session["cost"], "the priced lines are the driver's bill");
+    assert_eq!(detail["payment"]["method"], "wallet");
+    assert_eq!(detail["payment"]["status"], "captured");
+    assert_eq!(detail["payment"]["captured_minor"], alice_session["cost"]["total_incl_vat_minor"]);
+    assert_eq!(detail["receipt_issued"], true);
+    assert_eq!(detail["id_tag"].as_str().unwrap(), alice_tag);
+    assert!(detail["transaction_id"].is_i64());
+    let bobs: Value = http.get(format!("{base}/v1/operator/sessions/{b}")).bearer_auth(&operator).send().await.unwrap().json().await.unwrap();
+    assert_eq!((bobs["samples"].as_array().unwrap().len(), bobs["receipt_issued"].as_bool()), (0, Some(false)));
+    assert_eq!(bobs["session"]["failure_reason"], "The charger refused to start.");
+    let missing = http.get(format!("{base}/v1/operator/sessions/no-such-session")).bearer_auth(&operator).send().await.unwrap();
+    assert_eq!(missing.status(), 404);
+    backend.server.shutdown().await;
+}

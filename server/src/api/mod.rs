@@ -8,6 +8,7 @@ mod json_errors;
 mod no_store;
 mod operator;
 mod operator_reports;
+mod operator_sessions;
 mod operator_review;
 mod payments;
 mod receipts;
@@ -59,7 +60,9 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/v1/operator/reports/authorization-log", get(operator_reports::authorization_log))
         .route("/v1/operator/reports/authorization-log.csv", get(operator_reports::authorization_log_csv))
         .route("/v1/operator/chargers/{charger_id}/commands", post(operator::command))
+        .route("/v1/operator/sessions", get(operator_sessions::search))
         .route("/v1/operator/sessions/held", get(operator_review::held))
+        .route("/v1/operator/sessions/{session_id}", get(operator_sessions::detail))
         .route("/v1/operator/sessions/{session_id}/review", post(operator_review::review))
         .route("/v1/operator/orphans", get(operator_review::orphans))
         .route("/v1/operator/orphans/{orphan_id}/resolve", post(operator_review::resolve_orphan))
@@ -78,7 +81,7 @@ pub fn router() -> Router<Arc<AppState>> {
         payments::wallet, payments::top_up, payments::methods, payments::register_card, payments::set_default,
         payments::session_payment,
         operator::sign_in, operator::sign_out, operator::command,
-        operator_review::held, operator_review::review, operator_review::orphans, operator_review::resolve_orphan,
+        operator_sessions::search, operator_sessions::detail, operator_review::held, operator_review::review, operator_review::orphans, operator_review::resolve_orphan,
         operator_reports::revenue, operator_reports::revenue_csv, operator_reports::performance,
         operator_reports::performance_csv, operator_reports::authentication, operator_reports::authentication_csv,
         operator_reports::authorization_log, operator_reports::authorization_log_csv, operator_reports::metrics_doc, receipts::get, receipts::keys,
@@ -98,6 +101,8 @@ pub fn router() -> Router<Arc<AppState>> {
         operator::OperatorCredentials, operator::OperatorToken, operator::ChargerCommand, operator::CommandResult,
         operator_review::HeldSession, operator_review::ReviewDecision, operator_review::ReviewRequest, operator_review::Orphan,
         operator_review::OrphanResolution,
+        operator_sessions::OperatorSession, operator_sessions::OperatorSessionPage, operator_sessions::OperatorSessionDetail,
+        operator_sessions::MeterPoint, operator_sessions::OperatorPayment,
         crate::reports::RevenueReport, crate::reports::PeriodSpan, crate::reports::RevenueRow, crate::reports::RevenueFigures, crate::reports::PaymentState,
         crate::reports::Period, crate::reports::GroupBy, crate::reports::PerformanceReport, crate::reports::PerformanceRow,
         crate::reports::ReasonCount, crate::reports::FaultCount, crate::reports::TimeToStart, crate::reports::HeartbeatGaps,

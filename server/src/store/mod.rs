@@ -12,7 +12,10 @@ mod payments;
 mod receipts;
 mod review;
 pub(crate) mod reports;
+// `select_sessions!` is shared with the operator's search.
+#[macro_use]
 mod sessions;
+mod operator_sessions;
 mod tokens;
 
 use std::path::Path;
@@ -23,6 +26,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 pub use chargers::SeedEvse;
 pub use drivers::{DriverRow, NewTokens, RefreshOutcome};
 pub use ocpp_log::HandledMessage;
+pub use operator_sessions::SessionSearch;
 pub use review::{OrphanRow, RefusedTransaction};
 pub use sessions::{Inserted, NewSession, SessionRow, StartedSession, is_unique_violation};
 pub use payments::{
