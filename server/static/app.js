@@ -14,7 +14,9 @@ const RESULT_LABELS = {
 };
 const PAYMENT_LABELS = { captured: 'Captured', pending: 'Held, not captured yet', failed: 'Capture failed', released: 'Released', unpaid: 'Unpaid' };
 const PERIOD_TITLES = { day: 'Day (UTC)', week: 'ISO week (UTC)', month: 'Month (UTC)' };
-const session = { token: null, logBefore: null, last: null };
+const SESSION_LABELS = { starting: 'Starting', charging: 'Charging', stopping: 'Stopping', completed: 'Completed', failed: 'Failed', under_review: 'Held for review' };
+const LINE_LABELS = { ENERGY: 'Energy', TIME: 'Charging time', PARKING_TIME: 'Parking time', FLAT: 'Session fee' };
+const session = { token: null, logBefore: null, last: null, sessionsAfter: null };
 
 function $(selector) {
   return document.querySelector(selector);
@@ -162,14 +164,23 @@ function signedOut(message) {
 
 // --- loading ---
 
-/** Takes every figure off the page, so no chart stays up from an earlier window. */
-function clearReports() {
-  for (const chart of document.querySelectorAll('#reports .chart')) chart.replaceChildren();
-  for (const tbody of document.querySelectorAll('#reports tbody')) tbody.replaceChildren();
+/** Takes the reports' figures off the page (the sessions section is the search's own). */
+function clearCharts() {
+  for (const chart of document.querySelectorAll('#reports article:not(#sessions) .chart')) chart.replaceChildren();
+  for (const tbody of document.querySelectorAll('#reports article:not(#sessions) tbody')) tbody.replaceChildren();
   $('#availability-legend').replaceChildren();
   $('#payment-source').textContent = '';
   $('#concurrent').textContent = '';
   $('#auth-log-older').hidden = true;
+}
+
+/** Takes every figure off the page, so nothing stays up from an earlier window. */
+function clearReports() {
+  clearCharts();
+  for (const part of ['#session-list tbody', '#session-lines tbody', '#session-facts', '#session-curve']) $(part).replaceChildren();
+  $('#sessions-more').hidden = true;
+  $('#session-detail').hidden = true;
+  $('#session-status').textContent = '';
 }
 
 async function load(event) {
@@ -195,6 +206,7 @@ async function load(event) {
     ]);
     session.last = { revenue, performance, authentication, log, params };
     draw();
+    await searchSessions();
     status.textContent = `${revenue.from} to ${revenue.to}`;
     document.body.dataset.loaded = 'true';
   } catch (error) {
@@ -214,7 +226,7 @@ async function load(event) {
 function draw() {
   if (!session.last) return;
   const { revenue, performance, authentication, log } = session.last;
-  clearReports();
+  clearCharts();
   drawRevenue(revenue);
   drawAvailability(performance);
   drawAuthentication(authentication);
@@ -435,6 +447,157 @@ function appendLog(log) {
   $('#auth-log-older').hidden = session.logBefore == null;
 }
 
+// --- sessions ---
+
+function hms(seconds) {
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const sec = seconds % 60;
+  return `${h}:${String(m).padStart(2, '0')}:${String(sec).padStart(2, '0')}`;
+}
+
+function when(iso) {
+  return iso ? iso.replace('T', ' ').slice(0, 19) : '–';
+}
+
+/** The search form's filters within the report window. */
+function sessionQuery() {
+  const params = query();
+  const form = $('#session-search');
+  for (const name of ['charger', 'status', 'method', 'driver', 'token']) {
+    const value = form.elements[name].value.trim();
+    if (value) params.set(name, value);
+  }
+  params.set('limit', '50');
+  return params;
+}
+
+async function searchSessions(event, after = null) {
+  if (event) event.preventDefault();
+  const params = sessionQuery();
+  if (after) params.set('after', after);
+  const tbody = $('#session-list tbody');
+  try {
+    const page = await api(`/v1/operator/sessions?${params}`).then((r) => r.json());
+    if (!after) {
+      tbody.replaceChildren();
+      $('#session-detail').hidden = true;
+    }
+    tbody.querySelector('tr.empty')?.remove();
+    for (const found of page.sessions) {
+      const s = found.session;
+      const tr = row(tbody, [when(s.created_at), `${found.charger_id} / ${found.connector_id}`, label(SESSION_LABELS, s.status), label(METHOD_LABELS, s.auth_method),
+        kwh(s.energy_wh), money(s.cost.total_incl_vat_minor, s.cost.currency)]);
+      tr.dataset.session = s.id;
+      const open = el('button', { type: 'button', class: 'link', text: 'Open' }, el('td', {}, tr));
+      open.addEventListener('click', () => openSession(s.id));
+    }
+    sayWhenEmpty(tbody);
+    session.sessionsAfter = page.next_after ?? null;
+    $('#sessions-more').hidden = session.sessionsAfter == null;
+    $('#session-status').textContent = '';
+  } catch (error) {
+    if (error instanceof Unauthorized) signedOut(error.message);
+    else $('#session-status').textContent = error.message;
+  }
+}
+
+function billed(item) {
+  switch (item.dimension) {
+    case 'ENERGY': return `${(item.billed_quantity / 1000).toLocaleString(undefined, { minimumFractionDigits: 3, maximumFractionDigits: 3 })} kWh`;
+    case 'TIME':
+    case 'PARKING_TIME': return hms(item.billed_quantity);
+    case 'FLAT': return 'per session';
+    default: return String(item.billed_quantity);
+  }
+}
+
+async function openSession(id) {
+  try {
+    const d = await api(`/v1/operator/sessions/${encodeURIComponent(id)}`).then((r) => r.json());
+    const s = d.session;
+    const cost = s.cost;
+    const detail = $('#session-detail');
+    detail.hidden = false;
+    detail.dataset.session = s.id;
+    $('#session-title').textContent = `Session ${s.id}`;
+    const facts = $('#session-facts');
+    facts.replaceChildren();
+    const fact = (name, value) => { el('dt', { text: name }, facts); el('dd', { text: value ?? '–' }, facts); };
+    const reason = s.failure_reason || s.review_reason || d.stop_reason;
+    fact('State', `${label(SESSION_LABELS, s.status)}${reason ? ` (${reason})` : ''}`);
+    fact('Charger', `${d.charger_id}, connector ${d.connector_id} (${s.evse_id}), transaction ${d.transaction_id ?? '–'}`);
+    fact('Driver', `${d.driver_email ?? 'unknown'}, by ${label(METHOD_LABELS, s.auth_method)} with token ${d.id_tag}`);
+    fact('Started – stopped (UTC)', `${when(s.started_at)} – ${when(s.stopped_at)}`);
+    fact('Energy and time', `${kwh(s.energy_wh)} in ${hms(s.duration_seconds)}`);
+    fact('Total', `${money(cost.total_incl_vat_minor, cost.currency)} incl. ${money(cost.total_vat_minor, cost.currency)} VAT`);
+    const p = d.payment;
+    fact('Payment', p ? `${p.method}, ${p.status}: held ${money(p.held_minor, p.currency)}, captured ${money(p.captured_minor, p.currency)}`
+      + `${p.uncollected_minor ? `, uncollected ${money(p.uncollected_minor, p.currency)}` : ''}, ${p.attempts} attempts${p.failure_reason ? ` (${p.failure_reason})` : ''}` : 'not paid through the app');
+    fact('Receipt', d.receipt_issued ? 'signed receipt issued' : 'none issued');
+    drawCurve($('#session-curve'), d.samples, d.meter_start_wh);
+    const lines = $('#session-lines tbody');
+    lines.replaceChildren();
+    for (const item of cost.items) {
+      row(lines, [label(LINE_LABELS, item.dimension), billed(item), perUnit(item, cost.currency), item.vat_percent == null ? '–' : `${item.vat_percent} %`,
+        money(item.excl_vat_minor, cost.currency), money(item.vat_minor, cost.currency)]).dataset.dimension = item.dimension;
+    }
+    sayWhenEmpty(lines);
+    detail.scrollIntoView({ block: 'nearest' });
+  } catch (error) {
+    if (error instanceof Unauthorized) signedOut(error.message);
+    else $('#session-status').textContent = error.message;
+  }
+}
+
+function perUnit(item, currency) {
+  const unit = { ENERGY: 'kWh', TIME: 'h', PARKING_TIME: 'h', FLAT: 'session' }[item.dimension] ?? '';
+  const format = currencyFormat(currency, { maximumFractionDigits: 4 });
+  return `${format ? format.format(String(item.unit_price)) : `${currency} ${item.unit_price}`} / ${unit}`;
+}
+
+/** Power (left axis, kW) and energy so far (right axis, kWh) over the charger's clock. */
+function drawCurve(container, samples, meterStartWh) {
+  container.replaceChildren();
+  if (samples.length === 0) {
+    el('p', { class: 'empty', text: 'The charger sent no meter samples for this session.' }, container);
+    return;
+  }
+  const width = widthOf(container);
+  const [left, right, top, height] = [56, 56, 20, 180];
+  const bottom = top + height;
+  const times = samples.map((p) => Date.parse(p.at));
+  const [t0, t1] = [Math.min(...times), Math.max(...times)];
+  const x = (t) => left + (t1 === t0 ? 0.5 : (t - t0) / (t1 - t0)) * (width - left - right);
+  const maxW = Math.max(1, ...samples.map((p) => p.power_w ?? 0));
+  const energy = (p) => (p.energy_wh == null || meterStartWh == null ? null : p.energy_wh - meterStartWh);
+  const maxWh = Math.max(1, ...samples.map((p) => energy(p) ?? 0));
+  const chart = svg('svg', { viewBox: `0 0 ${width} ${bottom + 40}`, width, height: bottom + 40, role: 'img', 'aria-label': 'Power and energy over the session' }, container);
+  svg('line', { x1: left, y1: bottom, x2: width - right, y2: bottom, class: 'axis' }, chart);
+  svg('line', { x1: left, y1: top, x2: left, y2: bottom, class: 'axis' }, chart);
+  svg('line', { x1: width - right, y1: top, x2: width - right, y2: bottom, class: 'axis' }, chart);
+  svg('text', { x: 0, y: 12, class: 'axis-title', text: 'Power (kW)' }, chart);
+  svg('text', { x: width, y: 12, class: 'axis-title', 'text-anchor': 'end', text: 'Energy (kWh)' }, chart);
+  svg('text', { x: left - 4, y: top + 4, class: 'tick', 'text-anchor': 'end', text: (maxW / 1000).toFixed(1) }, chart);
+  svg('text', { x: left - 4, y: bottom, class: 'tick', 'text-anchor': 'end', text: '0' }, chart);
+  svg('text', { x: width - right + 4, y: top + 4, class: 'tick', text: (maxWh / 1000).toFixed(2) }, chart);
+  svg('text', { x: width - right + 4, y: bottom, class: 'tick', text: '0' }, chart);
+  svg('text', { x: left, y: bottom + 14, class: 'label', text: when(samples[0].at).slice(11) }, chart);
+  svg('text', { x: width - right, y: bottom + 14, class: 'label', 'text-anchor': 'end', text: when(samples.at(-1).at).slice(11) }, chart);
+  svg('text', { x: left + (width - left - right) / 2, y: bottom + 34, class: 'axis-title', 'text-anchor': 'middle', text: "Time (UTC, the charger's clock)" }, chart);
+  const yPower = (w) => bottom - (w / maxW) * height;
+  const yEnergy = (wh) => bottom - (wh / maxWh) * height;
+  const powered = samples.filter((p) => p.power_w != null);
+  const metered = samples.filter((p) => energy(p) != null);
+  if (powered.length) svg('polyline', { class: 'power', points: powered.map((p) => `${x(Date.parse(p.at)).toFixed(1)},${yPower(p.power_w).toFixed(1)}`).join(' ') }, chart);
+  if (metered.length) svg('polyline', { class: 'energy', points: metered.map((p) => `${x(Date.parse(p.at)).toFixed(1)},${yEnergy(energy(p)).toFixed(1)}`).join(' ') }, chart);
+  for (const p of samples) {
+    const c = svg('circle', { class: 'sample', cx: x(Date.parse(p.at)).toFixed(1), cy: yPower(p.power_w ?? 0).toFixed(1), r: 3,
+      'data-at': p.at, 'data-power-w': p.power_w ?? '', 'data-energy-wh': p.energy_wh ?? '' }, chart);
+    svg('title', { text: `${when(p.at)}: ${p.power_w == null ? '–' : `${(p.power_w / 1000).toFixed(1)} kW`}, ${energy(p) == null ? '–' : kwh(energy(p))}` }, c);
+  }
+}
+
 let redrawTimer = null;
 
 document.addEventListener('DOMContentLoaded', () => {
@@ -442,6 +605,8 @@ document.addEventListener('DOMContentLoaded', () => {
   $('#sign-out').addEventListener('click', signOut);
   $('#controls').addEventListener('submit', load);
   $('#auth-log-older').addEventListener('click', loadOlderLog);
+  $('#session-search').addEventListener('submit', (event) => searchSessions(event));
+  $('#sessions-more').addEventListener('click', () => searchSessions(null, session.sessionsAfter));
   for (const button of document.querySelectorAll('button[data-csv]')) button.addEventListener('click', downloadCsv);
   // Charts are drawn at the page's width: again when it changes (a phone turned, a window resized).
   window.addEventListener('resize', () => {

@@ -534,6 +534,7 @@ async fn operators_find_sessions_and_open_one() {
     assert_eq!(detail["receipt_issued"], true);
     assert_eq!(detail["id_tag"].as_str().unwrap(), alice_tag);
     assert!(detail["transaction_id"].is_i64());
+    assert_eq!(detail["meter_start_wh"], 10_000);
     let bobs: Value = http.get(format!("{base}/v1/operator/sessions/{b}")).bearer_auth(&operator).send().await.unwrap().json().await.unwrap();
     assert_eq!((bobs["samples"].as_array().unwrap().len(), bobs["receipt_issued"].as_bool()), (0, Some(false)));
     assert_eq!(bobs["session"]["failure_reason"], "The charger refused to start.");

@@ -100,6 +100,8 @@ pub struct OperatorSessionDetail {
     pub summary: OperatorSession,
     pub transaction_id: Option<i64>,
     pub stop_reason: Option<String>,
+    /// The energy register at the start, Wh: a sample's energy less this is the energy so far.
+    pub meter_start_wh: Option<i64>,
     /// Every meter sample, in the charger's time order.
     pub samples: Vec<MeterPoint>,
     pub payment: Option<OperatorPayment>,
@@ -163,7 +165,7 @@ pub async fn detail(_: AuthedOperator, State(state): State<Arc<AppState>>, Path(
     });
     let receipt_issued = store.receipt(&row.id).await?.is_some();
     let summary = with_emails(&state, std::slice::from_ref(&row)).await?.pop().expect("one row in, one out");
-    Ok(Json(OperatorSessionDetail { summary, transaction_id: row.transaction_id, stop_reason: row.stop_reason.clone(), samples, payment, receipt_issued }))
+    Ok(Json(OperatorSessionDetail { summary, transaction_id: row.transaction_id, stop_reason: row.stop_reason.clone(), meter_start_wh: row.meter_start_wh, samples, payment, receipt_issued }))
 }
 
 async fn with_emails(state: &AppState, rows: &[SessionRow]) -> Result<Vec<OperatorSession>, AppError> {

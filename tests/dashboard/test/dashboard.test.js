@@ -241,6 +241,30 @@ test('the dashboard draws what the reports say', { timeout: 120_000 }, async () 
         assert.deepEqual(logRows, log.entries.map((e) => ({ id: e.id, result: e.result, token: e.id_tag })));
         const unknown = await page.$$eval('#unknown-tokens tbody tr td:first-child', (tds) => tds.map((td) => td.textContent));
         assert.deepEqual(unknown, ['DEADBEEF01']);
+        // Sessions: the window's sessions listed; one opened shows the curve of its stored samples
+        // and its bill's lines.
+        const found = await get('../sessions?limit=50');
+        const listed = await page.$$eval('#session-list tbody tr', (trs) => trs.map((tr) => tr.dataset.session));
+        assert.deepEqual(listed, found.sessions.map((f) => f.session.id));
+        const completedApp = found.sessions.find((f) => f.session.status === 'completed' && f.session.auth_method === 'app');
+        const detail = await get(`../sessions/${completedApp.session.id}`);
+        assert.ok(detail.samples.length > 0, 'the session has meter samples');
+        await page.click(`#session-list tr[data-session="${completedApp.session.id}"] button`);
+        await page.waitForSelector(`#session-detail[data-session="${completedApp.session.id}"]:not([hidden])`);
+        const points = await page.$$eval('#session-curve circle.sample', (cs) => cs.map((c) => ({ at: c.dataset.at, power_w: Number(c.dataset.powerW), energy_wh: Number(c.dataset.energyWh) })));
+        assert.deepEqual(points, detail.samples, 'the curve is the stored samples');
+        assert.equal(await page.$$eval('#session-curve polyline.power', (ls) => ls.length), 1);
+        const lines = await page.$$eval('#session-lines tbody tr', (trs) => trs.map((tr) => tr.dataset.dimension));
+        assert.deepEqual(lines, detail.session.cost.items.map((i) => i.dimension));
+        assert.match(await page.textContent('#session-facts'), /dana@example\.com/);
+        // A filter narrows the list: the failed start only.
+        await page.selectOption('#session-search select[name=status]', 'failed');
+        await page.click('#session-search button[type=submit]');
+        await page.waitForFunction(() => document.querySelectorAll('#session-list tbody tr').length === 1);
+        const failedRow = await page.$eval('#session-list tbody tr', (tr) => tr.children[2].textContent);
+        assert.equal(failedRow, 'Failed');
+        await page.selectOption('#session-search select[name=status]', '');
+
         // Operators read words, not the API's names.
         const text = await page.innerText('#reports');
         for (const raw of ['plug_and_charge', 'ConcurrentTx', 'rfid']) assert.ok(!text.includes(raw), `"${raw}" is shown raw`);
@@ -263,7 +287,7 @@ test('the dashboard draws what the reports say', { timeout: 120_000 }, async () 
         const empties = await page.$$eval('#reports tbody', (bodies) => bodies.map((b) => [b.closest('table').id, b.querySelector('tr.empty td')?.textContent ?? null]));
         for (const [table, message] of empties) {
             // Chargers and the three ways to authorize are listed even with nothing in the window.
-            if (!['performance-table', 'auth-methods'].includes(table)) assert.ok(message && message.length > 0, `${table} says it is empty`);
+            if (!['performance-table', 'auth-methods', 'session-lines'].includes(table)) assert.ok(message && message.length > 0, `${table} says it is empty`);
         }
         assert.equal(await page.textContent('#revenue-chart .empty'), 'No completed sessions in this window.');
 
