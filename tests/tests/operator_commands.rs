@@ -151,3 +151,61 @@ async fn the_simulator_answers_an_operators_commands() {
     charger.shutdown().await;
     backend.server.shutdown().await;
 }
+
+/// Who sent what, and what came back: every command is in the audit log, the charger's own and
+/// the whole one, with secrets redacted; the charger page shows its boot, connectors and history.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commands_are_audited_and_the_charger_page_shows_the_charger() {
+    let backend = operator_backend().await;
+    let http = http_client();
+    let base = backend.server.base_url();
+    let operator = operator_token(&http, &backend).await;
+    let mut charger = RawCharger::connect(&backend.server.ocpp_url(), CHARGER_ID).await;
+    let boot = json!({"chargePointVendor": "Acme", "chargePointModel": "Fast 150", "firmwareVersion": "4.2.1"});
+    charger.call("BootNotification", boot).await;
+    charger.call("StatusNotification", json!({"connectorId": 1, "errorCode": "GroundFailure", "status": "Faulted"})).await;
+    charger.call("Heartbeat", json!({})).await;
+
+    let secret = json!({"action": "ChangeConfiguration", "payload": {"key": "AuthorizationKey", "value": "0123456789abcdef0123"}});
+    let request = tokio::spawn(http.post(command_url(&backend, CHARGER_ID)).bearer_auth(&operator).json(&secret).send());
+    let (id, _, _) = charger.expect_call().await;
+    charger.send_frame(json!([3, id, {"status": "Accepted"}])).await;
+    assert_eq!(request.await.unwrap().unwrap().status(), 200);
+    let request = tokio::spawn(http.post(command_url(&backend, CHARGER_ID)).bearer_auth(&operator).json(&json!({"action": "Reset", "payload": {"type": "Hard"}})).send());
+    let (id, _, _) = charger.expect_call().await;
+    charger.send_frame(json!([4, id, "NotSupported", "no reset here", {}])).await;
+    assert_eq!(request.await.unwrap().unwrap().status(), 502);
+    let offline = http.post(command_url(&backend, OFFLINE_CHARGER_ID)).bearer_auth(&operator).json(&json!({"action": "ClearCache", "payload": {}})).send().await.unwrap();
+    assert_eq!(offline.status(), 503);
+
+    let audit: Value = http.get(format!("{base}/v1/operator/audit")).bearer_auth(&operator).send().await.unwrap().json().await.unwrap();
+    let entries: Vec<(&str, &str, &str, &str)> = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["operator"].as_str().unwrap(), e["charger_id"].as_str().unwrap(), e["action"].as_str().unwrap(), e["outcome"].as_str().unwrap()))
+        .collect();
+    assert_eq!(entries, [
+        (OPERATOR, OFFLINE_CHARGER_ID, "ClearCache", "offline"),
+        (OPERATOR, CHARGER_ID, "Reset", "call_error"),
+        (OPERATOR, CHARGER_ID, "ChangeConfiguration", "answered"),
+    ], "newest first");
+    assert!(!audit.to_string().contains("0123456789abcdef0123"), "the new key is never kept: {audit}");
+    assert_eq!(audit[2]["answer"], json!({"status": "Accepted"}));
+    assert_eq!(audit[1]["answer"], "NotSupported no reset here");
+
+    let page: Value = http.get(format!("{base}/v1/operator/chargers/{CHARGER_ID}")).bearer_auth(&operator).send().await.unwrap().json().await.unwrap();
+    assert_eq!((page["vendor"].as_str(), page["model"].as_str(), page["firmware_version"].as_str()), (Some("Acme"), Some("Fast 150"), Some("4.2.1")));
+    assert_eq!(page["connected"], true);
+    assert!(page["last_heartbeat_at"].is_string(), "the beat shows before it is written: {page}");
+    assert_eq!((page["connectors"][0]["status"].as_str(), page["connectors"][0]["error_code"].as_str()), (Some("Faulted"), Some("GroundFailure")));
+    let statuses: Vec<&str> = page["status_events"].as_array().unwrap().iter().map(|e| e["status"].as_str().unwrap()).collect();
+    assert_eq!(statuses.last(), Some(&"Faulted"));
+    assert_eq!(page["connection_events"].as_array().unwrap().last().unwrap()["event"], "connected");
+    assert_eq!(page["performance"]["faults"], json!([{"error_code": "GroundFailure", "reports": 1}]));
+    assert_eq!(page["commands"].as_array().unwrap().len(), 2, "its own commands only");
+    let missing = http.get(format!("{base}/v1/operator/chargers/NO-SUCH-CHARGER")).bearer_auth(&operator).send().await.unwrap();
+    assert_eq!(missing.status(), 404);
+    charger.close().await;
+    backend.server.shutdown().await;
+}

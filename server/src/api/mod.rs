@@ -7,6 +7,7 @@ mod evses;
 mod json_errors;
 mod no_store;
 mod operator;
+mod operator_chargers;
 mod operator_reports;
 mod operator_sessions;
 mod operator_review;
@@ -59,7 +60,9 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/v1/operator/reports/authentication.csv", get(operator_reports::authentication_csv))
         .route("/v1/operator/reports/authorization-log", get(operator_reports::authorization_log))
         .route("/v1/operator/reports/authorization-log.csv", get(operator_reports::authorization_log_csv))
+        .route("/v1/operator/chargers/{charger_id}", get(operator_chargers::detail))
         .route("/v1/operator/chargers/{charger_id}/commands", post(operator::command))
+        .route("/v1/operator/audit", get(operator_chargers::audit))
         .route("/v1/operator/sessions", get(operator_sessions::search))
         .route("/v1/operator/sessions/held", get(operator_review::held))
         .route("/v1/operator/sessions/{session_id}", get(operator_sessions::detail))
@@ -80,7 +83,7 @@ pub fn router() -> Router<Arc<AppState>> {
         tokens::register, tokens::list, tokens::update, tokens::remove,
         payments::wallet, payments::top_up, payments::methods, payments::register_card, payments::set_default,
         payments::session_payment,
-        operator::sign_in, operator::sign_out, operator::command,
+        operator::sign_in, operator::sign_out, operator::command, operator_chargers::detail, operator_chargers::audit,
         operator_sessions::search, operator_sessions::detail, operator_review::held, operator_review::review, operator_review::orphans, operator_review::resolve_orphan,
         operator_reports::revenue, operator_reports::revenue_csv, operator_reports::performance,
         operator_reports::performance_csv, operator_reports::authentication, operator_reports::authentication_csv,
@@ -103,6 +106,8 @@ pub fn router() -> Router<Arc<AppState>> {
         operator_review::OrphanResolution,
         operator_sessions::OperatorSession, operator_sessions::OperatorSessionPage, operator_sessions::OperatorSessionDetail,
         operator_sessions::MeterPoint, operator_sessions::OperatorPayment,
+        operator_chargers::ChargerDetail, operator_chargers::ConnectorNow, operator_chargers::StatusEvent,
+        operator_chargers::ConnectionEvent, operator_chargers::AuditEntry,
         crate::reports::RevenueReport, crate::reports::PeriodSpan, crate::reports::RevenueRow, crate::reports::RevenueFigures, crate::reports::PaymentState,
         crate::reports::Period, crate::reports::GroupBy, crate::reports::PerformanceReport, crate::reports::PerformanceRow,
         crate::reports::ReasonCount, crate::reports::FaultCount, crate::reports::TimeToStart, crate::reports::HeartbeatGaps,

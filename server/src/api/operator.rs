@@ -19,6 +19,7 @@ use crate::auth::{AuthedOperator, OperatorSignIn, new_token};
 use crate::error::AppError;
 use crate::ocpp::log_safe;
 use crate::ocpp::registry::CallFailure;
+use crate::store::NewOperatorCommand;
 
 /// How long an operator's sign-in lasts.
 const OPERATOR_TOKEN_LIFETIME: time::Duration = time::Duration::hours(12);
@@ -141,12 +142,18 @@ pub async fn command(
     if state.store.charger_security(&charger_id).await?.is_none() {
         return Err(AppError::not_found(format!("No charger {charger_id} is configured.")));
     }
-    let link = state.chargers.get(&charger_id).ok_or_else(|| AppError::charger_offline(&charger_id))?;
-    let timeout = state.config.charger_call_timeout;
     tracing::info!(?operator, ?charger_id, command = %command.for_log(), "operator command");
+    let answer = send(&state, &charger_id, &command).await;
+    audit(&state, &operator, &charger_id, &command, &answer).await;
+    Ok(Json(answer.map_err(|failure| command_failure(&failure, &charger_id))?))
+}
+
+async fn send(state: &AppState, charger_id: &str, command: &ChargerCommand) -> Result<CommandResult, CallFailure> {
+    let link = state.chargers.get(charger_id).ok_or(CallFailure::Offline)?;
+    let timeout = state.config.charger_call_timeout;
     use commands::action as a;
     // Each answer is read into its typed shape (a charger's malformed answer is an error).
-    let answer = match &command {
+    match command {
         ChargerCommand::ChangeConfiguration(r) => link.call(a::CHANGE_CONFIGURATION, r, timeout).await.map(CommandResult::ChangeConfiguration),
         ChargerCommand::GetConfiguration(r) => link.call(a::GET_CONFIGURATION, r, timeout).await.map(CommandResult::GetConfiguration),
         ChargerCommand::TriggerMessage(r) => link.call(a::TRIGGER_MESSAGE, r, timeout).await.map(CommandResult::TriggerMessage),
@@ -155,8 +162,26 @@ pub async fn command(
         ChargerCommand::Reset(r) => link.call(a::RESET, r, timeout).await.map(CommandResult::Reset),
         ChargerCommand::ClearCache(r) => link.call(a::CLEAR_CACHE, r, timeout).await.map(CommandResult::ClearCache),
         ChargerCommand::DataTransfer(r) => link.call(a::DATA_TRANSFER, r, timeout).await.map(CommandResult::DataTransfer),
+    }
+}
+
+/// Writes who sent what, and what came back, into the audit log. The command has been sent
+/// whatever happens here: a failure to write is logged, not turned into a failed command.
+async fn audit(state: &AppState, operator: &str, charger_id: &str, command: &ChargerCommand, answer: &Result<CommandResult, CallFailure>) {
+    let logged = command.for_log();
+    let action = logged["action"].as_str().unwrap_or_default().to_owned();
+    let payload = logged.get("payload").cloned().unwrap_or_default().to_string();
+    let (outcome, answer) = match answer {
+        Ok(result) => ("answered", serde_json::to_value(result).ok().and_then(|v| v.get("response").map(|r| log_safe::payload(r).to_string()))),
+        Err(CallFailure::Offline) => ("offline", None),
+        Err(CallFailure::Timeout) => ("timeout", None),
+        Err(CallFailure::CallError { code, description }) => ("call_error", Some(format!("{code} {description}"))),
+        Err(CallFailure::BadResponse(why)) => ("bad_response", Some(why.clone())),
     };
-    Ok(Json(answer.map_err(|failure| command_failure(&failure, &charger_id))?))
+    let entry = NewOperatorCommand { operator, charger_id, action: &action, payload: &payload, outcome, answer: answer.as_deref() };
+    if let Err(e) = state.store.record_operator_command(&entry).await {
+        tracing::error!(error = %e, %charger_id, "could not write the operator command to the audit log");
+    }
 }
 
 fn command_failure(failure: &CallFailure, charger_id: &str) -> AppError {

@@ -130,7 +130,7 @@ where
 }
 
 async fn boot(state: &AppState, charger_id: &str, req: BootNotificationRequest) -> Result<BootNotificationResponse, sqlx::Error> {
-    state.store.record_boot(charger_id, &req.charge_point_vendor, &req.charge_point_model).await?;
+    state.store.record_boot(charger_id, &req.charge_point_vendor, &req.charge_point_model, req.firmware_version.as_deref()).await?;
     Ok(BootNotificationResponse {
         status: RegistrationStatus::Accepted,
         current_time: OffsetDateTime::now_utc(),

@@ -84,10 +84,11 @@ impl Store {
         Ok(())
     }
 
-    pub async fn record_boot(&self, charger_id: &str, vendor: &str, model: &str) -> Result<(), StoreError> {
-        sqlx::query("UPDATE chargers SET vendor = ?, model = ?, last_boot_at = ? WHERE id = ?")
+    pub async fn record_boot(&self, charger_id: &str, vendor: &str, model: &str, firmware_version: Option<&str>) -> Result<(), StoreError> {
+        sqlx::query("UPDATE chargers SET vendor = ?, model = ?, firmware_version = ?, last_boot_at = ? WHERE id = ?")
             .bind(vendor)
             .bind(model)
+            .bind(firmware_version)
             .bind(time::OffsetDateTime::now_utc())
             .bind(charger_id)
             .execute(&self.pool)

@@ -4,6 +4,7 @@
 //! SQLite runs in WAL mode with `synchronous = FULL`: a write the server acknowledged (an OCPP
 //! CALLRESULT, an HTTP 2xx) is on disk first.
 
+mod charger_detail;
 mod chargers;
 mod drivers;
 mod ocpp_log;
@@ -23,6 +24,7 @@ use std::str::FromStr;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
+pub use charger_detail::{NewOperatorCommand, OperatorCommandRow};
 pub use chargers::SeedEvse;
 pub use drivers::{DriverRow, NewTokens, RefreshOutcome};
 pub use ocpp_log::HandledMessage;
