@@ -16,7 +16,12 @@ const PAYMENT_LABELS = { captured: 'Captured', pending: 'Held, not captured yet'
 const PERIOD_TITLES = { day: 'Day (UTC)', week: 'ISO week (UTC)', month: 'Month (UTC)' };
 const SESSION_LABELS = { starting: 'Starting', charging: 'Charging', stopping: 'Stopping', completed: 'Completed', failed: 'Failed', under_review: 'Held for review' };
 const LINE_LABELS = { ENERGY: 'Energy', TIME: 'Charging time', PARKING_TIME: 'Parking time', FLAT: 'Session fee' };
-const session = { token: null, logBefore: null, last: null, sessionsAfter: null };
+const OCPP_STATUS_LABELS = {
+  Available: 'Available', Preparing: 'Preparing', Charging: 'Charging', SuspendedEV: 'Suspended by the car', SuspendedEVSE: 'Suspended by the charger',
+  Finishing: 'Finishing', Reserved: 'Reserved', Unavailable: 'Unavailable', Faulted: 'Faulted', offline: 'Offline',
+};
+const COMMAND_NAMES = { Reset: 'Reset', ChangeAvailability: 'Change availability', TriggerMessage: 'Trigger message', UnlockConnector: 'Unlock connector' };
+const session = { token: null, logBefore: null, last: null, sessionsAfter: null, charger: null, pendingCommand: null };
 
 function $(selector) {
   return document.querySelector(selector);
@@ -164,10 +169,10 @@ function signedOut(message) {
 
 // --- loading ---
 
-/** Takes the reports' figures off the page (the sessions section is the search's own). */
+/** Takes the reports' figures off the page (the charger page and the sessions are not reports). */
 function clearCharts() {
-  for (const chart of document.querySelectorAll('#reports article:not(#sessions) .chart')) chart.replaceChildren();
-  for (const tbody of document.querySelectorAll('#reports article:not(#sessions) tbody')) tbody.replaceChildren();
+  for (const chart of document.querySelectorAll('#reports article.report .chart')) chart.replaceChildren();
+  for (const tbody of document.querySelectorAll('#reports article.report tbody')) tbody.replaceChildren();
   $('#availability-legend').replaceChildren();
   $('#payment-source').textContent = '';
   $('#concurrent').textContent = '';
@@ -177,6 +182,9 @@ function clearCharts() {
 /** Takes every figure off the page, so nothing stays up from an earlier window. */
 function clearReports() {
   clearCharts();
+  $('#charger').hidden = true;
+  for (const part of ['#charger-facts', '#charger-connectors tbody', '#charger-timeline', '#charger-audit tbody', '#charger-unlock']) $(part).replaceChildren();
+  session.charger = null;
   for (const part of ['#session-list tbody', '#session-lines tbody', '#session-facts', '#session-curve']) $(part).replaceChildren();
   $('#sessions-more').hidden = true;
   $('#session-detail').hidden = true;
@@ -207,6 +215,7 @@ async function load(event) {
     session.last = { revenue, performance, authentication, log, params };
     draw();
     await searchSessions();
+    if (session.charger) await openCharger(session.charger);
     status.textContent = `${revenue.from} to ${revenue.to}`;
     document.body.dataset.loaded = 'true';
   } catch (error) {
@@ -395,8 +404,11 @@ function drawAvailability(report) {
     const kw = (w) => (w == null ? '–' : (w / 1000).toFixed(1));
     const tts = r.time_to_start.avg_ms == null ? '–' : `${(r.time_to_start.avg_ms / 1000).toFixed(1)} s`;
     const faults = r.faults.map((f) => `${f.error_code} ×${f.reports}`).join(', ') || '–';
-    row(tbody, [r.charger_id, r.site ?? '–', `${r.sessions_completed} ok, ${r.sessions_failed} failed`, percent(r.success_rate), kwh(r.energy_wh),
-      kw(r.avg_session_power_w), kw(r.peak_power_w), tts, faults, r.heartbeat_gaps.gaps]).dataset.charger = r.charger_id;
+    const tr = row(tbody, ['', r.site ?? '–', `${r.sessions_completed} ok, ${r.sessions_failed} failed`, percent(r.success_rate), kwh(r.energy_wh),
+      kw(r.avg_session_power_w), kw(r.peak_power_w), tts, faults, r.heartbeat_gaps.gaps]);
+    tr.dataset.charger = r.charger_id;
+    const open = el('button', { type: 'button', class: 'link', text: r.charger_id, title: `Open ${r.charger_id}` }, tr.children[0]);
+    open.addEventListener('click', () => openCharger(r.charger_id));
   }
   sayWhenEmpty(tbody);
 }
@@ -445,6 +457,145 @@ function appendLog(log) {
   sayWhenEmpty(tbody);
   session.logBefore = log.next_before ?? null;
   $('#auth-log-older').hidden = session.logBefore == null;
+}
+
+// --- one charger ---
+
+/** Status segments per connector over the window, and the charger's offline spans. */
+function drawTimeline(container, detail) {
+  container.replaceChildren();
+  // From the first event in the window (nothing is known of the charger before it) to now or
+  // the window's end.
+  const end = Math.min(Date.now(), Date.parse(`${detail.to}T00:00:00Z`) + 86_400_000);
+  const first = Math.min(...[...detail.status_events, ...detail.connection_events].map((e) => Date.parse(e.at)), end);
+  const start = Math.max(Date.parse(`${detail.from}T00:00:00Z`), Math.min(first, end - 60_000));
+  const width = widthOf(container);
+  const [left, rowHeight] = [90, 26];
+  const rows = [...detail.connectors.map((c) => ({ name: `Connector ${c.connector_id}`, id: c.connector_id })), { name: 'Connection', id: null }];
+  const chart = svg('svg', { viewBox: `0 0 ${width} ${rows.length * rowHeight + 24}`, width, height: rows.length * rowHeight + 24, role: 'img', 'aria-label': 'Status over the window' }, container);
+  const x = (t) => left + ((Math.min(Math.max(t, start), end) - start) / Math.max(1, end - start)) * (width - left);
+  const shown = new Set();
+  rows.forEach((r, i) => {
+    const y = i * rowHeight;
+    svg('text', { x: 0, y: y + 15, class: 'label', text: r.name }, chart);
+    let spans;
+    if (r.id == null) {
+      // Offline from a disconnection to the next connection (or now).
+      spans = [];
+      let down = null;
+      for (const e of detail.connection_events) {
+        if (e.event === 'disconnected' && down == null) down = Date.parse(e.at);
+        if (e.event === 'connected' && down != null) { spans.push({ from: down, to: Date.parse(e.at), status: 'offline' }); down = null; }
+      }
+      if (down != null) spans.push({ from: down, to: end, status: 'offline' });
+    } else {
+      const events = detail.status_events.filter((e) => e.connector_id === r.id);
+      spans = events.map((e, j) => ({ from: Date.parse(e.at), to: j + 1 < events.length ? Date.parse(events[j + 1].at) : end, status: e.status, error: e.error_code }));
+    }
+    for (const span of spans) {
+      if (span.to <= start || span.from >= end) continue;
+      shown.add(span.status);
+      const rect = svg('rect', { class: `segment ${span.status}`, x: x(span.from).toFixed(2), y: y + 4, width: Math.max(1, x(span.to) - x(span.from)).toFixed(2), height: 16,
+        'data-status': span.status, 'data-from': new Date(span.from).toISOString() }, chart);
+      svg('title', { text: `${label(OCPP_STATUS_LABELS, span.status)}${span.error && span.error !== 'NoError' ? ` (${span.error})` : ''} from ${when(new Date(span.from).toISOString())}` }, rect);
+    }
+  });
+  const axisY = rows.length * rowHeight + 14;
+  svg('text', { x: left, y: axisY, class: 'label', text: `${when(new Date(start).toISOString())} UTC` }, chart);
+  svg('text', { x: width, y: axisY, class: 'label', 'text-anchor': 'end', text: end === Date.now() ? 'now' : detail.to }, chart);
+  const legend = $('#charger-legend');
+  legend.replaceChildren();
+  for (const status of shown) el('li', { class: `status-${status}`, text: label(OCPP_STATUS_LABELS, status) }, legend);
+}
+
+function describeCommand(command) {
+  const p = command.payload;
+  const detail = p.type ?? p.requestedMessage ?? (p.connectorId != null ? `connector ${p.connectorId}` : '');
+  return `${COMMAND_NAMES[command.action] ?? command.action}${detail ? ` (${detail})` : ''}`;
+}
+
+async function openCharger(id) {
+  try {
+    const d = await api(`/v1/operator/chargers/${encodeURIComponent(id)}?${query()}`).then((r) => r.json());
+    session.charger = id;
+    const article = $('#charger');
+    article.hidden = false;
+    article.dataset.charger = id;
+    $('#charger-title').textContent = `Charger ${id}`;
+    const facts = $('#charger-facts');
+    facts.replaceChildren();
+    const fact = (name, value) => { el('dt', { text: name }, facts); el('dd', { text: value ?? '–' }, facts); };
+    const lastConnection = d.connection_events.at(-1);
+    fact('Connection', d.connected ? `connected${lastConnection?.event === 'connected' ? ` since ${when(lastConnection.at)}` : ''}` : `offline${lastConnection?.event === 'disconnected' ? ` since ${when(lastConnection.at)}` : ''}`);
+    fact('Site', d.site);
+    fact('Charger', [d.vendor, d.model].filter(Boolean).join(' ') || 'not booted yet');
+    fact('Firmware', d.firmware_version);
+    fact('Last boot, last heartbeat (UTC)', `${when(d.last_boot_at)}, ${when(d.last_heartbeat_at)}`);
+    fact('Security profile', String(d.security_profile));
+    const perf = d.performance;
+    if (perf) {
+      const a = perf.availability;
+      fact('Over the window', `${a.observed_ms ? `available ${percent(a.availability)}, used ${percent(a.utilization)}` : 'no data'}; `
+        + `${perf.sessions_completed} sessions completed, ${perf.sessions_failed} failed; ${kwh(perf.energy_wh)}; `
+        + `${perf.faults.map((f) => `${f.error_code} ×${f.reports}`).join(', ') || 'no faults'}; ${perf.heartbeat_gaps.gaps} heartbeat gaps`);
+    }
+    const connectors = $('#charger-connectors tbody');
+    connectors.replaceChildren();
+    for (const c of d.connectors) {
+      row(connectors, [c.connector_id, c.evse_id, label(OCPP_STATUS_LABELS, c.status), c.error_code ?? '–', when(c.since)]).dataset.connector = c.connector_id;
+    }
+    sayWhenEmpty(connectors);
+    const unlock = $('#charger-unlock');
+    unlock.replaceChildren();
+    for (const c of d.connectors) {
+      el('button', { type: 'button', 'data-command': JSON.stringify({ action: 'UnlockConnector', payload: { connectorId: c.connector_id } }), text: `Unlock connector ${c.connector_id}` }, unlock);
+    }
+    drawTimeline($('#charger-timeline'), d);
+    const audit = $('#charger-audit tbody');
+    audit.replaceChildren();
+    for (const e of d.commands) {
+      const tr = row(audit, [when(e.at), e.operator, describeCommand(e), e.outcome.replace(/_/g, ' '), e.answer == null ? '' : (typeof e.answer === 'string' ? e.answer : JSON.stringify(e.answer))]);
+      tr.dataset.action = e.action;
+      tr.dataset.outcome = e.outcome;
+    }
+    sayWhenEmpty(audit);
+    article.scrollIntoView({ block: 'nearest' });
+  } catch (error) {
+    if (error instanceof Unauthorized) signedOut(error.message);
+    else $('#status').textContent = error.message;
+  }
+}
+
+/** A command button: confirm in a dialog, send, show the charger's answer, refresh the page. */
+function askToSend(event) {
+  const button = event.target.closest('button[data-command]');
+  if (!button || !session.charger) return;
+  session.pendingCommand = JSON.parse(button.dataset.command);
+  $('#confirm-text').textContent = `Send ${describeCommand(session.pendingCommand)} to ${session.charger}?`;
+  $('#confirm-command').showModal();
+}
+
+async function sendConfirmed() {
+  const dialog = $('#confirm-command');
+  const command = session.pendingCommand;
+  session.pendingCommand = null;
+  if (dialog.returnValue !== 'send' || !command || !session.charger) return;
+  const result = $('#command-result');
+  result.textContent = `Sending ${describeCommand(command)}…`;
+  try {
+    const response = await fetch(`/v1/operator/chargers/${encodeURIComponent(session.charger)}/commands`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${session.token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify(command),
+    });
+    const body = await response.json().catch(() => ({}));
+    if (response.status === 401) throw new Unauthorized('Your sign-in has expired.');
+    result.textContent = response.ok ? `${session.charger} answered: ${body.response?.status ?? JSON.stringify(body.response)}` : (body.message || `The server answered ${response.status}.`);
+  } catch (error) {
+    if (error instanceof Unauthorized) { signedOut(error.message); return; }
+    result.textContent = error.message;
+  }
+  await openCharger(session.charger);
 }
 
 // --- sessions ---
@@ -606,6 +757,8 @@ document.addEventListener('DOMContentLoaded', () => {
   $('#controls').addEventListener('submit', load);
   $('#auth-log-older').addEventListener('click', loadOlderLog);
   $('#session-search').addEventListener('submit', (event) => searchSessions(event));
+  $('#charger').addEventListener('click', askToSend);
+  $('#confirm-command').addEventListener('close', sendConfirmed);
   $('#sessions-more').addEventListener('click', () => searchSessions(null, session.sessionsAfter));
   for (const button of document.querySelectorAll('button[data-csv]')) button.addEventListener('click', downloadCsv);
   // Charts are drawn at the page's width: again when it changes (a phone turned, a window resized).
