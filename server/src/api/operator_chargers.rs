@@ -135,7 +135,7 @@ pub struct ChargerDetail {
 /// One charger's page.
 #[utoipa::path(get, path = "/v1/operator/chargers/{charger_id}", operation_id = "operator_charger", tag = "operator",
     params(("charger_id" = String, Path, description = "The charge point id"), ChargerParams),
-    responses((status = 200, body = ChargerDetail), (status = 401, body = ApiError, description = "No operator token"),
+    responses((status = 200, body = ChargerDetail, description = "The charger"), (status = 401, body = ApiError, description = "No operator token"),
         (status = 404, body = ApiError, description = "No such charger is configured"), (status = 422, body = ApiError, description = "An invalid window")))]
 pub async fn detail(
     _: AuthedOperator,
@@ -192,7 +192,7 @@ pub async fn detail(
 
 /// The audit log: every command operators sent, newest first.
 #[utoipa::path(get, path = "/v1/operator/audit", operation_id = "operator_audit", tag = "operator", params(AuditParams),
-    responses((status = 200, body = Vec<AuditEntry>), (status = 401, body = ApiError, description = "No operator token")))]
+    responses((status = 200, body = Vec<AuditEntry>, description = "Commands, newest first"), (status = 401, body = ApiError, description = "No operator token")))]
 pub async fn audit(_: AuthedOperator, State(state): State<Arc<AppState>>, Query(p): Query<AuditParams>) -> Result<Json<Vec<AuditEntry>>, AppError> {
     let limit = p.limit.unwrap_or(DEFAULT_AUDIT).clamp(1, 1_000);
     Ok(Json(state.store.operator_commands(None, limit).await?.into_iter().map(AuditEntry::from).collect()))

@@ -111,7 +111,7 @@ pub struct OperatorSessionDetail {
 
 /// Finds sessions, newest first.
 #[utoipa::path(get, path = "/v1/operator/sessions", operation_id = "search_sessions", tag = "operator", params(SessionQuery),
-    responses((status = 200, body = OperatorSessionPage), (status = 401, body = ApiError, description = "No operator token"),
+    responses((status = 200, body = OperatorSessionPage, description = "Sessions, newest first"), (status = 401, body = ApiError, description = "No operator token"),
         (status = 422, body = ApiError, description = "An unknown status or method, or an invalid window")))]
 pub async fn search(_: AuthedOperator, State(state): State<Arc<AppState>>, Query(q): Query<SessionQuery>) -> Result<Json<OperatorSessionPage>, AppError> {
     let window = Window::parse(q.from.as_deref(), q.to.as_deref(), OffsetDateTime::now_utc().date()).map_err(AppError::invalid)?;
@@ -141,7 +141,7 @@ pub async fn search(_: AuthedOperator, State(state): State<Arc<AppState>>, Query
 /// One session in full.
 #[utoipa::path(get, path = "/v1/operator/sessions/{session_id}", operation_id = "operator_session", tag = "operator",
     params(("session_id" = String, Path, description = "The session")),
-    responses((status = 200, body = OperatorSessionDetail), (status = 401, body = ApiError, description = "No operator token"),
+    responses((status = 200, body = OperatorSessionDetail, description = "The session in full"), (status = 401, body = ApiError, description = "No operator token"),
         (status = 404, body = ApiError, description = "No such session")))]
 pub async fn detail(_: AuthedOperator, State(state): State<Arc<AppState>>, Path(session_id): Path<String>) -> Result<Json<OperatorSessionDetail>, AppError> {
     let store = &state.store;
