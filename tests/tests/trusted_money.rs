@@ -380,7 +380,8 @@ async fn two_drivers_one_connector_exactly_one_wins() {
 }
 
 async fn wait_status(api: &Api<'_>, driver: &str, id: &str, status: &str) -> Value {
-    for _ in 0..100 {
+    // Up to 30 s: on a loaded machine the simulator's start took longer than 10 s once.
+    for _ in 0..300 {
         let (_, session) = api.get(driver, &format!("/v1/sessions/{id}")).await;
         if session["status"] == status {
             return session;
