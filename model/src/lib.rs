@@ -3,6 +3,7 @@
 //! core and the simulator all speak through these types.
 
 pub mod api;
+pub mod connector;
 pub mod ids;
 pub mod money;
 pub mod ndef;
@@ -12,8 +13,11 @@ pub mod pricing;
 pub mod receipt;
 pub mod rfid;
 pub mod session;
+#[cfg(feature = "sqlx")]
+mod sqlx_text;
 pub mod tariff;
 
+pub use connector::{Availability, ConnectorStatus};
 pub use ids::{Emaid, EmaidError, EvseId, EvseIdError};
 pub use ndef::NdefError;
 pub use rfid::{CardUid, CardUidError};

@@ -17,7 +17,7 @@ pub struct SessionRow {
     pub charger_id: String,
     pub connector_id: i64,
     pub id_tag: String,
-    pub status: String,
+    pub status: SessionStatus,
     pub transaction_id: Option<i64>,
     pub tariff: Json<Tariff>,
     pub meter_start_wh: Option<i64>,
@@ -32,23 +32,22 @@ pub struct SessionRow {
     pub stop_reason: Option<String>,
     /// Why the session is held for the operator's review (see `plausibility.rs`).
     pub review_reason: Option<String>,
-    pub auth_method: String,
+    pub auth_method: AuthMethod,
     pub version: i64,
     pub created_at: OffsetDateTime,
 }
 
 impl SessionRow {
     pub fn status(&self) -> SessionStatus {
-        // Only SessionStatus::as_str values are ever written.
-        SessionStatus::from_name(&self.status).unwrap_or(SessionStatus::Failed)
+        self.status
     }
 
     pub fn set_status(&mut self, status: SessionStatus) {
-        self.status = status.as_str().to_owned();
+        self.status = status;
     }
 
     pub fn auth_method(&self) -> AuthMethod {
-        AuthMethod::from_name(&self.auth_method).unwrap_or_default()
+        self.auth_method
     }
 }
 
