@@ -5,6 +5,7 @@
 pub mod api;
 pub mod connector;
 pub mod ids;
+pub mod meter;
 pub mod money;
 pub mod ndef;
 pub mod ocmf;

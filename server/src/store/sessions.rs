@@ -24,6 +24,8 @@ pub struct SessionRow {
     pub meter_last_wh: Option<i64>,
     pub meter_stop_wh: Option<i64>,
     pub power_w: i64,
+    /// Of the time since the start, how much the bill counts as parked (see `billing.rs`).
+    pub parking_seconds: i64,
     pub started_at: Option<OffsetDateTime>,
     pub last_meter_at: Option<OffsetDateTime>,
     pub stopped_at: Option<OffsetDateTime>,
@@ -104,7 +106,7 @@ macro_rules! select_sessions {
     ($where:literal) => {
         concat!(
             "SELECT id, driver_id, evse_id, charger_id, connector_id, id_tag, status, transaction_id,
-                tariff, meter_start_wh, meter_last_wh, meter_stop_wh, power_w, started_at, last_meter_at,
+                tariff, meter_start_wh, meter_last_wh, meter_stop_wh, power_w, parking_seconds, started_at, last_meter_at,
                 stopped_at, cost, failure_reason, stop_reason, review_reason, auth_method, version, created_at, change_seq
              FROM sessions WHERE ",
             $where
@@ -344,7 +346,7 @@ impl Store {
         let change_seq = next_change_seq(&mut tx).await?;
         let result = sqlx::query(
             "UPDATE sessions SET status = ?, transaction_id = ?, meter_start_wh = ?, meter_last_wh = ?,
-                 meter_stop_wh = ?, power_w = ?, started_at = ?, last_meter_at = ?, stopped_at = ?,
+                 meter_stop_wh = ?, power_w = ?, parking_seconds = ?, started_at = ?, last_meter_at = ?, stopped_at = ?,
                  cost = ?, failure_reason = ?, stop_reason = ?, review_reason = ?, version = version + 1, change_seq = ?
              WHERE id = ? AND version = ?",
         )
@@ -354,6 +356,7 @@ impl Store {
         .bind(row.meter_last_wh)
         .bind(row.meter_stop_wh)
         .bind(row.power_w)
+        .bind(row.parking_seconds)
         .bind(row.started_at)
         .bind(row.last_meter_at)
         .bind(row.stopped_at)
