@@ -350,7 +350,7 @@ impl Store {
                  cost = ?, failure_reason = ?, stop_reason = ?, review_reason = ?, version = version + 1, change_seq = ?
              WHERE id = ? AND version = ?",
         )
-        .bind(&row.status)
+        .bind(row.status)
         .bind(row.transaction_id)
         .bind(row.meter_start_wh)
         .bind(row.meter_last_wh)
