@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chargekit_core::{
-    ChargeKit, CoreConfig, CostKind, MemorySecureStore, ReceiptInfo, ReceiptMeterData, ReceiptSignature, SessionInfo, SessionListener, SessionState,
+    ChargeKit, ConnectorAvailability, CoreConfig, CostKind, MemorySecureStore, ReceiptInfo, ReceiptMeterData, ReceiptSignature, SessionInfo, SessionListener, SessionState,
 };
 use chargekit_server::{ChargerSeed, PaymentsConfig, ServerConfig};
 use chargekit_sim::{MeterKey, MeterSigner, PowerCurve, SimConfig};
@@ -84,7 +84,7 @@ async fn drive(backend_url: &str, workdir: &std::path::Path, args: &DemoArgs) ->
     let evse_id = app.evse_from_qr(QR_PAYLOAD.into()).map_err(|e| e.to_string())?;
     let evse = app.lookup_evse(evse_id.clone()).await.map_err(|e| e.to_string())?;
     let prices: Vec<String> = evse.prices.iter().map(|p| format!("{} {}{}", p.unit_price, evse.currency, per(&p.kind))).collect();
-    println!("Scanned QR   {evse_id}: {} ({}), {} + VAT", evse.status, if evse.online { "online" } else { "offline" }, prices.join(" + "));
+    println!("Scanned QR   {evse_id}: {} ({}), {} + VAT", availability(evse.availability), if evse.online { "online" } else { "offline" }, prices.join(" + "));
 
     let session = app.start_session(evse_id).await.map_err(|e| e.to_string())?;
     println!("Charging     session {} — stopping after {} s\n", session.id, args.charge_secs);
@@ -167,6 +167,19 @@ fn print_receipt(r: &ReceiptInfo) {
         ReceiptMeterData::Invalid { reason } => format!("NOT VALID: {reason}"),
     };
     println!("  Meter data {meter} (Eichrecht, OCMF)");
+}
+
+/// The driver's words for a connector's state, as the apps say it (never the OCPP name).
+fn availability(availability: ConnectorAvailability) -> &'static str {
+    match availability {
+        ConnectorAvailability::Available => "free",
+        ConnectorAvailability::Occupied => "occupied",
+        ConnectorAvailability::Charging => "in use",
+        ConnectorAvailability::Faulted => "out of order",
+        ConnectorAvailability::Unavailable => "not available",
+        ConnectorAvailability::Offline => "offline",
+        ConnectorAvailability::Unknown => "status unknown",
+    }
 }
 
 fn per(kind: &CostKind) -> &'static str {

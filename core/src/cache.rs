@@ -152,6 +152,7 @@ mod tests {
             energy_wh: 1000,
             power_w: 0,
             duration_seconds: 60,
+            parking_seconds: 0,
             cost: price(&tariff, &SessionUsage { energy_wh: 1000, charging_seconds: 60, parking_seconds: 0 }),
             tariff,
             failure_reason: None,

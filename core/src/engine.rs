@@ -336,11 +336,9 @@ fn utc_offset(seconds: i32) -> Result<time::UtcOffset, CoreError> {
 }
 
 /// Whether a driver can start a session at this EVSE now: the charger is connected and the
-/// connector is free (Available, or Preparing: plugged in, waiting for authorization). A
-/// connector that never reported a status is given the benefit of the doubt: the backend
-/// still refuses a busy one.
+/// connector is free or not known to be busy ([`chargekit_model::Availability::can_start`]).
 pub fn can_start(evse: &EvseInfo) -> bool {
-    evse.online && matches!(evse.status.as_str(), "Available" | "Preparing" | "Unknown")
+    evse.status.availability(evse.online).can_start()
 }
 
 /// `delay` ± 50 %, so phones that lost the network together do not retry together.
@@ -368,11 +366,11 @@ mod tests {
             evse_id: EvseId::parse("DE*CKT*E1").unwrap(),
             charge_point_id: "CP".into(),
             connector_id: 1,
-            status: status.into(),
+            status: chargekit_model::ConnectorStatus::parse(status),
             online,
             tariff: crate::test_support::tariff(),
         };
-        for free in ["Available", "Preparing", "Unknown"] {
+        for free in ["Available", "Preparing", "Unknown", "SomethingNew"] {
             assert!(can_start(&evse(free, true)), "{free}");
             assert!(!can_start(&evse(free, false)), "{free} offline");
         }

@@ -111,8 +111,11 @@ pub struct Evse {
     pub evse_id: String,
     pub charge_point_id: String,
     pub connector_id: u32,
-    /// The connector's OCPP status (`Available`, `Charging`, …).
-    pub status: String,
+    /// The connector's last OCPP status, typed. For what the driver is shown, use
+    /// `availability`: the shells never show an OCPP name.
+    pub status: ConnectorStatus,
+    /// What the status means for the driver, offline included: the one thing to show.
+    pub availability: ConnectorAvailability,
     pub online: bool,
     /// Whether a session can be started here now: online and free.
     pub can_start: bool,
@@ -120,6 +123,40 @@ pub struct Evse {
     pub currency_digits: u32,
     /// Prices of the tariff, excluding VAT.
     pub prices: Vec<PriceLine>,
+}
+
+/// A connector's OCPP 1.6 status. `Unknown`: not reported yet, or a status the backend does not
+/// know (kept there as sent).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum ConnectorStatus {
+    Available,
+    Preparing,
+    Charging,
+    SuspendedEvse,
+    SuspendedEv,
+    Finishing,
+    Reserved,
+    Unavailable,
+    Faulted,
+    Unknown,
+}
+
+/// What a connector's state means for the driver (the model's one classification; see
+/// `chargekit_model::Availability`). Shells map each to a localized text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum ConnectorAvailability {
+    /// Free: a session can be started.
+    Available,
+    /// Taken without charging (the last car still plugged in, or reserved).
+    Occupied,
+    /// In use: a session is on (charging, or paused by the car or the charger).
+    Charging,
+    Faulted,
+    Unavailable,
+    /// The charger is not connected to the backend.
+    Offline,
+    /// The connector has not reported a status the backend knows.
+    Unknown,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
@@ -487,8 +524,40 @@ fn evse(info: EvseInfo) -> Evse {
         online: info.online,
         currency: info.tariff.currency.to_string(),
         currency_digits: info.tariff.currency.minor_digits(),
-        status: info.status,
+        status: connector_status(&info.status),
+        availability: connector_availability(info.status.availability(info.online)),
         prices,
+    }
+}
+
+fn connector_status(status: &chargekit_model::ConnectorStatus) -> ConnectorStatus {
+    use chargekit_model::ocpp::messages::ChargePointStatus as Ocpp;
+    match status {
+        chargekit_model::ConnectorStatus::Reported(reported) => match reported {
+            Ocpp::Available => ConnectorStatus::Available,
+            Ocpp::Preparing => ConnectorStatus::Preparing,
+            Ocpp::Charging => ConnectorStatus::Charging,
+            Ocpp::SuspendedEVSE => ConnectorStatus::SuspendedEvse,
+            Ocpp::SuspendedEV => ConnectorStatus::SuspendedEv,
+            Ocpp::Finishing => ConnectorStatus::Finishing,
+            Ocpp::Reserved => ConnectorStatus::Reserved,
+            Ocpp::Unavailable => ConnectorStatus::Unavailable,
+            Ocpp::Faulted => ConnectorStatus::Faulted,
+        },
+        chargekit_model::ConnectorStatus::Unknown(_) => ConnectorStatus::Unknown,
+    }
+}
+
+fn connector_availability(availability: chargekit_model::Availability) -> ConnectorAvailability {
+    use chargekit_model::Availability as A;
+    match availability {
+        A::Available => ConnectorAvailability::Available,
+        A::Occupied => ConnectorAvailability::Occupied,
+        A::Charging => ConnectorAvailability::Charging,
+        A::Faulted => ConnectorAvailability::Faulted,
+        A::Unavailable => ConnectorAvailability::Unavailable,
+        A::Offline => ConnectorAvailability::Offline,
+        A::Unknown => ConnectorAvailability::Unknown,
     }
 }
 

@@ -83,6 +83,7 @@ mod tests {
             energy_wh,
             power_w: 0,
             duration_seconds: 0,
+            parking_seconds: 0,
             cost: Cost {
                 currency: Currency::new(currency).unwrap(),
                 items: vec![],

@@ -70,6 +70,7 @@ mod test_support {
             energy_wh: sample.energy_wh - start.energy_wh,
             power_w: if sample.charging { sample.power_w.unwrap_or(0).max(0) } else { 0 },
             duration_seconds: (sample.at - start.at).whole_seconds(),
+            parking_seconds: live.usage().parking_seconds,
             cost: live.cost(),
             tariff: tariff.clone(),
             failure_reason: None,
@@ -90,7 +91,9 @@ mod test_support {
         done.stopped_at = Some(stop);
         done.duration_seconds = (stop - start.at).whole_seconds();
         done.power_w = 0;
-        done.cost = price_session(tariff, &billed).expect("bill").cost;
+        let bill = price_session(tariff, &billed).expect("bill");
+        done.parking_seconds = bill.total_parking_time_seconds;
+        done.cost = bill.cost;
         states.push(done);
         states
     }

@@ -54,8 +54,12 @@ pub struct EvseInfo {
     pub evse_id: EvseId,
     pub charge_point_id: String,
     pub connector_id: u32,
-    /// The connector's last OCPP status (`Available`, `Charging`, `Faulted`, …).
-    pub status: String,
+    /// The connector's last OCPP 1.6 status (`Available`, `Preparing`, `Charging`,
+    /// `SuspendedEVSE`, `SuspendedEV`, `Finishing`, `Reserved`, `Unavailable`, `Faulted`), or
+    /// `Unknown` before it reported one (or when the server holds a status it does not know).
+    /// What it means for the driver is [`crate::ConnectorStatus::availability`].
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "Available"))]
+    pub status: crate::ConnectorStatus,
     /// Whether the charger is connected to the backend right now.
     pub online: bool,
     /// The tariff a session started here is priced with (OCPI 2.2.1 shape).

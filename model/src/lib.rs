@@ -3,7 +3,9 @@
 //! core and the simulator all speak through these types.
 
 pub mod api;
+pub mod connector;
 pub mod ids;
+pub mod meter;
 pub mod money;
 pub mod ndef;
 pub mod ocmf;
@@ -12,8 +14,11 @@ pub mod pricing;
 pub mod receipt;
 pub mod rfid;
 pub mod session;
+#[cfg(feature = "sqlx")]
+mod sqlx_text;
 pub mod tariff;
 
+pub use connector::{Availability, ConnectorStatus};
 pub use ids::{Emaid, EmaidError, EvseId, EvseIdError};
 pub use ndef::NdefError;
 pub use rfid::{CardUid, CardUidError};

@@ -199,6 +199,16 @@ impl LiveSession {
         self.open
     }
 
+    /// What the session used up to the last sample: energy, charging and parking time, as the
+    /// bill counts them (cheap: no periods are copied).
+    pub fn usage(&self) -> SessionUsage {
+        SessionUsage {
+            energy_wh: self.state.energy_wh,
+            charging_seconds: self.state.charging_seconds,
+            parking_seconds: self.state.parking_seconds,
+        }
+    }
+
     /// The cost of the session up to the last sample.
     pub fn cost(&self) -> Cost {
         bill::bill(&self.engine, &self.state, &self.limits).1

@@ -112,8 +112,14 @@ pub struct Session {
     pub energy_wh: i64,
     /// Latest power the charger reported; 0 when not charging.
     pub power_w: i64,
-    /// Charging time priced so far: latest meter timestamp (or stop) minus start.
+    /// Time priced so far: latest meter timestamp (or stop) minus start, charging and parked.
     pub duration_seconds: i64,
+    /// Of `duration_seconds`, the time the car was parked (plugged in, drawing no power: the
+    /// charger reported 0 W), billed as `PARKING_TIME`; the rest is charging time (`TIME`). The
+    /// same split as the bill's: both read a MeterValue with `meter::sample_of`.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub parking_seconds: i64,
     /// What the session costs so far (or in total), in integer minor units.
     pub cost: Cost,
     /// The tariff the session is priced with, as applied.

@@ -1,7 +1,9 @@
 //! What a session costs, from the charger's meter samples through the one pricing engine
 //! ([`chargekit_model::LiveSession`]): time-of-day and other restrictions apply as the session
 //! goes, a car that stops drawing power (a reported power of 0) is parked, and the bill at the
-//! end is the same computation over every sample, sorted by the charger's clock.
+//! end is the same computation over every sample, sorted by the charger's clock. A MeterValue
+//! is read by [`chargekit_model::meter::sample_of`], the reading the session update uses too,
+//! and the time parked that the bill counts is kept with the session (`parking_seconds`).
 //!
 //! Live costs are kept incrementally per running session: each update reads only the meter
 //! values stored since the last one, so a long session costs the same per update as a short one.
@@ -10,12 +12,20 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use chargekit_model::ocpp::messages::{MEASURAND_ENERGY_IMPORT, MEASURAND_POWER_IMPORT, SampledValue, current_ma_of, total_of};
+use chargekit_model::meter::sample_of;
+use chargekit_model::ocpp::messages::SampledValue;
 use chargekit_model::{Cost, LiveSession, MeterSample, PricedSession, SessionStatus, SessionUsage, price};
 use time::OffsetDateTime;
 
-use crate::sessions::usage;
 use crate::store::{SessionRow, Store, StoreError};
+
+/// What a session costs so far (or in total), and how much of its time the bill counts as
+/// parked: the session shows the same split.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Billed {
+    pub cost: Cost,
+    pub parking_seconds: i64,
+}
 
 #[derive(Default)]
 pub struct Billing {
@@ -36,19 +46,20 @@ impl Billing {
     /// far otherwise.
     /// `fresh`: meter values about to be stored with this change (in the same transaction), so
     /// not yet readable from the database.
-    pub async fn cost(&self, store: &Store, row: &SessionRow, fresh: &[(OffsetDateTime, Vec<SampledValue>)]) -> Result<Cost, StoreError> {
+    pub async fn cost(&self, store: &Store, row: &SessionRow, fresh: &[(OffsetDateTime, Vec<SampledValue>)]) -> Result<Billed, StoreError> {
         // Held for review, the cost is what the operator would bill: the plausible readings only.
         if matches!(row.status(), SessionStatus::Completed | SessionStatus::UnderReview)
             && let Some(priced) = self.final_pricing(store, row).await?
         {
-            return Ok(priced.cost);
+            return Ok(Billed { parking_seconds: priced.total_parking_time_seconds, cost: priced.cost });
         }
         self.live_cost(store, row, fresh).await
     }
 
     /// The cost of a session so far: the stored meter values, then `fresh` ones.
-    pub async fn live_cost(&self, store: &Store, row: &SessionRow, fresh: &[(OffsetDateTime, Vec<SampledValue>)]) -> Result<Cost, StoreError> {
-        let Some(start) = start_sample(row) else { return Ok(price(&row.tariff, &SessionUsage::default())) };
+    pub async fn live_cost(&self, store: &Store, row: &SessionRow, fresh: &[(OffsetDateTime, Vec<SampledValue>)]) -> Result<Billed, StoreError> {
+        let by_totals = |usage: SessionUsage| Billed { cost: price(&row.tariff, &usage), parking_seconds: usage.parking_seconds };
+        let Some(start) = start_sample(row) else { return Ok(by_totals(SessionUsage::default())) };
         // Taken out while the database is read (no lock across an await); a concurrent update
         // of the same session rebuilds its own, which is only slower.
         let cached = self.running.lock().expect("billing lock").remove(&row.id);
@@ -58,7 +69,7 @@ impl Billing {
                 Ok(live) => Running { live, last_row: 0, caught_up: false, last: start },
                 Err(e) => {
                     tracing::error!(error = %e, session = %row.id, "cannot price from samples; pricing by totals");
-                    return Ok(price(&row.tariff, &usage(row)));
+                    return Ok(by_totals(usage(row)));
                 }
             },
         };
@@ -74,9 +85,9 @@ impl Billing {
         for (at, values) in fresh {
             running.push(*at, values);
         }
-        let cost = running.live.cost();
+        let billed = Billed { cost: running.live.cost(), parking_seconds: running.live.usage().parking_seconds };
         self.running.lock().expect("billing lock").insert(row.id.clone(), running);
-        Ok(cost)
+        Ok(billed)
     }
 
     /// The bill of a finished session: every stored sample in the charger's time order, from
@@ -131,28 +142,22 @@ fn start_sample(row: &SessionRow) -> Option<MeterSample> {
     Some(MeterSample::charging(row.started_at?, row.meter_start_wh?))
 }
 
-/// A stored MeterValue as a pricing sample, continuing from `last`: its energy register (or
-/// the last one, if it carries none), whether the car draws power from here on (a reported
-/// power of 0 means parked), and the current it draws (for `min_current`/`max_current`; see
-/// [`current_ma_of`]: `Current.Import`, else `Current.Offered`). A reading holds until the next
-/// sample and is not carried past it: a sample without current leaves current restrictions
-/// unmatched, as one without power leaves power to the stretch's average. `None` if it carries
-/// neither energy nor power (the session view moves on those two only, and the live cost must
-/// read the same samples as the bill).
-fn sample_of(at: OffsetDateTime, values: &[SampledValue], last: &MeterSample) -> Option<MeterSample> {
-    let energy = total_of(values, MEASURAND_ENERGY_IMPORT);
-    let power = total_of(values, MEASURAND_POWER_IMPORT);
-    if energy.is_none() && power.is_none() {
-        return None;
-    }
-    let energy_wh = energy.unwrap_or(last.energy_wh).max(last.energy_wh);
-    let sample = match power {
-        Some(w) if w <= 0 => MeterSample::parking(at, energy_wh),
-        Some(w) => MeterSample::charging(at, energy_wh).with_power_w(w),
-        None => MeterSample::charging(at, energy_wh),
+/// What the session used so far, from the charger's meter and clock: energy since the start
+/// reading, the time since the start (to the stop, or the latest reading) less the time parked.
+pub(crate) fn usage(row: &SessionRow) -> SessionUsage {
+    let energy_wh = match (row.meter_start_wh, row.meter_stop_wh.or(row.meter_last_wh)) {
+        (Some(start), Some(latest)) => (latest - start).max(0),
+        _ => 0,
     };
-    Some(match current_ma_of(values) {
-        Some(ma) => sample.with_current_ma(ma),
-        None => sample,
-    })
+    let elapsed = elapsed_seconds(row);
+    let parking_seconds = row.parking_seconds.clamp(0, elapsed);
+    SessionUsage { energy_wh, charging_seconds: elapsed - parking_seconds, parking_seconds }
+}
+
+/// Seconds from the charger's start to its stop, or to its latest reading.
+pub(crate) fn elapsed_seconds(row: &SessionRow) -> i64 {
+    match (row.started_at, row.stopped_at.or(row.last_meter_at)) {
+        (Some(start), Some(latest)) => (latest - start).whole_seconds().max(0),
+        _ => 0,
+    }
 }

@@ -29,6 +29,9 @@ use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 
+use chargekit_model::ocpp::messages::ChargePointStatus;
+use chargekit_model::connector::UNKNOWN_STATUS;
+
 use crate::AppState;
 use crate::auth::{AuthedOperator, token_hash};
 use crate::error::AppError;
@@ -42,10 +45,12 @@ const ERROR_CODES: [&str; 15] = [
     "ReaderFailure", "ResetFailure", "UnderVoltage", "OverVoltage", "WeakSignal",
 ];
 
-/// OCPP 1.6 `ChargePointStatus` values, plus the server's `Unknown` before any report.
-const STATUSES: [&str; 10] = [
-    "Available", "Preparing", "Charging", "SuspendedEVSE", "SuspendedEV", "Finishing", "Reserved", "Unavailable", "Faulted", "Unknown",
-];
+/// The `status` label values: OCPP 1.6 `ChargePointStatus` names, plus `Unknown` (no report
+/// yet, or a stored status this server does not know; see
+/// [`chargekit_model::ConnectorStatus::name`]).
+fn status_labels() -> impl Iterator<Item = &'static str> {
+    ChargePointStatus::ALL.into_iter().map(ChargePointStatus::as_str).chain([UNKNOWN_STATUS])
+}
 
 /// Upper bounds (seconds) of the time-to-start histogram; the daily sums keep these buckets.
 const START_BUCKETS: [&str; 5] = ["5", "10", "30", "60", "120"];
@@ -240,8 +245,8 @@ async fn render(state: &AppState) -> Result<String, AppError> {
     let mut f = Family::new(&mut out, "chargekit_connector_status", "gauge", "1 for the connector's last reported OCPP status, 0 for the others.");
     for (charger, connector, status) in statuses.iter().filter(|(c, ..)| known.contains(c.as_str())) {
         let connector = connector.to_string();
-        let current = if STATUSES.contains(&status.as_str()) { status.as_str() } else { "Unknown" };
-        for s in STATUSES {
+        let current = status.name();
+        for s in status_labels() {
             f.sample("chargekit_connector_status", &[("charger", charger), ("connector", &connector), ("status", s)], u8::from(s == current));
         }
     }

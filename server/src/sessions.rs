@@ -8,13 +8,14 @@
 use std::sync::Arc;
 
 use chargekit_model::ocpp::messages::*;
-use chargekit_model::{EvseId, Session, SessionStatus, SessionUsage, price};
+use chargekit_model::{EvseId, MeterSample, Session, SessionStatus, SessionUsage, meter, price};
 use sqlx::types::Json;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::AppState;
 use crate::authorization::{self, AtCharger};
+use crate::billing::usage;
 use crate::receipts;
 use chargekit_model::receipt::SignedReceipt;
 use crate::error::AppError;
@@ -721,7 +722,9 @@ impl<'a> Sessions<'a> {
             if !change(&mut row) {
                 return Ok((Some(row), false));
             }
-            row.cost = Json(self.state.billing.cost(&self.state.store, &row, stored.meter_values).await?);
+            let billed = self.state.billing.cost(&self.state.store, &row, stored.meter_values).await?;
+            row.cost = Json(billed.cost);
+            row.parking_seconds = billed.parking_seconds;
             if let Some(saved) = self.state.store.save_session_with(&row, stored.meter_values, stored.handled).await? {
                 self.state.live.publish(&view(&saved));
                 return Ok((Some(saved), true));
@@ -811,34 +814,27 @@ fn connector_of(row: &SessionRow) -> u32 {
     u32::try_from(row.connector_id).unwrap_or_default()
 }
 
-/// Applies one MeterValue: the energy register never goes back, and an older sample than the
-/// newest one applied does not move the session. A charger that reports no power still gets a
-/// live kW, derived from the energy since the previous sample.
-fn apply_sample(row: &mut SessionRow, sample: &MeterValue) -> bool {
-    if row.last_meter_at.is_some_and(|last| sample.timestamp < last) {
+/// Applies one MeterValue, read as the bill reads it ([`meter::sample_of`]): the energy register
+/// never goes back, and an older sample than the newest one applied does not move the session.
+/// The power shown is the reported one, 0 while parked, and for a charger that reports no power
+/// the average since the previous sample.
+fn apply_sample(row: &mut SessionRow, value: &MeterValue) -> bool {
+    if row.last_meter_at.is_some_and(|last| value.timestamp < last) {
         return false;
     }
-    let energy = sample.total(MEASURAND_ENERGY_IMPORT);
-    let power = sample.total(MEASURAND_POWER_IMPORT);
-    if energy.is_none() && power.is_none() {
+    let previous = row.meter_last_wh.zip(row.last_meter_at).map(|(wh, at)| MeterSample::charging(at, wh));
+    let from = previous.or_else(|| Some(MeterSample::charging(row.started_at?, row.meter_start_wh?)));
+    let last = from.unwrap_or(MeterSample::charging(value.timestamp, 0));
+    let Some(sample) = meter::sample_of(value.timestamp, &value.sampled_value, &last) else {
         return false;
+    };
+    if row.meter_last_wh.is_some() || value.total(MEASURAND_ENERGY_IMPORT).is_some() {
+        row.meter_last_wh = Some(sample.energy_wh);
     }
-    let previous = row.meter_last_wh.zip(row.last_meter_at);
-    if let Some(wh) = energy {
-        row.meter_last_wh = Some(row.meter_last_wh.map_or(wh, |last| last.max(wh)));
+    if let Some(w) = meter::shown_power_w(&sample, previous.as_ref()) {
+        row.power_w = w;
     }
-    match (power, energy, previous) {
-        (Some(w), _, _) => row.power_w = w.max(0),
-        (None, Some(wh), Some((last_wh, last_at))) => {
-            let millis = (sample.timestamp - last_at).whole_milliseconds();
-            if millis > 0 {
-                let watts = i128::from((wh - last_wh).max(0)) * 3_600_000 / millis;
-                row.power_w = i64::try_from(watts).unwrap_or(i64::MAX);
-            }
-        }
-        _ => {}
-    }
-    row.last_meter_at = Some(sample.timestamp);
+    row.last_meter_at = Some(sample.at);
     true
 }
 
@@ -850,19 +846,6 @@ fn transaction_begin(data: &[MeterValue]) -> Option<(OffsetDateTime, i64)> {
         m.total(MEASURAND_ENERGY_IMPORT).map(|wh| (!begin, m.timestamp, wh))
     });
     readings.min().map(|(_, at, wh)| (at, wh))
-}
-
-/// What the session used so far, from the charger's meter and clock.
-pub(crate) fn usage(row: &SessionRow) -> SessionUsage {
-    let energy_wh = match (row.meter_start_wh, row.meter_stop_wh.or(row.meter_last_wh)) {
-        (Some(start), Some(latest)) => (latest - start).max(0),
-        _ => 0,
-    };
-    let charging_seconds = match (row.started_at, row.stopped_at.or(row.last_meter_at)) {
-        (Some(start), Some(latest)) => (latest - start).whole_seconds().max(0),
-        _ => 0,
-    };
-    SessionUsage { energy_wh, charging_seconds, parking_seconds: 0 }
 }
 
 /// The API view of a stored session.
@@ -878,7 +861,8 @@ pub fn view(row: &SessionRow) -> Session {
         stopped_at: row.stopped_at,
         energy_wh: usage.energy_wh,
         power_w: row.power_w,
-        duration_seconds: usage.charging_seconds,
+        duration_seconds: usage.charging_seconds + usage.parking_seconds,
+        parking_seconds: usage.parking_seconds,
         cost: row.cost.0.clone(),
         tariff: row.tariff.0.clone(),
         failure_reason: row.failure_reason.clone(),

@@ -216,3 +216,61 @@ async fn timestamps_without_an_offset_are_read_as_utc_and_power_per_line_to_neut
     charger.close().await;
     backend.server.shutdown().await;
 }
+
+/// Charging time at 1.20/h and parking at 6.00/h, both by the second, 19 % VAT.
+const TIME_AND_PARKING: &str = r#"{"country_code":"DE","party_id":"CKT","id":"parking","currency":"EUR","type":"REGULAR",
+  "elements":[{"price_components":[{"type":"TIME","price":1.20,"vat":19.0,"step_size":1},
+                                   {"type":"PARKING_TIME","price":6.00,"vat":19.0,"step_size":1}]}],
+  "last_updated":"2026-01-01T00:00:00Z"}"#;
+
+/// The billed quantity of a cost line of `dimension` (0 if the cost has none).
+fn billed(session: &Value, dimension: &str) -> i64 {
+    let items = session["cost"]["items"].as_array().unwrap_or_else(|| panic!("cost items in {session:#}"));
+    items.iter().filter(|i| i["dimension"] == dimension).map(|i| i["billed_quantity"].as_i64().unwrap()).sum()
+}
+
+/// A charger that reports 0 W has a parked car: the session the driver watches and the bill
+/// read the MeterValue alike (of the session's duration, the part parked is the bill's parking
+/// time and the rest its charging time), live and once completed.
+#[tokio::test]
+async fn a_reported_zero_power_is_parking_for_the_live_session_and_the_bill_alike() {
+    let backend = backend_with(|c| c.tariff = tariff(TIME_AND_PARKING)).await;
+    let http = http_client();
+    let bearer = driver_with_card(&http, &backend, "parked@example.com").await;
+    let mut charger = RawCharger::connect(&backend.server.ocpp_url(), CHARGER_ID).await;
+    let t0 = time::OffsetDateTime::now_utc().replace_nanosecond(0).unwrap() - time::Duration::minutes(45);
+    let at = |minutes: i64| (t0 + time::Duration::minutes(minutes)).format(&time::format_description::well_known::Rfc3339).unwrap();
+    let started = charger.call("StartTransaction", json!({"connectorId": 1, "idTag": CARD, "meterStart": 10_000, "timestamp": at(0)})).await;
+    let transaction_id = started["transactionId"].as_i64().unwrap();
+    let sample = |minutes: i64, wh: i64, w: i64| json!({"timestamp": at(minutes), "sampledValue": [
+        {"value": wh.to_string(), "unit": "Wh", "measurand": "Energy.Active.Import.Register"},
+        {"value": w.to_string(), "unit": "W", "measurand": "Power.Active.Import"}]});
+    // Charging at 9 kW for 20 min, then the car is full and draws nothing for 10 min.
+    let values = json!([sample(10, 11_500, 9_000), sample(20, 13_000, 0), sample(30, 13_000, 0)]);
+    charger.call("MeterValues", json!({"connectorId": 1, "transactionId": transaction_id, "meterValue": values})).await;
+
+    let live = &sessions_of(&http, &backend, &bearer).await[0];
+    assert_eq!(live["status"], "charging");
+    assert_eq!(live["power_w"], 0, "{live:#}");
+    assert_eq!((billed(live, "TIME"), billed(live, "PARKING_TIME")), (1_200, 600), "the live bill: {:#}", live["cost"]);
+    assert_eq!(
+        (live["duration_seconds"].as_i64(), live["parking_seconds"].as_i64()),
+        (Some(1_800), Some(600)),
+        "the live session's charging and parking time are the bill's: {live:#}"
+    );
+
+    let stop = json!({"transactionId": transaction_id, "idTag": CARD, "meterStop": 13_000, "timestamp": at(40), "reason": "EVDisconnected"});
+    charger.call("StopTransaction", stop).await;
+    let done = &sessions_of(&http, &backend, &bearer).await[0];
+    assert_eq!(done["status"], "completed");
+    assert_eq!((billed(done, "TIME"), billed(done, "PARKING_TIME")), (1_200, 1_200), "the bill: {:#}", done["cost"]);
+    assert_eq!(
+        (done["duration_seconds"].as_i64(), done["parking_seconds"].as_i64()),
+        (Some(2_400), Some(1_200)),
+        "the completed session's charging and parking time are the bill's: {done:#}"
+    );
+    // 20 min × 1.20/h = 0.40 (+0.076 → 0.08), 20 min × 6.00/h = 2.00 (+0.38).
+    assert_eq!(totals(done), (240, 46, 286));
+    charger.close().await;
+    backend.server.shutdown().await;
+}

@@ -29,8 +29,8 @@ public final class FindChargerModel {
     /// A charger as the screen shows it.
     public struct Charger: Equatable, Sendable {
         public let evseID: String
-        /// The connector's OCPP status ("Available", "Charging", …).
-        public let status: String
+        /// What the connector's state means for the driver, offline included; the view names it.
+        public let status: ConnectorAvailability
         public let isOnline: Bool
         /// The core's word on whether charging can start here now (online and free).
         public let canStart: Bool
@@ -172,6 +172,6 @@ public final class FindChargerModel {
                 vat: line.vatPercent.map(formats.percent)
             )
         }
-        return Charger(evseID: evse.evseId, status: evse.status, isOnline: evse.online, canStart: evse.canStart, prices: prices)
+        return Charger(evseID: evse.evseId, status: evse.availability, isOnline: evse.online, canStart: evse.canStart, prices: prices)
     }
 }

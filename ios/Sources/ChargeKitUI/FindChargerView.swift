@@ -129,7 +129,7 @@ struct ChargerSummaryView: View {
     var body: some View {
         VStack(alignment: .leading, spacing: 4) {
             Text(charger.evseID).font(.headline.monospaced())
-            Label(charger.isOnline ? charger.status : String(localized: "Offline"), systemImage: charger.isOnline ? "bolt.circle" : "bolt.slash")
+            Label(charger.status.title, systemImage: charger.isOnline ? "bolt.circle" : "bolt.slash")
                 .foregroundStyle(charger.isOnline ? .green : .secondary)
             ForEach(Array(charger.prices.enumerated()), id: \.offset) { _, price in
                 HStack {

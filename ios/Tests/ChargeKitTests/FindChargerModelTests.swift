@@ -21,7 +21,7 @@ import Testing
         #expect(charger.evseID == TestBackend.evseID)
         #expect(charger.isOnline)
         #expect(charger.canStart)
-        #expect(charger.status == "Available")
+        #expect(charger.status == .available)
         // The server's default tariff: 0.39 EUR per kWh and 1.20 EUR per hour, plus 19 % VAT.
         #expect(charger.prices.map(\.kind) == [.energy, .time])
         #expect(charger.prices.map(\.amount) == ["€0.39", "€1.20"])

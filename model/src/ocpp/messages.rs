@@ -162,7 +162,7 @@ pub struct HeartbeatResponse {
 }
 
 /// Connector status (OCPP 1.6 `ChargePointStatus`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum ChargePointStatus {
     Available,
     Preparing,
@@ -176,6 +176,23 @@ pub enum ChargePointStatus {
 }
 
 impl ChargePointStatus {
+    pub const ALL: [ChargePointStatus; 9] = [
+        Self::Available,
+        Self::Preparing,
+        Self::Charging,
+        Self::SuspendedEVSE,
+        Self::SuspendedEV,
+        Self::Finishing,
+        Self::Reserved,
+        Self::Unavailable,
+        Self::Faulted,
+    ];
+
+    /// The status of an OCPP name, spelled exactly as the schema spells it.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Available => "Available",

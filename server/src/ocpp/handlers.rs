@@ -142,10 +142,10 @@ async fn boot(state: &AppState, charger_id: &str, req: BootNotificationRequest) 
 /// come from it), dated by the charger's clock when it gives one.
 async fn status(state: &AppState, charger_id: &str, req: StatusNotificationRequest) -> Result<StatusNotificationResponse, sqlx::Error> {
     if req.connector_id > 0 {
-        state.store.set_connector_status(charger_id, req.connector_id, req.status.as_str()).await?;
+        state.store.set_connector_status(charger_id, req.connector_id, req.status).await?;
     }
     let at = req.timestamp.unwrap_or_else(OffsetDateTime::now_utc);
-    state.store.record_connector_status(charger_id, req.connector_id, req.status.as_str(), &req.error_code, at).await?;
+    state.store.record_connector_status(charger_id, req.connector_id, req.status, &req.error_code, at).await?;
     Ok(StatusNotificationResponse {})
 }
 

@@ -6,7 +6,9 @@
 //!
 //! - `Offline` while the charger is not connected, whatever it last said;
 //! - else `Faulted` or `Unavailable` while connector 0 says so (the whole charger is down);
-//! - else what the connector last said; `Unknown` before it said anything.
+//! - else what the connector last said, classified once for every reader by
+//!   [`chargekit_model::ConnectorStatus::availability`]; `Unknown` before it said anything (or
+//!   when it said something this server does not know).
 //!
 //! Time is counted per connector (connector-milliseconds), so a charger with two connectors, one
 //! charging and one faulted, is 50 % charging and 50 % faulted. Everything is integer
@@ -20,34 +22,10 @@ pub type Millis = i64;
 
 pub const DAY_MS: Millis = 86_400_000;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum State {
-    /// Ready for a car, or busy around a session without delivering (Preparing, Finishing,
-    /// Reserved).
-    Available,
-    /// A session is on (Charging, SuspendedEV, SuspendedEVSE): the connector is in use.
-    Charging,
-    Faulted,
-    Unavailable,
-    /// The charger was not connected to the central system.
-    Offline,
-    /// Connected, but the connector has not reported a status yet.
-    Unknown,
-}
-
-impl State {
-    /// The OCPP 1.6 `ChargePointStatus` reduced to a state; a status outside the specification
-    /// is `Unknown` rather than guessed.
-    pub fn from_ocpp(status: &str) -> Self {
-        match status {
-            "Available" | "Preparing" | "Finishing" | "Reserved" => Self::Available,
-            "Charging" | "SuspendedEV" | "SuspendedEVSE" => Self::Charging,
-            "Faulted" => Self::Faulted,
-            "Unavailable" => Self::Unavailable,
-            _ => Self::Unknown,
-        }
-    }
-}
+/// A connector's state at an instant: the model's one classification of its status
+/// ([`chargekit_model::ConnectorStatus::availability`]). `Occupied` (Finishing, Reserved) counts
+/// as available time: the connector works, a car can use it once it is free.
+pub use chargekit_model::Availability as State;
 
 /// Time spent in each state, in connector-milliseconds.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -64,7 +42,7 @@ impl Breakdown {
     /// Adds saturate: a cached day read back from the database is not trusted to be small.
     pub fn add(&mut self, state: State, ms: i64) {
         let slot = match state {
-            State::Available => &mut self.available_ms,
+            State::Available | State::Occupied => &mut self.available_ms,
             State::Charging => &mut self.charging_ms,
             State::Faulted => &mut self.faulted_ms,
             State::Unavailable => &mut self.unavailable_ms,

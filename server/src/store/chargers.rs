@@ -1,6 +1,7 @@
 //! Chargers, their EVSEs and tariffs.
 
-use chargekit_model::{EvseId, Tariff};
+use chargekit_model::ocpp::messages::ChargePointStatus;
+use chargekit_model::{ConnectorStatus, EvseId, Tariff};
 use sqlx::types::Json;
 
 use super::{Store, StoreError};
@@ -11,7 +12,7 @@ pub struct EvseRow {
     pub evse_id: String,
     pub charger_id: String,
     pub connector_id: i64,
-    pub status: String,
+    pub status: ConnectorStatus,
     pub tariff: Json<Tariff>,
 }
 
@@ -120,9 +121,9 @@ impl Store {
             .await
     }
 
-    pub async fn set_connector_status(&self, charger_id: &str, connector_id: u32, status: &str) -> Result<(), StoreError> {
+    pub async fn set_connector_status(&self, charger_id: &str, connector_id: u32, status: ChargePointStatus) -> Result<(), StoreError> {
         sqlx::query("UPDATE evses SET status = ? WHERE charger_id = ? AND connector_id = ?")
-            .bind(status)
+            .bind(ConnectorStatus::from(status))
             .bind(charger_id)
             .bind(connector_id)
             .execute(&self.pool)

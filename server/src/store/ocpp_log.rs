@@ -2,7 +2,7 @@
 //! retransmission gets the same answer), meter values per session, transactions no driver owns,
 //! and the connector status and connection history the operator's availability is computed from.
 
-use chargekit_model::ocpp::messages::SampledValue;
+use chargekit_model::ocpp::messages::{ChargePointStatus, SampledValue};
 use time::OffsetDateTime;
 
 use super::{Store, StoreError};
@@ -57,11 +57,11 @@ impl Store {
         Ok(rows.into_iter().filter_map(|(row, at, values)| Some((row, at, serde_json::from_value(values.0).ok()?))).collect())
     }
 
-    pub async fn record_connector_status(&self, charger_id: &str, connector_id: u32, status: &str, error_code: &str, at: OffsetDateTime) -> Result<(), StoreError> {
+    pub async fn record_connector_status(&self, charger_id: &str, connector_id: u32, status: ChargePointStatus, error_code: &str, at: OffsetDateTime) -> Result<(), StoreError> {
         sqlx::query("INSERT INTO connector_status_events (charger_id, connector_id, status, error_code, at) VALUES (?, ?, ?, ?, ?)")
             .bind(charger_id)
             .bind(connector_id)
-            .bind(status)
+            .bind(chargekit_model::ConnectorStatus::from(status))
             .bind(error_code)
             .bind(at)
             .execute(&self.pool)

@@ -3,6 +3,7 @@
 //! sums), never by parsing session JSON per report; status and connection history through the
 //! indexes on their instants. Days are UTC dates as `YYYY-MM-DD` text, which sorts by date.
 
+use chargekit_model::ConnectorStatus;
 use time::OffsetDateTime;
 
 use super::{Store, StoreError};
@@ -389,7 +390,7 @@ impl Store {
     }
 
     /// Each connector's last reported status.
-    pub async fn connector_statuses(&self) -> Result<Vec<(String, i64, String)>, StoreError> {
+    pub async fn connector_statuses(&self) -> Result<Vec<(String, i64, ConnectorStatus)>, StoreError> {
         sqlx::query_as("SELECT charger_id, connector_id, status FROM evses ORDER BY charger_id, connector_id")
             .fetch_all(&self.pool)
             .await
@@ -516,7 +517,7 @@ impl Store {
     }
 
     async fn status_history(&self, charger_id: &str, connector_id: u32, from_jd: f64, to_jd: f64) -> Result<Vec<(Millis, State)>, StoreError> {
-        let rows: Vec<(i64, String)> = sqlx::query_as(concat!(
+        let rows: Vec<(i64, ConnectorStatus)> = sqlx::query_as(concat!(
             "SELECT * FROM (SELECT ", unix_ms!("at"), ", status FROM connector_status_events
                  WHERE charger_id = ?1 AND connector_id = ?2 AND julianday(at) < ?3 ORDER BY julianday(at) DESC, rowid DESC LIMIT 1)
              UNION ALL
@@ -529,7 +530,7 @@ impl Store {
         .bind(to_jd)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows.into_iter().map(|(at, status)| (at, State::from_ocpp(&status))).collect())
+        Ok(rows.into_iter().map(|(at, status)| (at, status.availability(true))).collect())
     }
 
     // --- heartbeats ---

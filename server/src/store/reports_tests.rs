@@ -390,7 +390,7 @@ async fn availability_is_cached_per_day_and_late_events_drop_the_cache() {
     // Faulted from 2026-03-03T00:00Z on: the whole 3rd and half of the 4th.
     assert_eq!(after.faulted_ms, DAY_MS + DAY_MS / 2);
     assert_eq!(after.observed_ms, first.observed_ms);
-    assert_eq!(State::from_ocpp("SuspendedEV"), State::Charging);
+    assert_eq!(chargekit_model::ConnectorStatus::parse("SuspendedEV").availability(true), State::Charging);
     store.close().await;
 }
 
@@ -502,5 +502,28 @@ async fn attention_counts_what_an_operator_must_look_at() {
     }
     let counts = store.attention_counts().await.unwrap();
     assert_eq!(counts, super::AttentionCounts { held_for_review: 1, captures_retrying: 1, payments_failed: 1 });
+    store.close().await;
+}
+
+/// Statuses are TEXT columns read as typed values: an OCPP name as itself, the `Unknown` a
+/// connector starts with and any text this version does not know as unknown, kept as stored.
+#[tokio::test]
+async fn connector_statuses_read_typed_and_unknown_texts_stay_as_stored() {
+    use chargekit_model::ocpp::messages::ChargePointStatus;
+    use chargekit_model::{Availability, ConnectorStatus};
+    let (store, _dir) = store().await;
+    sqlx::query("UPDATE evses SET status = 'Resting' WHERE charger_id = 'B'").execute(&store.pool).await.unwrap();
+    let read = store.connector_statuses().await.unwrap();
+    assert_eq!(
+        read.iter().map(|(c, _, s)| (c.as_str(), s.clone())).collect::<Vec<_>>(),
+        [("A", ConnectorStatus::Unknown("Unknown".into())), ("B", ConnectorStatus::Unknown("Resting".into()))]
+    );
+    assert!(read.iter().all(|(.., s)| s.availability(true) == Availability::Unknown));
+
+    store.set_connector_status("A", 1, ChargePointStatus::SuspendedEVSE).await.unwrap();
+    let stored: String = sqlx::query_scalar("SELECT status FROM evses WHERE charger_id = 'A'").fetch_one(&store.pool).await.unwrap();
+    assert_eq!(stored, "SuspendedEVSE", "the same text as ever: no data migration");
+    let typed: ConnectorStatus = sqlx::query_scalar("SELECT status FROM evses WHERE charger_id = 'A'").fetch_one(&store.pool).await.unwrap();
+    assert_eq!(typed, ConnectorStatus::Reported(ChargePointStatus::SuspendedEVSE));
     store.close().await;
 }

@@ -17,13 +17,15 @@ pub struct SessionRow {
     pub charger_id: String,
     pub connector_id: i64,
     pub id_tag: String,
-    pub status: String,
+    pub status: SessionStatus,
     pub transaction_id: Option<i64>,
     pub tariff: Json<Tariff>,
     pub meter_start_wh: Option<i64>,
     pub meter_last_wh: Option<i64>,
     pub meter_stop_wh: Option<i64>,
     pub power_w: i64,
+    /// Of the time since the start, how much the bill counts as parked (see `billing.rs`).
+    pub parking_seconds: i64,
     pub started_at: Option<OffsetDateTime>,
     pub last_meter_at: Option<OffsetDateTime>,
     pub stopped_at: Option<OffsetDateTime>,
@@ -32,23 +34,22 @@ pub struct SessionRow {
     pub stop_reason: Option<String>,
     /// Why the session is held for the operator's review (see `plausibility.rs`).
     pub review_reason: Option<String>,
-    pub auth_method: String,
+    pub auth_method: AuthMethod,
     pub version: i64,
     pub created_at: OffsetDateTime,
 }
 
 impl SessionRow {
     pub fn status(&self) -> SessionStatus {
-        // Only SessionStatus::as_str values are ever written.
-        SessionStatus::from_name(&self.status).unwrap_or(SessionStatus::Failed)
+        self.status
     }
 
     pub fn set_status(&mut self, status: SessionStatus) {
-        self.status = status.as_str().to_owned();
+        self.status = status;
     }
 
     pub fn auth_method(&self) -> AuthMethod {
-        AuthMethod::from_name(&self.auth_method).unwrap_or_default()
+        self.auth_method
     }
 }
 
@@ -105,7 +106,7 @@ macro_rules! select_sessions {
     ($where:literal) => {
         concat!(
             "SELECT id, driver_id, evse_id, charger_id, connector_id, id_tag, status, transaction_id,
-                tariff, meter_start_wh, meter_last_wh, meter_stop_wh, power_w, started_at, last_meter_at,
+                tariff, meter_start_wh, meter_last_wh, meter_stop_wh, power_w, parking_seconds, started_at, last_meter_at,
                 stopped_at, cost, failure_reason, stop_reason, review_reason, auth_method, version, created_at, change_seq
              FROM sessions WHERE ",
             $where
@@ -345,16 +346,17 @@ impl Store {
         let change_seq = next_change_seq(&mut tx).await?;
         let result = sqlx::query(
             "UPDATE sessions SET status = ?, transaction_id = ?, meter_start_wh = ?, meter_last_wh = ?,
-                 meter_stop_wh = ?, power_w = ?, started_at = ?, last_meter_at = ?, stopped_at = ?,
+                 meter_stop_wh = ?, power_w = ?, parking_seconds = ?, started_at = ?, last_meter_at = ?, stopped_at = ?,
                  cost = ?, failure_reason = ?, stop_reason = ?, review_reason = ?, version = version + 1, change_seq = ?
              WHERE id = ? AND version = ?",
         )
-        .bind(&row.status)
+        .bind(row.status)
         .bind(row.transaction_id)
         .bind(row.meter_start_wh)
         .bind(row.meter_last_wh)
         .bind(row.meter_stop_wh)
         .bind(row.power_w)
+        .bind(row.parking_seconds)
         .bind(row.started_at)
         .bind(row.last_meter_at)
         .bind(row.stopped_at)

@@ -137,6 +137,7 @@ fn fill(dir: &std::path::Path, secrets: &MemorySecureStore, count: usize) {
                 energy_wh: usage.energy_wh,
                 power_w: 0,
                 duration_seconds: usage.charging_seconds,
+                parking_seconds: 0,
                 cost: price(&tariff, &usage),
                 tariff: tariff.clone(),
                 failure_reason: None,

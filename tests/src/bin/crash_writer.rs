@@ -100,6 +100,7 @@ fn session(id: uuid::Uuid, version: i64, tariff: &Tariff) -> Session {
         energy_wh,
         power_w: 11_000,
         duration_seconds: charging_seconds,
+        parking_seconds: 0,
         cost: price(tariff, &SessionUsage { energy_wh, charging_seconds, parking_seconds: 0 }),
         tariff: tariff.clone(),
         failure_reason: None,

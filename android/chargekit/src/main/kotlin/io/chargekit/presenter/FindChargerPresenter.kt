@@ -2,6 +2,7 @@ package io.chargekit.presenter
 
 import io.chargekit.AuthMethod
 import io.chargekit.ChargeKitException
+import io.chargekit.ConnectorAvailability
 import io.chargekit.CostKind
 import io.chargekit.Evse
 import io.chargekit.Payment
@@ -32,8 +33,8 @@ sealed interface FindChargerState {
 
 data class ChargerCard(
     val evseId: String,
-    /** The connector's OCPP status, e.g. "Available". */
-    val status: String,
+    /** What the connector's state means for the driver, offline included; the screen names it. */
+    val status: ConnectorAvailability,
     val online: Boolean,
     /** e.g. "€0.39 / kWh", excluding VAT. */
     val prices: List<String>,
@@ -164,7 +165,7 @@ class FindChargerPresenter(
 
     private fun card(evse: Evse) = ChargerCard(
         evseId = evse.evseId,
-        status = evse.status,
+        status = evse.availability,
         online = evse.online,
         prices = evse.prices.map { "${formats.price(it.unitPrice, evse.currency)} ${per(it.kind)}".trim() },
         canStart = evse.canStart,

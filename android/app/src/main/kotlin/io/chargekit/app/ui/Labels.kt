@@ -4,6 +4,7 @@ import androidx.annotation.StringRes
 import androidx.compose.runtime.Composable
 import androidx.compose.ui.res.stringResource
 import io.chargekit.AuthMethod
+import io.chargekit.ConnectorAvailability
 import io.chargekit.CostKind
 import io.chargekit.app.R
 import io.chargekit.presenter.MethodLabel
@@ -19,6 +20,18 @@ fun Phase.label(): Int = when (this) {
     Phase.COMPLETED -> R.string.phase_completed
     Phase.FAILED -> R.string.phase_failed
     Phase.UNDER_REVIEW -> R.string.phase_under_review
+}
+
+/** The driver's words for a connector's state (never the charger's OCPP name). */
+@StringRes
+fun ConnectorAvailability.label(): Int = when (this) {
+    ConnectorAvailability.AVAILABLE -> R.string.connector_available
+    ConnectorAvailability.OCCUPIED -> R.string.connector_occupied
+    ConnectorAvailability.CHARGING -> R.string.connector_charging
+    ConnectorAvailability.FAULTED -> R.string.connector_faulted
+    ConnectorAvailability.UNAVAILABLE -> R.string.connector_unavailable
+    ConnectorAvailability.OFFLINE -> R.string.connector_offline
+    ConnectorAvailability.UNKNOWN -> R.string.connector_unknown
 }
 
 /** The localized name of a receipt line. */

@@ -48,6 +48,7 @@ import io.chargekit.app.R
 import io.chargekit.app.nfc.NfcReader
 import io.chargekit.app.qr.QrScanner
 import io.chargekit.app.ui.OverflowMenu
+import io.chargekit.app.ui.label
 import io.chargekit.app.ui.startedWith
 import io.chargekit.app.ui.text
 import io.chargekit.client.ChargeKitClient
@@ -228,7 +229,7 @@ private fun ChargerCardView(
                 color = if (charger.online) MaterialTheme.colorScheme.primary else MaterialTheme.colorScheme.error,
                 style = MaterialTheme.typography.labelLarge,
             )
-            Text(stringResource(R.string.charger_status, charger.status), style = MaterialTheme.typography.bodyMedium)
+            Text(stringResource(R.string.charger_status, stringResource(charger.status.label())), style = MaterialTheme.typography.bodyMedium)
             if (charger.prices.isNotEmpty()) {
                 Text(stringResource(R.string.charger_prices), style = MaterialTheme.typography.labelMedium)
                 charger.prices.forEach { Text(it, style = MaterialTheme.typography.bodyLarge) }
