@@ -13,6 +13,7 @@ pub mod receipt;
 pub mod rfid;
 pub mod session;
 pub mod tariff;
+pub mod zone;
 
 pub use ids::{Emaid, EmaidError, EvseId, EvseIdError};
 pub use ndef::NdefError;
@@ -23,6 +24,7 @@ pub use pricing::{
     price_session,
 };
 pub use session::{AuthMethod, Session, SessionStatus};
+pub use zone::{LocalZone, UnknownZone};
 pub use tariff::{
     DayOfWeek, Price, PriceComponent, Tariff, TariffDimension, TariffElement, TariffRestrictions, TimeOfDay,
 };
