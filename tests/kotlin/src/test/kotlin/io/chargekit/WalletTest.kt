@@ -99,12 +99,12 @@ class WalletTest {
 
                 // The start flow: the wallet is offered with its balance and checked as the default;
                 // 10 € cannot cover the hold, so the start is refused with the core's sentence.
-                val find = FindChargerPresenter(app, scope, formats)
+                val find = FindChargerPresenter(app, scope)
                 find.onIdTyped(TestBackend.EVSE_ID)
                 val found = withTimeout(10_000) { find.state.first { it is FindChargerState.Found } } as FindChargerState.Found
                 val option = find.payment.value.options.single()
                 assertEquals(Payment.Wallet, option.payment)
-                assertEquals("10,00 €", nbsp((option.method as MethodLabel.Wallet).available!!))
+                assertEquals("10,00 €", nbsp(formats.money((option.method as PaymentOptionLabel.Wallet).available!!)))
                 assertTrue(option.isDefault && option.selected)
                 find.onPaymentChosen(Payment.Wallet)
                 assertEquals(Payment.Wallet, find.payment.value.selected)
@@ -121,7 +121,7 @@ class WalletTest {
                 find.onStartTapped()
                 val started = withTimeout(10_000) { find.state.first { it is FindChargerState.Started } } as FindChargerState.Started
                 // Opened again (e.g. after a restart), the find screen offers the session going on.
-                val reopened = FindChargerPresenter(app, scope, formats)
+                val reopened = FindChargerPresenter(app, scope)
                 reopened.onShown()
                 val ongoing = withTimeout(10_000) { reopened.state.first { it is FindChargerState.Ongoing } }
                 assertEquals(FindChargerState.Ongoing(started.sessionId, TestBackend.EVSE_ID, AuthMethod.APP), ongoing)
