@@ -59,10 +59,10 @@ public final class CardsModel {
     public var typedUID = ""
     public var typedLabel = ""
 
-    private let client: ChargeKitClient
+    private let client: any ChargeKitClient
     private let formats: Formats
 
-    public init(client: ChargeKitClient, formats: Formats = Formats()) {
+    public init(client: any ChargeKitClient, formats: Formats = Formats()) {
         self.client = client
         self.formats = formats
     }

@@ -61,7 +61,7 @@ public final class WalletModel {
     /// The core's sentence when the last command failed.
     public private(set) var errorMessage: String?
 
-    private let client: ChargeKitClient
+    private let client: any ChargeKitClient
     private let formats: Formats
     private let currency: String
     private let topUpAmounts: [Int64]
@@ -69,7 +69,7 @@ public final class WalletModel {
     /// - Parameters:
     ///   - currency: The currency top-ups are offered in (the market the app serves).
     ///   - topUpAmounts: The amounts offered, in major units of `currency`.
-    public init(client: ChargeKitClient, formats: Formats = Formats(), currency: String = "EUR", topUpAmounts: [Int64] = [10, 20, 50]) {
+    public init(client: any ChargeKitClient, formats: Formats = Formats(), currency: String = "EUR", topUpAmounts: [Int64] = [10, 20, 50]) {
         self.client = client
         self.formats = formats
         self.currency = currency

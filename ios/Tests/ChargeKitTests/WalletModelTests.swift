@@ -68,18 +68,23 @@ import Testing
 
         // The start flow offers the wallet with its balance, checked as the default; 10 € do not
         // cover the hold, so the start is refused with the core's sentence.
-        let find = FindChargerModel(client: client, formats: formats)
+        let find = FindChargerModel(client: client)
         await find.scanned(TestBackend.evseID)
         guard case .found = find.state else {
             Issue.record("expected a charger, got \(find.state)")
             return
         }
-        let option = try #require(find.paymentOptions.first)
-        #expect(find.paymentOptions.count == 1)
+        let option = try #require(find.payment.options.first)
+        #expect(find.payment.options.count == 1)
         #expect(option.payment == .wallet)
-        #expect(option.label == .wallet(available: "10,00\u{a0}€"))
-        #expect(option.isDefault && find.isSelected(option))
-        find.selectedPayment = .wallet
+        guard case .wallet(let available?) = option.method else {
+            Issue.record("expected the wallet with its balance, got \(option.method)")
+            return
+        }
+        #expect(formats.money(available) == "10,00\u{a0}€")
+        #expect(option.isDefault && option.selected)
+        find.choose(.wallet)
+        #expect(find.payment.selected == .wallet)
         await find.start()
         guard case .failed(let message) = find.state else {
             Issue.record("expected a refusal, got \(find.state)")
@@ -101,7 +106,7 @@ import Testing
         #expect(wallet.balances.first?.available == "30,00\u{a0}€")
 
         // Opened again, the find screen offers the session going on.
-        let reopened = FindChargerModel(client: client, formats: formats)
+        let reopened = FindChargerModel(client: client)
         await reopened.checkActiveSession()
         guard case .ongoing(let ongoing) = reopened.state else {
             Issue.record("expected the session going on, got \(reopened.state)")
