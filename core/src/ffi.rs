@@ -74,6 +74,7 @@ pub use crate::screens::{
     history::{HistoryMonthScreen, HistoryRowScreen, HistoryScreen},
     live::LiveSessionScreen,
     payment::{PaymentChoiceScreen, PaymentOptionLabel, PaymentOptionScreen},
+    wallet::{WalletBalanceScreen, WalletMethodScreen, WalletScreen},
     receipt::{MeterDataVerdict, ReceiptLineScreen, ReceiptPeriodScreen, ReceiptScreen, ReceiptVerdict},
 };
 

@@ -9,6 +9,7 @@ use crate::screens::charger::{self, ChargerScreen};
 use crate::screens::history::{self, HistoryScreen};
 use crate::screens::live::{self, LiveSessionScreen};
 use crate::screens::payment::{self, PaymentChoiceScreen};
+use crate::screens::wallet::{self, WalletScreen};
 use crate::engine::Core;
 use crate::ffi::Payment;
 use crate::screens::receipt::{self, ReceiptScreen};
@@ -56,6 +57,16 @@ impl ChargeKit {
     pub async fn payment_choice_screen(&self, currency: String) -> PaymentChoiceScreen {
         let empty = PaymentChoiceScreen { options: Vec::new(), selected: Payment::Default };
         self.run(|core| async move { Ok(load_choice(&core, &currency).await) }).await.ok().flatten().unwrap_or(empty)
+    }
+
+    /// The wallet screen: balances, payment methods with the default, and top-ups of
+    /// `top_up_amounts` (major units of `currency`, the market the app serves).
+    pub async fn wallet_screen(&self, currency: String, top_up_amounts: Vec<i64>) -> Result<WalletScreen> {
+        self.run(|core| async move {
+            let (balances, methods) = (core.wallet().await?, core.payment_methods().await?);
+            wallet::screen(&balances, &methods, &currency, &top_up_amounts)
+        })
+        .await
     }
 
     /// Looks a charger up for the find-charger screen (the EVSE ID as scanned, tapped or typed).

@@ -10,6 +10,7 @@ use super::history::HistoryScreen;
 use super::live::LiveSessionScreen;
 use super::payment::PaymentChoiceScreen;
 use super::receipt::ReceiptScreen;
+use super::wallet::WalletScreen;
 use crate::ChargeKitError;
 
 /// One of each screen's states, as the core decides them.
@@ -20,6 +21,7 @@ pub struct ScreenFixtures {
     pub receipts: Vec<ReceiptScreen>,
     pub histories: Vec<HistoryScreen>,
     pub payments: Vec<PaymentChoiceScreen>,
+    pub wallets: Vec<WalletScreen>,
 }
 
 /// Reads the golden screens (for the shells' golden tests: the records as the core made them).
@@ -42,7 +44,7 @@ mod tests {
     use crate::engine::Core;
     use crate::receipts::{CheckedReceipt, MeterDataStatus, SignatureCheck};
     use crate::screens::live::tests::snapshot;
-    use crate::screens::{charger, history, live, payment, receipt};
+    use crate::screens::{charger, history, live, payment, receipt, wallet};
     use crate::secrets::MemorySecureStore;
     use crate::store::MemoryStore;
 
@@ -85,6 +87,19 @@ mod tests {
             ],
             receipts: vec![signed_receipt(), receipt::unsigned(&snapshot(SessionStatus::Failed), Some("No network.".into()))],
             histories: vec![history_screen()],
+            wallets: {
+                let balances = Wallet {
+                    balances: vec![
+                        WalletBalance { currency: Currency::EUR, available_minor: 2_050, held_minor: 3_000 },
+                        WalletBalance { currency: Currency::new("JPY").unwrap(), available_minor: 500, held_minor: 0 },
+                    ],
+                };
+                let methods = [
+                    PaymentMethod { id: "wallet".into(), kind: PaymentMethodKind::Wallet, brand: None, last4: None, is_default: true },
+                    PaymentMethod { id: "pm_1".into(), kind: PaymentMethodKind::Card, brand: Some("visa".into()), last4: Some("4242".into()), is_default: false },
+                ];
+                vec![wallet::screen(&balances, &methods, "EUR", &[10, 20, 50]).unwrap()]
+            },
             payments: {
                 let wallet = Wallet { balances: vec![WalletBalance { currency: Currency::EUR, available_minor: 2_050, held_minor: 0 }] };
                 let methods = [

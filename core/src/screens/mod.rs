@@ -13,6 +13,7 @@ pub mod history;
 pub mod live;
 pub mod payment;
 pub mod receipt;
+pub mod wallet;
 
 use chargekit_model::{Currency, SessionStatus, TariffDimension};
 use rust_decimal::Decimal;

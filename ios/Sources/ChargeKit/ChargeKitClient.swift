@@ -45,6 +45,8 @@ public protocol ChargeKitClient: Sendable {
     /// be loaded (the backend then decides).
     func paymentChoiceScreen(currency: String) async -> PaymentChoiceScreen
 
+    func walletScreen(currency: String, topUpAmounts: [Int64]) async throws(ChargeKitFailure) -> WalletScreen
+
     // MARK: Sessions
     /// Starts charging, paid by the driver's default method (unpaid if they have none).
     func startSession(at evseID: String) async throws(ChargeKitFailure) -> SessionInfo
@@ -242,6 +244,12 @@ public final class CoreChargeKitClient: ChargeKitClient {
     /// be loaded (the backend then decides).
     public func paymentChoiceScreen(currency: String) async -> PaymentChoiceScreen {
         await core.paymentChoiceScreen(currency: currency)
+    }
+
+    /// The wallet screen: balances, methods with the default, and top-ups of `topUpAmounts`
+    /// (major units of `currency`, the market the app serves).
+    public func walletScreen(currency: String, topUpAmounts: [Int64]) async throws(ChargeKitFailure) -> WalletScreen {
+        try await ChargeKitFailure.mapping { try await core.walletScreen(currency: currency, topUpAmounts: topUpAmounts) }
     }
 
     // MARK: Sessions

@@ -111,19 +111,12 @@ struct PaymentPicker: View {
             } label: {
                 HStack {
                     Image(systemName: option.selected ? "largecircle.fill.circle" : "circle")
-                    Text(title(option.method))
+                    Text(PaymentMethodLabel(option.method, formats: formats).title)
                     Spacer()
                     if option.isDefault { Text("Default").font(.caption).foregroundStyle(.secondary) }
                 }
             }
             .foregroundStyle(.primary)
-        }
-    }
-
-    private func title(_ label: PaymentOptionLabel) -> String {
-        switch label {
-        case .wallet(let available): PaymentMethodLabel.wallet(available: available.map(formats.money)).title
-        case .card(let brand, let last4): PaymentMethodLabel.card(brand: brand, last4: last4).title
         }
     }
 }

@@ -57,14 +57,24 @@ import Testing
         for (i, p) in f.payments.enumerated() {
             out.append("payment[\(i)] selected=\(payment(p.selected))")
             for (j, o) in p.options.enumerated() {
-                let method = switch o.method {
-                case .wallet(let available): "wallet(\(opt(available.map(m))))"
-                case .card(let brand, let last4): "card(\(opt(brand)) \(opt(last4)))"
-                }
-                out.append("payment[\(i)].option[\(j)] \(payment(o.payment)) \(method) default=\(o.isDefault) selected=\(o.selected)")
+                out.append("payment[\(i)].option[\(j)] \(payment(o.payment)) \(label(o.method)) default=\(o.isDefault) selected=\(o.selected)")
+            }
+        }
+        for (i, w) in f.wallets.enumerated() {
+            out.append("wallet[\(i)] topUps=\(w.topUps.map(m).joined(separator: " "))")
+            for (j, b) in w.balances.enumerated() { out.append("wallet[\(i)].balance[\(j)] available=\(m(b.available)) held=\(opt(b.held.map(m)))") }
+            for (j, method) in w.methods.enumerated() {
+                out.append("wallet[\(i)].method[\(j)] \(payment(method.payment)) \(label(method.method)) default=\(method.isDefault)")
             }
         }
         return out
+    }
+
+    private func label(_ label: PaymentOptionLabel) -> String {
+        switch label {
+        case .wallet(let available): "wallet(\(opt(available.map(m))))"
+        case .card(let brand, let last4): "card(\(opt(brand)) \(opt(last4)))"
+        }
     }
 
     private func q(_ quantity: Quantity) -> String { formats.quantity(quantity) }

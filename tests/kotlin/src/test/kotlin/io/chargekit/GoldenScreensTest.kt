@@ -55,13 +55,19 @@ class GoldenScreensTest {
         f.payments.forEachIndexed { i, p ->
             add("payment[$i] selected=${payment(p.selected)}")
             p.options.forEachIndexed { j, o ->
-                val method = when (val label = o.method) {
-                    is PaymentOptionLabel.Wallet -> "wallet(${label.available?.let(::m)})"
-                    is PaymentOptionLabel.Card -> "card(${label.brand} ${label.last4})"
-                }
-                add("payment[$i].option[$j] ${payment(o.payment)} $method default=${o.isDefault} selected=${o.selected}")
+                add("payment[$i].option[$j] ${payment(o.payment)} ${label(o.method)} default=${o.isDefault} selected=${o.selected}")
             }
         }
+        f.wallets.forEachIndexed { i, w ->
+            add("wallet[$i] topUps=${w.topUps.joinToString(" ") { m(it) }}")
+            w.balances.forEachIndexed { j, b -> add("wallet[$i].balance[$j] available=${m(b.available)} held=${b.held?.let(::m)}") }
+            w.methods.forEachIndexed { j, method -> add("wallet[$i].method[$j] ${payment(method.payment)} ${label(method.method)} default=${method.isDefault}") }
+        }
+    }
+
+    private fun label(label: PaymentOptionLabel) = when (label) {
+        is PaymentOptionLabel.Wallet -> "wallet(${label.available?.let(::m)})"
+        is PaymentOptionLabel.Card -> "card(${label.brand} ${label.last4})"
     }
 
     private fun q(quantity: Quantity) = formats.quantity(quantity)

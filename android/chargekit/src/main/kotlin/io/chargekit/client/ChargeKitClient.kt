@@ -21,6 +21,7 @@ import io.chargekit.SessionInfo
 import io.chargekit.SessionPaymentInfo
 import io.chargekit.TokenInfo
 import io.chargekit.WalletBalanceInfo
+import io.chargekit.WalletScreen
 import kotlinx.coroutines.CoroutineDispatcher
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.flow.Flow
@@ -199,6 +200,9 @@ interface ChargeKitClient : AutoCloseable {
 
     /** The wallet and the driver's cards; one of them may be the default. */
     suspend fun paymentMethods(): List<PaymentMethodInfo>
+
+    /** The wallet screen: balances, methods with the default, top-ups of [topUpAmounts] (major units of [currency]). */
+    suspend fun walletScreen(currency: String, topUpAmounts: List<Long>): WalletScreen
 
     /** How to pay at a charger billing in [currency], the default checked; empty when it cannot be loaded. */
     suspend fun paymentChoiceScreen(currency: String): PaymentChoiceScreen

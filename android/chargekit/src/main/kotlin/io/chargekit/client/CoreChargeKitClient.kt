@@ -20,6 +20,7 @@ import io.chargekit.SessionListener
 import io.chargekit.SessionPaymentInfo
 import io.chargekit.TokenInfo
 import io.chargekit.WalletBalanceInfo
+import io.chargekit.WalletScreen
 import io.chargekit.normalizeCardUid
 import io.chargekit.normalizeCardUidText
 import io.chargekit.parseNdefMessage
@@ -147,6 +148,9 @@ internal class CoreChargeKitClient(
         core.topUp(amountMinor, currency, paymentMethodId)
 
     override suspend fun paymentMethods(): List<PaymentMethodInfo> = core.paymentMethods()
+
+    override suspend fun walletScreen(currency: String, topUpAmounts: List<Long>): WalletScreen =
+        core.walletScreen(currency, topUpAmounts)
 
     override suspend fun paymentChoiceScreen(currency: String): PaymentChoiceScreen = core.paymentChoiceScreen(currency)
 
