@@ -69,6 +69,7 @@ pub use tokens::{TokenInfo, TokenKind};
 pub use screens::{LiveSessionListener, select_payment};
 pub use crate::screens::{
     Fixed, MoneyAmount, PriceUnit, Quantity, QuantityUnit, SessionPhase, UnitPrice,
+    cards::CardsScreen,
     charger::{ChargerScreen, ConnectorAvailability},
     fixtures::{ScreenFixtures, decode_screen_fixtures},
     history::{HistoryMonthScreen, HistoryRowScreen, HistoryScreen},

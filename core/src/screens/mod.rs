@@ -7,6 +7,7 @@
 //! One file per screen; the shared figures are here. The records cross the FFI as they are
 //! (they are plain data), and serialize to the JSON fixtures both shells' golden tests render.
 
+pub mod cards;
 pub mod charger;
 pub mod fixtures;
 pub mod history;

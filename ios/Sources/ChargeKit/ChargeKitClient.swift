@@ -136,6 +136,8 @@ public protocol ChargeKitClient: Sendable {
     /// The driver's cards and contracts, and the app's own token.
     func tokens() async throws(ChargeKitFailure) -> [TokenInfo]
 
+    func cardsScreen() async throws(ChargeKitFailure) -> CardsScreen
+
     /// Blocks a lost card or contract at every charger, or makes it active again.
     func setToken(_ idTag: String, blocked: Bool) async throws(ChargeKitFailure) -> TokenInfo
 
@@ -392,6 +394,11 @@ public final class CoreChargeKitClient: ChargeKitClient {
     /// The driver's cards and contracts, and the app's own token.
     public func tokens() async throws(ChargeKitFailure) -> [TokenInfo] {
         try await ChargeKitFailure.mapping { try await core.tokens() }
+    }
+
+    /// The cards & contracts screen: cards and contracts apart, the app's own token not listed.
+    public func cardsScreen() async throws(ChargeKitFailure) -> CardsScreen {
+        try await ChargeKitFailure.mapping { try await core.cardsScreen() }
     }
 
     /// Blocks a lost card or contract at every charger, or makes it active again.

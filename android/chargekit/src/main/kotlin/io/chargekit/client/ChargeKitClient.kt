@@ -2,6 +2,7 @@ package io.chargekit.client
 
 import io.chargekit.Account
 import io.chargekit.ChargeKit
+import io.chargekit.CardsScreen
 import io.chargekit.ChargeKitException
 import io.chargekit.ChargerScreen
 import io.chargekit.ContractInfo
@@ -181,6 +182,9 @@ interface ChargeKitClient : AutoCloseable {
 
     /** The driver's cards and contracts, and the app's own token. */
     suspend fun tokens(): List<TokenInfo>
+
+    /** The cards & contracts screen: cards and contracts apart, the app's own token not listed. */
+    suspend fun cardsScreen(): CardsScreen
 
     /** Blocks a lost card or contract at every charger, or makes it active again. */
     suspend fun setTokenBlocked(idTag: String, blocked: Boolean): TokenInfo

@@ -1,6 +1,7 @@
 package io.chargekit.client
 
 import io.chargekit.Account
+import io.chargekit.CardsScreen
 import io.chargekit.ChargeKit
 import io.chargekit.ChargerScreen
 import io.chargekit.ContractInfo
@@ -137,6 +138,8 @@ internal class CoreChargeKitClient(
     override fun readContract(certificate: ByteArray, moRoot: ByteArray): ContractInfo = readContractCertificate(certificate, moRoot)
 
     override suspend fun tokens(): List<TokenInfo> = core.tokens()
+
+    override suspend fun cardsScreen(): CardsScreen = core.cardsScreen()
 
     override suspend fun setTokenBlocked(idTag: String, blocked: Boolean): TokenInfo = core.setTokenBlocked(idTag, blocked)
 
