@@ -214,6 +214,8 @@ pub struct SessionInfo {
     /// The driver tapped stop with no network: the stop is stored on the phone and will be
     /// delivered when the network returns.
     pub stop_pending: bool,
+    /// A stop for it is being sent right now (a second one would send nothing).
+    pub stop_in_flight: bool,
     /// The charger is done: completed, failed or under review (a review's outcome arrives
     /// with the history, not live).
     pub is_final: bool,
@@ -550,6 +552,7 @@ pub(crate) fn session_info(snapshot: &SessionSnapshot) -> SessionInfo {
         review_reason: session.review_reason.clone(),
         auth_method: auth_method(session.auth_method),
         stop_pending: snapshot.stop_pending,
+        stop_in_flight: snapshot.stop_in_flight,
         is_final: snapshot.is_final(),
         version: session.version,
     }
