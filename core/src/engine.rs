@@ -3,11 +3,12 @@
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chargekit_model::api::{AuthToken, Credentials, EvseInfo};
-use chargekit_model::{EvseId, Session};
+use chargekit_model::{EvseId, LocalZone, Session};
 use tokio::runtime::Handle;
 
 use crate::cache::SessionCache;
@@ -36,6 +37,8 @@ pub struct SessionSnapshot {
     pub session: Session,
     /// The driver tapped stop, and the stop has not reached the backend yet.
     pub stop_pending: bool,
+    /// A stop request for it is being sent now (a second tap must not send another).
+    pub stop_in_flight: bool,
 }
 
 impl SessionSnapshot {
@@ -52,6 +55,8 @@ pub struct Core {
     pub(crate) live: LiveFeeds,
     /// Whether a task is delivering queued stops.
     delivering: AtomicBool,
+    /// Sessions whose stop the driver tapped and whose answer has not come back yet.
+    stops_in_flight: Mutex<HashSet<String>>,
     pub(crate) runtime: Handle,
     pub(crate) account: Account,
 }
@@ -83,6 +88,7 @@ impl Core {
             outbox,
             live: LiveFeeds::default(),
             delivering: AtomicBool::new(false),
+            stops_in_flight: Mutex::default(),
             runtime,
             account: Account::load(secure_store),
         })
@@ -164,8 +170,15 @@ impl Core {
 
     /// Stops a session. The stop is stored before anything is sent: with no network it is
     /// answered at once as pending (from the cache) and delivered when the network returns.
+    ///
+    /// A second stop while one is being sent (a double tap) sends nothing: it answers with what
+    /// the phone knows, and the live screen offers no stop meanwhile (`stop_in_flight`).
     pub async fn stop_session(self: &Arc<Self>, session_id: &str) -> Result<SessionSnapshot, CoreError> {
         self.bearer()?;
+        let Some(_in_flight) = StopInFlight::begin(self, session_id) else {
+            let cached = self.cache.get(session_id)?.ok_or_else(|| CoreError::api(chargekit_model::api::ApiErrorCode::Conflict, "A stop is already on its way."))?;
+            return Ok(self.snapshot(cached));
+        };
         let stop = self.outbox.queue_stop(session_id)?;
         match self.send_stop(&stop).await {
             Ok(session) => Ok(self.snapshot(session)),
@@ -244,8 +257,10 @@ impl Core {
 
     pub(crate) fn snapshot(&self, session: Session) -> SessionSnapshot {
         // A finished session has nothing left to stop, even while its stop's answer is on the way.
-        let stop_pending = !session.status.is_final() && self.outbox.is_stop_pending(&session.id.to_string());
-        SessionSnapshot { session, stop_pending }
+        let id = session.id.to_string();
+        let stop_pending = !session.status.is_final() && self.outbox.is_stop_pending(&id);
+        let stop_in_flight = !session.status.is_final() && self.stops_in_flight.lock().expect("stops lock").contains(&id);
+        SessionSnapshot { session, stop_pending, stop_in_flight }
     }
 
     /// The session from the backend (and cached), or from the cache when offline.
@@ -310,13 +325,12 @@ impl Core {
     }
 
     /// The newest `limit` cached sessions grouped by month in the driver's time zone.
-    pub fn history_by_month(&self, limit: usize, utc_offset_seconds: i32) -> Result<Vec<Month>, CoreError> {
-        Ok(by_month(self.cache.newest(limit, 0)?, utc_offset(utc_offset_seconds)?))
+    pub fn history_by_month(&self, limit: usize, zone: &LocalZone) -> Result<Vec<Month>, CoreError> {
+        Ok(by_month(self.cache.newest(limit, 0)?, zone))
     }
 
     /// A page of the cached history (newest first) that `filter` lets through; offline too.
-    pub fn history_filtered(&self, filter: &HistoryFilter, limit: usize, offset: usize, utc_offset_seconds: i32) -> Result<Vec<Session>, CoreError> {
-        let zone = utc_offset(utc_offset_seconds)?;
+    pub fn history_filtered(&self, filter: &HistoryFilter, limit: usize, offset: usize, zone: &LocalZone) -> Result<Vec<Session>, CoreError> {
         let mut page = Vec::with_capacity(limit.min(256));
         for session in self.cache.iter_newest() {
             let session = session?;
@@ -331,8 +345,33 @@ impl Core {
     }
 }
 
-fn utc_offset(seconds: i32) -> Result<time::UtcOffset, CoreError> {
-    time::UtcOffset::from_whole_seconds(seconds).map_err(|_| CoreError::InvalidInput(format!("{seconds} s is not a time zone offset")))
+/// The driver's time zone from its IANA id (the device's, e.g. `Europe/Amsterdam`).
+pub fn local_zone(id: &str) -> Result<LocalZone, CoreError> {
+    LocalZone::parse(id).map_err(|e| CoreError::InvalidInput(format!("{e}: give an IANA id such as Europe/Amsterdam.")))
+}
+
+/// Marks a session's stop as being sent while it lives; observers see it come and go.
+struct StopInFlight<'a> {
+    core: &'a Core,
+    session_id: String,
+}
+
+impl<'a> StopInFlight<'a> {
+    /// `None` when a stop for the session is already being sent.
+    fn begin(core: &'a Core, session_id: &str) -> Option<Self> {
+        if !core.stops_in_flight.lock().expect("stops lock").insert(session_id.to_owned()) {
+            return None;
+        }
+        core.touch(session_id);
+        Some(Self { core, session_id: session_id.to_owned() })
+    }
+}
+
+impl Drop for StopInFlight<'_> {
+    fn drop(&mut self) {
+        self.core.stops_in_flight.lock().expect("stops lock").remove(&self.session_id);
+        self.core.touch(&self.session_id);
+    }
 }
 
 /// Whether a driver can start a session at this EVSE now: the charger is connected and the
@@ -341,7 +380,6 @@ pub fn can_start(evse: &EvseInfo) -> bool {
     evse.status.availability(evse.online).can_start()
 }
 
-/// `delay` ± 50 %, so phones that lost the network together do not retry together.
 fn with_jitter(delay: Duration) -> Duration {
     let random = (uuid::Uuid::new_v4().as_u128() % 1000) as u32; // 0..1000
     delay / 2 + delay * random / 1000

@@ -13,7 +13,7 @@ use chargekit_model::{CostItem, Session, SessionStatus, TariffDimension};
 use tokio::runtime::Runtime;
 use tokio::task::JoinHandle;
 
-use crate::engine::{Core, SessionSnapshot, can_start, parse_evse_id};
+use crate::engine::{Core, SessionSnapshot, can_start, local_zone, parse_evse_id};
 use crate::history::{HistoryFilter, Month};
 use crate::error::CoreError;
 use crate::secrets::SecureStore;
@@ -61,10 +61,23 @@ pub enum ChargeKitError {
 
 mod payments;
 mod receipt;
+mod screens;
 mod tokens;
 pub use receipt::{ReceiptInfo, ReceiptMeterData, ReceiptPeriod, ReceiptSignature};
 pub use payments::{Payment, PaymentMethodInfo, PaymentState, SessionPaymentInfo, WalletBalanceInfo};
 pub use tokens::{TokenInfo, TokenKind};
+pub use screens::{LiveSessionListener, select_payment};
+pub use crate::screens::{
+    Fixed, MoneyAmount, PriceUnit, Quantity, QuantityUnit, SessionPhase, UnitPrice,
+    cards::CardsScreen,
+    charger::{ChargerScreen, ConnectorAvailability},
+    fixtures::{ScreenFixtures, decode_screen_fixtures},
+    history::{HistoryMonthScreen, HistoryRowScreen, HistoryScreen},
+    live::LiveSessionScreen,
+    payment::{PaymentChoiceScreen, PaymentOptionLabel, PaymentOptionScreen},
+    wallet::{WalletBalanceScreen, WalletMethodScreen, WalletScreen},
+    receipt::{MeterDataVerdict, ReceiptLineScreen, ReceiptPeriodScreen, ReceiptScreen, ReceiptVerdict},
+};
 
 impl From<CoreError> for ChargeKitError {
     fn from(e: CoreError) -> Self {
@@ -141,25 +154,7 @@ pub enum ConnectorStatus {
     Unknown,
 }
 
-/// What a connector's state means for the driver (the model's one classification; see
-/// `chargekit_model::Availability`). Shells map each to a localized text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum ConnectorAvailability {
-    /// Free: a session can be started.
-    Available,
-    /// Taken without charging (the last car still plugged in, or reserved).
-    Occupied,
-    /// In use: a session is on (charging, or paused by the car or the charger).
-    Charging,
-    Faulted,
-    Unavailable,
-    /// The charger is not connected to the backend.
-    Offline,
-    /// The connector has not reported a status the backend knows.
-    Unknown,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, uniffi::Enum)]
 pub enum CostKind {
     Energy,
     Time,
@@ -189,7 +184,7 @@ pub enum SessionState {
 }
 
 /// How the driver was identified at the charger.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, uniffi::Enum)]
 pub enum AuthMethod {
     /// Started from the app.
     App,
@@ -238,6 +233,8 @@ pub struct SessionInfo {
     /// The driver tapped stop with no network: the stop is stored on the phone and will be
     /// delivered when the network returns.
     pub stop_pending: bool,
+    /// A stop for it is being sent right now (a second one would send nothing).
+    pub stop_in_flight: bool,
     /// The charger is done: completed, failed or under review (a review's outcome arrives
     /// with the history, not live).
     pub is_final: bool,
@@ -454,9 +451,9 @@ impl ChargeKit {
         Ok(infos(&self.core, self.core.history(limit as usize, offset as usize)?))
     }
 
-    /// A page of the cached history, newest first, of one charger and/or one month (in the
-    /// time zone `utc_offset_seconds` east of UTC). Works with no network.
-    pub fn history_filtered(&self, filter: HistoryQuery, limit: u32, offset: u32, utc_offset_seconds: i32) -> Result<Vec<SessionInfo>> {
+    /// A page of the cached history, newest first, of one charger and/or one month (on the
+    /// wall clock of `time_zone`, an IANA id such as `Europe/Amsterdam`). Works with no network.
+    pub fn history_filtered(&self, filter: HistoryQuery, limit: u32, offset: u32, time_zone: String) -> Result<Vec<SessionInfo>> {
         let filter = HistoryFilter {
             evse_id: filter.evse_id.as_deref().map(parse_evse_id).transpose()?,
             month: match (filter.year, filter.month) {
@@ -465,14 +462,15 @@ impl ChargeKit {
                 _ => return Err(CoreError::InvalidInput("A month filter needs a year and a month from 1 to 12.".into()).into()),
             },
         };
-        let sessions = self.core.history_filtered(&filter, limit as usize, offset as usize, utc_offset_seconds)?;
+        let sessions = self.core.history_filtered(&filter, limit as usize, offset as usize, &local_zone(&time_zone)?)?;
         Ok(infos(&self.core, sessions))
     }
 
-    /// The newest `limit` cached sessions grouped by month, in the time zone that is
-    /// `utc_offset_seconds` east of UTC (the device's current offset). Works with no network.
-    pub fn history_by_month(&self, limit: u32, utc_offset_seconds: i32) -> Result<Vec<HistoryMonth>> {
-        let months = self.core.history_by_month(limit as usize, utc_offset_seconds)?;
+    /// The newest `limit` cached sessions grouped by month on the wall clock of `time_zone`
+    /// (the device's IANA id, e.g. `Europe/Amsterdam`: each date with its own offset, across
+    /// daylight-saving changes). Works with no network.
+    pub fn history_by_month(&self, limit: u32, time_zone: String) -> Result<Vec<HistoryMonth>> {
+        let months = self.core.history_by_month(limit as usize, &local_zone(&time_zone)?)?;
         Ok(months.into_iter().map(|m| history_month(&self.core, m)).collect())
     }
 }
@@ -499,7 +497,7 @@ fn account(token: AuthToken) -> Account {
     Account { driver_id: token.driver_id.to_string(), email: token.email }
 }
 
-fn cost_kind(dimension: TariffDimension) -> CostKind {
+pub(crate) fn cost_kind(dimension: TariffDimension) -> CostKind {
     match dimension {
         TariffDimension::Energy => CostKind::Energy,
         TariffDimension::Time => CostKind::Time,
@@ -525,7 +523,7 @@ fn evse(info: EvseInfo) -> Evse {
         currency: info.tariff.currency.to_string(),
         currency_digits: info.tariff.currency.minor_digits(),
         status: connector_status(&info.status),
-        availability: connector_availability(info.status.availability(info.online)),
+        availability: ConnectorAvailability::from(info.status.availability(info.online)),
         prices,
     }
 }
@@ -548,18 +546,6 @@ fn connector_status(status: &chargekit_model::ConnectorStatus) -> ConnectorStatu
     }
 }
 
-fn connector_availability(availability: chargekit_model::Availability) -> ConnectorAvailability {
-    use chargekit_model::Availability as A;
-    match availability {
-        A::Available => ConnectorAvailability::Available,
-        A::Occupied => ConnectorAvailability::Occupied,
-        A::Charging => ConnectorAvailability::Charging,
-        A::Faulted => ConnectorAvailability::Faulted,
-        A::Unavailable => ConnectorAvailability::Unavailable,
-        A::Offline => ConnectorAvailability::Offline,
-        A::Unknown => ConnectorAvailability::Unknown,
-    }
-}
 
 fn session_state(status: SessionStatus) -> SessionState {
     match status {
@@ -603,13 +589,18 @@ pub(crate) fn session_info(snapshot: &SessionSnapshot) -> SessionInfo {
         cost_lines: session.cost.items.iter().map(cost_line).collect(),
         failure_reason: session.failure_reason.clone(),
         review_reason: session.review_reason.clone(),
-        auth_method: match session.auth_method {
-            chargekit_model::AuthMethod::App => AuthMethod::App,
-            chargekit_model::AuthMethod::Rfid => AuthMethod::Rfid,
-            chargekit_model::AuthMethod::PlugAndCharge => AuthMethod::PlugAndCharge,
-        },
+        auth_method: auth_method(session.auth_method),
         stop_pending: snapshot.stop_pending,
+        stop_in_flight: snapshot.stop_in_flight,
         is_final: snapshot.is_final(),
         version: session.version,
+    }
+}
+
+pub(crate) fn auth_method(method: chargekit_model::AuthMethod) -> AuthMethod {
+    match method {
+        chargekit_model::AuthMethod::App => AuthMethod::App,
+        chargekit_model::AuthMethod::Rfid => AuthMethod::Rfid,
+        chargekit_model::AuthMethod::PlugAndCharge => AuthMethod::PlugAndCharge,
     }
 }

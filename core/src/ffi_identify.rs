@@ -45,6 +45,23 @@ pub fn parse_ndef_record(tnf: u8, record_type: Vec<u8>, payload: Vec<u8>) -> Res
     EvseId::from_ndef_record(tnf, &record_type, &payload).map(String::from).map_err(invalid)
 }
 
+/// One NDEF record's parts as the platform parsed them (CoreNFC's `NFCNDEFPayload`).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct NdefRecordParts {
+    pub tnf: u8,
+    pub record_type: Vec<u8>,
+    pub payload: Vec<u8>,
+}
+
+/// A tag's NDEF records as the platform parsed them → the EVSE ID of the first carrying one;
+/// when none does, the sentence about the first record (the same reading as a whole message).
+#[uniffi::export]
+pub fn parse_ndef_records(records: Vec<NdefRecordParts>) -> Result<String> {
+    EvseId::from_ndef_records(records.iter().map(|r| (r.tnf, r.record_type.as_slice(), r.payload.as_slice())))
+        .map(String::from)
+        .map_err(invalid)
+}
+
 /// An RFID card's UID bytes as the phone's reader gave them → the OCPP `idTag`.
 #[uniffi::export]
 pub fn normalize_card_uid(bytes: Vec<u8>) -> Result<String> {

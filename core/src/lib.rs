@@ -11,6 +11,7 @@
 //! - [`contract`]: Plug & Charge contract certificates, checked against the MO root;
 //! - [`eichrecht`]: signed meter data (OCMF) checked against the meter's key, exported by
 //!   [`ffi_eichrecht`];
+//! - [`screens`]: every screen's state, decided here once for both apps (the shells draw it);
 //! - [`ffi`]: the exported facade, which converts and delegates, and [`ffi_identify`]: its
 //!   functions for QR codes, NFC tags, RFID cards and contracts.
 
@@ -32,6 +33,7 @@ pub mod live_cost;
 pub mod outbox;
 pub mod payments;
 pub mod receipts;
+pub mod screens;
 pub mod secrets;
 pub mod smooth;
 pub mod store;

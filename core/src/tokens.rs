@@ -11,6 +11,11 @@ use crate::contract::{ContractCertificate, VerifiedContract};
 use crate::engine::Core;
 use crate::error::CoreError;
 
+/// A name as the driver typed it: surrounding spaces dropped, a blank one is no name.
+pub(crate) fn clean_label(label: Option<String>) -> Option<String> {
+    label.map(|l| l.trim().to_owned()).filter(|l| !l.is_empty())
+}
+
 impl Core {
     /// Registers a card from the UID bytes the phone's NFC reader gave.
     pub async fn register_card(&self, uid: &[u8], label: Option<String>) -> Result<IdToken, CoreError> {
@@ -25,7 +30,7 @@ impl Core {
     }
 
     async fn register_card_uid(&self, uid: CardUid, label: Option<String>) -> Result<IdToken, CoreError> {
-        let token = NewIdToken::Rfid { uid: uid.as_id_tag().to_owned(), label };
+        let token = NewIdToken::Rfid { uid: uid.as_id_tag().to_owned(), label: clean_label(label) };
         self.authed(|bearer| {
             let token = token.clone();
             async move { self.client.register_token(&bearer, &token).await }
@@ -39,7 +44,7 @@ impl Core {
         let contract = ContractCertificate::parse(certificate)
             .and_then(|c| c.verify(mo_root, OffsetDateTime::now_utc()))
             .map_err(|e| CoreError::InvalidInput(e.to_string()))?;
-        let token = NewIdToken::Contract { emaid: contract.emaid.as_str().to_owned(), expires_at: Some(contract.not_after), label };
+        let token = NewIdToken::Contract { emaid: contract.emaid.as_str().to_owned(), expires_at: Some(contract.not_after), label: clean_label(label) };
         let registered = self
             .authed(|bearer| {
                 let token = token.clone();
@@ -65,5 +70,17 @@ impl Core {
 
     pub async fn remove_token(&self, id_tag: &str) -> Result<(), CoreError> {
         self.authed(|bearer| async move { self.client.remove_token(&bearer, id_tag).await }).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clean_label;
+
+    #[test]
+    fn labels_are_trimmed_and_a_blank_one_is_none() {
+        assert_eq!(clean_label(Some("  Spare  ".into())), Some("Spare".into()));
+        assert_eq!(clean_label(Some("   ".into())), None);
+        assert_eq!(clean_label(None), None);
     }
 }

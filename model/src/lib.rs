@@ -17,6 +17,7 @@ pub mod session;
 #[cfg(feature = "sqlx")]
 mod sqlx_text;
 pub mod tariff;
+pub mod zone;
 
 pub use connector::{Availability, ConnectorStatus};
 pub use ids::{Emaid, EmaidError, EvseId, EvseIdError};
@@ -28,6 +29,7 @@ pub use pricing::{
     price_session,
 };
 pub use session::{AuthMethod, Session, SessionStatus};
+pub use zone::{LocalZone, UnknownZone};
 pub use tariff::{
     DayOfWeek, Price, PriceComponent, Tariff, TariffDimension, TariffElement, TariffRestrictions, TimeOfDay,
 };

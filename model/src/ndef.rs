@@ -292,6 +292,23 @@ impl EvseId {
         first_evse_id(&parse_message(message)?)
     }
 
+    /// The EVSE ID of the first of a tag's records, as a platform parsed them (CoreNFC hands
+    /// over records, not the message: `(tnf, type, payload)` each), that carries one; when none
+    /// does, the first reason found; with no record at all, what an empty tag gives.
+    pub fn from_ndef_records<'a>(records: impl IntoIterator<Item = (u8, &'a [u8], &'a [u8])>) -> Result<Self, NdefError> {
+        let mut first_error = None;
+        for (tnf, record_type, payload) in records {
+            match Self::from_ndef_record(tnf, record_type, payload) {
+                Ok(id) => return Ok(id),
+                Err(e) => first_error = first_error.or(Some(e)),
+            }
+        }
+        match first_error {
+            Some(e) => Err(e),
+            None => Self::from_ndef(&[]),
+        }
+    }
+
     /// The EVSE ID a single record carries, from the parts a platform hands over.
     pub fn from_ndef_record(tnf: u8, record_type: &[u8], payload: &[u8]) -> Result<Self, NdefError> {
         first_evse_id(&[NdefRecord::from_parts(tnf, record_type, payload)?])
@@ -389,6 +406,20 @@ mod tests {
             }
         }
         assert!(vectors.len() >= 8);
+    }
+
+    /// CoreNFC hands over parsed records: the first carrying an EVSE ID wins, a bad one before
+    /// it is skipped, and with none the first reason is given (what Swift looped over by hand).
+    #[test]
+    fn records_as_a_platform_parsed_them() {
+        let smart_poster = (0x01, b"Sp".as_slice(), b"".as_slice());
+        let bad_text = text_payload("en", "not an id");
+        let good_uri = uri_payload("https://charge.example.com/DE*ABC*E1");
+        let records = [smart_poster, (0x01, b"T".as_slice(), bad_text.as_slice()), (0x01, b"U".as_slice(), good_uri.as_slice())];
+        assert_eq!(EvseId::from_ndef_records(records).unwrap().to_string(), "DE*ABC*E1");
+        let only_bad = [(0x01, b"T".as_slice(), bad_text.as_slice())];
+        assert_eq!(EvseId::from_ndef_records(only_bad), EvseId::from_ndef_record(0x01, b"T", &bad_text));
+        assert_eq!(EvseId::from_ndef_records([]), EvseId::from_ndef(&[]));
     }
 
     #[test]

@@ -47,13 +47,13 @@ async fn a_refusing_charger_gives_a_clear_error_and_failed_sessions_page() {
     let query = |evse_id: Option<&str>, year: Option<i32>, month: Option<u8>| HistoryQuery { evse_id: evse_id.map(str::to_owned), year, month };
     let now = time::OffsetDateTime::now_utc();
     let this_month = (Some(now.year()), Some(u8::from(now.month())));
-    assert_eq!(app.history_filtered(query(Some("DE*CKT*E0002*1"), None, None), 10, 0, 0).unwrap().len(), 0, "another charger");
-    assert_eq!(app.history_filtered(query(Some("DE*CKT*E0001*1"), None, None), 10, 0, 0).unwrap().len(), 3);
-    assert_eq!(app.history_filtered(query(Some("deckte00011"), None, None), 10, 0, 0).unwrap().len(), 3, "typed without separators");
-    assert_eq!(app.history_filtered(query(None, this_month.0, this_month.1), 2, 2, 0).unwrap().len(), 1, "the third of three");
-    assert_eq!(app.history_filtered(query(None, Some(2001), Some(1)), 10, 0, 0).unwrap().len(), 0);
-    assert!(matches!(app.history_filtered(query(None, Some(2026), None), 10, 0, 0), Err(ChargeKitError::InvalidInput { .. })));
-    assert!(matches!(app.history_filtered(query(None, Some(2026), Some(13)), 10, 0, 0), Err(ChargeKitError::InvalidInput { .. })));
+    assert_eq!(app.history_filtered(query(Some("DE*CKT*E0002*1"), None, None), 10, 0, "UTC".into()).unwrap().len(), 0, "another charger");
+    assert_eq!(app.history_filtered(query(Some("DE*CKT*E0001*1"), None, None), 10, 0, "UTC".into()).unwrap().len(), 3);
+    assert_eq!(app.history_filtered(query(Some("deckte00011"), None, None), 10, 0, "UTC".into()).unwrap().len(), 3, "typed without separators");
+    assert_eq!(app.history_filtered(query(None, this_month.0, this_month.1), 2, 2, "UTC".into()).unwrap().len(), 1, "the third of three");
+    assert_eq!(app.history_filtered(query(None, Some(2001), Some(1)), 10, 0, "UTC".into()).unwrap().len(), 0);
+    assert!(matches!(app.history_filtered(query(None, Some(2026), None), 10, 0, "UTC".into()), Err(ChargeKitError::InvalidInput { .. })));
+    assert!(matches!(app.history_filtered(query(None, Some(2026), Some(13)), 10, 0, "UTC".into()), Err(ChargeKitError::InvalidInput { .. })));
 
     charger.shutdown().await;
     backend.server.shutdown().await;

@@ -6,7 +6,7 @@ use chargekit_model::api::{NewCard, PaymentChoice, PaymentMethod, PaymentMethodK
 use super::{ChargeKit, Result, SessionInfo, session_info};
 
 /// How to pay for a session.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, uniffi::Enum)]
 pub enum Payment {
     /// The driver's default method (or unpaid, if they have none).
     Default,

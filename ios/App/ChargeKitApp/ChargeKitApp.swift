@@ -22,14 +22,14 @@ struct ChargeKitApp: App {
 enum AppCore {
     /// Opens the core on the backend named in Info.plist (`ChargeKitBackendURL`), with its
     /// cache in Application Support and the sign-in token in the Keychain.
-    static func open() -> Result<ChargeKitClient, ChargeKitFailure> {
+    static func open() -> Result<any ChargeKitClient, ChargeKitFailure> {
         let configured = Bundle.main.object(forInfoDictionaryKey: "ChargeKitBackendURL") as? String
         guard let backend = configured.flatMap(URL.init(string:)) else {
             return .failure(ChargeKitFailure(kind: .invalidInput, message: "ChargeKitBackendURL is missing from Info.plist."))
         }
         let directory = URL.applicationSupportDirectory.appending(path: "ChargeKit", directoryHint: .isDirectory)
         return Result { () throws(ChargeKitFailure) in
-            try ChargeKitClient(backendURL: backend, dataDirectory: directory, secureStore: KeychainSecureStore())
+            try CoreChargeKitClient(backendURL: backend, dataDirectory: directory, secureStore: KeychainSecureStore())
         }
     }
 }

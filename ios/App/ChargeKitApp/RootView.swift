@@ -7,10 +7,10 @@ import SwiftUI
 /// for the wallet and the driver's cards and contracts. Each screen's model is made when its
 /// screen is pushed.
 struct RootView: View {
-    let client: ChargeKitClient
+    let client: any ChargeKitClient
     @State private var signIn: SignInModel
 
-    init(client: ChargeKitClient) {
+    init(client: any ChargeKitClient) {
         self.client = client
         _signIn = State(initialValue: SignInModel(client: client))
     }
@@ -39,11 +39,11 @@ enum Route: Hashable {
 
 /// Find a charger → live session → receipt.
 struct ChargeTab: View {
-    let client: ChargeKitClient
+    let client: any ChargeKitClient
     @State private var path: [Route] = []
     @State private var find: FindChargerModel
 
-    init(client: ChargeKitClient) {
+    init(client: any ChargeKitClient) {
         self.client = client
         _find = State(initialValue: FindChargerModel(client: client))
     }
@@ -63,11 +63,11 @@ struct ChargeTab: View {
 
 /// History → receipt.
 struct HistoryTab: View {
-    let client: ChargeKitClient
+    let client: any ChargeKitClient
     @State private var path: [Route] = []
     @State private var history: HistoryModel
 
-    init(client: ChargeKitClient) {
+    init(client: any ChargeKitClient) {
         self.client = client
         _history = State(initialValue: HistoryModel(client: client))
     }
@@ -87,7 +87,7 @@ struct AccountTab: View {
     @State private var wallet: WalletModel
     @State private var cards: CardsModel
 
-    init(client: ChargeKitClient) {
+    init(client: any ChargeKitClient) {
         let currency = Bundle.main.object(forInfoDictionaryKey: "ChargeKitWalletCurrency") as? String ?? "EUR"
         _wallet = State(initialValue: WalletModel(client: client, currency: currency))
         _cards = State(initialValue: CardsModel(client: client))
@@ -111,12 +111,12 @@ struct RouteScreen: View {
     @State private var live: LiveSessionModel?
     @State private var receipt: ReceiptModel?
 
-    init(client: ChargeKitClient, route: Route, path: Binding<[Route]>) {
+    init(client: any ChargeKitClient, route: Route, path: Binding<[Route]>) {
         self.route = route
         _path = path
         switch route {
         case .live(let session):
-            _live = State(initialValue: LiveSessionModel(client: client, session: session))
+            _live = State(initialValue: LiveSessionModel(client: client, sessionID: session.id))
         case .receipt(let sessionID):
             _receipt = State(initialValue: ReceiptModel(client: client, sessionID: sessionID))
         }

@@ -1,7 +1,170 @@
 import Foundation
 
-/// The app's way into the ChargeKit core: async commands, a live session as an `AsyncStream`,
-/// and errors as ``ChargeKitFailure``. Make one per app.
+/// The app's way into the ChargeKit core: async commands, live sessions as `AsyncStream`s,
+/// each screen's state as the core decides it, and errors as ``ChargeKitFailure``.
+///
+/// A protocol so the screens' models can be tested with a fake; ``CoreChargeKitClient`` is
+/// the one on the Rust core.
+public protocol ChargeKitClient: Sendable {
+    // MARK: Account
+    /// The signed-in account, if any; kept across launches through the secure store.
+    var account: Account? { get }
+
+    func signUp(email: String, password: String) async throws(ChargeKitFailure) -> Account
+
+    func signIn(email: String, password: String) async throws(ChargeKitFailure) -> Account
+
+    /// Signs out, and forgets this driver's history and queued stops on the phone (the next
+    /// driver on this phone must not see them; the backend keeps them).
+    func signOut() throws(ChargeKitFailure)
+
+    // MARK: Chargers
+    /// Reads a scanned QR code, an NFC tag's text or a typed ID into a normalized EVSE ID.
+    func evseID(from payload: String) throws(ChargeKitFailure) -> String
+
+    /// Reads a whole NDEF message from a charger's tag (its raw bytes) into the EVSE ID of the
+    /// first record carrying one.
+    func evseID(fromNDEFMessage message: Data) throws(ChargeKitFailure) -> String
+
+    /// Reads one NDEF record as CoreNFC gives it (`NFCNDEFPayload`'s `typeNameFormat`, `type`
+    /// and `payload`) into the EVSE ID it carries.
+    func evseID(fromNDEFRecord typeNameFormat: UInt8, type: Data, payload: Data) throws(ChargeKitFailure) -> String
+
+    /// The EVSE ID of the first of a tag's NDEF records that carries one, as the core reads a
+    /// whole message; when none does, the core's sentence about the first record.
+    func evseID(from records: [NDEFRecord]) throws(ChargeKitFailure) -> String
+
+    /// What the backend knows of an EVSE: its status, whether it is online, its prices.
+    func lookUpEVSE(_ evseID: String) async throws(ChargeKitFailure) -> Evse
+
+    /// A charger as the find-charger screen shows it: availability (offline included), prices,
+    /// whether Start can be tapped.
+    func chargerScreen(_ evseID: String) async throws(ChargeKitFailure) -> ChargerScreen
+
+    /// How to pay at a charger billing in `currency`, the default checked; empty when it cannot
+    /// be loaded (the backend then decides).
+    func paymentChoiceScreen(currency: String) async -> PaymentChoiceScreen
+
+    func walletScreen(currency: String, topUpAmounts: [Int64]) async throws(ChargeKitFailure) -> WalletScreen
+
+    // MARK: Sessions
+    /// Starts charging, paid by the driver's default method (unpaid if they have none).
+    func startSession(at evseID: String) async throws(ChargeKitFailure) -> SessionInfo
+
+    /// Starts charging, paying with `payment`. A refused payment (too little in the wallet, a
+    /// declined card) fails before the charger is asked, with the core's sentence.
+    func startSession(at evseID: String, paying payment: Payment) async throws(ChargeKitFailure) -> SessionInfo
+
+    /// The session still going on, if any — also one a card tapped at the charger or the car
+    /// (Plug & Charge) started; `authMethod` says which.
+    func activeSession() async throws(ChargeKitFailure) -> SessionInfo?
+
+    /// Stops a session. With no network the stop is kept on the phone and the session comes
+    /// back with `stopPending`; the core delivers it when the network returns.
+    func stopSession(_ sessionID: String) async throws(ChargeKitFailure) -> SessionInfo
+
+    /// One session (its receipt, once finished), from the backend or, offline, the cache.
+    func session(_ sessionID: String) async throws(ChargeKitFailure) -> SessionInfo
+
+    /// The session's current state at once, then every change; the stream ends once the
+    /// session is final. Ending the iteration early (break, or cancelling the task) ends the
+    /// core's subscription.
+    ///
+    /// With `framesPerSecond` above 0 (at most 60), energy, time and cost also move smoothly
+    /// between the charger's meter samples at that rate while charging — energy never
+    /// backwards, the cost as the core's pricing engine gives it (the server's at each sample;
+    /// OCPI's step rule can make it go down) — and the final state is exactly the bill. Use
+    /// it for the live screen.
+    func liveSession(_ sessionID: String, framesPerSecond: UInt32) -> AsyncStream<SessionInfo>
+
+    /// The live session screen as the core decides it (smoothed at `framesPerSecond`): its
+    /// `canStop` is false while a stop is being sent. Ends when the session is finished.
+    func liveSessionScreen(_ sessionID: String, framesPerSecond: UInt32) -> AsyncStream<LiveSessionScreen>
+
+    // MARK: History
+    /// Brings the offline history up to date with the backend; returns its newest sessions.
+    func syncHistory(limit: Int) async throws(ChargeKitFailure) -> [SessionInfo]
+
+    /// History from the offline cache, newest first. Works with no network.
+    func history(limit: Int, offset: Int) throws(ChargeKitFailure) -> [SessionInfo]
+
+    /// The newest `limit` cached sessions by month (newest first) with each month's totals, in
+    /// the time zone `timeZoneID` (an IANA id: each date with the offset in force on it).
+    /// Works with no network.
+    func historyByMonth(limit: Int, timeZoneID: String) throws(ChargeKitFailure) -> [HistoryMonth]
+
+    /// The history screen from the phone's cache, by month in `timeZoneID`. Never fails: a
+    /// problem (the cache could not be read) is its `message`.
+    func historyScreen(limit: Int, timeZoneID: String) -> HistoryScreen
+
+    /// Syncs with the backend, then the history screen; offline, the cached months and why.
+    func refreshHistoryScreen(limit: Int, timeZoneID: String) async -> HistoryScreen
+
+    // MARK: Receipts
+    /// A finished session's signed receipt with the core's verdict on its signature and on the
+    /// charger's signed meter data. Offline, the cached receipt, checked again.
+    func receipt(for sessionID: String) async throws(ChargeKitFailure) -> ReceiptInfo
+
+    /// The receipt screen: once completed, the signed receipt checked by the core (offline, the
+    /// cached one); otherwise the session's own figures, unchecked. Fails only when the session
+    /// is neither reachable nor cached.
+    func receiptScreen(for sessionID: String) async throws(ChargeKitFailure) -> ReceiptScreen
+
+    /// Checks signed meter data (OCMF) against a charger's public key (DER SPKI, hex or base64).
+    func verifyMeterData(_ signedData: String, publicKey: String) -> MeterDataVerification
+
+    // MARK: Cards and contracts
+    /// The idTag a card's UID bytes (as the NFC reader gave them) stand for, e.g. `04A22B1A`.
+    func cardIDTag(uid: Data) throws(ChargeKitFailure) -> String
+
+    /// The idTag of a card UID as printed on it or typed (`04:a2:2b:1a`).
+    func cardIDTag(printed: String) throws(ChargeKitFailure) -> String
+
+    /// Registers the RFID card whose UID the NFC reader gave.
+    func registerCard(uid: Data, label: String?) async throws(ChargeKitFailure) -> TokenInfo
+
+    /// Registers a card by the UID printed on it (any case, `:`, `-` or spaces between bytes).
+    func registerCard(printedUID: String, label: String?) async throws(ChargeKitFailure) -> TokenInfo
+
+    /// Checks a Plug & Charge contract certificate (PEM or DER, with its sub-CAs) against the
+    /// mobility operator's root and registers its EMAID. Nothing is sent if the check fails.
+    func registerContract(certificate: Data, moRoot: Data, label: String?) async throws(ChargeKitFailure) -> ContractInfo
+
+    /// Checks a contract certificate against the mobility operator's root without registering it.
+    func readContract(certificate: Data, moRoot: Data) throws(ChargeKitFailure) -> ContractInfo
+
+    /// The driver's cards and contracts, and the app's own token.
+    func tokens() async throws(ChargeKitFailure) -> [TokenInfo]
+
+    func cardsScreen() async throws(ChargeKitFailure) -> CardsScreen
+
+    /// Blocks a lost card or contract at every charger, or makes it active again.
+    func setToken(_ idTag: String, blocked: Bool) async throws(ChargeKitFailure) -> TokenInfo
+
+    func removeToken(_ idTag: String) async throws(ChargeKitFailure)
+
+    // MARK: Payments
+    /// The wallet's balance per currency: available, and held for sessions going on.
+    func wallet() async throws(ChargeKitFailure) -> [WalletBalanceInfo]
+
+    /// Adds `amountMinor` of `currency` to the wallet, paid by the card `paymentMethodID` (nil:
+    /// test money, where the backend allows it). Safe to call again after a network error.
+    func topUp(amountMinor: Int64, currency: String, paymentMethodID: String?) async throws(ChargeKitFailure)
+
+    /// The wallet and the driver's cards; one of them may be the default.
+    func paymentMethods() async throws(ChargeKitFailure) -> [PaymentMethodInfo]
+
+    /// Registers a card by the payment-method id the card provider's SDK gave the app.
+    func addCard(paymentMethodID: String, brand: String?, last4: String?) async throws(ChargeKitFailure) -> PaymentMethodInfo
+
+    /// Makes a card the default, or the wallet with nil.
+    func setDefaultPayment(_ paymentMethodID: String?) async throws(ChargeKitFailure) -> PaymentMethodInfo
+
+    /// How a session is paid: held, captured, released…
+    func sessionPayment(_ sessionID: String) async throws(ChargeKitFailure) -> SessionPaymentInfo
+}
+
+/// ``ChargeKitClient`` on the Rust core. Make one per app.
 ///
 /// This is a thin layer over the generated `ChargeKit` object. The core does the work on its
 /// own threads and keeps all state; this type only gives its API Swift's shapes, so it has no
@@ -9,7 +172,7 @@ import Foundation
 ///
 /// The core's async calls are not cancellable from Swift: cancelling the awaiting task does not
 /// stop a request that is under way (the core finishes it, and a retried start is idempotent).
-public final class ChargeKitClient: Sendable {
+public final class CoreChargeKitClient: ChargeKitClient {
     /// The generated object (internal: tests reach it through `@testable import`).
     let core: ChargeKit
 
@@ -61,25 +224,34 @@ public final class ChargeKitClient: Sendable {
         try ChargeKitFailure.mapping { try parseNdefRecord(tnf: typeNameFormat, recordType: type, payload: payload) }
     }
 
-    /// The EVSE ID of the first of a tag's NDEF records that carries one (each read by the core);
-    /// when none does, the core's sentence about the first record.
+    /// The EVSE ID of the first of a tag's NDEF records that carries one, as the core reads a
+    /// whole message; when none does, the core's sentence about the first record.
     public func evseID(from records: [NDEFRecord]) throws(ChargeKitFailure) -> String {
-        var firstFailure: ChargeKitFailure?
-        for record in records {
-            do throws(ChargeKitFailure) {
-                return try evseID(fromNDEFRecord: record.typeNameFormat, type: record.type, payload: record.payload)
-            } catch {
-                firstFailure = firstFailure ?? error
-            }
-        }
-        if let firstFailure { throw firstFailure }
-        // No record at all: the core's word on an empty tag.
-        return try evseID(fromNDEFMessage: Data())
+        let parts = records.map { NdefRecordParts(tnf: $0.typeNameFormat, recordType: $0.type, payload: $0.payload) }
+        return try ChargeKitFailure.mapping { try parseNdefRecords(records: parts) }
     }
 
     /// What the backend knows of an EVSE: its status, whether it is online, its prices.
     public func lookUpEVSE(_ evseID: String) async throws(ChargeKitFailure) -> Evse {
         try await ChargeKitFailure.mapping { try await core.lookupEvse(evseId: evseID) }
+    }
+
+    /// A charger as the find-charger screen shows it: availability (offline included), prices,
+    /// whether Start can be tapped.
+    public func chargerScreen(_ evseID: String) async throws(ChargeKitFailure) -> ChargerScreen {
+        try await ChargeKitFailure.mapping { try await core.chargerScreen(evseId: evseID) }
+    }
+
+    /// How to pay at a charger billing in `currency`, the default checked; empty when it cannot
+    /// be loaded (the backend then decides).
+    public func paymentChoiceScreen(currency: String) async -> PaymentChoiceScreen {
+        await core.paymentChoiceScreen(currency: currency)
+    }
+
+    /// The wallet screen: balances, methods with the default, and top-ups of `topUpAmounts`
+    /// (major units of `currency`, the market the app serves).
+    public func walletScreen(currency: String, topUpAmounts: [Int64]) async throws(ChargeKitFailure) -> WalletScreen {
+        try await ChargeKitFailure.mapping { try await core.walletScreen(currency: currency, topUpAmounts: topUpAmounts) }
     }
 
     // MARK: Sessions
@@ -121,8 +293,14 @@ public final class ChargeKitClient: Sendable {
     /// backwards, the cost as the core's pricing engine gives it (the server's at each sample;
     /// OCPI's step rule can make it go down) — and the final state is exactly the bill. Use
     /// it for the live screen.
-    public func liveSession(_ sessionID: String, framesPerSecond: UInt32 = 0) -> AsyncStream<SessionInfo> {
+    public func liveSession(_ sessionID: String, framesPerSecond: UInt32) -> AsyncStream<SessionInfo> {
         subscribe(to: sessionID, framesPerSecond: framesPerSecond).stream
+    }
+
+    /// The live session screen as the core decides it (smoothed at `framesPerSecond`): its
+    /// `canStop` is false while a stop is being sent. Ends when the session is finished.
+    public func liveSessionScreen(_ sessionID: String, framesPerSecond: UInt32) -> AsyncStream<LiveSessionScreen> {
+        LiveScreenSubscription(core: core, sessionID: sessionID, framesPerSecond: framesPerSecond).stream
     }
 
     /// ``liveSession(_:framesPerSecond:)`` with the core's handle, for tests.
@@ -138,17 +316,26 @@ public final class ChargeKitClient: Sendable {
     }
 
     /// History from the offline cache, newest first. Works with no network.
-    public func history(limit: Int, offset: Int = 0) throws(ChargeKitFailure) -> [SessionInfo] {
+    public func history(limit: Int, offset: Int) throws(ChargeKitFailure) -> [SessionInfo] {
         try ChargeKitFailure.mapping { try core.history(limit: UInt32(clamping: limit), offset: UInt32(clamping: offset)) }
     }
 
-    /// The newest `limit` cached sessions by month (newest first) with each month's totals,
-    /// months as the driver's calendar has them now. Works with no network.
-    /// - Parameters:
-    ///   - timeZone: The driver's time zone; its offset from UTC at `date` is what the core uses.
-    public func historyByMonth(limit: Int, timeZone: TimeZone = .autoupdatingCurrent, at date: Date = Date()) throws(ChargeKitFailure) -> [HistoryMonth] {
-        let offset = Int32(timeZone.secondsFromGMT(for: date))
-        return try ChargeKitFailure.mapping { try core.historyByMonth(limit: UInt32(clamping: limit), utcOffsetSeconds: offset) }
+    /// The newest `limit` cached sessions by month (newest first) with each month's totals, in
+    /// the time zone `timeZoneID` (an IANA id: each date with the offset in force on it).
+    /// Works with no network.
+    public func historyByMonth(limit: Int, timeZoneID: String) throws(ChargeKitFailure) -> [HistoryMonth] {
+        try ChargeKitFailure.mapping { try core.historyByMonth(limit: UInt32(clamping: limit), timeZone: timeZoneID) }
+    }
+
+    /// The history screen from the phone's cache, by month in `timeZoneID`. Never fails: a
+    /// problem (the cache could not be read) is its `message`.
+    public func historyScreen(limit: Int, timeZoneID: String) -> HistoryScreen {
+        core.historyScreen(limit: UInt32(clamping: limit), timeZone: timeZoneID)
+    }
+
+    /// Syncs with the backend, then the history screen; offline, the cached months and why.
+    public func refreshHistoryScreen(limit: Int, timeZoneID: String) async -> HistoryScreen {
+        await core.refreshHistoryScreen(limit: UInt32(clamping: limit), timeZone: timeZoneID)
     }
 
     // MARK: Receipts
@@ -157,6 +344,13 @@ public final class ChargeKitClient: Sendable {
     /// charger's signed meter data. Offline, the cached receipt, checked again.
     public func receipt(for sessionID: String) async throws(ChargeKitFailure) -> ReceiptInfo {
         try await ChargeKitFailure.mapping { try await core.receipt(sessionId: sessionID) }
+    }
+
+    /// The receipt screen: once completed, the signed receipt checked by the core (offline, the
+    /// cached one); otherwise the session's own figures, unchecked. Fails only when the session
+    /// is neither reachable nor cached.
+    public func receiptScreen(for sessionID: String) async throws(ChargeKitFailure) -> ReceiptScreen {
+        try await ChargeKitFailure.mapping { try await core.receiptScreen(sessionId: sessionID) }
     }
 
     /// Checks signed meter data (OCMF) against a charger's public key (DER SPKI, hex or base64).
@@ -177,18 +371,18 @@ public final class ChargeKitClient: Sendable {
     }
 
     /// Registers the RFID card whose UID the NFC reader gave.
-    public func registerCard(uid: Data, label: String? = nil) async throws(ChargeKitFailure) -> TokenInfo {
+    public func registerCard(uid: Data, label: String?) async throws(ChargeKitFailure) -> TokenInfo {
         try await ChargeKitFailure.mapping { try await core.registerCard(uid: uid, label: label) }
     }
 
     /// Registers a card by the UID printed on it (any case, `:`, `-` or spaces between bytes).
-    public func registerCard(printedUID: String, label: String? = nil) async throws(ChargeKitFailure) -> TokenInfo {
+    public func registerCard(printedUID: String, label: String?) async throws(ChargeKitFailure) -> TokenInfo {
         try await ChargeKitFailure.mapping { try await core.registerCardText(uid: printedUID, label: label) }
     }
 
     /// Checks a Plug & Charge contract certificate (PEM or DER, with its sub-CAs) against the
     /// mobility operator's root and registers its EMAID. Nothing is sent if the check fails.
-    public func registerContract(certificate: Data, moRoot: Data, label: String? = nil) async throws(ChargeKitFailure) -> ContractInfo {
+    public func registerContract(certificate: Data, moRoot: Data, label: String?) async throws(ChargeKitFailure) -> ContractInfo {
         try await ChargeKitFailure.mapping { try await core.registerContract(certificate: certificate, moRoot: moRoot, label: label) }
     }
 
@@ -200,6 +394,11 @@ public final class ChargeKitClient: Sendable {
     /// The driver's cards and contracts, and the app's own token.
     public func tokens() async throws(ChargeKitFailure) -> [TokenInfo] {
         try await ChargeKitFailure.mapping { try await core.tokens() }
+    }
+
+    /// The cards & contracts screen: cards and contracts apart, the app's own token not listed.
+    public func cardsScreen() async throws(ChargeKitFailure) -> CardsScreen {
+        try await ChargeKitFailure.mapping { try await core.cardsScreen() }
     }
 
     /// Blocks a lost card or contract at every charger, or makes it active again.
@@ -220,7 +419,7 @@ public final class ChargeKitClient: Sendable {
 
     /// Adds `amountMinor` of `currency` to the wallet, paid by the card `paymentMethodID` (nil:
     /// test money, where the backend allows it). Safe to call again after a network error.
-    public func topUp(amountMinor: Int64, currency: String, paymentMethodID: String? = nil) async throws(ChargeKitFailure) {
+    public func topUp(amountMinor: Int64, currency: String, paymentMethodID: String?) async throws(ChargeKitFailure) {
         try await ChargeKitFailure.mapping { try await core.topUp(amountMinor: amountMinor, currency: currency, paymentMethodId: paymentMethodID) }
     }
 
@@ -230,7 +429,7 @@ public final class ChargeKitClient: Sendable {
     }
 
     /// Registers a card by the payment-method id the card provider's SDK gave the app.
-    public func addCard(paymentMethodID: String, brand: String? = nil, last4: String? = nil) async throws(ChargeKitFailure) -> PaymentMethodInfo {
+    public func addCard(paymentMethodID: String, brand: String?, last4: String?) async throws(ChargeKitFailure) -> PaymentMethodInfo {
         try await ChargeKitFailure.mapping { try await core.addCard(paymentMethodId: paymentMethodID, brand: brand, last4: last4) }
     }
 
@@ -242,5 +441,37 @@ public final class ChargeKitClient: Sendable {
     /// How a session is paid: held, captured, released…
     public func sessionPayment(_ sessionID: String) async throws(ChargeKitFailure) -> SessionPaymentInfo {
         try await ChargeKitFailure.mapping { try await core.sessionPayment(sessionId: sessionID) }
+    }
+}
+
+/// The calls with their usual arguments, for every ``ChargeKitClient``.
+public extension ChargeKitClient {
+    /// The device's IANA time zone: what history months are grouped in.
+    static var deviceTimeZoneID: String { TimeZone.current.identifier }
+
+    func liveSession(_ sessionID: String) -> AsyncStream<SessionInfo> { liveSession(sessionID, framesPerSecond: 0) }
+
+    func history(limit: Int) throws(ChargeKitFailure) -> [SessionInfo] { try history(limit: limit, offset: 0) }
+
+    func historyByMonth(limit: Int) throws(ChargeKitFailure) -> [HistoryMonth] {
+        try historyByMonth(limit: limit, timeZoneID: Self.deviceTimeZoneID)
+    }
+
+    func registerCard(uid: Data) async throws(ChargeKitFailure) -> TokenInfo { try await registerCard(uid: uid, label: nil) }
+
+    func registerCard(printedUID: String) async throws(ChargeKitFailure) -> TokenInfo {
+        try await registerCard(printedUID: printedUID, label: nil)
+    }
+
+    func registerContract(certificate: Data, moRoot: Data) async throws(ChargeKitFailure) -> ContractInfo {
+        try await registerContract(certificate: certificate, moRoot: moRoot, label: nil)
+    }
+
+    func topUp(amountMinor: Int64, currency: String) async throws(ChargeKitFailure) {
+        try await topUp(amountMinor: amountMinor, currency: currency, paymentMethodID: nil)
+    }
+
+    func addCard(paymentMethodID: String) async throws(ChargeKitFailure) -> PaymentMethodInfo {
+        try await addCard(paymentMethodID: paymentMethodID, brand: nil, last4: nil)
     }
 }

@@ -44,3 +44,31 @@ final class StreamingListener: SessionListener {
         }
     }
 }
+
+/// The live session screen as an `AsyncStream`, like ``LiveSubscription``: the core's handle is
+/// cancelled when the stream ends for any reason.
+struct LiveScreenSubscription: Sendable {
+    let stream: AsyncStream<LiveSessionScreen>
+
+    init(core: ChargeKit, sessionID: String, framesPerSecond: UInt32) {
+        let (stream, continuation) = AsyncStream.makeStream(of: LiveSessionScreen.self, bufferingPolicy: .bufferingNewest(1))
+        let handle = core.observeLiveSession(sessionId: sessionID, framesPerSecond: framesPerSecond, listener: ScreenListener(continuation))
+        continuation.onTermination = { _ in handle.cancel() }
+        self.stream = stream
+    }
+}
+
+final class ScreenListener: LiveSessionListener {
+    private let continuation: AsyncStream<LiveSessionScreen>.Continuation
+
+    init(_ continuation: AsyncStream<LiveSessionScreen>.Continuation) {
+        self.continuation = continuation
+    }
+
+    func onUpdate(screen: LiveSessionScreen) {
+        continuation.yield(screen)
+        if screen.finished {
+            continuation.finish()
+        }
+    }
+}

@@ -16,7 +16,7 @@ let dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponen
 defer { try? FileManager.default.removeItem(at: dataDirectory) }
 // Through the app's API (ChargeKitClient). No request is made: the calls measured are
 // answered on the phone, so the backend URL is never dialled.
-let client = try ChargeKitClient(
+let client = try CoreChargeKitClient(
     backendURL: URL(string: "http://127.0.0.1:9")!,
     dataDirectory: dataDirectory,
     secureStore: MemorySecureStore()

@@ -59,10 +59,10 @@ public final class CardsModel {
     public var typedUID = ""
     public var typedLabel = ""
 
-    private let client: ChargeKitClient
+    private let client: any ChargeKitClient
     private let formats: Formats
 
-    public init(client: ChargeKitClient, formats: Formats = Formats()) {
+    public init(client: any ChargeKitClient, formats: Formats = Formats()) {
         self.client = client
         self.formats = formats
     }
@@ -70,10 +70,9 @@ public final class CardsModel {
     /// Loads the list; a failure keeps the list shown, if any, and says why.
     public func refresh() async {
         do throws(ChargeKitFailure) {
-            let tokens = try await client.tokens()
-            // The app's own token is not the driver's to manage: it is not listed.
-            cards = tokens.filter { $0.kind == .rfid }.map(token)
-            contracts = tokens.filter { $0.kind == .contract }.map(token)
+            let screen = try await client.cardsScreen()
+            cards = screen.cards.map(token)
+            contracts = screen.contracts.map(token)
             state = .loaded
         } catch {
             if state == .loaded {
@@ -169,11 +168,8 @@ public final class CardsModel {
         isBusy = false
     }
 
-    /// ``typedLabel`` trimmed; nil when empty.
-    private func takeLabel() -> String? {
-        let label = typedLabel.trimmingCharacters(in: .whitespacesAndNewlines)
-        return label.isEmpty ? nil : label
-    }
+    /// ``typedLabel`` as typed: the core trims it (a blank one is no name).
+    private func takeLabel() -> String? { typedLabel }
 
     private func token(_ token: TokenInfo) -> Token {
         Token(idTag: token.idTag, label: token.label, isBlocked: token.blocked, validUntil: token.expiresAt.map(formats.date))

@@ -7,7 +7,7 @@ import Observation
 ///
 /// `idle → looking → found | failed`, then `found → starting → started | failed`. A newer
 /// search supersedes one still under way: only the latest answer is shown. A found charger
-/// comes with the ways to pay (``paymentOptions``); a refused payment is `failed` with the
+/// comes with the ways to pay (``payment``); a refused payment is `failed` with the
 /// core's sentence, and nothing was started.
 @MainActor
 @Observable
@@ -15,8 +15,8 @@ public final class FindChargerModel {
     public enum State: Equatable, Sendable {
         case idle
         case looking
-        case found(Charger)
-        case starting(Charger)
+        case found(ChargerScreen)
+        case starting(ChargerScreen)
         /// Charging was requested; the live session screen takes over.
         case started(SessionInfo)
         /// A session is already going on — also one a card tapped at the charger or the car
@@ -26,51 +26,19 @@ public final class FindChargerModel {
         case failed(String)
     }
 
-    /// A charger as the screen shows it.
-    public struct Charger: Equatable, Sendable {
-        public let evseID: String
-        /// What the connector's state means for the driver, offline included; the view names it.
-        public let status: ConnectorAvailability
-        public let isOnline: Bool
-        /// The core's word on whether charging can start here now (online and free).
-        public let canStart: Bool
-        public let prices: [Price]
-    }
-
-    /// One price of the charger's tariff, excluding VAT; the view names the unit from `kind`.
-    public struct Price: Equatable, Sendable {
-        public let kind: CostKind
-        public let amount: String
-        /// "19%", when VAT applies.
-        public let vat: String?
-    }
-
-    /// A way to pay for the session about to start.
-    public struct PaymentOption: Identifiable, Equatable, Sendable {
-        /// `wallet`, or the card provider's payment-method id.
-        public let id: String
-        public let payment: Payment
-        public let label: PaymentMethodLabel
-        public let isDefault: Bool
-    }
-
     /// What the driver typed into the EVSE ID field.
     public var typedID = ""
     public private(set) var state: State = .idle
-    /// The wallet (with its balance in the charger's currency) and the driver's cards, loaded
-    /// with the charger; empty when they could not be (the backend then decides).
-    public private(set) var paymentOptions: [PaymentOption] = []
-    /// What the start names: `.default` (the driver's default method) until one is picked.
-    public var selectedPayment: Payment = .default
+    /// How to pay, as the core decides it: the wallet (with its balance in the charger's
+    /// currency) and the cards, the default checked until the driver picks one.
+    public private(set) var payment = PaymentChoiceScreen(options: [], selected: .default)
 
-    private let client: ChargeKitClient
-    private let formats: Formats
+    private let client: any ChargeKitClient
     /// Counts searches, so an answer to a superseded one is dropped.
     private var attempt = 0
 
-    public init(client: ChargeKitClient, formats: Formats = Formats()) {
+    public init(client: any ChargeKitClient) {
         self.client = client
-        self.formats = formats
     }
 
     /// A QR code's payload, or the URI or text of an NFC tag's NDEF record.
@@ -83,9 +51,9 @@ public final class FindChargerModel {
         await find { () throws(ChargeKitFailure) in try client.evseID(from: records) }
     }
 
-    /// Checked in the picker: picked, or the default while nothing is picked.
-    public func isSelected(_ option: PaymentOption) -> Bool {
-        option.payment == selectedPayment || (selectedPayment == .default && option.isDefault)
+    /// The driver picked how to pay.
+    public func choose(_ chosen: Payment) {
+        payment = selectPayment(screen: payment, chosen: chosen)
     }
 
     /// When the screen is shown: a session going on (after a restart, or started at the charger
@@ -106,7 +74,7 @@ public final class FindChargerModel {
         let current = nextAttempt()
         state = .starting(charger)
         do throws(ChargeKitFailure) {
-            let session = try await client.startSession(at: charger.evseID, paying: selectedPayment)
+            let session = try await client.startSession(at: charger.evseId, paying: payment.selected)
             if current == attempt { state = .started(session) }
         } catch {
             if current == attempt { state = .failed(error.message) }
@@ -129,49 +97,19 @@ public final class FindChargerModel {
         state = .looking
         do throws(ChargeKitFailure) {
             let evseID = try read()
-            let evse = try await client.lookUpEVSE(evseID)
-            let options = await paymentOptions(currency: evse.currency)
+            let charger = try await client.chargerScreen(evseID)
+            let choice = await client.paymentChoiceScreen(currency: charger.currency)
             if current == attempt {
-                paymentOptions = options
-                selectedPayment = .default
-                state = .found(charger(evse))
+                payment = choice
+                state = .found(charger)
             }
         } catch {
             if current == attempt { state = .failed(error.message) }
         }
     }
 
-    private func paymentOptions(currency: String) async -> [PaymentOption] {
-        do throws(ChargeKitFailure) {
-            let available = try await client.wallet().first { $0.currency == currency }
-                .map { formats.money(minor: $0.availableMinor, currency: $0.currency, digits: $0.currencyDigits) }
-            return try await client.paymentMethods().map { method in
-                PaymentOption(
-                    id: method.id,
-                    payment: method.isWallet ? .wallet : .card(paymentMethodId: method.id),
-                    label: PaymentMethodLabel(method, walletAvailable: available),
-                    isDefault: method.isDefault
-                )
-            }
-        } catch {
-            return []
-        }
-    }
-
     private func nextAttempt() -> Int {
         attempt += 1
         return attempt
-    }
-
-    private func charger(_ evse: Evse) -> Charger {
-        let prices = evse.prices.map { line in
-            Price(
-                kind: line.kind,
-                // At least the currency's digits ("€0.40"), more when the tariff has them ("€0.345").
-                amount: formats.unitPrice(line.unitPrice, currency: evse.currency, minimumDigits: evse.currencyDigits),
-                vat: line.vatPercent.map(formats.percent)
-            )
-        }
-        return Charger(evseID: evse.evseId, status: evse.availability, isOnline: evse.online, canStart: evse.canStart, prices: prices)
     }
 }

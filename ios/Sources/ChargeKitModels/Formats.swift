@@ -1,9 +1,9 @@
 import ChargeKit
 import Foundation
 
-/// How numbers from the core read in the driver's locale. Presentation only: every amount is
-/// computed by the core; here money stays `Decimal` built from integer minor units, never
-/// `Double`, so what is shown is exactly what is billed.
+/// How the core's figures read in the driver's locale. The precision is the core's (each figure
+/// carries it); only digits, separators and symbols are the locale's. Money stays `Decimal`
+/// built from integer units, never `Double`, so what is shown is exactly what is billed.
 public struct Formats: Sendable {
     public let locale: Locale
     public let timeZone: TimeZone
@@ -13,40 +13,40 @@ public struct Formats: Sendable {
         self.timeZone = timeZone
     }
 
+    public func money(_ amount: MoneyAmount) -> String {
+        money(minor: amount.minor, currency: amount.currency, digits: amount.digits)
+    }
+
     /// `minor` units of `currency` with `digits` after the decimal point, e.g. 1234 EUR 2 → "€12.34".
     public func money(minor: Int64, currency: String, digits: UInt32) -> String {
-        let amount = Decimal(sign: minor < 0 ? .minus : .plus, exponent: -Int(digits), significand: Decimal(minor.magnitude))
-        return amount.formatted(.currency(code: currency).locale(locale).precision(.fractionLength(Int(digits))))
+        Self.decimal(minor, scale: digits).formatted(.currency(code: currency).locale(locale).precision(.fractionLength(Int(digits))))
     }
 
-    /// A tariff's unit price, a decimal string in major units ("0.39"), as money with the
-    /// digits the tariff gives, and at least `minimumDigits` ("0.035" stays "€0.035").
-    public func unitPrice(_ decimal: String, currency: String, minimumDigits: UInt32 = 0) -> String {
-        guard let price = Decimal(string: decimal, locale: Self.posix) else { return decimal }
-        let given = decimal.split(separator: ".").dropFirst().first?.count ?? 0
-        let fraction = max(given, Int(minimumDigits))
-        return price.formatted(.currency(code: currency).locale(locale).precision(.fractionLength(fraction)))
+    /// A tariff's unit price with the digits the core chose ("€0.39", "€0.345"); the unit is the view's word.
+    public func price(_ price: UnitPrice) -> String {
+        money(minor: price.amount.units, currency: price.currency, digits: price.amount.scale)
     }
 
-    /// Watt-hours as kWh with two decimals: "12.35 kWh".
-    public func energy(wattHours: Int64) -> String {
-        "\(thousandths(wattHours, fractionDigits: 2)) kWh"
+    /// A percentage the core gives as a number: 19 → "19%".
+    public func percent(_ rate: Fixed) -> String {
+        Self.decimal(rate.units, scale: rate.scale)
+            .formatted(.percent.scale(1).precision(.fractionLength(Int(rate.scale))).locale(locale))
     }
 
-    /// Watts as kW with one decimal: "50.0 kW".
-    public func power(watts: Int64) -> String {
-        "\(thousandths(watts, fractionDigits: 1)) kW"
+    /// A quantity in its unit with the core's precision: "12.345 kWh", "11.0 kW", "0:25:05", "1".
+    public func quantity(_ quantity: Quantity) -> String {
+        switch quantity.unit {
+        case .kilowattHours: "\(number(quantity.value)) kWh"
+        case .kilowatts: "\(number(quantity.value)) kW"
+        case .duration: duration(seconds: quantity.value.units)
+        case .count: number(quantity.value)
+        }
     }
 
-    /// Seconds as hours, minutes and seconds: "1:02:05".
+    /// `h:mm:ss`, as the Android app shows it too.
     public func duration(seconds: Int64) -> String {
-        Duration.seconds(seconds).formatted(.time(pattern: .hourMinuteSecond).locale(locale))
-    }
-
-    /// A VAT rate given as a decimal string ("19") as a percentage: "19%".
-    public func percent(_ decimal: String) -> String {
-        guard let rate = Decimal(string: decimal, locale: Self.posix) else { return decimal }
-        return rate.formatted(.percent.scale(1).locale(locale))
+        let s = max(0, seconds)
+        return String(format: "%d:%02d:%02d", s / 3600, s % 3600 / 60, s % 60)
     }
 
     /// Unix seconds as a date and time.
@@ -75,11 +75,12 @@ public struct Formats: Sendable {
         return calendar
     }
 
-    /// `value` / 1000 with `fractionDigits` decimals, exactly (no floating point).
-    private func thousandths(_ value: Int64, fractionDigits: Int) -> String {
-        let decimal = Decimal(sign: value < 0 ? .minus : .plus, exponent: -3, significand: Decimal(value.magnitude))
-        return decimal.formatted(.number.precision(.fractionLength(fractionDigits)).locale(locale))
+    private func number(_ value: Fixed) -> String {
+        Self.decimal(value.units, scale: value.scale).formatted(.number.precision(.fractionLength(Int(value.scale))).locale(locale))
     }
 
-    private static let posix = Locale(identifier: "en_US_POSIX")
+    /// `units` × 10^-`scale`, exactly.
+    private static func decimal(_ units: Int64, scale: UInt32) -> Decimal {
+        Decimal(sign: units < 0 ? .minus : .plus, exponent: -Int(scale), significand: Decimal(units.magnitude))
+    }
 }

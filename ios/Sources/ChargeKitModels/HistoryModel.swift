@@ -2,91 +2,35 @@ import ChargeKit
 import Foundation
 import Observation
 
-/// The history screen: sessions by month, newest first, each month with its energy and what
-/// was spent per currency. The grouping and the totals are the core's (`historyByMonth`, in
-/// the device's current UTC offset); it reads the phone's cache, so it works with no network.
+/// The history screen: the core's months (in the device's IANA time zone, so months across a
+/// daylight-saving change come out right), from the phone's cache at once, then refreshed. The
+/// core never fails here: a storage or network problem is the screen's `message`.
 @MainActor
 @Observable
 public final class HistoryModel {
-    public struct Month: Identifiable, Equatable, Sendable {
-        /// "2026-03".
-        public let id: String
-        /// "March 2026".
-        public let title: String
-        public let energy: String
-        /// One amount per currency, e.g. ["€12.34", "CHF 5.00"]; never added across currencies.
-        public let spent: [String]
-        public let sessions: [Row]
-    }
-
-    public struct Row: Identifiable, Equatable, Sendable {
-        public let id: String
-        public let evseID: String
-        public let date: String
-        public let energy: String
-        public let cost: String
-        public let state: SessionState
-    }
-
-    public private(set) var months: [Month] = []
+    public private(set) var screen = HistoryScreen(months: [], message: nil)
     public private(set) var isRefreshing = false
-    /// The core's sentence when refreshing or reading failed; the cached months stay shown.
-    public private(set) var errorMessage: String?
 
-    private let client: ChargeKitClient
-    private let formats: Formats
+    private let client: any ChargeKitClient
+    private let timeZoneID: String
     private let limit: Int
 
     /// - Parameter limit: How many of the newest sessions to show.
-    public init(client: ChargeKitClient, formats: Formats = Formats(), limit: Int = 500) {
+    public init(client: any ChargeKitClient, timeZoneID: String = TimeZone.current.identifier, limit: Int = 500) {
         self.client = client
-        self.formats = formats
+        self.timeZoneID = timeZoneID
         self.limit = limit
     }
 
     /// Shows what the phone has cached, at once and with no network.
     public func loadCached() {
-        do throws(ChargeKitFailure) {
-            let byMonth = try client.historyByMonth(limit: limit, timeZone: formats.timeZone)
-            months = byMonth.map(month)
-        } catch {
-            errorMessage = error.message
-        }
+        screen = client.historyScreen(limit: limit, timeZoneID: timeZoneID)
     }
 
-    /// Brings the cache up to date with the backend, then shows it. Offline, the cached
-    /// history stays and the core's sentence says why it is not fresh.
+    /// Brings the cache up to date with the backend, then shows it (offline: why it is not fresh).
     public func refresh() async {
         isRefreshing = true
         defer { isRefreshing = false }
-        do throws(ChargeKitFailure) {
-            _ = try await client.syncHistory(limit: limit)
-            errorMessage = nil
-        } catch {
-            errorMessage = error.message
-        }
-        loadCached()
-    }
-
-    private func month(_ month: HistoryMonth) -> Month {
-        Month(
-            id: String(format: "%04d-%02d", Int(month.year), Int(month.month)),
-            title: formats.month(year: month.year, month: month.month),
-            energy: formats.energy(wattHours: month.energyWh),
-            spent: month.spent.map { formats.money(minor: $0.amountMinor, currency: $0.currency, digits: $0.currencyDigits) },
-            sessions: month.sessions.map(row)
-        )
-    }
-
-    private func row(_ session: SessionInfo) -> Row {
-        Row(
-            id: session.id,
-            evseID: session.evseId,
-            // The day the core files it under (it groups by creation).
-            date: formats.dateTime(unixSeconds: session.createdAt),
-            energy: formats.energy(wattHours: session.energyWh),
-            cost: formats.money(minor: session.costMinor, currency: session.currency, digits: session.currencyDigits),
-            state: session.state
-        )
+        screen = await client.refreshHistoryScreen(limit: limit, timeZoneID: timeZoneID)
     }
 }

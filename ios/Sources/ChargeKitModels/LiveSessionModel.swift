@@ -2,92 +2,40 @@ import ChargeKit
 import Foundation
 import Observation
 
-/// The live session screen: energy, power, cost and time while charging, a stop button, and
-/// "Stop pending" when the driver stopped with no network (the core delivers the stop later).
-///
-/// The state comes from the core's live stream (``follow()``); the answer of a stop is shown
-/// too, unless the stream already brought a final state.
+/// The live session screen: the core's state (figures, phase, whether Stop can be tapped — not
+/// while a stop is being sent, so a double tap sends one stop) and the Stop intent.
 @MainActor
 @Observable
 public final class LiveSessionModel {
-    /// Where the session is, as the screen names it.
-    public enum Phase: Equatable, Sendable {
-        case starting
-        case charging
-        case stopping
-        /// Stopped with no network: the phone keeps the stop and sends it when it can.
-        case stopPending
-        case completed
-        /// The charger never started, or the session broke off; the core's reason, if any.
-        case failed(String?)
-        /// The charger's readings could not be right: nothing is billed until the operator
-        /// has checked the session; the core's reason.
-        case underReview(String?)
-    }
-
     /// Frames a second of the live numbers: smooth to the eye, cheap across the FFI.
     static let displayFramesPerSecond: UInt32 = 10
 
-    public private(set) var session: SessionInfo
-    /// A stop request is under way.
-    public private(set) var isSendingStop = false
+    /// Nil until the core's first update (which comes at once from the cache).
+    public private(set) var screen: LiveSessionScreen?
     /// The core's sentence when a stop failed.
     public private(set) var errorMessage: String?
 
-    private let client: ChargeKitClient
-    private let formats: Formats
+    private let client: any ChargeKitClient
+    private let sessionID: String
 
-    public init(client: ChargeKitClient, session: SessionInfo, formats: Formats = Formats()) {
+    public init(client: any ChargeKitClient, sessionID: String) {
         self.client = client
-        self.session = session
-        self.formats = formats
+        self.sessionID = sessionID
     }
 
-    public var phase: Phase {
-        if session.stopPending { return .stopPending }
-        switch session.state {
-        case .starting: return .starting
-        case .charging: return .charging
-        case .stopping: return .stopping
-        case .completed: return .completed
-        case .failed: return .failed(session.failureReason)
-        case .underReview: return .underReview(session.reviewReason)
-        }
-    }
-
-    /// The stop button is offered while the session runs and no stop was tapped yet.
-    public var canStop: Bool {
-        !isSendingStop && (phase == .starting || phase == .charging)
-    }
-
-    /// Nothing will change any more: the receipt can be shown.
-    public var isFinished: Bool { session.isFinal }
-
-    public var energy: String { formats.energy(wattHours: session.energyWh) }
-    public var power: String { formats.power(watts: session.powerW) }
-    public var cost: String { formats.money(minor: session.costMinor, currency: session.currency, digits: session.currencyDigits) }
-    /// Charging time as the charger's meter has it.
-    public var elapsed: String { formats.duration(seconds: session.durationSeconds) }
-    /// When charging began, for a clock the view advances every second between meter values.
-    public var startedAt: Date? { session.startedAt.map { Date(timeIntervalSince1970: TimeInterval($0)) } }
-
-    /// Follows the session until it is final or the calling task is cancelled (the view's
+    /// Follows the session until it is finished or the calling task is cancelled (the view's
     /// `.task` is, when the screen goes away).
     public func follow() async {
-        for await update in client.liveSession(session.id, framesPerSecond: Self.displayFramesPerSecond) {
-            session = update
+        for await update in client.liveSessionScreen(sessionID, framesPerSecond: Self.displayFramesPerSecond) {
+            screen = update
         }
     }
 
+    /// The live screen shows the result, "stop pending" included when offline.
     public func stop() async {
-        guard canStop else { return }
-        isSendingStop = true
         errorMessage = nil
-        defer { isSendingStop = false }
         do throws(ChargeKitFailure) {
-            let answer = try await client.stopSession(session.id)
-            // The live stream may have brought the final state while the stop was under way.
-            if !session.isFinal { session = answer }
+            _ = try await client.stopSession(sessionID)
         } catch {
             errorMessage = error.message
         }

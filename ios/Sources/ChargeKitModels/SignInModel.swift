@@ -18,9 +18,9 @@ public final class SignInModel {
     public var password = ""
     public private(set) var state: State
 
-    private let client: ChargeKitClient
+    private let client: any ChargeKitClient
 
-    public init(client: ChargeKitClient) {
+    public init(client: any ChargeKitClient) {
         self.client = client
         state = client.account.map(State.signedIn) ?? .signedOut
     }

@@ -9,15 +9,19 @@ public enum PaymentMethodLabel: Equatable, Sendable {
     /// A card, e.g. brand "visa" and last4 "4242".
     case card(brand: String?, last4: String?)
 
-    init(_ method: PaymentMethodInfo, walletAvailable: String? = nil) {
-        self = method.isWallet ? .wallet(available: walletAvailable) : .card(brand: method.brand, last4: method.last4)
+    /// The core's label, with the wallet's balance formatted.
+    public init(_ label: PaymentOptionLabel, formats: Formats) {
+        switch label {
+        case .wallet(let available): self = .wallet(available: available.map(formats.money))
+        case .card(let brand, let last4): self = .card(brand: brand, last4: last4)
+        }
     }
 }
 
-/// The wallet screen: balances per currency in the driver's locale with each currency's
-/// digits, top-ups, the payment methods and which is the default. Top-ups are idempotent in
-/// the core (a retry after a network error is applied once); the backend decides what may be
-/// topped up.
+/// The wallet screen: the core's ``WalletScreen`` (balances with each currency's digits, the
+/// payment methods with the default, top-ups), the command under way and its outcome. Top-ups
+/// are idempotent in the core (a retry after a network error is applied once); the backend
+/// decides what may be topped up.
 @MainActor
 @Observable
 public final class WalletModel {
@@ -28,61 +32,29 @@ public final class WalletModel {
         case unavailable(String)
     }
 
-    public struct Balance: Identifiable, Equatable, Sendable {
-        public var id: String { currency }
-        public let currency: String
-        /// What can be spent now, e.g. "€20.00".
-        public let available: String
-        /// Reserved for a session going on now; nil when nothing is held.
-        public let held: String?
-    }
-
-    public struct Method: Identifiable, Equatable, Sendable {
-        /// `wallet`, or the card provider's payment-method id.
-        public let id: String
-        public let label: PaymentMethodLabel
-        public let isDefault: Bool
-    }
-
-    public struct TopUp: Identifiable, Equatable, Sendable {
-        public var id: Int64 { amountMinor }
-        public let amountMinor: Int64
-        public let currency: String
-        /// "€20.00".
-        public let label: String
-    }
-
     public private(set) var state: State = .loading
-    public private(set) var balances: [Balance] = []
-    public private(set) var methods: [Method] = []
-    public private(set) var topUps: [TopUp] = []
+    public private(set) var screen = WalletScreen(balances: [], methods: [], topUps: [])
     /// A command is under way: disable the buttons.
     public private(set) var isBusy = false
     /// The core's sentence when the last command failed.
     public private(set) var errorMessage: String?
 
-    private let client: ChargeKitClient
-    private let formats: Formats
+    private let client: any ChargeKitClient
     private let currency: String
     private let topUpAmounts: [Int64]
 
     /// - Parameters:
     ///   - currency: The currency top-ups are offered in (the market the app serves).
     ///   - topUpAmounts: The amounts offered, in major units of `currency`.
-    public init(client: ChargeKitClient, formats: Formats = Formats(), currency: String = "EUR", topUpAmounts: [Int64] = [10, 20, 50]) {
+    public init(client: any ChargeKitClient, currency: String = "EUR", topUpAmounts: [Int64] = [10, 20, 50]) {
         self.client = client
-        self.formats = formats
         self.currency = currency
         self.topUpAmounts = topUpAmounts
     }
 
     public func refresh() async {
         do throws(ChargeKitFailure) {
-            let wallet = try await client.wallet()
-            let methods = try await client.paymentMethods()
-            balances = wallet.map(balance)
-            self.methods = methods.map { Method(id: $0.id, label: PaymentMethodLabel($0), isDefault: $0.isDefault) }
-            topUps = topUps(wallet)
+            screen = try await client.walletScreen(currency: currency, topUpAmounts: topUpAmounts)
             state = .loaded
         } catch {
             if state == .loaded {
@@ -94,13 +66,13 @@ public final class WalletModel {
     }
 
     /// Tops the wallet up with test money or, with `paymentMethodID`, paid by that card.
-    public func topUp(_ option: TopUp, paymentMethodID: String? = nil) async {
-        await run { try await self.client.topUp(amountMinor: option.amountMinor, currency: option.currency, paymentMethodID: paymentMethodID) }
+    public func topUp(_ amount: MoneyAmount, paymentMethodID: String? = nil) async {
+        await run { try await self.client.topUp(amountMinor: amount.minor, currency: amount.currency, paymentMethodID: paymentMethodID) }
     }
 
     /// Makes `method` the default for starts that name none.
-    public func makeDefault(_ method: Method) async {
-        let id: String? = if case .wallet = method.label { nil } else { method.id }
+    public func makeDefault(_ method: WalletMethodScreen) async {
+        let id: String? = if case .card(let id) = method.payment { id } else { nil }
         await run { _ = try await self.client.setDefaultPayment(id) }
     }
 
@@ -124,32 +96,5 @@ public final class WalletModel {
         }
         await refresh()
         isBusy = false
-    }
-
-    private func balance(_ balance: WalletBalanceInfo) -> Balance {
-        Balance(
-            currency: balance.currency,
-            available: formats.money(minor: balance.availableMinor, currency: balance.currency, digits: balance.currencyDigits),
-            held: balance.heldMinor == 0 ? nil : formats.money(minor: balance.heldMinor, currency: balance.currency, digits: balance.currencyDigits)
-        )
-    }
-
-    /// The offered amounts in minor units: the core states a currency's digits with every
-    /// balance; before the wallet has one in `currency`, ISO 4217's digits as Foundation knows them.
-    private func topUps(_ wallet: [WalletBalanceInfo]) -> [TopUp] {
-        let digits = wallet.first { $0.currency == currency }?.currencyDigits ?? Self.isoDigits(of: currency)
-        let scale = (0..<digits).reduce(Int64(1)) { product, _ in product * 10 }
-        return topUpAmounts.map { major in
-            let minor = major * scale
-            return TopUp(amountMinor: minor, currency: currency, label: formats.money(minor: minor, currency: currency, digits: digits))
-        }
-    }
-
-    private static func isoDigits(of currency: String) -> UInt32 {
-        let formatter = NumberFormatter()
-        formatter.numberStyle = .currency
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.currencyCode = currency
-        return UInt32(max(0, formatter.maximumFractionDigits))
     }
 }

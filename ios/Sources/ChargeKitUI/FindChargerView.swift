@@ -99,44 +99,43 @@ public struct FindChargerView: View {
     #endif
 }
 
-/// How to pay: the wallet (with its balance) and the driver's cards, one checked.
+/// How to pay: the wallet (with its balance) and the driver's cards, the one the core checked.
 struct PaymentPicker: View {
     @Bindable var model: FindChargerModel
+    private let formats = Formats()
 
     var body: some View {
-        if !model.paymentOptions.isEmpty {
-            ForEach(model.paymentOptions) { option in
-                Button {
-                    model.selectedPayment = option.payment
-                } label: {
-                    HStack {
-                        Image(systemName: model.isSelected(option) ? "largecircle.fill.circle" : "circle")
-                        Text(option.label.title)
-                        Spacer()
-                        if option.isDefault { Text("Default").font(.caption).foregroundStyle(.secondary) }
-                    }
+        ForEach(Array(model.payment.options.enumerated()), id: \.offset) { _, option in
+            Button {
+                model.choose(option.payment)
+            } label: {
+                HStack {
+                    Image(systemName: option.selected ? "largecircle.fill.circle" : "circle")
+                    Text(PaymentMethodLabel(option.method, formats: formats).title)
+                    Spacer()
+                    if option.isDefault { Text("Default").font(.caption).foregroundStyle(.secondary) }
                 }
-                .foregroundStyle(.primary)
             }
+            .foregroundStyle(.primary)
         }
     }
 }
 
-/// A charger's ID, status and prices.
+/// A charger's ID, availability (the core's, "Offline" included) and prices.
 struct ChargerSummaryView: View {
-    let charger: FindChargerModel.Charger
+    let charger: ChargerScreen
+    private let formats = Formats()
 
     var body: some View {
         VStack(alignment: .leading, spacing: 4) {
-            Text(charger.evseID).font(.headline.monospaced())
-            Label(charger.status.title, systemImage: charger.isOnline ? "bolt.circle" : "bolt.slash")
-                .foregroundStyle(charger.isOnline ? .green : .secondary)
+            Text(charger.evseId).font(.headline.monospaced())
+            Label(charger.availability.title, systemImage: charger.availability == .offline ? "bolt.slash" : "bolt.circle")
+                .foregroundStyle(charger.availability == .available ? .green : .secondary)
             ForEach(Array(charger.prices.enumerated()), id: \.offset) { _, price in
                 HStack {
-                    Text(price.kind.title)
                     Spacer()
-                    Text(price.amount) + Text(price.kind.perUnit)
-                    if let vat = price.vat { Text("+ \(vat) VAT").foregroundStyle(.secondary) }
+                    Text(formats.price(price)) + Text(price.per.title)
+                    if let vat = price.vatPercent { Text("+ \(formats.percent(vat)) VAT").foregroundStyle(.secondary) }
                 }
                 .font(.subheadline)
             }

@@ -9,6 +9,7 @@ public struct HistoryView: View {
     let model: HistoryModel
     /// A session was tapped: show its receipt.
     let onSession: (String) -> Void
+    private let formats = Formats()
 
     public init(model: HistoryModel, onSession: @escaping (String) -> Void) {
         self.model = model
@@ -17,28 +18,28 @@ public struct HistoryView: View {
 
     public var body: some View {
         List {
-            if let errorMessage = model.errorMessage {
-                Label(errorMessage, systemImage: "wifi.exclamationmark").foregroundStyle(.secondary)
+            if let message = model.screen.message {
+                Label(message, systemImage: "wifi.exclamationmark").foregroundStyle(.secondary)
             }
-            ForEach(model.months) { month in
+            ForEach(model.screen.months, id: \.monthID) { month in
                 Section {
-                    ForEach(month.sessions) { row in
-                        Button { onSession(row.id) } label: { HistoryRowView(row: row) }
+                    ForEach(month.sessions, id: \.sessionId) { row in
+                        Button { onSession(row.sessionId) } label: { HistoryRowView(row: row, formats: formats) }
                             .buttonStyle(.plain)
                     }
                 } header: {
                     HStack {
-                        Text(month.title)
+                        Text(formats.month(year: month.year, month: month.month))
                         Spacer()
-                        Text(month.energy)
-                        Text(month.spent.joined(separator: " · "))
+                        Text(formats.quantity(month.energy))
+                        Text(month.spent.map(formats.money).joined(separator: " · "))
                     }
                     .monospacedDigit()
                 }
             }
         }
         .overlay {
-            if model.months.isEmpty && !model.isRefreshing {
+            if model.screen.months.isEmpty && !model.isRefreshing {
                 ContentUnavailableView("No sessions yet", systemImage: "bolt.car")
             }
         }
@@ -52,22 +53,27 @@ public struct HistoryView: View {
 }
 
 struct HistoryRowView: View {
-    let row: HistoryModel.Row
+    let row: HistoryRowScreen
+    let formats: Formats
 
     var body: some View {
         HStack {
             VStack(alignment: .leading) {
-                Text(row.date)
-                Text(row.evseID).font(.caption).foregroundStyle(.secondary)
+                Text(formats.dateTime(unixSeconds: row.at))
+                Text(row.evseId).font(.caption).foregroundStyle(.secondary)
             }
             Spacer()
             VStack(alignment: .trailing) {
-                Text(row.cost)
-                Text(row.energy).font(.caption).foregroundStyle(.secondary)
+                Text(formats.money(row.cost))
+                Text(formats.quantity(row.energy)).font(.caption).foregroundStyle(.secondary)
             }
             .monospacedDigit()
         }
         .contentShape(Rectangle())
     }
+}
+
+extension HistoryMonthScreen {
+    var monthID: Int32 { year * 100 + Int32(month) }
 }
 #endif

@@ -1,4 +1,5 @@
 #if canImport(SwiftUI)
+import ChargeKit
 import ChargeKitModels
 import SwiftUI
 
@@ -7,6 +8,7 @@ import SwiftUI
 /// items, the totals, what the meter signed, and the periods.
 public struct ReceiptView: View {
     let model: ReceiptModel
+    private let formats = Formats()
 
     public init(model: ReceiptModel) {
         self.model = model
@@ -17,26 +19,28 @@ public struct ReceiptView: View {
             if let errorMessage = model.errorMessage {
                 Label(errorMessage, systemImage: "exclamationmark.triangle").foregroundStyle(.red)
             }
-            if model.session != nil {
-                Section { VerdictView(verdict: model.verdict) }
+            if let receipt = model.screen {
+                Section { VerdictView(verdict: receipt.verdict) }
                 Section {
-                    LabeledContent("Charger", value: model.evseID)
-                    if let startedAt = model.startedAt { LabeledContent("Started", value: startedAt) }
-                    if let stoppedAt = model.stoppedAt { LabeledContent("Stopped", value: stoppedAt) }
-                    LabeledContent("Energy", value: model.energy)
-                    if let chargingTime = model.chargingTime { LabeledContent("Charging", value: chargingTime) }
-                    if let parkingTime = model.parkingTime { LabeledContent("Parked", value: parkingTime) }
+                    LabeledContent("Charger", value: receipt.evseId)
+                    if let startedAt = receipt.startedAt { LabeledContent("Started", value: formats.dateTime(unixSeconds: startedAt)) }
+                    if let endedAt = receipt.endedAt { LabeledContent("Stopped", value: formats.dateTime(unixSeconds: endedAt)) }
+                    LabeledContent("Energy", value: formats.quantity(receipt.energy))
+                    if let chargingTime = receipt.chargingTime { LabeledContent("Charging", value: formats.quantity(chargingTime)) }
+                    if let parkingTime = receipt.parkingTime { LabeledContent("Parked", value: formats.quantity(parkingTime)) }
                 }
                 Section("Items") {
-                    ForEach(model.lines) { line in
+                    ForEach(Array(receipt.lines.enumerated()), id: \.offset) { _, line in
                         VStack(alignment: .leading, spacing: 2) {
-                            LabeledContent(line.kind.title, value: line.amountExclVAT)
+                            LabeledContent(line.kind.title, value: formats.money(line.amount))
                             HStack {
-                                Text(line.quantity)
+                                Text(formats.quantity(line.quantity))
                                 Text("×")
-                                Text(line.unitPrice) + Text(line.kind.perUnit)
+                                Text(formats.price(line.unitPrice)) + Text(line.unitPrice.per.title)
                                 Spacer()
-                                if let rate = line.vatRate { Text("VAT \(rate): \(line.vat)") }
+                                if let rate = line.unitPrice.vatPercent, let vat = line.vat {
+                                    Text("VAT \(formats.percent(rate)): \(formats.money(vat))")
+                                }
                             }
                             .font(.caption)
                             .foregroundStyle(.secondary)
@@ -44,26 +48,27 @@ public struct ReceiptView: View {
                     }
                 }
                 Section {
-                    LabeledContent("Net", value: model.totalExclVAT)
-                    LabeledContent("VAT", value: model.totalVAT)
-                    LabeledContent("Total", value: model.total).font(.headline)
+                    LabeledContent("Net", value: formats.money(receipt.net))
+                    LabeledContent("VAT", value: formats.money(receipt.vat))
+                    LabeledContent("Total", value: formats.money(receipt.total)).font(.headline)
                 }
-                if let meterData = model.meterData {
-                    Section("Meter") { MeterDataView(meterData: meterData) }
+                if let meterData = receipt.meterData {
+                    Section("Meter") { MeterDataView(meterData: meterData, formats: formats) }
                 }
-                if !model.periods.isEmpty {
+                if !receipt.periods.isEmpty {
                     Section("Periods") {
-                        ForEach(model.periods) { period in
-                            if period.isCharging {
-                                LabeledContent("Charging from \(period.start)", value: "\(period.duration) · \(period.energy)")
+                        ForEach(Array(receipt.periods.enumerated()), id: \.offset) { _, period in
+                            let (start, duration) = (formats.quantity(period.start), formats.quantity(period.duration))
+                            if period.charging {
+                                LabeledContent("Charging from \(start)", value: "\(duration) · \(formats.quantity(period.energy))")
                             } else {
-                                LabeledContent("Parked from \(period.start)", value: period.duration)
+                                LabeledContent("Parked from \(start)", value: duration)
                             }
                         }
                     }
                 }
-                if let issuedAt = model.issuedAt {
-                    Text("Issued \(issuedAt)").font(.footnote).foregroundStyle(.secondary)
+                if let issuedAt = receipt.issuedAt {
+                    Text("Issued \(formats.dateTime(unixSeconds: issuedAt))").font(.footnote).foregroundStyle(.secondary)
                 }
             } else if model.errorMessage == nil {
                 ProgressView()
@@ -77,7 +82,7 @@ public struct ReceiptView: View {
 
 /// The core's verdict on the receipt's signature.
 struct VerdictView: View {
-    let verdict: ReceiptModel.Verdict
+    let verdict: ReceiptVerdict
 
     var body: some View {
         switch verdict {
@@ -121,16 +126,17 @@ struct VerdictView: View {
 
 /// What the charger's signed meter data says.
 struct MeterDataView: View {
-    let meterData: ReceiptModel.MeterData
+    let meterData: MeterDataVerdict
+    let formats: Formats
 
     var body: some View {
         switch meterData {
         case .notSigned:
             Text("The charger does not sign its meter readings.").foregroundStyle(.secondary)
         case .verified(let serial?, let energy):
-            Label("Meter \(serial) signed \(energy)", systemImage: "checkmark.seal")
+            Label("Meter \(serial) signed \(formats.quantity(energy))", systemImage: "checkmark.seal")
         case .verified(nil, let energy):
-            Label("Meter reading verified: \(energy)", systemImage: "checkmark.seal")
+            Label("Meter reading verified: \(formats.quantity(energy))", systemImage: "checkmark.seal")
         case .invalid(let reason):
             Label("The signed meter readings do not hold: \(reason)", systemImage: "exclamationmark.triangle").foregroundStyle(.red)
         case .unsupported(let algorithm):

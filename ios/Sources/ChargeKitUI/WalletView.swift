@@ -1,4 +1,5 @@
 #if canImport(SwiftUI)
+import ChargeKit
 import ChargeKitModels
 import SwiftUI
 
@@ -6,6 +7,7 @@ import SwiftUI
 /// the payment methods and the default one. Draws ``WalletModel`` and forwards taps to it.
 public struct WalletView: View {
     let model: WalletModel
+    private let formats = Formats()
 
     public init(model: WalletModel) {
         self.model = model
@@ -27,27 +29,27 @@ public struct WalletView: View {
                 Button("Try again") { Task { await model.refresh() } }
             case .loaded:
                 Section("Balance") {
-                    if model.balances.isEmpty { Text("Your wallet is empty.").foregroundStyle(.secondary) }
-                    ForEach(model.balances) { balance in
+                    if model.screen.balances.isEmpty { Text("Your wallet is empty.").foregroundStyle(.secondary) }
+                    ForEach(model.screen.balances, id: \.available.currency) { balance in
                         VStack(alignment: .leading) {
-                            Text(balance.available).font(.title.monospacedDigit())
-                            if let held = balance.held { Text("\(held) held for charging").foregroundStyle(.secondary) }
+                            Text(formats.money(balance.available)).font(.title.monospacedDigit())
+                            if let held = balance.held { Text("\(formats.money(held)) held for charging").foregroundStyle(.secondary) }
                         }
                     }
                 }
                 Section("Top up") {
                     HStack {
-                        ForEach(model.topUps) { option in
-                            Button(option.label) { Task { await model.topUp(option) } }
+                        ForEach(model.screen.topUps, id: \.minor) { amount in
+                            Button(formats.money(amount)) { Task { await model.topUp(amount) } }
                                 .buttonStyle(.bordered)
                         }
                     }
                     .disabled(model.isBusy)
                 }
                 Section("Payment methods") {
-                    ForEach(model.methods) { method in
+                    ForEach(Array(model.screen.methods.enumerated()), id: \.offset) { _, method in
                         HStack {
-                            Text(method.label.title)
+                            Text(PaymentMethodLabel(method.method, formats: formats).title)
                             Spacer()
                             if method.isDefault {
                                 Text("Default").foregroundStyle(.secondary)

@@ -65,9 +65,9 @@ import Testing
     }
 
     /// A core whose backend is never reached: for calls answered on the phone.
-    static func offlineClient() throws -> ChargeKitClient {
+    static func offlineClient() throws -> CoreChargeKitClient {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("chargekit-swift-\(UUID().uuidString)")
-        return try ChargeKitClient(backendURL: URL(string: "http://127.0.0.1:9")!, dataDirectory: directory, secureStore: MemorySecureStore())
+        return try CoreChargeKitClient(backendURL: URL(string: "http://127.0.0.1:9")!, dataDirectory: directory, secureStore: MemorySecureStore())
     }
 }
 

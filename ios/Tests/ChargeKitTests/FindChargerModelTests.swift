@@ -10,7 +10,7 @@ import Testing
     @Test func scanLooksUpTheChargerThenStartsCharging() async throws {
         let backend = try TestBackend()
         let client = try await backend.signedUpDriver("find")
-        let model = FindChargerModel(client: client, formats: formats)
+        let model = FindChargerModel(client: client)
         let states = Transitions { model.state }
 
         await model.scanned("https://qr.example/c?evse=DE*CKT*E0001*1")
@@ -18,14 +18,13 @@ import Testing
             Issue.record("expected a charger, got \(model.state)")
             return
         }
-        #expect(charger.evseID == TestBackend.evseID)
-        #expect(charger.isOnline)
+        #expect(charger.evseId == TestBackend.evseID)
+        #expect(charger.availability == .available)
         #expect(charger.canStart)
-        #expect(charger.status == .available)
         // The server's default tariff: 0.39 EUR per kWh and 1.20 EUR per hour, plus 19 % VAT.
-        #expect(charger.prices.map(\.kind) == [.energy, .time])
-        #expect(charger.prices.map(\.amount) == ["€0.39", "€1.20"])
-        #expect(charger.prices.map(\.vat) == ["19%", "19%"])
+        #expect(charger.prices.map(\.per) == [.perKilowattHour, .perHour])
+        #expect(charger.prices.map(formats.price) == ["€0.39", "€1.20"])
+        #expect(charger.prices.map { $0.vatPercent.map(formats.percent) } == ["19%", "19%"])
         try await eventually("the model showed looking, then found") { states.values.count == 3 }
         #expect(states.values == [.idle, .looking, .found(charger)])
 
@@ -43,7 +42,7 @@ import Testing
         let backend = try TestBackend(charger: false)
         let client = try backend.client("find-unknown")
         _ = try await client.signUp(email: "find-unknown@example.com", password: TestBackend.password)
-        let model = FindChargerModel(client: client, formats: formats)
+        let model = FindChargerModel(client: client)
         let states = Transitions { model.state }
 
         model.typedID = "DECKTE99991"
@@ -59,7 +58,7 @@ import Testing
 
     @Test func unreadableCodeFailsWithTheCoresSentence() async throws {
         let client = try ErrorMappingTests.offlineClient()
-        let model = FindChargerModel(client: client, formats: formats)
+        let model = FindChargerModel(client: client)
         await model.scanned("not a charger")
         let expected = try #require(Self.failure { () throws(ChargeKitFailure) in try client.evseID(from: "not a charger") })
         #expect(model.state == .failed(expected.message))

@@ -13,51 +13,50 @@ import Testing
         let backend = try TestBackend()
         let proxy = try backend.proxy()
         let client = try await backend.signedUpDriver("live", through: proxy)
-        let model = LiveSessionModel(client: client, session: try await client.startSession(at: TestBackend.evseID), formats: formats)
-        let phases = Transitions { model.phase }
+        let model = LiveSessionModel(client: client, sessionID: try await client.startSession(at: TestBackend.evseID).id)
+        let phases = Transitions { model.screen?.phase }
         let following = Task { await model.follow() }
 
-        try await eventually("charging with energy metered") { model.phase == .charging && model.session.energyWh > 0 }
-        #expect(model.canStop)
-        #expect(model.power == "50.0 kW")
-        #expect(model.energy.wholeMatch(of: /\d+\.\d\d kWh/) != nil, "\(model.energy)")
-        #expect(model.cost.wholeMatch(of: /€\d+\.\d\d/) != nil, "\(model.cost)")
-        #expect(model.elapsed.wholeMatch(of: /\d+:\d\d:\d\d/) != nil, "\(model.elapsed)")
-        #expect(model.startedAt != nil)
+        try await eventually("charging with energy metered") { model.screen?.phase == .charging && (model.screen?.energy.value.units ?? 0) > 0 }
+        let charging = try #require(model.screen)
+        #expect(charging.canStop)
+        #expect(formats.quantity(charging.power) == "50.0 kW")
+        #expect(formats.quantity(charging.energy).wholeMatch(of: /\d+\.\d\d\d kWh/) != nil, "\(charging.energy)")
+        #expect(formats.money(charging.cost).wholeMatch(of: /€\d+\.\d\d/) != nil, "\(charging.cost)")
+        #expect(formats.quantity(charging.elapsed).wholeMatch(of: /\d+:\d\d:\d\d/) != nil)
+        #expect(charging.startedAt != nil)
 
         proxy.cut()
         await model.stop()
         #expect(model.errorMessage == nil)
-        #expect(model.phase == .stopPending)
-        #expect(!model.canStop)
-        #expect(!model.isFinished)
+        try await eventually("stop pending") { model.screen?.phase == .stopPending }
+        #expect(model.screen?.canStop == false)
+        #expect(model.screen?.finished == false)
 
         proxy.restore()
-        try await eventually("the stop was delivered and the session completed", timeout: 60) { model.phase == .completed }
-        #expect(model.isFinished)
+        try await eventually("the stop was delivered and the session completed", timeout: 60) { model.screen?.phase == .completed }
+        #expect(model.screen?.finished == true)
         await following.value // the stream ended with the final state
         try await eventually("every phase was seen") { phases.values.last == .completed }
-        // The order the driver saw them in. Between the stop's delivery and the backend's
-        // next update the core shows the last live state again, so only the order of first
-        // appearances is pinned.
-        let firstSeen = [LiveSessionModel.Phase.charging, .stopPending, .completed].compactMap { phases.values.firstIndex(of: $0) }
+        let firstSeen = [SessionPhase.charging, .stopPending, .completed].compactMap { phases.values.firstIndex(of: $0) }
         #expect(firstSeen.count == 3 && firstSeen == firstSeen.sorted(), "\(phases.values)")
-        #expect(model.cost == formats.money(minor: model.session.costMinor, currency: "EUR", digits: 2))
     }
 
+    /// A double tap on Stop: one stop goes out, and Stop is not offered while it is on its way.
     @Test func stopWithNetworkGoesThroughStoppingToCompleted() async throws {
         let backend = try TestBackend()
         let client = try await backend.signedUpDriver("live-stop")
-        let model = LiveSessionModel(client: client, session: try await client.startSession(at: TestBackend.evseID), formats: formats)
-        let phases = Transitions { model.phase }
+        let model = LiveSessionModel(client: client, sessionID: try await client.startSession(at: TestBackend.evseID).id)
+        let phases = Transitions { model.screen?.phase }
         let following = Task { await model.follow() }
 
-        try await eventually("charging") { model.phase == .charging }
-        await model.stop()
+        try await eventually("charging") { model.screen?.phase == .charging }
+        async let first: Void = model.stop()
+        async let second: Void = model.stop()
+        _ = await (first, second)
         #expect(model.errorMessage == nil)
-        #expect([.stopping, .completed].contains(model.phase), "\(model.phase)")
         await following.value
-        #expect(model.phase == .completed)
+        #expect(model.screen?.phase == .completed)
         try await eventually("every phase was seen") { phases.values.last == .completed }
         #expect(!phases.values.contains(.stopPending))
     }
@@ -66,13 +65,14 @@ import Testing
         let backend = try TestBackend()
         let client = try await backend.signedUpDriver("live-de")
         let german = Formats(locale: Locale(identifier: "de_DE"), timeZone: TimeZone(identifier: "Europe/Berlin")!)
-        let model = LiveSessionModel(client: client, session: try await client.startSession(at: TestBackend.evseID), formats: german)
+        let model = LiveSessionModel(client: client, sessionID: try await client.startSession(at: TestBackend.evseID).id)
         let following = Task { await model.follow() }
         defer { following.cancel() }
 
-        try await eventually("charging with a cost") { model.phase == .charging && model.session.costMinor > 0 }
-        #expect(model.power == "50,0 kW")
-        #expect(model.energy.wholeMatch(of: /\d+,\d\d kWh/) != nil, "\(model.energy)")
-        #expect(model.cost.replacingOccurrences(of: "\u{00A0}", with: " ").wholeMatch(of: /\d+,\d\d €/) != nil, "\(model.cost)")
+        try await eventually("charging with a cost") { model.screen?.phase == .charging && (model.screen?.cost.minor ?? 0) > 0 }
+        let screen = try #require(model.screen)
+        #expect(german.quantity(screen.power) == "50,0 kW")
+        #expect(german.quantity(screen.energy).wholeMatch(of: /\d+,\d\d\d kWh/) != nil)
+        #expect(german.money(screen.cost).replacingOccurrences(of: "\u{00A0}", with: " ").wholeMatch(of: /\d+,\d\d €/) != nil)
     }
 }

@@ -30,7 +30,7 @@ import Testing
             Issue.record("expected a charger, got \(model.state)")
             return
         }
-        #expect(charger.evseID == TestBackend.evseID)
+        #expect(charger.evseId == TestBackend.evseID)
         await model.scanned([NDEFRecord]())
         #expect(model.state == .failed("The NFC tag is empty."))
     }

@@ -6,8 +6,6 @@ import Testing
 /// The signed receipt and the core's verdict on it, through the Swift API and `ReceiptModel`.
 @MainActor
 @Suite struct ReceiptVerdictTests {
-    let formats = Formats(locale: Locale(identifier: "en_US"), timeZone: TimeZone(identifier: "UTC")!)
-
     /// The simulator makes its meter key when it starts and its command line cannot be given
     /// one, so no server config written here can hold a signing simulator's key: "verified"
     /// meter data is covered by the Rust tests. Here: a charger that does not sign
@@ -34,16 +32,17 @@ import Testing
         #expect(session.authMethod == .app)
         #expect(secrets.get(key: "chargekit.receipt_keys") != nil, "the backend's receipt key is pinned in the secure store")
 
-        let model = ReceiptModel(client: client, sessionID: session.id, formats: formats)
+        let model = ReceiptModel(client: client, sessionID: session.id)
         await model.load()
         #expect(model.errorMessage == nil)
-        #expect(model.verdict == .verified)
-        #expect(!model.verdict.isWarning)
-        #expect(model.meterData == .notSigned)
-        #expect(model.total == formats.money(minor: session.costMinor, currency: "EUR", digits: 2))
-        #expect(model.periods.count == receipt.periods.count)
-        #expect(model.chargingTime == formats.duration(seconds: receipt.chargingSeconds))
-        #expect(model.issuedAt != nil)
+        let shown = try #require(model.screen)
+        #expect(shown.verdict == .verified)
+        #expect(!shown.warning)
+        #expect(shown.meterData == .notSigned)
+        #expect(shown.total.minor == session.costMinor)
+        #expect(shown.periods.count == receipt.periods.count)
+        #expect(shown.chargingTime?.value.units == receipt.chargingSeconds)
+        #expect(shown.issuedAt != nil)
 
         let signed = try await client.receipt(for: backend.chargeOnce(client, at: Self.signingEVSE).id)
         #expect(signed.signature == .genuine)
@@ -69,29 +68,10 @@ import Testing
             return
         }
         #expect(!why.isEmpty)
-        let warned = ReceiptModel(client: client, sessionID: session.id, formats: formats)
+        let warned = ReceiptModel(client: client, sessionID: session.id)
         await warned.load()
-        #expect(warned.verdict == .tampered(reason: why))
-        #expect(warned.verdict.isWarning)
-    }
-
-    @Test func eachVerdictAndMeterStateMapsToItsScreenState() {
-        #expect(ReceiptModel.Verdict(.genuine) == .verified)
-        #expect(!ReceiptModel.Verdict(.genuine).isWarning)
-        #expect(ReceiptModel.Verdict(.tampered(reason: "changed")) == .tampered(reason: "changed"))
-        #expect(ReceiptModel.Verdict(.tampered(reason: "changed")).isWarning)
-        #expect(ReceiptModel.Verdict(.unknownKey(keyId: "0123abcd")) == .unknownKey(keyID: "0123abcd"))
-        #expect(ReceiptModel.Verdict(.unknownKey(keyId: "0123abcd")).isWarning)
-        #expect(!ReceiptModel.Verdict.unchecked(nil).isWarning)
-
-        #expect(ReceiptModel.MeterData(.notSigned, formats: formats) == .notSigned)
-        #expect(ReceiptModel.MeterData(.verified(meterSerial: "MTR-1", energyWh: 12_346), formats: formats) == .verified(meterSerial: "MTR-1", energy: "12.35 kWh"))
-        #expect(!ReceiptModel.MeterData(.verified(meterSerial: nil, energyWh: 1), formats: formats).isWarning)
-        #expect(ReceiptModel.MeterData(.invalid(reason: "bad"), formats: formats) == .invalid(reason: "bad"))
-        #expect(ReceiptModel.MeterData(.invalid(reason: "bad"), formats: formats).isWarning)
-        #expect(ReceiptModel.MeterData(.unsupported(algorithm: "ECDSA secp256k1"), formats: formats) == .unsupported(algorithm: "ECDSA secp256k1"))
-        #expect(ReceiptModel.MeterData(.noMeterKey, formats: formats) == .noMeterKey)
-        #expect(!ReceiptModel.MeterData(.noMeterKey, formats: formats).isWarning)
+        #expect(warned.screen?.verdict == .tampered(reason: why))
+        #expect(warned.screen?.warning == true)
     }
 
     @Test func noReceiptIsNeverShownAsVerified() async throws {
@@ -99,11 +79,10 @@ import Testing
         let client = try backend.client("no-receipt")
         _ = try await client.signUp(email: "no-receipt@example.com", password: TestBackend.password)
         // A session the backend does not know: the core's sentence, and no verdict to show.
-        let model = ReceiptModel(client: client, sessionID: "00000000-0000-0000-0000-000000000000", formats: formats)
+        let model = ReceiptModel(client: client, sessionID: "00000000-0000-0000-0000-000000000000")
         await model.load()
         #expect(model.errorMessage != nil)
-        #expect(model.verdict == .unchecked(nil))
-        #expect(model.meterData == nil)
+        #expect(model.screen == nil)
     }
 
     static let signingEVSE = "DE*CKT*E0002*1"

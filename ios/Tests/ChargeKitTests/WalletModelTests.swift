@@ -45,22 +45,22 @@ import Testing
     @Test func walletModelAndStartFlowPayAsChosenAndShowARefusal() async throws {
         let backend = try TestBackend(payments: Self.payments)
         let client = try await backend.signedUpDriver("wallet-model")
-        let wallet = WalletModel(client: client, formats: formats, currency: "EUR")
+        let wallet = WalletModel(client: client, currency: "EUR")
         await wallet.refresh()
         #expect(wallet.state == .loaded)
-        #expect(wallet.balances.isEmpty)
-        #expect(wallet.topUps.map(\.amountMinor) == [1_000, 2_000, 5_000])
-        #expect(wallet.topUps.map(\.label) == ["10,00\u{a0}€", "20,00\u{a0}€", "50,00\u{a0}€"])
-        let walletMethod = try #require(wallet.methods.first)
-        #expect(wallet.methods.count == 1)
-        #expect(walletMethod.label == .wallet(available: nil))
+        #expect(wallet.screen.balances.isEmpty)
+        #expect(wallet.screen.topUps.map(\.minor) == [1_000, 2_000, 5_000])
+        #expect(wallet.screen.topUps.map(formats.money) == ["10,00\u{a0}€", "20,00\u{a0}€", "50,00\u{a0}€"])
+        let walletMethod = try #require(wallet.screen.methods.first)
+        #expect(wallet.screen.methods.count == 1)
+        #expect(walletMethod.method == .wallet(available: nil) && walletMethod.payment == .wallet)
 
-        await wallet.topUp(wallet.topUps[0])
+        await wallet.topUp(wallet.screen.topUps[0])
         #expect(wallet.errorMessage == nil)
-        #expect(wallet.balances.map(\.available) == ["10,00\u{a0}€"])
-        #expect(wallet.balances.first?.held == nil)
+        #expect(wallet.screen.balances.map { formats.money($0.available) } == ["10,00\u{a0}€"])
+        #expect(wallet.screen.balances.first?.held == nil)
         await wallet.makeDefault(walletMethod)
-        #expect(wallet.methods.first?.isDefault == true)
+        #expect(wallet.screen.methods.first?.isDefault == true)
         // No card provider on this backend: adding a card is refused with the core's sentence.
         await wallet.addCard(paymentMethodID: "pm_card_visa", brand: "visa", last4: "4242")
         #expect(wallet.errorMessage?.isEmpty == false)
@@ -68,18 +68,23 @@ import Testing
 
         // The start flow offers the wallet with its balance, checked as the default; 10 € do not
         // cover the hold, so the start is refused with the core's sentence.
-        let find = FindChargerModel(client: client, formats: formats)
+        let find = FindChargerModel(client: client)
         await find.scanned(TestBackend.evseID)
         guard case .found = find.state else {
             Issue.record("expected a charger, got \(find.state)")
             return
         }
-        let option = try #require(find.paymentOptions.first)
-        #expect(find.paymentOptions.count == 1)
+        let option = try #require(find.payment.options.first)
+        #expect(find.payment.options.count == 1)
         #expect(option.payment == .wallet)
-        #expect(option.label == .wallet(available: "10,00\u{a0}€"))
-        #expect(option.isDefault && find.isSelected(option))
-        find.selectedPayment = .wallet
+        guard case .wallet(let available?) = option.method else {
+            Issue.record("expected the wallet with its balance, got \(option.method)")
+            return
+        }
+        #expect(formats.money(available) == "10,00\u{a0}€")
+        #expect(option.isDefault && option.selected)
+        find.choose(.wallet)
+        #expect(find.payment.selected == .wallet)
         await find.start()
         guard case .failed(let message) = find.state else {
             Issue.record("expected a refusal, got \(find.state)")
@@ -89,7 +94,7 @@ import Testing
         #expect(try await client.activeSession() == nil)
 
         // Enough in the wallet: the start goes through; the wallet shows what is held.
-        await wallet.topUp(try #require(wallet.topUps.last))
+        await wallet.topUp(try #require(wallet.screen.topUps.last))
         await find.scanned(TestBackend.evseID)
         await find.start()
         guard case .started(let session) = find.state else {
@@ -97,11 +102,11 @@ import Testing
             return
         }
         await wallet.refresh()
-        #expect(wallet.balances.first?.held == "30,00\u{a0}€")
-        #expect(wallet.balances.first?.available == "30,00\u{a0}€")
+        #expect(wallet.screen.balances.first?.held.map(formats.money) == "30,00\u{a0}€")
+        #expect(wallet.screen.balances.first.map { formats.money($0.available) } == "30,00\u{a0}€")
 
         // Opened again, the find screen offers the session going on.
-        let reopened = FindChargerModel(client: client, formats: formats)
+        let reopened = FindChargerModel(client: client)
         await reopened.checkActiveSession()
         guard case .ongoing(let ongoing) = reopened.state else {
             Issue.record("expected the session going on, got \(reopened.state)")

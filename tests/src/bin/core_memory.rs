@@ -91,11 +91,11 @@ fn child(backend_url: &str, data_dir: &str, key_hex: &str) {
         handle.cancel();
         app.stop_session(session.id).await.expect("stop");
     });
-    let months = app.history_by_month(200, 0).expect("months");
+    let months = app.history_by_month(200, "UTC".into()).expect("months");
     assert!(!months.is_empty());
     report("history by month, newest 200 sessions");
     // Months carry their sessions, so this materializes every cached session at once.
-    let months = app.history_by_month(CACHED as u32, 0).expect("months");
+    let months = app.history_by_month(CACHED as u32, "UTC".into()).expect("months");
     assert!(months.iter().map(|m| m.sessions.len()).sum::<usize>() >= CACHED);
     report("history by month, all sessions");
 }

@@ -80,9 +80,9 @@ final class TestBackend {
 
     /// A core with its own data directory, as one phone's app; through a proxy that the test
     /// can cut, with `proxy`.
-    func client(_ name: String, through proxy: FaultProxy? = nil, secureStore: any SecureStore = MemorySecureStore()) throws -> ChargeKitClient {
+    func client(_ name: String, through proxy: FaultProxy? = nil, secureStore: any SecureStore = MemorySecureStore()) throws -> CoreChargeKitClient {
         let backend = proxy.map { URL(string: "http://127.0.0.1:\($0.port)")! } ?? url
-        return try ChargeKitClient(
+        return try CoreChargeKitClient(
             backendURL: backend,
             dataDirectory: directory.appendingPathComponent(name),
             secureStore: secureStore
@@ -98,7 +98,7 @@ final class TestBackend {
     }
 
     /// A signed-up driver whose charger is online: ready to start charging.
-    func signedUpDriver(_ name: String, through proxy: FaultProxy? = nil, secureStore: any SecureStore = MemorySecureStore()) async throws -> ChargeKitClient {
+    func signedUpDriver(_ name: String, through proxy: FaultProxy? = nil, secureStore: any SecureStore = MemorySecureStore()) async throws -> CoreChargeKitClient {
         let client = try client(name, through: proxy, secureStore: secureStore)
         _ = try await client.signUp(email: "\(name)-\(UUID().uuidString.prefix(8))@example.com", password: Self.password)
         try await eventually("the simulated charger is online", timeout: 20) {
@@ -109,7 +109,7 @@ final class TestBackend {
 
     /// A whole session at a simulated charger: started, charged until energy was metered,
     /// stopped, and completed. Returns it completed.
-    func chargeOnce(_ client: ChargeKitClient, at evseID: String = TestBackend.evseID, paying payment: Payment = .default) async throws -> SessionInfo {
+    func chargeOnce(_ client: any ChargeKitClient, at evseID: String = TestBackend.evseID, paying payment: Payment = .default) async throws -> SessionInfo {
         try await eventually("\(evseID) is online", timeout: 20) { (try? await client.lookUpEVSE(evseID).online) == true }
         let session = try await client.startSession(at: evseID, paying: payment)
         try await eventually("energy was metered") { try await client.session(session.id).energyWh > 0 }

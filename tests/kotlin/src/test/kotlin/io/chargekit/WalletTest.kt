@@ -3,7 +3,6 @@ package io.chargekit
 import io.chargekit.presenter.FindChargerPresenter
 import io.chargekit.presenter.FindChargerState
 import io.chargekit.presenter.Formats
-import io.chargekit.presenter.MethodLabel
 import io.chargekit.presenter.WalletPresenter
 import io.chargekit.presenter.WalletState
 import kotlinx.coroutines.CoroutineScope
@@ -75,23 +74,24 @@ class WalletTest {
                 app.signUp("wallet-presenter@example.com", "correct horse battery")
                 app.awaitOnline()
 
-                val wallet = WalletPresenter(app, scope, formats, currency = "EUR")
+                val wallet = WalletPresenter(app, scope, currency = "EUR")
                 wallet.refresh().join()
                 val empty = wallet.state.value as WalletState.Ready
-                assertTrue(empty.balances.isEmpty(), "$empty")
-                assertEquals(listOf("10,00 €", "20,00 €", "50,00 €"), empty.topUps.map { nbsp(it.label) })
-                assertEquals(listOf(1_000L, 2_000L, 5_000L), empty.topUps.map { it.amountMinor })
-                val walletMethod = empty.methods.single()
-                assertEquals(MethodLabel.Wallet(), walletMethod.method)
+                assertTrue(empty.screen.balances.isEmpty(), "$empty")
+                assertEquals(listOf("10,00 €", "20,00 €", "50,00 €"), empty.screen.topUps.map { nbsp(formats.money(it)) })
+                assertEquals(listOf(1_000L, 2_000L, 5_000L), empty.screen.topUps.map { it.minor })
+                val walletMethod = empty.screen.methods.single()
+                assertEquals(PaymentOptionLabel.Wallet(null), walletMethod.method)
+                assertEquals(Payment.Wallet, walletMethod.payment)
 
-                wallet.onTopUp(empty.topUps[0]).join()
+                wallet.onTopUp(empty.screen.topUps[0]).join()
                 val topped = wallet.state.value as WalletState.Ready
                 assertNull(topped.message)
-                assertEquals("10,00 €", nbsp(topped.balances.single().available))
-                assertNull(topped.balances.single().held)
+                assertEquals("10,00 €", nbsp(formats.money(topped.screen.balances.single().available)))
+                assertNull(topped.screen.balances.single().held)
 
                 wallet.onMakeDefault(walletMethod).join()
-                assertTrue((wallet.state.value as WalletState.Ready).methods.single().isDefault)
+                assertTrue((wallet.state.value as WalletState.Ready).screen.methods.single().isDefault)
 
                 // No card provider on this backend: adding a card is refused with the core's sentence.
                 wallet.onCardAdded("pm_card_visa", "visa", "4242").join()
@@ -99,12 +99,12 @@ class WalletTest {
 
                 // The start flow: the wallet is offered with its balance and checked as the default;
                 // 10 € cannot cover the hold, so the start is refused with the core's sentence.
-                val find = FindChargerPresenter(app, scope, formats)
+                val find = FindChargerPresenter(app, scope)
                 find.onIdTyped(TestBackend.EVSE_ID)
                 val found = withTimeout(10_000) { find.state.first { it is FindChargerState.Found } } as FindChargerState.Found
                 val option = find.payment.value.options.single()
                 assertEquals(Payment.Wallet, option.payment)
-                assertEquals("10,00 €", nbsp((option.method as MethodLabel.Wallet).available!!))
+                assertEquals("10,00 €", nbsp(formats.money((option.method as PaymentOptionLabel.Wallet).available!!)))
                 assertTrue(option.isDefault && option.selected)
                 find.onPaymentChosen(Payment.Wallet)
                 assertEquals(Payment.Wallet, find.payment.value.selected)
@@ -121,22 +121,22 @@ class WalletTest {
                 find.onStartTapped()
                 val started = withTimeout(10_000) { find.state.first { it is FindChargerState.Started } } as FindChargerState.Started
                 // Opened again (e.g. after a restart), the find screen offers the session going on.
-                val reopened = FindChargerPresenter(app, scope, formats)
+                val reopened = FindChargerPresenter(app, scope)
                 reopened.onShown()
                 val ongoing = withTimeout(10_000) { reopened.state.first { it is FindChargerState.Ongoing } }
                 assertEquals(FindChargerState.Ongoing(started.sessionId, TestBackend.EVSE_ID, AuthMethod.APP), ongoing)
 
                 wallet.refresh().join()
-                val holding = (wallet.state.value as WalletState.Ready).balances.single()
-                assertEquals("30,00 €", nbsp(holding.held!!))
-                assertEquals("30,00 €", nbsp(holding.available))
+                val holding = (wallet.state.value as WalletState.Ready).screen.balances.single()
+                assertEquals("30,00 €", nbsp(formats.money(holding.held!!)))
+                assertEquals("30,00 €", nbsp(formats.money(holding.available)))
                 eventually(what = "energy metered") { app.session(started.sessionId).energyWh > 0 }
                 app.stopSession(started.sessionId)
                 eventually(what = "the payment captured") { app.sessionPayment(started.sessionId).state == PaymentState.CAPTURED }
                 wallet.refresh().join()
-                val paid = (wallet.state.value as WalletState.Ready).balances.single()
+                val paid = (wallet.state.value as WalletState.Ready).screen.balances.single()
                 assertNull(paid.held)
-                assertEquals(formats.money(6_000 - app.session(started.sessionId).costMinor, "EUR", 2), paid.available)
+                assertEquals(6_000 - app.session(started.sessionId).costMinor, paid.available.minor)
             }
         }
         scope.cancel()
@@ -144,7 +144,7 @@ class WalletTest {
 
     /** The wallet screen's top-up option of [minor] cents. */
     private fun topUpOption(wallet: WalletPresenter, minor: Long) =
-        (wallet.state.value as WalletState.Ready).topUps.single { it.amountMinor == minor }
+        (wallet.state.value as WalletState.Ready).screen.topUps.single { it.minor == minor }
 
     private companion object {
         const val HOLD = 3_000L

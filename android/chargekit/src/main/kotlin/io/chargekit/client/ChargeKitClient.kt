@@ -2,37 +2,31 @@ package io.chargekit.client
 
 import io.chargekit.Account
 import io.chargekit.ChargeKit
+import io.chargekit.CardsScreen
 import io.chargekit.ChargeKitException
+import io.chargekit.ChargerScreen
 import io.chargekit.ContractInfo
 import io.chargekit.CoreConfig
 import io.chargekit.Evse
 import io.chargekit.HistoryMonth
+import io.chargekit.HistoryScreen
+import io.chargekit.LiveSessionScreen
 import io.chargekit.MeterDataVerification
 import io.chargekit.Payment
+import io.chargekit.PaymentChoiceScreen
 import io.chargekit.PaymentMethodInfo
 import io.chargekit.ReceiptInfo
+import io.chargekit.ReceiptScreen
 import io.chargekit.SecureStore
 import io.chargekit.SessionInfo
-import io.chargekit.SessionListener
 import io.chargekit.SessionPaymentInfo
 import io.chargekit.TokenInfo
 import io.chargekit.WalletBalanceInfo
-import io.chargekit.normalizeCardUid
-import io.chargekit.normalizeCardUidText
-import io.chargekit.parseNdefMessage
-import io.chargekit.parseNdefRecord
-import io.chargekit.readContractCertificate
-import io.chargekit.verifySignedMeterData
+import io.chargekit.WalletScreen
 import kotlinx.coroutines.CoroutineDispatcher
 import kotlinx.coroutines.Dispatchers
-import kotlinx.coroutines.channels.Channel
-import kotlinx.coroutines.channels.awaitClose
 import kotlinx.coroutines.flow.Flow
-import kotlinx.coroutines.flow.buffer
-import kotlinx.coroutines.flow.callbackFlow
-import kotlinx.coroutines.withContext
 import java.io.File
-import java.time.Instant
 import java.time.ZoneId
 
 /**
@@ -42,12 +36,9 @@ import java.time.ZoneId
  * (`Network`, `Unauthorized`, `NotFound`, `InvalidInput`, `Conflict`, `ChargerOffline`,
  * `ChargerRefused`, `PaymentRefused`, `Storage`, `Internal`) whose `message` is a sentence for the driver.
  * The client owns native resources: [close] it (or `use {}`) when the app is done with it.
+ * An interface so screens can be tested with a fake; [open] gives the one on the Rust core.
  */
-class ChargeKitClient private constructor(
-    private val core: ChargeKit,
-    /** Where reads of the on-disk cache run: they are quick, but still disk I/O. */
-    private val io: CoroutineDispatcher,
-) : AutoCloseable {
+interface ChargeKitClient : AutoCloseable {
 
     companion object {
         /** Opens the core on a backend URL and a directory it owns (e.g. `context.filesDir/chargekit`). */
@@ -57,54 +48,56 @@ class ChargeKitClient private constructor(
             dataDir: File,
             secureStore: SecureStore,
             io: CoroutineDispatcher = Dispatchers.IO,
-        ): ChargeKitClient = ChargeKitClient(ChargeKit(CoreConfig(backendUrl, dataDir.path), secureStore), io)
+        ): ChargeKitClient = CoreChargeKitClient(ChargeKit(CoreConfig(backendUrl, dataDir.path), secureStore), io)
     }
 
     /** The signed-in account, kept across restarts through the [SecureStore]. */
-    val account: Account? get() = core.account()
+    val account: Account?
 
-    suspend fun signUp(email: String, password: String): Account = core.signUp(email, password)
+    suspend fun signUp(email: String, password: String): Account
 
-    suspend fun signIn(email: String, password: String): Account = core.signIn(email, password)
+    suspend fun signIn(email: String, password: String): Account
 
     /** Signs out, and forgets this driver's history and queued stops on the phone. */
     @Throws(ChargeKitException::class)
-    fun signOut() = core.signOut()
+    fun signOut()
 
     /** Reads a QR code, an NFC tag's text or a typed ID into a normalized EVSE ID. */
     @Throws(ChargeKitException::class)
-    fun evseFromQr(payload: String): String = core.evseFromQr(payload)
+    fun evseFromQr(payload: String): String
 
     /**
      * Reads a whole NDEF message from a charger's NFC tag (`NdefMessage.toByteArray()`) into the
      * EVSE ID of the first record carrying one.
      */
     @Throws(ChargeKitException::class)
-    fun evseFromNdef(message: ByteArray): String = parseNdefMessage(message)
+    fun evseFromNdef(message: ByteArray): String
 
     /** Reads one NDEF record (its TNF, type and payload) into the EVSE ID it carries. */
     @Throws(ChargeKitException::class)
-    fun evseFromNdefRecord(tnf: Short, type: ByteArray, payload: ByteArray): String =
-        parseNdefRecord(tnf.toUByte(), type, payload)
+    fun evseFromNdefRecord(tnf: Short, type: ByteArray, payload: ByteArray): String
 
-    suspend fun lookupEvse(evseId: String): Evse = core.lookupEvse(evseId)
+    suspend fun lookupEvse(evseId: String): Evse
+
+    /** A charger as the find-charger screen shows it: availability (offline included), prices, whether Start can be tapped. */
+    suspend fun chargerScreen(evseId: String): ChargerScreen
 
     /** Starts charging, paid by the driver's default method (unpaid if they have none). */
-    suspend fun startSession(evseId: String): SessionInfo = core.startSession(evseId)
+    suspend fun startSession(evseId: String): SessionInfo
 
     /**
      * Starts charging, paying with [payment]. A refused payment (too little in the wallet, a
      * declined card) fails before the charger is asked, with the core's sentence as the message.
      */
-    suspend fun startSession(evseId: String, payment: Payment): SessionInfo = core.startPaidSession(evseId, payment)
+    suspend fun startSession(evseId: String, payment: Payment): SessionInfo
 
     /** The session still going on, if any — also one a card or the car started at the charger. */
-    suspend fun activeSession(): SessionInfo? = core.activeSession()
+    suspend fun activeSession(): SessionInfo?
 
     /** Stops a session; with no network the result has `stopPending` and the stop goes out later. */
-    suspend fun stopSession(sessionId: String): SessionInfo = core.stopSession(sessionId)
+    suspend fun stopSession(sessionId: String): SessionInfo
 
-    suspend fun session(sessionId: String): SessionInfo = core.session(sessionId)
+    suspend fun session(sessionId: String): SessionInfo
 
     /**
      * The live state of a session: the current value first, then every change; the flow
@@ -117,37 +110,31 @@ class ChargeKitClient private constructor(
      * OCPI's step rule can make it go down) — and the final state is exactly the bill. Use it
      * for the live screen.
      */
-    fun liveSession(sessionId: String, framesPerSecond: Int = 0): Flow<SessionInfo> = callbackFlow {
-        val listener = object : SessionListener {
-            override fun onUpdate(session: SessionInfo) {
-                trySend(session)
-                if (session.isFinal) channel.close()
-            }
-        }
-        val handle = if (framesPerSecond > 0) {
-            core.observeSessionSmooth(sessionId, framesPerSecond.toUInt(), listener)
-        } else {
-            core.observeSession(sessionId, listener)
-        }
-        awaitClose {
-            handle.cancel()
-            handle.close()
-        }
-    }.buffer(Channel.CONFLATED)
+    fun liveSession(sessionId: String, framesPerSecond: Int = 0): Flow<SessionInfo>
+
+    /**
+     * The live session screen as the core decides it, like [liveSession] (smoothed at
+     * [framesPerSecond]); `canStop` is false while a stop is being sent. Completes when finished.
+     */
+    fun liveSessionScreen(sessionId: String, framesPerSecond: Int = 0): Flow<LiveSessionScreen>
 
     /** Brings the offline history up to date with the backend; returns its first page. */
-    suspend fun syncHistory(limit: Int = 50): List<SessionInfo> = core.syncHistory(limit.toUInt())
+    suspend fun syncHistory(limit: Int = 50): List<SessionInfo>
 
     /** History from the on-phone cache, newest first: works with no network. */
-    suspend fun history(limit: Int = 50, offset: Int = 0): List<SessionInfo> =
-        withContext(io) { core.history(limit.toUInt(), offset.toUInt()) }
+    suspend fun history(limit: Int = 50, offset: Int = 0): List<SessionInfo>
 
-    /** Cached history grouped by month in [zone], newest month first, with totals. */
-    suspend fun historyByMonth(limit: Int = 500, zone: ZoneId = ZoneId.systemDefault()): List<HistoryMonth> =
-        withContext(io) {
-            val offsetSeconds = zone.rules.getOffset(Instant.now()).totalSeconds
-            core.historyByMonth(limit.toUInt(), offsetSeconds)
-        }
+    /**
+     * Cached history grouped by month in the time zone [zoneId] (an IANA id: each date with the
+     * offset in force on it), newest month first, with totals.
+     */
+    suspend fun historyByMonth(limit: Int = 500, zoneId: String = ZoneId.systemDefault().id): List<HistoryMonth>
+
+    /** The history screen from the phone's cache, by month in [zoneId]; never throws (a problem is its `message`). */
+    suspend fun historyScreen(limit: Int = 500, zoneId: String = ZoneId.systemDefault().id): HistoryScreen
+
+    /** Syncs with the backend, then the history screen; offline, the cached months and why. Never throws. */
+    suspend fun refreshHistoryScreen(limit: Int = 500, zoneId: String = ZoneId.systemDefault().id): HistoryScreen
 
     // Receipts
 
@@ -155,74 +142,84 @@ class ChargeKitClient private constructor(
      * A finished session's signed receipt with the core's verdict on its signature and on the
      * charger's signed meter data. Offline, the cached receipt, checked again.
      */
-    suspend fun receipt(sessionId: String): ReceiptInfo = core.receipt(sessionId)
+    suspend fun receipt(sessionId: String): ReceiptInfo
+
+    /**
+     * The receipt screen: once completed, the signed receipt checked by the core (offline, the
+     * cached one); otherwise the session's own figures, unchecked. Throws only when the session
+     * is neither reachable nor cached.
+     */
+    suspend fun receiptScreen(sessionId: String): ReceiptScreen
 
     /** Checks signed meter data (OCMF) against a charger's public key (DER SPKI, hex or base64). */
-    fun verifyMeterData(signedData: String, publicKey: String): MeterDataVerification =
-        verifySignedMeterData(signedData, publicKey)
+    fun verifyMeterData(signedData: String, publicKey: String): MeterDataVerification
 
     // Cards and contracts
 
     /** The idTag a card's UID bytes (`Tag.id`) stand for, e.g. `04A22B1A`. */
     @Throws(ChargeKitException::class)
-    fun cardIdTag(uid: ByteArray): String = normalizeCardUid(uid)
+    fun cardIdTag(uid: ByteArray): String
 
     /** The idTag of a card UID as printed on it or typed (`04:a2:2b:1a`). */
     @Throws(ChargeKitException::class)
-    fun cardIdTag(printed: String): String = normalizeCardUidText(printed)
+    fun cardIdTag(printed: String): String
 
     /** Registers the RFID card whose UID the NFC reader gave (`Tag.id`). */
-    suspend fun registerCard(uid: ByteArray, label: String? = null): TokenInfo = core.registerCard(uid, label)
+    suspend fun registerCard(uid: ByteArray, label: String? = null): TokenInfo
 
     /** Registers a card by the UID printed on it (any case, `:`, `-` or spaces between bytes). */
-    suspend fun registerCard(printedUid: String, label: String? = null): TokenInfo = core.registerCardText(printedUid, label)
+    suspend fun registerCard(printedUid: String, label: String? = null): TokenInfo
 
     /**
      * Checks a Plug & Charge contract certificate (PEM or DER, with its sub-CAs) against the
      * mobility operator's root and registers its EMAID. Nothing is sent if the check fails.
      */
-    suspend fun registerContract(certificate: ByteArray, moRoot: ByteArray, label: String? = null): ContractInfo =
-        core.registerContract(certificate, moRoot, label)
+    suspend fun registerContract(certificate: ByteArray, moRoot: ByteArray, label: String? = null): ContractInfo
 
     /** Checks a contract certificate against the mobility operator's root, without registering it. */
     @Throws(ChargeKitException::class)
-    fun readContract(certificate: ByteArray, moRoot: ByteArray): ContractInfo = readContractCertificate(certificate, moRoot)
+    fun readContract(certificate: ByteArray, moRoot: ByteArray): ContractInfo
 
     /** The driver's cards and contracts, and the app's own token. */
-    suspend fun tokens(): List<TokenInfo> = core.tokens()
+    suspend fun tokens(): List<TokenInfo>
+
+    /** The cards & contracts screen: cards and contracts apart, the app's own token not listed. */
+    suspend fun cardsScreen(): CardsScreen
 
     /** Blocks a lost card or contract at every charger, or makes it active again. */
-    suspend fun setTokenBlocked(idTag: String, blocked: Boolean): TokenInfo = core.setTokenBlocked(idTag, blocked)
+    suspend fun setTokenBlocked(idTag: String, blocked: Boolean): TokenInfo
 
-    suspend fun removeToken(idTag: String) = core.removeToken(idTag)
+    suspend fun removeToken(idTag: String)
 
     // Payments
 
     /** The wallet's balance per currency: available, and held for sessions going on. */
-    suspend fun wallet(): List<WalletBalanceInfo> = core.wallet()
+    suspend fun wallet(): List<WalletBalanceInfo>
 
     /**
      * Adds [amountMinor] of [currency] to the wallet, paid by the card [paymentMethodId] (none:
      * test money, where the backend allows it). Safe to call again after a network error.
      */
-    suspend fun topUp(amountMinor: Long, currency: String, paymentMethodId: String? = null) =
-        core.topUp(amountMinor, currency, paymentMethodId)
+    suspend fun topUp(amountMinor: Long, currency: String, paymentMethodId: String? = null)
 
     /** The wallet and the driver's cards; one of them may be the default. */
-    suspend fun paymentMethods(): List<PaymentMethodInfo> = core.paymentMethods()
+    suspend fun paymentMethods(): List<PaymentMethodInfo>
+
+    /** The wallet screen: balances, methods with the default, top-ups of [topUpAmounts] (major units of [currency]). */
+    suspend fun walletScreen(currency: String, topUpAmounts: List<Long>): WalletScreen
+
+    /** How to pay at a charger billing in [currency], the default checked; empty when it cannot be loaded. */
+    suspend fun paymentChoiceScreen(currency: String): PaymentChoiceScreen
 
     /** Registers a card by the payment-method id the card provider's SDK gave the app. */
-    suspend fun addCard(paymentMethodId: String, brand: String? = null, last4: String? = null): PaymentMethodInfo =
-        core.addCard(paymentMethodId, brand, last4)
+    suspend fun addCard(paymentMethodId: String, brand: String? = null, last4: String? = null): PaymentMethodInfo
 
     /** Makes a card the default, or the wallet with `null`. */
-    suspend fun setDefaultPayment(paymentMethodId: String?): PaymentMethodInfo = core.setDefaultPayment(paymentMethodId)
+    suspend fun setDefaultPayment(paymentMethodId: String?): PaymentMethodInfo
 
     /** How a session is paid: held, captured, released… */
-    suspend fun sessionPayment(sessionId: String): SessionPaymentInfo = core.sessionPayment(sessionId)
+    suspend fun sessionPayment(sessionId: String): SessionPaymentInfo
 
     /** Live-session subscriptions the core is running; 0 once every collector is gone. */
-    val activeObservers: Int get() = core.activeObservers().toInt()
-
-    override fun close() = core.close()
+    val activeObservers: Int
 }

@@ -101,7 +101,7 @@ class CardsPresenter(
     /** Adds the card tapped last, with an optional name. */
     fun onAddTappedCard(label: String? = null): Job? {
         val pending = (state.value as? CardsState.Ready)?.pendingCard ?: return null
-        return command({ CardsNotice.CardAdded(client.registerCard(pending.uid, label.clean()).idTag) }, clearPending = true)
+        return command({ CardsNotice.CardAdded(client.registerCard(pending.uid, label).idTag) }, clearPending = true)
     }
 
     fun onDiscardTappedCard() {
@@ -110,11 +110,11 @@ class CardsPresenter(
 
     /** Adds a card by the UID printed on it, as typed. */
     fun onCardTyped(uid: String, label: String? = null): Job =
-        command({ CardsNotice.CardAdded(client.registerCard(uid, label.clean()).idTag) })
+        command({ CardsNotice.CardAdded(client.registerCard(uid, label).idTag) })
 
     /** Adds a Plug & Charge contract: its certificate file and the mobility operator's root. */
     fun onContractChosen(certificate: ByteArray, moRoot: ByteArray, label: String? = null): Job = command({
-        val contract = client.registerContract(certificate, moRoot, label.clean())
+        val contract = client.registerContract(certificate, moRoot, label)
         CardsNotice.ContractAdded(contract.emaid, contract.issuer, formats.date(contract.notAfterEpochSeconds))
     })
 
@@ -149,11 +149,10 @@ class CardsPresenter(
     private suspend fun reload(notice: CardsNotice?) {
         val pending = (state.value as? CardsState.Ready)?.pendingCard
         _state.value = try {
-            val tokens = client.tokens()
+            val screen = client.cardsScreen()
             CardsState.Ready(
-                cards = tokens.filter { it.kind == TokenKind.RFID }.map(::row),
-                // The app's own token is not the driver's to manage: it is not listed.
-                contracts = tokens.filter { it.kind == TokenKind.CONTRACT }.map(::row),
+                cards = screen.cards.map(::row),
+                contracts = screen.contracts.map(::row),
                 pendingCard = pending,
                 notice = notice,
             )
@@ -176,6 +175,4 @@ class CardsPresenter(
         blocked = token.blocked,
         validUntil = token.expiresAt?.let(formats::date),
     )
-
-    private fun String?.clean(): String? = this?.trim()?.takeIf { it.isNotEmpty() }
 }

@@ -2,10 +2,10 @@ package io.chargekit.presenter
 
 import io.chargekit.AuthMethod
 import io.chargekit.ChargeKitException
-import io.chargekit.ConnectorAvailability
-import io.chargekit.CostKind
-import io.chargekit.Evse
+import io.chargekit.ChargerScreen
 import io.chargekit.Payment
+import io.chargekit.PaymentChoiceScreen
+import io.chargekit.selectPayment
 import io.chargekit.client.ChargeKitClient
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Job
@@ -19,8 +19,8 @@ import kotlinx.coroutines.launch
 sealed interface FindChargerState {
     data object Idle : FindChargerState
     data class Looking(val evseId: String) : FindChargerState
-    data class Found(val charger: ChargerCard) : FindChargerState
-    data class Starting(val charger: ChargerCard) : FindChargerState
+    data class Found(val charger: ChargerScreen) : FindChargerState
+    data class Starting(val charger: ChargerScreen) : FindChargerState
     /** Charging was requested: show the live session. */
     data class Started(val sessionId: String) : FindChargerState
     /**
@@ -28,34 +28,8 @@ sealed interface FindChargerState {
      * Charge) started: offer to show it.
      */
     data class Ongoing(val sessionId: String, val evseId: String, val authMethod: AuthMethod) : FindChargerState
-    data class Failed(val message: String, val charger: ChargerCard? = null) : FindChargerState
+    data class Failed(val message: String, val charger: ChargerScreen? = null) : FindChargerState
 }
-
-data class ChargerCard(
-    val evseId: String,
-    /** What the connector's state means for the driver, offline included; the screen names it. */
-    val status: ConnectorAvailability,
-    val online: Boolean,
-    /** e.g. "€0.39 / kWh", excluding VAT. */
-    val prices: List<String>,
-    val canStart: Boolean,
-)
-
-/** How the driver may pay for the session about to start. */
-data class PaymentChoice(
-    /** The wallet and the driver's cards; empty when they could not be loaded. */
-    val options: List<PaymentOption> = emptyList(),
-    /** What the start will name: [Payment.Default] until the driver picks one. */
-    val selected: Payment = Payment.Default,
-)
-
-data class PaymentOption(
-    val payment: Payment,
-    val method: MethodLabel,
-    val isDefault: Boolean,
-    /** Checked in the picker: picked, or the default while nothing is picked. */
-    val selected: Boolean,
-)
 
 /**
  * Finds a charger from a QR code, an NFC tag or a typed ID, shows it with how to pay, and
@@ -63,15 +37,12 @@ data class PaymentOption(
  * [FindChargerState.Failed] with the core's sentence; nothing was started then.
  * Plain Kotlin: the Compose screen renders [state] and [payment] and forwards taps.
  */
-class FindChargerPresenter(
-    private val client: ChargeKitClient,
-    private val scope: CoroutineScope,
-    private val formats: Formats = Formats(),
-) {
+class FindChargerPresenter(private val client: ChargeKitClient, private val scope: CoroutineScope) {
     private val _state = MutableStateFlow<FindChargerState>(FindChargerState.Idle)
     val state: StateFlow<FindChargerState> = _state.asStateFlow()
-    private val _payment = MutableStateFlow(PaymentChoice())
-    val payment: StateFlow<PaymentChoice> = _payment.asStateFlow()
+    private val _payment = MutableStateFlow(PaymentChoiceScreen(options = emptyList(), selected = Payment.Default))
+    /** How to pay, as the core decides it (the default checked until the driver picks). */
+    val payment: StateFlow<PaymentChoiceScreen> = _payment.asStateFlow()
     private var work: Job? = null
 
     fun onQrScanned(payload: String) = find(payload)
@@ -81,7 +52,7 @@ class FindChargerPresenter(
 
     /** The driver picked how to pay. */
     fun onPaymentChosen(payment: Payment) {
-        _payment.update { choice -> choice.copy(selected = payment).withChecks() }
+        _payment.update { choice -> selectPayment(choice, payment) }
     }
 
     fun onIdTyped(text: String) = find(text)
@@ -134,46 +105,12 @@ class FindChargerPresenter(
         _state.value = FindChargerState.Looking(evseId)
         work = scope.launch {
             _state.value = try {
-                val evse = client.lookupEvse(evseId)
-                _payment.value = paymentChoice(evse.currency)
-                FindChargerState.Found(card(evse))
+                val charger = client.chargerScreen(evseId)
+                _payment.value = client.paymentChoiceScreen(charger.currency)
+                FindChargerState.Found(charger)
             } catch (e: ChargeKitException) {
                 FindChargerState.Failed(e.message ?: "")
             }
         }
-    }
-
-    /**
-     * The wallet (with what it has in the charger's currency) and the cards. Without them (e.g.
-     * a backend that takes no payments) the start names no method and the backend decides.
-     */
-    private suspend fun paymentChoice(currency: String): PaymentChoice = try {
-        val available = client.wallet().firstOrNull { it.currency == currency }
-            ?.let { formats.money(it.availableMinor, it.currency, it.currencyDigits.toInt()) }
-        val options = client.paymentMethods().map { method ->
-            val payment = if (method.isWallet) Payment.Wallet else Payment.Card(method.id)
-            PaymentOption(payment, method.label(available), method.isDefault, selected = false)
-        }
-        PaymentChoice(options).withChecks()
-    } catch (e: ChargeKitException) {
-        PaymentChoice()
-    }
-
-    private fun PaymentChoice.withChecks() = copy(
-        options = options.map { it.copy(selected = it.payment == selected || (selected == Payment.Default && it.isDefault)) },
-    )
-
-    private fun card(evse: Evse) = ChargerCard(
-        evseId = evse.evseId,
-        status = evse.availability,
-        online = evse.online,
-        prices = evse.prices.map { "${formats.price(it.unitPrice, evse.currency)} ${per(it.kind)}".trim() },
-        canStart = evse.canStart,
-    )
-
-    private fun per(kind: CostKind) = when (kind) {
-        CostKind.ENERGY -> "/ kWh"
-        CostKind.TIME, CostKind.PARKING -> "/ h"
-        CostKind.FLAT -> ""
     }
 }

@@ -1,5 +1,10 @@
 package io.chargekit.presenter
 
+import io.chargekit.Fixed
+import io.chargekit.MoneyAmount
+import io.chargekit.Quantity
+import io.chargekit.QuantityUnit
+import io.chargekit.UnitPrice
 import java.math.BigDecimal
 import java.text.NumberFormat
 import java.time.Instant
@@ -11,45 +16,39 @@ import java.util.Currency
 import java.util.Locale
 
 /**
- * Renders numbers from the core for one locale and time zone. Money stays exact: minor units
- * become a [BigDecimal] with the currency's digits, never a Double.
+ * Renders the core's figures for one locale and time zone. The precision is the core's (each
+ * figure carries it); only the digits, separators and symbols are the locale's. Money stays
+ * exact: minor units become a [BigDecimal], never a Double.
  */
 class Formats(val locale: Locale = Locale.getDefault(), val zone: ZoneId = ZoneId.systemDefault()) {
 
-    fun money(minor: Long, currencyCode: String, digits: Int): String {
-        val format = currencyFormat(currencyCode)
-        format.minimumFractionDigits = digits
-        format.maximumFractionDigits = digits
-        return format.format(BigDecimal.valueOf(minor, digits))
-    }
+    fun money(amount: MoneyAmount): String = money(amount.minor, amount.currency, amount.digits.toInt())
 
-    /** A tariff's unit price (a decimal string in major units), e.g. "€0.39". */
-    fun price(decimal: String, currencyCode: String): String {
-        val value = decimal.toBigDecimalOrNull() ?: return "$decimal $currencyCode"
-        val format = currencyFormat(currencyCode)
-        format.minimumFractionDigits = format.currency?.defaultFractionDigits?.coerceAtLeast(0) ?: 2
-        format.maximumFractionDigits = maxOf(format.minimumFractionDigits, value.stripTrailingZeros().scale())
-        return format.format(value)
-    }
+    fun money(minor: Long, currencyCode: String, digits: Int): String = currency(BigDecimal.valueOf(minor, digits), currencyCode)
 
-    /** A VAT rate given as a decimal string ("19") as a percentage: "19%" (en), "19 %" (de). */
-    fun percent(decimal: String): String {
-        val value = decimal.toBigDecimalOrNull() ?: return "$decimal %"
+    /** A tariff's unit price with the digits the core chose, e.g. "€0.39", "€0.345"; the unit is the screen's word. */
+    fun price(price: UnitPrice): String = currency(price.amount.decimal(), price.currency)
+
+    /** A percentage the core gives as a number ("19" → "19%" in en, "19 %" in de). */
+    fun percent(rate: Fixed): String {
         val format = NumberFormat.getPercentInstance(locale)
-        format.maximumFractionDigits = value.stripTrailingZeros().scale().coerceAtLeast(0)
-        return format.format(value.movePointLeft(2))
+        format.minimumFractionDigits = rate.scale.toInt()
+        format.maximumFractionDigits = rate.scale.toInt()
+        return format.format(rate.decimal().movePointLeft(2))
     }
 
-    /** Energy in kWh with three decimals (the receipt bills by the Wh). */
-    fun energy(wh: Long): String = decimal(BigDecimal.valueOf(wh, 3), 3) + " kWh"
+    /** A quantity in its unit with the core's precision: "12.345 kWh", "11.0 kW", "0:25:05", "1". */
+    fun quantity(quantity: Quantity): String = when (quantity.unit) {
+        QuantityUnit.KILOWATT_HOURS -> number(quantity.value) + " kWh"
+        QuantityUnit.KILOWATTS -> number(quantity.value) + " kW"
+        QuantityUnit.DURATION -> duration(quantity.value.units)
+        QuantityUnit.COUNT -> number(quantity.value)
+    }
 
-    fun power(watts: Long): String = decimal(BigDecimal.valueOf(watts, 3), 1) + " kW"
-
-    /** `h:mm:ss`, or `m:ss` under an hour. */
+    /** `h:mm:ss`, as the iOS app shows it too. */
     fun duration(seconds: Long): String {
         val s = seconds.coerceAtLeast(0)
-        val (h, m, sec) = Triple(s / 3600, s % 3600 / 60, s % 60)
-        return if (h > 0) "%d:%02d:%02d".format(locale, h, m, sec) else "%d:%02d".format(locale, m, sec)
+        return "%d:%02d:%02d".format(locale, s / 3600, s % 3600 / 60, s % 60)
     }
 
     fun dateTime(unixSeconds: Long): String =
@@ -67,17 +66,21 @@ class Formats(val locale: Locale = Locale.getDefault(), val zone: ZoneId = ZoneI
     fun month(year: Int, month: Int): String =
         YearMonth.of(year, month).format(DateTimeFormatter.ofPattern("LLLL yyyy", locale))
 
-    /** A currency format for [locale]; an unknown code keeps the locale's own currency symbol. */
-    private fun currencyFormat(currencyCode: String): NumberFormat {
-        val format = NumberFormat.getCurrencyInstance(locale)
-        runCatching { Currency.getInstance(currencyCode) }.getOrNull()?.let { format.currency = it }
-        return format
+    private fun number(value: Fixed): String {
+        val format = NumberFormat.getNumberInstance(locale)
+        format.minimumFractionDigits = value.scale.toInt()
+        format.maximumFractionDigits = value.scale.toInt()
+        return format.format(value.decimal())
     }
 
-    private fun decimal(value: BigDecimal, digits: Int): String {
-        val format = NumberFormat.getNumberInstance(locale)
-        format.minimumFractionDigits = digits
-        format.maximumFractionDigits = digits
+    /** [value] in [currencyCode] with exactly its own digits; an unknown code keeps the locale's symbol. */
+    private fun currency(value: BigDecimal, currencyCode: String): String {
+        val format = NumberFormat.getCurrencyInstance(locale)
+        runCatching { Currency.getInstance(currencyCode) }.getOrNull()?.let { format.currency = it }
+        format.minimumFractionDigits = value.scale()
+        format.maximumFractionDigits = value.scale()
         return format.format(value)
     }
+
+    private fun Fixed.decimal(): BigDecimal = BigDecimal.valueOf(units, scale.toInt())
 }

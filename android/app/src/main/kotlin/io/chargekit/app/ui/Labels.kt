@@ -2,24 +2,27 @@ package io.chargekit.app.ui
 
 import androidx.annotation.StringRes
 import androidx.compose.runtime.Composable
+import androidx.compose.runtime.remember
 import androidx.compose.ui.res.stringResource
 import io.chargekit.AuthMethod
 import io.chargekit.ConnectorAvailability
 import io.chargekit.CostKind
 import io.chargekit.app.R
+import io.chargekit.PaymentOptionLabel
+import io.chargekit.SessionPhase
+import io.chargekit.presenter.Formats
 import io.chargekit.presenter.MethodLabel
-import io.chargekit.presenter.Phase
 
 /** The localized label of a session's phase, as every screen shows it. */
 @StringRes
-fun Phase.label(): Int = when (this) {
-    Phase.STARTING -> R.string.phase_starting
-    Phase.CHARGING -> R.string.phase_charging
-    Phase.STOPPING -> R.string.phase_stopping
-    Phase.STOP_PENDING -> R.string.phase_stop_pending
-    Phase.COMPLETED -> R.string.phase_completed
-    Phase.FAILED -> R.string.phase_failed
-    Phase.UNDER_REVIEW -> R.string.phase_under_review
+fun SessionPhase.label(): Int = when (this) {
+    SessionPhase.STARTING -> R.string.phase_starting
+    SessionPhase.CHARGING -> R.string.phase_charging
+    SessionPhase.STOPPING -> R.string.phase_stopping
+    SessionPhase.STOP_PENDING -> R.string.phase_stop_pending
+    SessionPhase.COMPLETED -> R.string.phase_completed
+    SessionPhase.FAILED -> R.string.phase_failed
+    SessionPhase.UNDER_REVIEW -> R.string.phase_under_review
 }
 
 /** The driver's words for a connector's state (never the charger's OCPP name). */
@@ -33,6 +36,10 @@ fun ConnectorAvailability.label(): Int = when (this) {
     ConnectorAvailability.OFFLINE -> R.string.connector_offline
     ConnectorAvailability.UNKNOWN -> R.string.connector_unknown
 }
+
+/** The one [Formats] of the composition: the device's locale and time zone. */
+@Composable
+fun rememberFormats(): Formats = remember { Formats() }
 
 /** The localized name of a receipt line. */
 @StringRes
@@ -52,6 +59,13 @@ fun MethodLabel.text(): String = when (this) {
         val name = brand ?: stringResource(R.string.method_card_unnamed)
         last4?.let { stringResource(R.string.method_card, name, it) } ?: name
     }
+}
+
+/** How a payment option is named in the picker, like [MethodLabel]. */
+@Composable
+fun PaymentOptionLabel.text(formats: Formats): String = when (this) {
+    is PaymentOptionLabel.Wallet -> MethodLabel.Wallet(available?.let(formats::money)).text()
+    is PaymentOptionLabel.Card -> MethodLabel.Card(brand, last4).text()
 }
 
 /** How a session was started, when not from the app: "Started with your charging card". */

@@ -52,9 +52,13 @@ import io.chargekit.app.ui.label
 import io.chargekit.app.ui.startedWith
 import io.chargekit.app.ui.text
 import io.chargekit.client.ChargeKitClient
-import io.chargekit.presenter.ChargerCard
+import io.chargekit.ChargerScreen
+import io.chargekit.ConnectorAvailability
+import io.chargekit.PaymentChoiceScreen
+import io.chargekit.PriceUnit
+import io.chargekit.app.ui.label
+import io.chargekit.app.ui.rememberFormats
 import io.chargekit.presenter.FindChargerState
-import io.chargekit.presenter.PaymentChoice
 
 /**
  * The find-a-charger destination: wires the presenter to the camera, NFC and navigation.
@@ -116,7 +120,7 @@ fun FindChargerRoute(
 @Composable
 fun FindChargerScreen(
     state: FindChargerState,
-    payment: PaymentChoice,
+    payment: PaymentChoiceScreen,
     nfcAvailable: Boolean,
     onQrScanned: (String) -> Unit,
     onIdTyped: (String) -> Unit,
@@ -216,7 +220,7 @@ private fun EvseIdField(onIdTyped: (String) -> Unit) {
 
 @Composable
 private fun ChargerCardView(
-    charger: ChargerCard,
+    charger: ChargerScreen,
     onStartTapped: (() -> Unit)?,
     starting: Boolean,
     payment: @Composable () -> Unit = {},
@@ -224,15 +228,24 @@ private fun ChargerCardView(
     Card(Modifier.fillMaxWidth()) {
         Column(Modifier.padding(16.dp), verticalArrangement = Arrangement.spacedBy(8.dp)) {
             Text(charger.evseId, style = MaterialTheme.typography.titleLarge)
+            val formats = rememberFormats()
+            val usable = charger.availability == ConnectorAvailability.AVAILABLE
             Text(
-                stringResource(if (charger.online) R.string.charger_online else R.string.charger_offline),
-                color = if (charger.online) MaterialTheme.colorScheme.primary else MaterialTheme.colorScheme.error,
+                stringResource(R.string.charger_status, stringResource(charger.availability.label())),
+                color = if (usable) MaterialTheme.colorScheme.primary else MaterialTheme.colorScheme.error,
                 style = MaterialTheme.typography.labelLarge,
             )
-            Text(stringResource(R.string.charger_status, stringResource(charger.status.label())), style = MaterialTheme.typography.bodyMedium)
             if (charger.prices.isNotEmpty()) {
                 Text(stringResource(R.string.charger_prices), style = MaterialTheme.typography.labelMedium)
-                charger.prices.forEach { Text(it, style = MaterialTheme.typography.bodyLarge) }
+                charger.prices.forEach { price ->
+                    val per = when (price.per) {
+                        PriceUnit.PER_KILOWATT_HOUR -> stringResource(R.string.price_per_kwh)
+                        PriceUnit.PER_HOUR -> stringResource(R.string.price_per_hour)
+                        PriceUnit.PER_SESSION -> ""
+                    }
+                    val vat = price.vatPercent?.let { stringResource(R.string.price_vat, formats.percent(it)) }.orEmpty()
+                    Text("${formats.price(price)} $per $vat".trim(), style = MaterialTheme.typography.bodyLarge)
+                }
             }
             if (onStartTapped != null) {
                 payment()
@@ -250,7 +263,8 @@ private fun ChargerCardView(
 
 /** The wallet and the driver's cards, one checked; nothing when the backend offered none. */
 @Composable
-private fun PaymentPicker(payment: PaymentChoice, onPaymentChosen: (Payment) -> Unit, enabled: Boolean) {
+private fun PaymentPicker(payment: PaymentChoiceScreen, onPaymentChosen: (Payment) -> Unit, enabled: Boolean) {
+    val formats = rememberFormats()
     if (payment.options.isEmpty()) return
     Text(stringResource(R.string.charger_pay_with), style = MaterialTheme.typography.labelMedium)
     Column(Modifier.selectableGroup()) {
@@ -269,7 +283,7 @@ private fun PaymentPicker(payment: PaymentChoice, onPaymentChosen: (Payment) -> 
                 horizontalArrangement = Arrangement.spacedBy(8.dp),
             ) {
                 RadioButton(selected = option.selected, onClick = null, enabled = enabled)
-                Text(option.method.text(), Modifier.weight(1f), style = MaterialTheme.typography.bodyLarge)
+                Text(option.method.text(formats), Modifier.weight(1f), style = MaterialTheme.typography.bodyLarge)
                 if (option.isDefault) {
                     Text(stringResource(R.string.method_default), style = MaterialTheme.typography.labelSmall)
                 }

@@ -29,9 +29,11 @@ import io.chargekit.app.R
 import io.chargekit.app.ui.BackButton
 import io.chargekit.app.ui.label
 import io.chargekit.client.ChargeKitClient
-import io.chargekit.presenter.HistoryRow
+import io.chargekit.HistoryRowScreen
 import io.chargekit.presenter.HistoryState
-import io.chargekit.presenter.MonthSection
+import io.chargekit.HistoryMonthScreen
+import io.chargekit.app.ui.rememberFormats
+import io.chargekit.presenter.Formats
 
 /** The history destination. */
 @Composable
@@ -39,7 +41,7 @@ fun HistoryRoute(client: ChargeKitClient, onOpenReceipt: (sessionId: String) -> 
     val viewModel = viewModel { HistoryViewModel(client) }
     val presenter = viewModel.presenter
     val state by presenter.state.collectAsStateWithLifecycle()
-    HistoryScreen(state = state, onRefresh = presenter::refresh, onOpenReceipt = onOpenReceipt, onBack = onBack)
+    HistoryContent(state = state, onRefresh = presenter::refresh, onOpenReceipt = onOpenReceipt, onBack = onBack)
 }
 
 /**
@@ -49,12 +51,13 @@ fun HistoryRoute(client: ChargeKitClient, onOpenReceipt: (sessionId: String) -> 
  */
 @OptIn(ExperimentalMaterial3Api::class, ExperimentalFoundationApi::class)
 @Composable
-fun HistoryScreen(
+fun HistoryContent(
     state: HistoryState,
     onRefresh: () -> Unit,
     onOpenReceipt: (sessionId: String) -> Unit,
     onBack: () -> Unit,
 ) {
+    val formats = rememberFormats()
     Scaffold(
         topBar = {
             TopAppBar(
@@ -76,10 +79,10 @@ fun HistoryScreen(
                 .padding(padding),
         ) {
             LazyColumn(Modifier.fillMaxSize()) {
-                state.message?.let { message ->
+                state.screen.message?.let { message ->
                     item(key = "message") { Banner(message) }
                 }
-                if (state.months.isEmpty() && !state.refreshing) {
+                if (state.screen.months.isEmpty() && !state.refreshing) {
                     item(key = "empty") {
                         Text(
                             stringResource(R.string.history_empty),
@@ -88,10 +91,10 @@ fun HistoryScreen(
                         )
                     }
                 }
-                state.months.forEach { month ->
-                    stickyHeader(key = "month ${month.title}") { MonthHeader(month) }
+                state.screen.months.forEach { month ->
+                    stickyHeader(key = "month ${month.year}-${month.month}") { MonthHeader(month, formats) }
                     items(month.sessions, key = { it.sessionId }) { row ->
-                        SessionRow(row, onClick = { onOpenReceipt(row.sessionId) })
+                        SessionRow(row, formats, onClick = { onOpenReceipt(row.sessionId) })
                     }
                 }
             }
@@ -111,15 +114,17 @@ private fun Banner(message: String) {
 }
 
 @Composable
-private fun MonthHeader(month: MonthSection) {
+private fun MonthHeader(month: HistoryMonthScreen, formats: Formats) {
     Surface(color = MaterialTheme.colorScheme.surfaceVariant, modifier = Modifier.fillMaxWidth()) {
         Column(Modifier.padding(horizontal = 16.dp, vertical = 8.dp)) {
-            Text(month.title, style = MaterialTheme.typography.titleMedium)
+            Text(formats.month(month.year, month.month.toInt()), style = MaterialTheme.typography.titleMedium)
+            val energy = formats.quantity(month.energy)
             // One amount per currency: sessions in different currencies are never added up.
             val totals = if (month.spent.isEmpty()) {
-                month.energy
+                energy
             } else {
-                stringResource(R.string.history_month_totals, month.energy, month.spent.joinToString(stringResource(R.string.list_separator)))
+                val spent = month.spent.joinToString(stringResource(R.string.list_separator)) { formats.money(it) }
+                stringResource(R.string.history_month_totals, energy, spent)
             }
             Text(totals, style = MaterialTheme.typography.bodyMedium)
         }
@@ -127,14 +132,14 @@ private fun MonthHeader(month: MonthSection) {
 }
 
 @Composable
-private fun SessionRow(row: HistoryRow, onClick: () -> Unit) {
+private fun SessionRow(row: HistoryRowScreen, formats: Formats, onClick: () -> Unit) {
     ListItem(
         headlineContent = { Text(row.evseId) },
-        supportingContent = { Text(stringResource(R.string.history_row_detail, row.date, stringResource(row.phase.label()))) },
+        supportingContent = { Text(stringResource(R.string.history_row_detail, formats.dateTime(row.at), stringResource(row.phase.label()))) },
         trailingContent = {
             Column(horizontalAlignment = Alignment.End) {
-                Text(row.cost, style = MaterialTheme.typography.bodyLarge)
-                Text(row.energy, style = MaterialTheme.typography.bodySmall)
+                Text(formats.money(row.cost), style = MaterialTheme.typography.bodyLarge)
+                Text(formats.quantity(row.energy), style = MaterialTheme.typography.bodySmall)
             }
         },
         modifier = Modifier.clickable(onClick = onClick),

@@ -36,8 +36,9 @@ import io.chargekit.app.ui.Loading
 import io.chargekit.app.ui.label
 import io.chargekit.app.ui.startedWith
 import io.chargekit.client.ChargeKitClient
-import io.chargekit.presenter.LiveSessionState
-import io.chargekit.presenter.Phase
+import io.chargekit.LiveSessionScreen
+import io.chargekit.SessionPhase
+import io.chargekit.app.ui.rememberFormats
 
 /** The live-session destination; moves on to the receipt once the session is over. */
 @Composable
@@ -45,12 +46,14 @@ fun LiveSessionRoute(client: ChargeKitClient, sessionId: String, onFinished: () 
     val viewModel = viewModel { LiveSessionViewModel(client, sessionId) }
     val presenter = viewModel.presenter
     val state by presenter.state.collectAsStateWithLifecycle()
+    val message by presenter.message.collectAsStateWithLifecycle()
     val finished = state?.finished == true
     LaunchedEffect(finished) {
         if (finished) onFinished()
     }
-    LiveSessionScreen(
+    LiveSessionContent(
         state = state,
+        message = message,
         onStopTapped = presenter::onStopTapped,
         onMessageShown = presenter::onMessageShown,
         onBack = onBack,
@@ -60,14 +63,14 @@ fun LiveSessionRoute(client: ChargeKitClient, sessionId: String, onFinished: () 
 /** Live kWh, kW, cost and time of a session, and the stop button. `null` until the first update. */
 @OptIn(ExperimentalMaterial3Api::class)
 @Composable
-fun LiveSessionScreen(
-    state: LiveSessionState?,
+fun LiveSessionContent(
+    state: LiveSessionScreen?,
+    message: String?,
     onStopTapped: () -> Unit,
     onMessageShown: () -> Unit,
     onBack: () -> Unit,
 ) {
     val snackbar = remember { SnackbarHostState() }
-    val message = state?.message
     LaunchedEffect(message) {
         if (message != null) {
             snackbar.showSnackbar(message)
@@ -93,7 +96,8 @@ fun LiveSessionScreen(
 }
 
 @Composable
-private fun LiveContent(state: LiveSessionState, onStopTapped: () -> Unit, modifier: Modifier) {
+private fun LiveContent(state: LiveSessionScreen, onStopTapped: () -> Unit, modifier: Modifier) {
+    val formats = rememberFormats()
     Column(
         modifier = modifier
             .fillMaxSize()
@@ -105,17 +109,17 @@ private fun LiveContent(state: LiveSessionState, onStopTapped: () -> Unit, modif
         Text(
             stringResource(state.phase.label()),
             style = MaterialTheme.typography.titleMedium,
-            color = if (state.phase == Phase.FAILED) MaterialTheme.colorScheme.error else MaterialTheme.colorScheme.primary,
+            color = if (state.phase == SessionPhase.FAILED) MaterialTheme.colorScheme.error else MaterialTheme.colorScheme.primary,
             textAlign = TextAlign.Center,
         )
         state.authMethod.startedWith()?.let {
             Text(stringResource(it), style = MaterialTheme.typography.bodyMedium, textAlign = TextAlign.Center)
         }
-        Text(state.energy, style = MaterialTheme.typography.displayMedium)
+        Text(formats.quantity(state.energy), style = MaterialTheme.typography.displayMedium)
         Row(Modifier.fillMaxWidth(), horizontalArrangement = Arrangement.SpaceEvenly) {
-            Figure(stringResource(R.string.live_power), state.power)
-            Figure(stringResource(R.string.live_cost), state.cost)
-            Figure(stringResource(R.string.live_elapsed), state.elapsed)
+            Figure(stringResource(R.string.live_power), formats.quantity(state.power))
+            Figure(stringResource(R.string.live_cost), formats.money(state.cost))
+            Figure(stringResource(R.string.live_elapsed), formats.quantity(state.elapsed))
         }
         state.failureReason?.let {
             Text(it, color = MaterialTheme.colorScheme.error, textAlign = TextAlign.Center)

@@ -32,18 +32,20 @@ import io.chargekit.app.ui.BackButton
 import io.chargekit.app.ui.Loading
 import io.chargekit.app.ui.label
 import io.chargekit.client.ChargeKitClient
-import io.chargekit.presenter.MeterDataState
-import io.chargekit.presenter.ReceiptLine
-import io.chargekit.presenter.ReceiptPeriodRow
-import io.chargekit.presenter.ReceiptState
-import io.chargekit.presenter.ReceiptVerdict
+import io.chargekit.MeterDataVerdict
+import io.chargekit.ReceiptLineScreen
+import io.chargekit.ReceiptPeriodScreen
+import io.chargekit.ReceiptScreen
+import io.chargekit.ReceiptVerdict
+import io.chargekit.app.ui.rememberFormats
+import io.chargekit.presenter.Formats
 
 /** The receipt destination. */
 @Composable
 fun ReceiptRoute(client: ChargeKitClient, sessionId: String, onDone: () -> Unit) {
     val viewModel = viewModel { ReceiptViewModel(client, sessionId) }
     val state by viewModel.state.collectAsStateWithLifecycle()
-    ReceiptScreen(state = state, onRetry = viewModel::load, onDone = onDone)
+    ReceiptContent(state = state, onRetry = viewModel::load, onDone = onDone)
 }
 
 /**
@@ -53,7 +55,7 @@ fun ReceiptRoute(client: ChargeKitClient, sessionId: String, onDone: () -> Unit)
  */
 @OptIn(ExperimentalMaterial3Api::class)
 @Composable
-fun ReceiptScreen(state: ReceiptUiState, onRetry: () -> Unit, onDone: () -> Unit) {
+fun ReceiptContent(state: ReceiptUiState, onRetry: () -> Unit, onDone: () -> Unit) {
     Scaffold(
         topBar = {
             TopAppBar(
@@ -72,7 +74,8 @@ fun ReceiptScreen(state: ReceiptUiState, onRetry: () -> Unit, onDone: () -> Unit
 }
 
 @Composable
-private fun Receipt(receipt: ReceiptState, onDone: () -> Unit, modifier: Modifier) {
+private fun Receipt(receipt: ReceiptScreen, onDone: () -> Unit, modifier: Modifier) {
+    val formats = rememberFormats()
     Column(
         modifier = modifier
             .fillMaxSize()
@@ -80,30 +83,30 @@ private fun Receipt(receipt: ReceiptState, onDone: () -> Unit, modifier: Modifie
             .padding(24.dp),
         verticalArrangement = Arrangement.spacedBy(12.dp),
     ) {
-        Verdict(receipt.verdict)
+        Verdict(receipt.verdict, receipt.warning)
         Text(receipt.evseId, style = MaterialTheme.typography.titleLarge)
-        Text(receipt.date, style = MaterialTheme.typography.bodyMedium)
+        receipt.startedAt?.let { Text(formats.dateTime(it), style = MaterialTheme.typography.bodyMedium) }
         Text(stringResource(receipt.phase.label()), style = MaterialTheme.typography.labelLarge, color = MaterialTheme.colorScheme.primary)
-        Amount(stringResource(R.string.receipt_energy), receipt.energy)
-        Amount(stringResource(R.string.receipt_duration), receipt.duration)
-        receipt.chargingTime?.let { Amount(stringResource(R.string.receipt_charging_time), it) }
-        receipt.parkingTime?.let { Amount(stringResource(R.string.receipt_parking_time), it) }
+        Amount(stringResource(R.string.receipt_energy), formats.quantity(receipt.energy))
+        Amount(stringResource(R.string.receipt_duration), formats.quantity(receipt.duration))
+        receipt.chargingTime?.let { Amount(stringResource(R.string.receipt_charging_time), formats.quantity(it)) }
+        receipt.parkingTime?.let { Amount(stringResource(R.string.receipt_parking_time), formats.quantity(it)) }
         receipt.failureReason?.let { Text(it, color = MaterialTheme.colorScheme.error) }
 
         HorizontalDivider()
-        receipt.lines.forEach { Line(it) }
+        receipt.lines.forEach { Line(it, formats) }
         HorizontalDivider()
 
-        Amount(stringResource(R.string.receipt_net), receipt.net)
-        Amount(stringResource(R.string.receipt_vat), receipt.vat)
-        Amount(stringResource(R.string.receipt_total), receipt.total, emphasized = true)
+        Amount(stringResource(R.string.receipt_net), formats.money(receipt.net))
+        Amount(stringResource(R.string.receipt_vat), formats.money(receipt.vat))
+        Amount(stringResource(R.string.receipt_total), formats.money(receipt.total), emphasized = true)
 
-        receipt.meterData?.let { MeterData(it) }
+        receipt.meterData?.let { MeterData(it, formats) }
         if (receipt.periods.isNotEmpty()) {
             Text(stringResource(R.string.receipt_periods), style = MaterialTheme.typography.titleSmall)
-            receipt.periods.forEach { Period(it) }
+            receipt.periods.forEach { Period(it, formats) }
         }
-        receipt.issuedAt?.let { Text(stringResource(R.string.receipt_issued, it), style = MaterialTheme.typography.bodySmall) }
+        receipt.issuedAt?.let { Text(stringResource(R.string.receipt_issued, formats.dateTime(it)), style = MaterialTheme.typography.bodySmall) }
 
         Button(onClick = onDone, modifier = Modifier.fillMaxWidth()) {
             Text(stringResource(R.string.done))
@@ -113,14 +116,14 @@ private fun Receipt(receipt: ReceiptState, onDone: () -> Unit, modifier: Modifie
 
 /** The core's verdict on the signature, as a card: calm when verified, a warning otherwise. */
 @Composable
-private fun Verdict(verdict: ReceiptVerdict) {
+private fun Verdict(verdict: ReceiptVerdict, warning: Boolean) {
     val (title, detail) = when (verdict) {
         ReceiptVerdict.Verified -> stringResource(R.string.verdict_verified) to stringResource(R.string.verdict_verified_detail)
         is ReceiptVerdict.Tampered -> stringResource(R.string.verdict_tampered) to stringResource(R.string.verdict_tampered_detail, verdict.reason)
         is ReceiptVerdict.UnknownKey -> stringResource(R.string.verdict_unknown_key) to stringResource(R.string.verdict_unknown_key_detail, verdict.keyId)
         is ReceiptVerdict.Unchecked -> stringResource(R.string.verdict_unchecked) to verdict.message
     }
-    val colors = if (verdict.isWarning) {
+    val colors = if (warning) {
         CardDefaults.cardColors(
             containerColor = MaterialTheme.colorScheme.errorContainer,
             contentColor = MaterialTheme.colorScheme.onErrorContainer,
@@ -137,40 +140,41 @@ private fun Verdict(verdict: ReceiptVerdict) {
 }
 
 @Composable
-private fun MeterData(meter: MeterDataState) {
+private fun MeterData(meter: MeterDataVerdict, formats: Formats) {
     val text = when (meter) {
-        MeterDataState.NotSigned -> stringResource(R.string.meter_not_signed)
-        is MeterDataState.Verified -> meter.meterSerial?.let { stringResource(R.string.meter_verified_serial, it, meter.energy) }
-            ?: stringResource(R.string.meter_verified, meter.energy)
-        is MeterDataState.Invalid -> stringResource(R.string.meter_invalid, meter.reason)
-        is MeterDataState.Unsupported -> stringResource(R.string.meter_unsupported, meter.algorithm)
-        MeterDataState.NoMeterKey -> stringResource(R.string.meter_no_key)
+        MeterDataVerdict.NotSigned -> stringResource(R.string.meter_not_signed)
+        is MeterDataVerdict.Verified -> meter.meterSerial?.let { stringResource(R.string.meter_verified_serial, it, formats.quantity(meter.energy)) }
+            ?: stringResource(R.string.meter_verified, formats.quantity(meter.energy))
+        is MeterDataVerdict.Invalid -> stringResource(R.string.meter_invalid, meter.reason)
+        is MeterDataVerdict.Unsupported -> stringResource(R.string.meter_unsupported, meter.algorithm)
+        MeterDataVerdict.NoMeterKey -> stringResource(R.string.meter_no_key)
     }
-    val color = if (meter.isWarning) MaterialTheme.colorScheme.error else MaterialTheme.colorScheme.onSurfaceVariant
+    val color = if (meter is MeterDataVerdict.Invalid) MaterialTheme.colorScheme.error else MaterialTheme.colorScheme.onSurfaceVariant
     Text(text, style = MaterialTheme.typography.bodyMedium, color = color)
 }
 
 @Composable
-private fun Period(period: ReceiptPeriodRow) {
+private fun Period(period: ReceiptPeriodScreen, formats: Formats) {
+    val (start, duration) = formats.quantity(period.start) to formats.quantity(period.duration)
     val text = if (period.charging) {
-        stringResource(R.string.receipt_period_charging, period.start, period.duration, period.energy)
+        stringResource(R.string.receipt_period_charging, start, duration, formats.quantity(period.energy))
     } else {
-        stringResource(R.string.receipt_period_parking, period.start, period.duration)
+        stringResource(R.string.receipt_period_parking, start, duration)
     }
     Text(text, style = MaterialTheme.typography.bodySmall)
 }
 
 @Composable
-private fun Line(line: ReceiptLine) {
+private fun Line(line: ReceiptLineScreen, formats: Formats) {
     Row(Modifier.fillMaxWidth(), verticalAlignment = Alignment.CenterVertically) {
         Column(Modifier.weight(1f)) {
             Text(stringResource(line.kind.label()), style = MaterialTheme.typography.bodyLarge)
             Text(
-                stringResource(R.string.receipt_line_detail, line.quantity, line.unitPrice),
+                stringResource(R.string.receipt_line_detail, formats.quantity(line.quantity), formats.price(line.unitPrice)),
                 style = MaterialTheme.typography.bodySmall,
             )
         }
-        Text(line.amount, style = MaterialTheme.typography.bodyLarge)
+        Text(formats.money(line.amount), style = MaterialTheme.typography.bodyLarge)
     }
 }
 

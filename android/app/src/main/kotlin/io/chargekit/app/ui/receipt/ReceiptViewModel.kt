@@ -5,7 +5,7 @@ import androidx.lifecycle.viewModelScope
 import io.chargekit.ChargeKitException
 import io.chargekit.client.ChargeKitClient
 import io.chargekit.presenter.ReceiptPresenter
-import io.chargekit.presenter.ReceiptState
+import io.chargekit.ReceiptScreen
 import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asStateFlow
@@ -14,7 +14,7 @@ import kotlinx.coroutines.launch
 /** The receipt screen: on its way, shown, or not to be had (neither reachable nor cached). */
 sealed interface ReceiptUiState {
     data object Loading : ReceiptUiState
-    data class Loaded(val receipt: ReceiptState) : ReceiptUiState
+    data class Loaded(val receipt: ReceiptScreen) : ReceiptUiState
     data class Failed(val message: String) : ReceiptUiState
 }
 

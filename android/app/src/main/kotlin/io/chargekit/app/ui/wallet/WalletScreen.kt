@@ -34,9 +34,11 @@ import io.chargekit.app.ui.BackButton
 import io.chargekit.app.ui.Loading
 import io.chargekit.app.ui.text
 import io.chargekit.client.ChargeKitClient
-import io.chargekit.presenter.BalanceRow
-import io.chargekit.presenter.PaymentMethodRow
-import io.chargekit.presenter.TopUpOption
+import io.chargekit.MoneyAmount
+import io.chargekit.WalletBalanceScreen
+import io.chargekit.WalletMethodScreen
+import io.chargekit.app.ui.rememberFormats
+import io.chargekit.presenter.Formats
 import io.chargekit.presenter.WalletState
 
 /** The wallet destination. */
@@ -60,8 +62,8 @@ fun WalletRoute(client: ChargeKitClient, onBack: () -> Unit) {
 @Composable
 fun WalletScreen(
     state: WalletState,
-    onTopUp: (TopUpOption) -> Unit,
-    onMakeDefault: (PaymentMethodRow) -> Unit,
+    onTopUp: (MoneyAmount) -> Unit,
+    onMakeDefault: (WalletMethodScreen) -> Unit,
     onDismissMessage: () -> Unit,
     onRetry: () -> Unit,
     onBack: () -> Unit,
@@ -90,40 +92,41 @@ fun WalletScreen(
                 verticalArrangement = Arrangement.spacedBy(12.dp),
             ) {
                 state.message?.let { Message(it, onDismissMessage) }
-                if (state.balances.isEmpty()) {
+                val formats = rememberFormats()
+                if (state.screen.balances.isEmpty()) {
                     Text(stringResource(R.string.wallet_empty), style = MaterialTheme.typography.bodyLarge)
                 }
-                state.balances.forEach { Balance(it) }
+                state.screen.balances.forEach { Balance(it, formats) }
 
                 Text(stringResource(R.string.wallet_top_up), style = MaterialTheme.typography.titleMedium)
                 Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
-                    state.topUps.forEach { option ->
-                        OutlinedButton(onClick = { onTopUp(option) }, enabled = !state.busy) { Text(option.label) }
+                    state.screen.topUps.forEach { amount ->
+                        OutlinedButton(onClick = { onTopUp(amount) }, enabled = !state.busy) { Text(formats.money(amount)) }
                     }
                 }
 
                 HorizontalDivider()
                 Text(stringResource(R.string.wallet_methods), style = MaterialTheme.typography.titleMedium)
-                state.methods.forEach { method -> Method(method, enabled = !state.busy, onMakeDefault = { onMakeDefault(method) }) }
+                state.screen.methods.forEach { method -> Method(method, formats, enabled = !state.busy, onMakeDefault = { onMakeDefault(method) }) }
             }
         }
     }
 }
 
 @Composable
-private fun Balance(balance: BalanceRow) {
+private fun Balance(balance: WalletBalanceScreen, formats: Formats) {
     Card(Modifier.fillMaxWidth()) {
         Column(Modifier.padding(16.dp), verticalArrangement = Arrangement.spacedBy(4.dp)) {
-            Text(balance.available, style = MaterialTheme.typography.headlineMedium)
-            balance.held?.let { Text(stringResource(R.string.wallet_held, it), style = MaterialTheme.typography.bodyMedium) }
+            Text(formats.money(balance.available), style = MaterialTheme.typography.headlineMedium)
+            balance.held?.let { Text(stringResource(R.string.wallet_held, formats.money(it)), style = MaterialTheme.typography.bodyMedium) }
         }
     }
 }
 
 @Composable
-private fun Method(method: PaymentMethodRow, enabled: Boolean, onMakeDefault: () -> Unit) {
+private fun Method(method: WalletMethodScreen, formats: Formats, enabled: Boolean, onMakeDefault: () -> Unit) {
     Row(Modifier.fillMaxWidth(), verticalAlignment = Alignment.CenterVertically) {
-        Text(method.method.text(), Modifier.weight(1f), style = MaterialTheme.typography.bodyLarge)
+        Text(method.method.text(formats), Modifier.weight(1f), style = MaterialTheme.typography.bodyLarge)
         if (method.isDefault) {
             Text(stringResource(R.string.method_default), style = MaterialTheme.typography.labelLarge, color = MaterialTheme.colorScheme.primary)
         } else {
