@@ -137,8 +137,9 @@ public final class ChargeKitClient: Sendable {
         try await ChargeKitFailure.mapping { try await core.syncHistory(limit: UInt32(clamping: limit)) }
     }
 
-    /// History from the offline cache, newest first. Works with no network.
-    public func history(limit: Int, offset: Int = 0) throws(ChargeKitFailure) -> [SessionInfo] {
+    /// History from the offline cache, newest first. Works with no network. Async because it
+    /// reads the disk: a nonisolated async call runs off the caller's actor (the main one).
+    public func history(limit: Int, offset: Int = 0) async throws(ChargeKitFailure) -> [SessionInfo] {
         try ChargeKitFailure.mapping { try core.history(limit: UInt32(clamping: limit), offset: UInt32(clamping: offset)) }
     }
 
@@ -146,7 +147,8 @@ public final class ChargeKitClient: Sendable {
     /// months as the driver's calendar has them now. Works with no network.
     /// - Parameters:
     ///   - timeZone: The driver's time zone; its offset from UTC at `date` is what the core uses.
-    public func historyByMonth(limit: Int, timeZone: TimeZone = .autoupdatingCurrent, at date: Date = Date()) throws(ChargeKitFailure) -> [HistoryMonth] {
+    /// Async because it reads the disk: it runs off the caller's actor (the main one).
+    public func historyByMonth(limit: Int, timeZone: TimeZone = .autoupdatingCurrent, at date: Date = Date()) async throws(ChargeKitFailure) -> [HistoryMonth] {
         let offset = Int32(timeZone.secondsFromGMT(for: date))
         return try ChargeKitFailure.mapping { try core.historyByMonth(limit: UInt32(clamping: limit), utcOffsetSeconds: offset) }
     }

@@ -44,10 +44,10 @@ public final class HistoryModel {
         self.limit = limit
     }
 
-    /// Shows what the phone has cached, at once and with no network.
-    public func loadCached() {
+    /// Shows what the phone has cached, with no network; the cache is read off the main actor.
+    public func loadCached() async {
         do throws(ChargeKitFailure) {
-            let byMonth = try client.historyByMonth(limit: limit, timeZone: formats.timeZone)
+            let byMonth = try await client.historyByMonth(limit: limit, timeZone: formats.timeZone)
             months = byMonth.map(month)
         } catch {
             errorMessage = error.message
@@ -65,7 +65,7 @@ public final class HistoryModel {
         } catch {
             errorMessage = error.message
         }
-        loadCached()
+        await loadCached()
     }
 
     private func month(_ month: HistoryMonth) -> Month {

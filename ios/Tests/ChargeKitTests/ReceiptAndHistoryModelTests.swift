@@ -56,7 +56,7 @@ import Testing
         // No network: the history stays, and the driver is told why it is not fresh.
         proxy.cut()
         let offline = HistoryModel(client: client, formats: formats)
-        offline.loadCached()
+        await offline.loadCached()
         #expect(offline.months == model.months)
         await offline.refresh()
         #expect(offline.errorMessage != nil)

@@ -1,6 +1,8 @@
 package io.chargekit.client
 
 import io.chargekit.Account
+import io.chargekit.AuthState
+import io.chargekit.AuthStateListener
 import io.chargekit.ChargeKit
 import io.chargekit.ChargeKitException
 import io.chargekit.ContractInfo
@@ -67,9 +69,30 @@ class ChargeKitClient private constructor(
 
     suspend fun signIn(email: String, password: String): Account = core.signIn(email, password)
 
-    /** Signs out, and forgets this driver's history and queued stops on the phone. */
-    @Throws(ChargeKitException::class)
-    fun signOut() = core.signOut()
+    /**
+     * Signs out, and forgets this driver's history and queued stops on the phone (disk I/O: on
+     * [io], never the main thread). Fails with `Storage`, changing nothing, when the secure
+     * store cannot delete the sign-in now.
+     */
+    suspend fun signOut() = withContext(io) { core.signOut() }
+
+    /**
+     * Where the sign-in stands: the current state at once, then every change — signed in,
+     * signed out, or [AuthState.Revoked] when the backend refused to refresh it (expired, or
+     * revoked elsewhere). The app's root collects it to show the sign-in screen. A slow
+     * collector gets the newest state.
+     */
+    val authState: Flow<AuthState> get() = callbackFlow {
+        val handle = core.observeAuthState(object : AuthStateListener {
+            override fun onAuthState(state: AuthState) {
+                trySend(state)
+            }
+        })
+        awaitClose {
+            handle.cancel()
+            handle.close()
+        }
+    }.buffer(Channel.CONFLATED)
 
     /** Reads a QR code, an NFC tag's text or a typed ID into a normalized EVSE ID. */
     @Throws(ChargeKitException::class)

@@ -104,10 +104,7 @@ fun FindChargerRoute(
         onOpenHistory = onOpenHistory,
         onOpenCards = onOpenCards,
         onOpenWallet = onOpenWallet,
-        onSignOut = {
-            viewModel.signOut()
-            onSignedOut()
-        },
+        onSignOut = { viewModel.signOut(onSignedOut) },
     )
 }
 
