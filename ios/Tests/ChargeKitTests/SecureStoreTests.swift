@@ -72,9 +72,11 @@ actor AuthStates {
         store.setLocked(false)
         let client = try await reopen(backend, proxy, store)
         #expect(client.account != nil, "still signed in")
-        var last: SessionInfo?
-        for await state in client.liveSession(sessionID) { last = state }
-        #expect(last?.state == .completed)
+        // Polled with a deadline, not the live stream: a stop that was lost must fail the test,
+        // not hang it.
+        try await eventually("the queued stop completed the session", timeout: 30) {
+            try await client.session(sessionID).state == .completed
+        }
         #expect(try await client.syncHistory(limit: 10).map(\.id) == [sessionID], "one session, stopped once")
     }
 
