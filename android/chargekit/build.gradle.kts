@@ -78,7 +78,8 @@ val buildRustCore by tasks.registering(Exec::class) {
             coreAbis.forEach { addAll(listOf("-t", it)) }
             addAll(listOf("-P", androidMinSdk.toString(), "-o", jniLibsDir.path))
             addAll(listOf("build", "--locked", "-p", "chargekit-core"))
-            if (rustProfile == "release") add("--release")
+            // The workspace's size profile (Cargo.toml's [profile.mobile]): what a phone ships.
+            if (rustProfile == "release") addAll(listOf("--profile", "mobile"))
         },
     )
 }

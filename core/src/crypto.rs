@@ -8,7 +8,7 @@ use ring::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
 use ring::rand::{SecureRandom, SystemRandom};
 
 use crate::error::CoreError;
-use crate::secrets::SecureStore;
+use crate::secrets::{self, SecureStore};
 
 /// Where the cache key lives in the platform's secure store.
 const KEY_NAME: &str = "chargekit.cache_key";
@@ -22,14 +22,19 @@ pub struct CacheKey {
 impl CacheKey {
     /// The cache key from the secure store, created there on first use. `created` tells the
     /// caller that data sealed before (with a lost key) cannot be read any more.
+    ///
+    /// Only a key the store says is gone for good (or a value that cannot be a key) is
+    /// replaced. A store that cannot answer now fails this, and nothing else happens: the
+    /// data sealed with the key it still holds stays, to be read once it answers.
     pub fn from_store(store: &dyn SecureStore) -> Result<(Self, bool), CoreError> {
         let random = SystemRandom::new();
-        let (bytes, created) = match store.get(KEY_NAME.into()) {
+        let (bytes, created) = match secrets::read(store, KEY_NAME)? {
             Some(bytes) if bytes.len() == KEY_LEN => (bytes, false),
             _ => {
                 let mut bytes = vec![0u8; KEY_LEN];
                 random.fill(&mut bytes).map_err(|_| CoreError::Internal("no secure random numbers".into()))?;
-                store.set(KEY_NAME.into(), bytes.clone());
+                // Kept before anything is sealed with it: a key not kept would lose that data.
+                secrets::write(store, KEY_NAME, bytes.clone())?;
                 (bytes, true)
             }
         };
@@ -88,5 +93,28 @@ mod tests {
         assert_eq!(again.open(b"sessions/a", &sealed).unwrap(), b"DE*CKT*E0001*1");
         let (other, _) = CacheKey::from_store(&MemorySecureStore::new()).unwrap();
         assert!(other.open(b"sessions/a", &sealed).is_err());
+    }
+
+    /// A store that cannot answer now: no new key is made, nothing is written.
+    struct Locked(std::sync::atomic::AtomicUsize);
+
+    impl SecureStore for Locked {
+        fn get(&self, _: String) -> Result<Vec<u8>, crate::SecureStoreError> {
+            Err(crate::SecureStoreError::Unavailable { reason: "locked".into() })
+        }
+        fn set(&self, _: String, _: Vec<u8>) -> Result<(), crate::SecureStoreError> {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Err(crate::SecureStoreError::Unavailable { reason: "locked".into() })
+        }
+        fn delete(&self, _: String) -> Result<(), crate::SecureStoreError> {
+            Err(crate::SecureStoreError::Unavailable { reason: "locked".into() })
+        }
+    }
+
+    #[test]
+    fn an_unavailable_store_makes_no_new_key() {
+        let store = Locked(Default::default());
+        assert!(matches!(CacheKey::from_store(&store), Err(CoreError::SecureStoreUnavailable)));
+        assert_eq!(store.0.load(std::sync::atomic::Ordering::SeqCst), 0, "no key was written");
     }
 }

@@ -72,7 +72,10 @@ impl Core {
 
     /// Opens the core on any [`Store`].
     pub fn open_with_store(backend_url: &str, store: Arc<dyn Store>, secure_store: Arc<dyn SecureStore>, runtime: Handle) -> Result<Self, CoreError> {
+        // Both read the secure store: when it cannot answer now (a locked phone), opening fails
+        // with nothing touched, and works once it answers again.
         let (key, new_key) = CacheKey::from_store(secure_store.as_ref())?;
+        let account = Account::load(secure_store)?;
         let key = Arc::new(key);
         let cache = SessionCache::new(store.clone(), key.clone());
         let outbox = Outbox::new(store, key);
@@ -90,7 +93,7 @@ impl Core {
             delivering: AtomicBool::new(false),
             stops_in_flight: Mutex::default(),
             runtime,
-            account: Account::load(secure_store),
+            account,
         })
     }
 
@@ -109,8 +112,11 @@ impl Core {
     /// Signs out and forgets the driver's history and queued stops on this phone: the next
     /// driver to sign in here must not see them (the backend keeps them). The backend is told
     /// too, in the background, so the tokens stop working there; offline, they simply expire.
+    /// If the secure store cannot delete the tokens now, nothing happens and the error says so.
     pub fn sign_out(&self) -> Result<(), CoreError> {
-        if let Some(token) = self.account.current() {
+        let signed_in = self.account.current();
+        self.account.sign_out()?;
+        if let Some(token) = signed_in {
             let client = self.client.clone();
             self.runtime.spawn(async move {
                 if let Err(e) = client.sign_out(&token.token, &token.refresh_token).await {
@@ -118,7 +124,6 @@ impl Core {
                 }
             });
         }
-        self.account.forget();
         self.cache.clear()?;
         self.outbox.clear()
     }

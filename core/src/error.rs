@@ -19,6 +19,10 @@ pub enum CoreError {
     /// The offline cache failed.
     #[error("The history on this phone could not be read or written: {0}")]
     Storage(String),
+    /// The platform's secure store cannot answer now (a locked phone): nothing is lost, the
+    /// same call works once it answers again. The cause is logged, not shown.
+    #[error("The phone's secure storage can't be read right now (is the phone locked?). Nothing was lost: try again once it is unlocked.")]
+    SecureStoreUnavailable,
     #[error("{0}")]
     Internal(String),
 }
@@ -27,6 +31,11 @@ impl CoreError {
     pub fn network(cause: impl std::fmt::Display) -> Self {
         tracing::debug!(%cause, "network failure");
         Self::Network("Can't reach ChargeKit right now. Check your connection and try again.".into())
+    }
+
+    pub fn secure_store_unavailable(cause: impl std::fmt::Display) -> Self {
+        tracing::info!(%cause, "the secure store is unavailable");
+        Self::SecureStoreUnavailable
     }
 
     pub fn api(code: ApiErrorCode, message: impl Into<String>) -> Self {

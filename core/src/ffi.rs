@@ -59,10 +59,12 @@ pub enum ChargeKitError {
     Internal { message: String },
 }
 
+mod auth;
 mod payments;
 mod receipt;
 mod screens;
 mod tokens;
+pub use auth::{AuthState, AuthStateListener};
 pub use receipt::{ReceiptInfo, ReceiptMeterData, ReceiptPeriod, ReceiptSignature};
 pub use payments::{Payment, PaymentMethodInfo, PaymentState, SessionPaymentInfo, WalletBalanceInfo};
 pub use tokens::{TokenInfo, TokenKind};
@@ -86,7 +88,7 @@ impl From<CoreError> for ChargeKitError {
             CoreError::Network(_) => Self::Network { message },
             CoreError::NotSignedIn => Self::Unauthorized { message },
             CoreError::InvalidInput(_) => Self::InvalidInput { message },
-            CoreError::Storage(_) => Self::Storage { message },
+            CoreError::Storage(_) | CoreError::SecureStoreUnavailable => Self::Storage { message },
             CoreError::Internal(_) => Self::Internal { message },
             CoreError::Api(api) => match api.code {
                 // Too many sign-in attempts is a refused sign-in; the message says how long to wait.

@@ -41,7 +41,7 @@ pub mod tokens;
 
 pub use ffi::*;
 pub use ffi_identify::*;
-pub use secrets::{MemorySecureStore, SecureStore};
+pub use secrets::{MemorySecureStore, SecureStore, SecureStoreError};
 
 uniffi::setup_scaffolding!();
 

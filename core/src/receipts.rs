@@ -15,6 +15,7 @@ use ring::signature::{ED25519, UnparsedPublicKey};
 use crate::eichrecht::{MeterDataCheck, MeterPublicKey, TransactionVerification, check_signed_data, verify_transaction};
 use crate::engine::Core;
 use crate::error::CoreError;
+use crate::secrets;
 
 /// Pinned receipt keys in the secure store: key id → base64 public key.
 const PINNED_KEYS: &str = "chargekit.receipt_keys";
@@ -120,7 +121,9 @@ impl Core {
             Err(CoreError::Network(message)) => self.cache.receipt(session_id)?.ok_or(CoreError::Network(message))?,
             Err(other) => return Err(other),
         };
-        let mut keys = self.pinned_keys();
+        // A store that cannot answer now fails the check clearly: learning the published keys
+        // in place of the pinned ones would let a swapped key pass.
+        let mut keys = self.pinned_keys()?;
         if !keys.contains_key(&signed.key_id) {
             // First receipt, or the backend rotated its key: learn the keys it publishes now.
             // A key id already pinned is never replaced, so a swapped key shows as tampering.
@@ -131,12 +134,9 @@ impl Core {
         check(&signed, &keys)
     }
 
-    fn pinned_keys(&self) -> BTreeMap<String, String> {
-        self.account
-            .secure_store()
-            .get(PINNED_KEYS.into())
-            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-            .unwrap_or_default()
+    fn pinned_keys(&self) -> Result<BTreeMap<String, String>, CoreError> {
+        let stored = secrets::read(self.account.secure_store(), PINNED_KEYS)?;
+        Ok(stored.and_then(|bytes| serde_json::from_slice(&bytes).ok()).unwrap_or_default())
     }
 
     fn pin_keys(&self, keys: &mut BTreeMap<String, String>, published: &[ReceiptKey]) {
@@ -144,7 +144,10 @@ impl Core {
             keys.entry(key.key_id.clone()).or_insert_with(|| key.public_key.clone());
         }
         if let Ok(bytes) = serde_json::to_vec(keys) {
-            self.account.secure_store().set(PINNED_KEYS.into(), bytes);
+            // Not kept now (a locked store): the keys are learned again with the next receipt.
+            if let Err(e) = secrets::write(self.account.secure_store(), PINNED_KEYS, bytes) {
+                tracing::info!(error = %e, "receipt keys not pinned this time");
+            }
         }
     }
 }

@@ -6,7 +6,7 @@
 # ChargeKitFFI target on Apple platforms.
 #
 # Usage: build-xcframework.sh [--debug] [--macos]
-#   --debug   a debug build of the core (default: release)
+#   --debug   a debug build of the core (default: the size profile `mobile`, Cargo.toml)
 #   --macos   add a macOS slice (aarch64 + x86_64), so `swift test` runs on a Mac too
 set -euo pipefail
 
@@ -19,7 +19,7 @@ scripts="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ios="$(dirname "$scripts")"
 repo="$(dirname "$ios")"
 target="${CARGO_TARGET_DIR:-$repo/target}"
-profile=release
+profile=mobile
 macos=false
 for argument in "$@"; do
     case "$argument" in
@@ -29,7 +29,7 @@ for argument in "$@"; do
     esac
 done
 cargo_profile=()
-[ "$profile" = release ] && cargo_profile=(--release)
+[ "$profile" = mobile ] && cargo_profile=(--profile mobile)
 
 # The static library's objects are built for the package's minimum OS versions.
 export IPHONEOS_DEPLOYMENT_TARGET=17.0 MACOSX_DEPLOYMENT_TARGET=14.0

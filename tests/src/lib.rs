@@ -10,7 +10,7 @@ pub mod tls;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
-use chargekit_core::{ChargeKit, CoreConfig, MemorySecureStore, SessionInfo, SessionListener};
+use chargekit_core::{ChargeKit, CoreConfig, MemorySecureStore, SecureStore, SessionInfo, SessionListener};
 use chargekit_server::{ChargerSeed, RunningServer, ServerConfig};
 use chargekit_sim::{ChargePoint, PowerCurve, SimConfig};
 use tempfile::TempDir;
@@ -69,7 +69,7 @@ pub fn app(backend: &Backend, name: &str) -> Arc<ChargeKit> {
 }
 
 /// The app core talking to `backend_url` (a proxy, say), with the given secure store.
-pub fn app_at(backend_url: &str, backend: &Backend, name: &str, secrets: Arc<MemorySecureStore>) -> Arc<ChargeKit> {
+pub fn app_at(backend_url: &str, backend: &Backend, name: &str, secrets: Arc<dyn SecureStore>) -> Arc<ChargeKit> {
     let data_dir = backend.dir.path().join(name);
     let config = CoreConfig { backend_url: backend_url.to_owned(), data_dir: data_dir.display().to_string() };
     ChargeKit::new(config, secrets).expect("core opens")

@@ -111,6 +111,6 @@ async fn the_app_refreshes_an_expired_access_token_without_the_driver_noticing()
         other => panic!("expected to be signed out, got {other:?}"),
     }
     assert!(app.account().is_none());
-    assert!(secrets.get("chargekit.auth_token".into()).is_none(), "nothing left in the secure store");
+    assert!(secrets.get("chargekit.auth_token".into()).is_err(), "nothing left in the secure store");
     backend.server.shutdown().await;
 }

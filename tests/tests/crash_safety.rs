@@ -101,7 +101,7 @@ fn verify(dir: &std::path::Path, sessions: &HashMap<String, i64>, stops: &mut Ha
         return;
     };
     let secrets = MemorySecureStore::new();
-    secrets.set("chargekit.cache_key".into(), key_bytes);
+    secrets.set("chargekit.cache_key".into(), key_bytes).unwrap();
     let (key, created) = CacheKey::from_store(&secrets).unwrap();
     assert!(!created);
     let key = Arc::new(key);

@@ -5,18 +5,29 @@ import SwiftUI
 
 /// Sign-in until the driver is signed in; then a tab to charge, a tab for history, and a tab
 /// for the wallet and the driver's cards and contracts. Each screen's model is made when its
-/// screen is pushed.
+/// screen is pushed. The core's auth-state stream decides which: a sign-in that ends anywhere
+/// (signed out, or revoked by the backend when the core refreshed it) leads back to sign-in.
 struct RootView: View {
     let client: any ChargeKitClient
     @State private var signIn: SignInModel
+    @State private var signedIn: Bool
 
     init(client: any ChargeKitClient) {
         self.client = client
         _signIn = State(initialValue: SignInModel(client: client))
+        _signedIn = State(initialValue: client.account != nil)
     }
 
     var body: some View {
-        if case .signedIn = signIn.state {
+        content.task {
+            for await state in client.authStates {
+                if case .signedIn = state { signedIn = true } else { signedIn = false }
+            }
+        }
+    }
+
+    @ViewBuilder private var content: some View {
+        if signedIn {
             TabView {
                 ChargeTab(client: client)
                     .tabItem { Label("Charge", systemImage: "bolt.car") }

@@ -18,6 +18,10 @@ public protocol ChargeKitClient: Sendable {
     /// driver on this phone must not see them; the backend keeps them).
     func signOut() throws(ChargeKitFailure)
 
+    /// The sign-in's state at once, then every change (signed in, signed out, revoked): the
+    /// app's root iterates it to show the sign-in screen.
+    var authStates: AsyncStream<AuthState> { get }
+
     // MARK: Chargers
     /// Reads a scanned QR code, an NFC tag's text or a typed ID into a normalized EVSE ID.
     func evseID(from payload: String) throws(ChargeKitFailure) -> String
@@ -85,17 +89,18 @@ public protocol ChargeKitClient: Sendable {
     /// Brings the offline history up to date with the backend; returns its newest sessions.
     func syncHistory(limit: Int) async throws(ChargeKitFailure) -> [SessionInfo]
 
-    /// History from the offline cache, newest first. Works with no network.
-    func history(limit: Int, offset: Int) throws(ChargeKitFailure) -> [SessionInfo]
+    /// History from the offline cache, newest first. Works with no network; async because it
+    /// reads the disk (off the caller's actor).
+    func history(limit: Int, offset: Int) async throws(ChargeKitFailure) -> [SessionInfo]
 
     /// The newest `limit` cached sessions by month (newest first) with each month's totals, in
     /// the time zone `timeZoneID` (an IANA id: each date with the offset in force on it).
     /// Works with no network.
-    func historyByMonth(limit: Int, timeZoneID: String) throws(ChargeKitFailure) -> [HistoryMonth]
+    func historyByMonth(limit: Int, timeZoneID: String) async throws(ChargeKitFailure) -> [HistoryMonth]
 
     /// The history screen from the phone's cache, by month in `timeZoneID`. Never fails: a
-    /// problem (the cache could not be read) is its `message`.
-    func historyScreen(limit: Int, timeZoneID: String) -> HistoryScreen
+    /// problem (the cache could not be read) is its `message`. Reads the disk, off the caller's actor.
+    func historyScreen(limit: Int, timeZoneID: String) async -> HistoryScreen
 
     /// Syncs with the backend, then the history screen; offline, the cached months and why.
     func refreshHistoryScreen(limit: Int, timeZoneID: String) async -> HistoryScreen
@@ -315,21 +320,23 @@ public final class CoreChargeKitClient: ChargeKitClient {
         try await ChargeKitFailure.mapping { try await core.syncHistory(limit: UInt32(clamping: limit)) }
     }
 
-    /// History from the offline cache, newest first. Works with no network.
-    public func history(limit: Int, offset: Int) throws(ChargeKitFailure) -> [SessionInfo] {
+    /// History from the offline cache, newest first. Works with no network. Async because it
+    /// reads the disk: a nonisolated async call runs off the caller's actor (the main one).
+    public func history(limit: Int, offset: Int) async throws(ChargeKitFailure) -> [SessionInfo] {
         try ChargeKitFailure.mapping { try core.history(limit: UInt32(clamping: limit), offset: UInt32(clamping: offset)) }
     }
 
     /// The newest `limit` cached sessions by month (newest first) with each month's totals, in
     /// the time zone `timeZoneID` (an IANA id: each date with the offset in force on it).
     /// Works with no network.
-    public func historyByMonth(limit: Int, timeZoneID: String) throws(ChargeKitFailure) -> [HistoryMonth] {
+    public func historyByMonth(limit: Int, timeZoneID: String) async throws(ChargeKitFailure) -> [HistoryMonth] {
         try ChargeKitFailure.mapping { try core.historyByMonth(limit: UInt32(clamping: limit), timeZone: timeZoneID) }
     }
 
     /// The history screen from the phone's cache, by month in `timeZoneID`. Never fails: a
-    /// problem (the cache could not be read) is its `message`.
-    public func historyScreen(limit: Int, timeZoneID: String) -> HistoryScreen {
+    /// problem (the cache could not be read) is its `message`. Async: it reads the disk, off
+    /// the caller's actor.
+    public func historyScreen(limit: Int, timeZoneID: String) async -> HistoryScreen {
         core.historyScreen(limit: UInt32(clamping: limit), timeZone: timeZoneID)
     }
 
@@ -451,10 +458,10 @@ public extension ChargeKitClient {
 
     func liveSession(_ sessionID: String) -> AsyncStream<SessionInfo> { liveSession(sessionID, framesPerSecond: 0) }
 
-    func history(limit: Int) throws(ChargeKitFailure) -> [SessionInfo] { try history(limit: limit, offset: 0) }
+    func history(limit: Int) async throws(ChargeKitFailure) -> [SessionInfo] { try await history(limit: limit, offset: 0) }
 
-    func historyByMonth(limit: Int) throws(ChargeKitFailure) -> [HistoryMonth] {
-        try historyByMonth(limit: limit, timeZoneID: Self.deviceTimeZoneID)
+    func historyByMonth(limit: Int) async throws(ChargeKitFailure) -> [HistoryMonth] {
+        try await historyByMonth(limit: limit, timeZoneID: Self.deviceTimeZoneID)
     }
 
     func registerCard(uid: Data) async throws(ChargeKitFailure) -> TokenInfo { try await registerCard(uid: uid, label: nil) }

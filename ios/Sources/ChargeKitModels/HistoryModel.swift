@@ -22,9 +22,9 @@ public final class HistoryModel {
         self.limit = limit
     }
 
-    /// Shows what the phone has cached, at once and with no network.
-    public func loadCached() {
-        screen = client.historyScreen(limit: limit, timeZoneID: timeZoneID)
+    /// Shows what the phone has cached, with no network; the cache is read off the main actor.
+    public func loadCached() async {
+        screen = await client.historyScreen(limit: limit, timeZoneID: timeZoneID)
     }
 
     /// Brings the cache up to date with the backend, then shows it (offline: why it is not fresh).

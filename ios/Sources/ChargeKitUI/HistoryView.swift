@@ -46,7 +46,7 @@ public struct HistoryView: View {
         .navigationTitle("History")
         .refreshable { await model.refresh() }
         .task {
-            model.loadCached()
+            await model.loadCached()
             await model.refresh()
         }
     }

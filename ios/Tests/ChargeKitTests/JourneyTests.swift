@@ -42,7 +42,7 @@ import Testing
         #expect(inHistory.energyWh > 0)
         #expect(inHistory.costMinor > 0)
         #expect(inHistory.currency == "EUR")
-        #expect(try client.history(limit: 10).map(\.id) == [started.id])
+        #expect(try await client.history(limit: 10).map(\.id) == [started.id])
     }
 
     /// Energy went up from one update to the next at least twice, and so did the cost (in

@@ -57,7 +57,7 @@ import Testing
         // No network: the history stays, and the driver is told why it is not fresh.
         proxy.cut()
         let offline = HistoryModel(client: client, timeZoneID: "UTC")
-        offline.loadCached()
+        await offline.loadCached()
         #expect(offline.screen.months == model.screen.months)
         await offline.refresh()
         #expect(offline.screen.message != nil)
@@ -69,7 +69,7 @@ import Testing
         let backend = try TestBackend()
         let client = try await backend.signedUpDriver("history-zone")
         let model = HistoryModel(client: client, timeZoneID: "Mars/Olympus")
-        model.loadCached()
+        await model.loadCached()
         #expect(model.screen.months.isEmpty)
         #expect(model.screen.message?.contains("Mars/Olympus") == true)
     }

@@ -72,7 +72,7 @@ fn parent() {
 fn child(backend_url: &str, data_dir: &str, key_hex: &str) {
     report("process started, nothing opened");
     let secrets = Arc::new(MemorySecureStore::new());
-    secrets.set(KEY_NAME.into(), hex::decode(key_hex).expect("a hex key"));
+    secrets.set(KEY_NAME.into(), hex::decode(key_hex).expect("a hex key")).unwrap();
     let config = CoreConfig { backend_url: backend_url.into(), data_dir: data_dir.into() };
     let app = ChargeKit::new(config, secrets).expect("core opens");
     let first_page = app.history(20, 0).expect("history");

@@ -25,7 +25,7 @@ fn main() {
     let mut random = args.next().and_then(|s| s.parse::<u64>().ok()).expect("SEED");
     let secrets = MemorySecureStore::new();
     if let Ok(key) = std::fs::read(dir.join("key")) {
-        secrets.set("chargekit.cache_key".into(), key);
+        secrets.set("chargekit.cache_key".into(), key).unwrap();
     }
     let (key, created) = CacheKey::from_store(&secrets).expect("cache key");
     if created {

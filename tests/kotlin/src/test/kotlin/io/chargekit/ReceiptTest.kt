@@ -80,7 +80,7 @@ class ReceiptTest {
 
                 // The key pinned for the backend's key id is swapped (as if the backend's key were
                 // replaced): the same receipt no longer verifies, and is never shown as verified.
-                val pinned = String(secrets.get("chargekit.receipt_keys")!!)
+                val pinned = String(secrets.get("chargekit.receipt_keys"))
                 val keyId = Regex("\"([^\"]+)\"\\s*:").find(pinned)!!.groupValues[1]
                 val otherKey = KeyPairGenerator.getInstance("Ed25519").generateKeyPair().public.encoded.takeLast(32).toByteArray()
                 secrets.set("chargekit.receipt_keys", """{"$keyId":"${Base64.getEncoder().encodeToString(otherKey)}"}""".toByteArray())

@@ -69,9 +69,9 @@ class TestBackend private constructor(private val dir: Path, private val server:
         children += ProcessBuilder(command).redirectOutput(log).redirectError(log).start()
     }
 
-    /** A phone: the core on its own data directory. */
-    fun client(name: String = "phone", secureStore: SecureStore = InMemorySecureStore()): ChargeKitClient =
-        ChargeKitClient.open(baseUrl, dir.resolve(name).toFile(), secureStore)
+    /** A phone: the core on its own data directory (talking to [backendUrl]: this backend, or a dead port). */
+    fun client(name: String = "phone", secureStore: SecureStore = InMemorySecureStore(), backendUrl: String = baseUrl): ChargeKitClient =
+        ChargeKitClient.open(backendUrl, dir.resolve(name).toFile(), secureStore)
 
     override fun close() {
         (children + server).forEach { it.destroy() }
@@ -113,13 +113,31 @@ class PrintBackendLogsOnFailure : org.junit.jupiter.api.extension.BeforeEachCall
     }
 }
 
-/** The platform secure store, implemented in Kotlin: exercises the foreign-trait callbacks. */
+/**
+ * The platform secure store, implemented in Kotlin: exercises the foreign-trait callbacks. While
+ * [locked], it answers as a locked phone's does: unavailable, its values kept.
+ */
 class InMemorySecureStore : SecureStore {
     private val values = ConcurrentHashMap<String, ByteArray>()
-    override fun get(key: String): ByteArray? = values[key]
-    override fun set(key: String, value: ByteArray) { values[key] = value }
-    override fun delete(key: String) { values.remove(key) }
+    @Volatile var locked = false
+
+    override fun get(key: String): ByteArray {
+        checkUnlocked()
+        return values[key] ?: throw SecureStoreException.NotFound()
+    }
+    override fun set(key: String, value: ByteArray) {
+        checkUnlocked()
+        values[key] = value
+    }
+    override fun delete(key: String) {
+        checkUnlocked()
+        values.remove(key)
+    }
     val keys: Set<String> get() = values.keys
+
+    private fun checkUnlocked() {
+        if (locked) throw SecureStoreException.Unavailable("the phone is locked")
+    }
 }
 
 /** Polls until the seeded charger is connected to the backend. */

@@ -7,6 +7,7 @@ import io.chargekit.client.ChargeKitClient
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.SupervisorJob
+import kotlinx.coroutines.delay
 import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asStateFlow
@@ -38,16 +39,25 @@ class AppContainer(context: Context) {
 
     init {
         CoroutineScope(SupervisorJob() + Dispatchers.IO).launch {
-            _core.value = try {
-                CoreState.Ready(
-                    ChargeKitClient.open(
-                        backendUrl = BuildConfig.BACKEND_URL,
-                        dataDir = File(appContext.filesDir, CORE_DIR),
-                        secureStore = KeystoreSecureStore(appContext),
-                    ),
-                )
-            } catch (e: ChargeKitException) {
-                CoreState.Failed(e.message.orEmpty())
+            while (true) {
+                try {
+                    _core.value = CoreState.Ready(
+                        ChargeKitClient.open(
+                            backendUrl = BuildConfig.BACKEND_URL,
+                            dataDir = File(appContext.filesDir, CORE_DIR),
+                            secureStore = KeystoreSecureStore(appContext),
+                        ),
+                    )
+                    return@launch
+                } catch (e: ChargeKitException.Storage) {
+                    // The secure store cannot answer now (the core changed nothing, see the
+                    // README's secure store contract): say so, and open again in a moment.
+                    _core.value = CoreState.Failed(e.message.orEmpty())
+                    delay(OPEN_RETRY_MILLIS)
+                } catch (e: ChargeKitException) {
+                    _core.value = CoreState.Failed(e.message.orEmpty())
+                    return@launch
+                }
             }
         }
     }
@@ -55,5 +65,6 @@ class AppContainer(context: Context) {
     private companion object {
         /** Under filesDir; excluded from device transfer in res/xml/data_extraction_rules.xml. */
         const val CORE_DIR = "chargekit"
+        const val OPEN_RETRY_MILLIS = 3_000L
     }
 }

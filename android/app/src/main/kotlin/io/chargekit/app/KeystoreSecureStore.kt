@@ -2,21 +2,22 @@ package io.chargekit.app
 
 import android.content.Context
 import android.security.keystore.KeyGenParameterSpec
+import android.security.keystore.KeyPermanentlyInvalidatedException
 import android.security.keystore.KeyProperties
 import android.util.Base64
 import android.util.Log
 import io.chargekit.SecureStore
-import java.io.IOException
-import java.security.GeneralSecurityException
+import io.chargekit.SecureStoreException
 import java.security.KeyStore
-import java.security.ProviderException
+import java.security.UnrecoverableKeyException
+import javax.crypto.AEADBadTagException
 import javax.crypto.Cipher
 import javax.crypto.KeyGenerator
 import javax.crypto.SecretKey
 import javax.crypto.spec.GCMParameterSpec
 
 /**
- * The core's [SecureStore] on Android, where it keeps the sign-in token.
+ * The core's [SecureStore] on Android, where it keeps the sign-in token and the cache key.
  *
  * Each value is sealed with AES-256-GCM under a key generated inside the Android Keystore (the key
  * never leaves it; on most phones it lives in secure hardware). The sealed bytes — the random IV the
@@ -24,40 +25,43 @@ import javax.crypto.spec.GCMParameterSpec
  * SharedPreferences file. The entry's name is authenticated too, so a value copied under another
  * name does not open.
  *
- * The core calls these methods synchronously on its own threads and expects them to return, not
- * to throw (an exception would fail the core's call, not just this read). So a platform failure is
- * logged and the value treated as absent: at worst the driver signs in again. That is also what
- * happens when the key is gone, e.g. after the app's data was restored without it.
+ * How a failure is reported decides what the core does (see the README's secure store contract):
+ * - [SecureStoreException.NotFound] when the value is gone for good: never stored, or the Keystore
+ *   key that sealed it is missing or permanently invalidated, or the stored bytes can never open.
+ *   Only then does the core make a new cache key.
+ * - [SecureStoreException.Unavailable] for everything that may pass (Keystore errors, a busy
+ *   secure element, a failed write). The core keeps its cache and queued stops and asks again.
+ *
+ * Nothing is ever deleted because a read failed: the core overwrites what it replaces.
  */
 class KeystoreSecureStore(context: Context) : SecureStore {
 
     private val prefs = context.getSharedPreferences(PREFS_NAME, Context.MODE_PRIVATE)
 
-    /** Loaded (or created) on first use, off the main thread, once. */
-    private val secretKey: SecretKey by lazy(::loadOrCreateKey)
-
-    override fun get(key: String): ByteArray? {
-        val stored = prefs.getString(key, null) ?: return null
-        val value = guarded("open $key") { open(key, Base64.decode(stored, Base64.NO_WRAP)) }
-        // Unreadable now means unreadable forever: drop it rather than fail on every start.
-        if (value == null) delete(key)
-        return value
+    override fun get(key: String): ByteArray {
+        val stored = prefs.getString(key, null) ?: throw SecureStoreException.NotFound()
+        val sealed = try {
+            Base64.decode(stored, Base64.NO_WRAP)
+        } catch (e: IllegalArgumentException) {
+            gone(key, e)
+        }
+        val secretKey = reading(key) { loadKey() } ?: gone(key, null)
+        return reading(key) { open(secretKey, key, sealed) }
     }
 
     override fun set(key: String, value: ByteArray) {
-        val sealed = guarded("seal $key") { seal(key, value) }
-        val editor = prefs.edit()
-        // If sealing failed, an older value must not come back on the next start.
-        if (sealed == null) editor.remove(key) else editor.putString(key, Base64.encodeToString(sealed, Base64.NO_WRAP))
+        val sealed = reading(key) { seal(loadKey() ?: createKey(), key, value) }
         // commit, not apply: the core counts the secret as saved when this returns.
-        if (!editor.commit()) Log.w(TAG, "could not write $key")
+        if (!prefs.edit().putString(key, Base64.encodeToString(sealed, Base64.NO_WRAP)).commit()) {
+            throw SecureStoreException.Unavailable("could not write $key")
+        }
     }
 
     override fun delete(key: String) {
-        if (!prefs.edit().remove(key).commit()) Log.w(TAG, "could not delete $key")
+        if (!prefs.edit().remove(key).commit()) throw SecureStoreException.Unavailable("could not delete $key")
     }
 
-    private fun seal(name: String, plaintext: ByteArray): ByteArray {
+    private fun seal(secretKey: SecretKey, name: String, plaintext: ByteArray): ByteArray {
         val cipher = Cipher.getInstance(TRANSFORMATION)
         // The Keystore insists on choosing the IV itself: a fresh random one per encryption.
         cipher.init(Cipher.ENCRYPT_MODE, secretKey)
@@ -65,17 +69,21 @@ class KeystoreSecureStore(context: Context) : SecureStore {
         return cipher.iv + cipher.doFinal(plaintext)
     }
 
-    private fun open(name: String, sealed: ByteArray): ByteArray {
-        require(sealed.size > IV_BYTES) { "sealed value too short" }
+    private fun open(secretKey: SecretKey, name: String, sealed: ByteArray): ByteArray {
+        if (sealed.size <= IV_BYTES) gone(name, null)
         val cipher = Cipher.getInstance(TRANSFORMATION)
         cipher.init(Cipher.DECRYPT_MODE, secretKey, GCMParameterSpec(TAG_BITS, sealed, 0, IV_BYTES))
         cipher.updateAAD(name.toByteArray(Charsets.UTF_8))
         return cipher.doFinal(sealed, IV_BYTES, sealed.size - IV_BYTES)
     }
 
-    private fun loadOrCreateKey(): SecretKey {
+    /** The Keystore key, or null when there is none (never made, or removed with the app's keys). */
+    private fun loadKey(): SecretKey? {
         val keyStore = KeyStore.getInstance(ANDROID_KEYSTORE).apply { load(null) }
-        (keyStore.getKey(KEY_ALIAS, null) as? SecretKey)?.let { return it }
+        return keyStore.getKey(KEY_ALIAS, null) as? SecretKey
+    }
+
+    private fun createKey(): SecretKey {
         val generator = KeyGenerator.getInstance(KeyProperties.KEY_ALGORITHM_AES, ANDROID_KEYSTORE)
         generator.init(
             KeyGenParameterSpec.Builder(KEY_ALIAS, KeyProperties.PURPOSE_ENCRYPT or KeyProperties.PURPOSE_DECRYPT)
@@ -87,21 +95,31 @@ class KeystoreSecureStore(context: Context) : SecureStore {
         return generator.generateKey()
     }
 
-    /** Runs a Keystore or decoding step; its expected failures become `null`, logged without the value. */
-    private inline fun <T : Any> guarded(what: String, block: () -> T): T? =
+    /**
+     * Runs a Keystore step and sorts its failure: permanent ones (an invalidated or unrecoverable
+     * key, a tag that will never verify) are "not found", all others "unavailable".
+     */
+    private inline fun <T> reading(name: String, block: () -> T): T =
         try {
             block()
+        } catch (e: SecureStoreException) {
+            throw e
+        } catch (e: KeyPermanentlyInvalidatedException) {
+            gone(name, e)
+        } catch (e: UnrecoverableKeyException) {
+            gone(name, e)
+        } catch (e: AEADBadTagException) {
+            gone(name, e)
         } catch (e: Exception) {
-            when (e) {
-                // Bad tag, lost or unusable key, Keystore errors (some surface as ProviderException),
-                // or stored text that is not Base64 (IllegalArgumentException).
-                is GeneralSecurityException, is ProviderException, is IllegalArgumentException, is IOException -> {
-                    Log.w(TAG, "secure store: cannot $what", e)
-                    null
-                }
-                else -> throw e
-            }
+            // KeyStoreException, ProviderException (some Keystore errors surface so), IOException…
+            Log.w(TAG, "secure store: $name unavailable now", e)
+            throw SecureStoreException.Unavailable(e.javaClass.simpleName + ": " + (e.message ?: "Keystore failure"))
         }
+
+    private fun gone(name: String, cause: Exception?): Nothing {
+        Log.w(TAG, "secure store: $name cannot be read any more", cause)
+        throw SecureStoreException.NotFound()
+    }
 
     private companion object {
         const val TAG = "ChargeKit"

@@ -1,6 +1,7 @@
 package io.chargekit.client
 
 import io.chargekit.Account
+import io.chargekit.AuthState
 import io.chargekit.ChargeKit
 import io.chargekit.CardsScreen
 import io.chargekit.ChargeKitException
@@ -58,9 +59,21 @@ interface ChargeKitClient : AutoCloseable {
 
     suspend fun signIn(email: String, password: String): Account
 
-    /** Signs out, and forgets this driver's history and queued stops on the phone. */
+    /**
+     * Signs out, and forgets this driver's history and queued stops on the phone (disk I/O: off
+     * the main thread). Fails with `Storage`, changing nothing, when the secure store cannot
+     * delete the sign-in now.
+     */
     @Throws(ChargeKitException::class)
-    fun signOut()
+    suspend fun signOut()
+
+    /**
+     * Where the sign-in stands: the current state at once, then every change — signed in,
+     * signed out, or [AuthState.Revoked] when the backend refused to refresh it (expired, or
+     * revoked elsewhere). The app's root collects it to show the sign-in screen. A slow
+     * collector gets the newest state.
+     */
+    val authState: Flow<AuthState>
 
     /** Reads a QR code, an NFC tag's text or a typed ID into a normalized EVSE ID. */
     @Throws(ChargeKitException::class)

@@ -1,6 +1,8 @@
 package io.chargekit.client
 
 import io.chargekit.Account
+import io.chargekit.AuthState
+import io.chargekit.AuthStateListener
 import io.chargekit.CardsScreen
 import io.chargekit.ChargeKit
 import io.chargekit.ChargerScreen
@@ -48,7 +50,19 @@ internal class CoreChargeKitClient(
 
     override suspend fun signIn(email: String, password: String): Account = core.signIn(email, password)
 
-    override fun signOut() = core.signOut()
+    override suspend fun signOut() = withContext(io) { core.signOut() }
+
+    override val authState: Flow<AuthState> get() = callbackFlow {
+        val handle = core.observeAuthState(object : AuthStateListener {
+            override fun onAuthState(state: AuthState) {
+                trySend(state)
+            }
+        })
+        awaitClose {
+            handle.cancel()
+            handle.close()
+        }
+    }.buffer(Channel.CONFLATED)
 
     override fun evseFromQr(payload: String): String = core.evseFromQr(payload)
 

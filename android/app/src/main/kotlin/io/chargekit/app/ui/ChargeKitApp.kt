@@ -5,6 +5,7 @@ import androidx.compose.foundation.layout.fillMaxSize
 import androidx.compose.material3.MaterialTheme
 import androidx.compose.material3.Surface
 import androidx.compose.runtime.Composable
+import androidx.compose.runtime.LaunchedEffect
 import androidx.compose.runtime.getValue
 import androidx.compose.runtime.remember
 import androidx.compose.ui.Modifier
@@ -16,6 +17,7 @@ import androidx.navigation.compose.NavHost
 import androidx.navigation.compose.composable
 import androidx.navigation.compose.rememberNavController
 import androidx.navigation.navArgument
+import io.chargekit.AuthState
 import io.chargekit.app.AppContainer
 import io.chargekit.app.CoreState
 import io.chargekit.app.R
@@ -70,6 +72,19 @@ private object Routes {
 private fun Screens(client: ChargeKitClient, nfc: NfcReader) {
     val nav = rememberNavController()
     val start = remember(client) { if (client.account != null) Routes.FIND else Routes.AUTH }
+    // A sign-in that ends anywhere (signed out, or revoked by the backend when the core refreshed
+    // it) leads back to sign-in, with nothing behind it on the back stack.
+    val toSignIn = {
+        nav.navigate(Routes.AUTH) {
+            popUpTo(nav.graph.id) { inclusive = true }
+            launchSingleTop = true
+        }
+    }
+    val auth by remember(client) { client.authState }.collectAsStateWithLifecycle(initialValue = null)
+    LaunchedEffect(auth) {
+        val signedOut = auth is AuthState.SignedOut || auth is AuthState.Revoked
+        if (signedOut && nav.currentDestination?.route != Routes.AUTH) toSignIn()
+    }
 
     NavHost(navController = nav, startDestination = start) {
         composable(Routes.AUTH) {
@@ -86,7 +101,7 @@ private fun Screens(client: ChargeKitClient, nfc: NfcReader) {
                 onOpenHistory = { nav.navigate(Routes.HISTORY) },
                 onOpenCards = { nav.navigate(Routes.CARDS) },
                 onOpenWallet = { nav.navigate(Routes.WALLET) },
-                onSignedOut = { nav.navigate(Routes.AUTH) { popUpTo(Routes.FIND) { inclusive = true } } },
+                onSignedOut = toSignIn,
             )
         }
         composable(Routes.LIVE, arguments = Routes.sessionArgument) { entry ->

@@ -109,10 +109,7 @@ fun FindChargerRoute(
         onOpenHistory = onOpenHistory,
         onOpenCards = onOpenCards,
         onOpenWallet = onOpenWallet,
-        onSignOut = {
-            viewModel.signOut()
-            onSignedOut()
-        },
+        onSignOut = { viewModel.signOut(onSignedOut) },
     )
 }
 
