@@ -5,7 +5,7 @@ import SwiftUI
 @main
 struct ChargeKitApp: App {
     /// nil while the core opens.
-    @State private var opening: Result<ChargeKitClient, ChargeKitFailure>?
+    @State private var opening: Result<any ChargeKitClient, ChargeKitFailure>?
 
     var body: some Scene {
         WindowGroup {
