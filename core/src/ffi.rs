@@ -60,11 +60,14 @@ pub enum ChargeKitError {
 }
 
 mod auth;
+pub mod eichrecht;
+pub mod identify;
 mod payments;
 mod receipt;
 mod screens;
 mod tokens;
 pub use auth::{AuthState, AuthStateListener};
+pub use identify::*;
 pub use receipt::{ReceiptInfo, ReceiptMeterData, ReceiptPeriod, ReceiptSignature};
 pub use payments::{Payment, PaymentMethodInfo, PaymentState, SessionPaymentInfo, WalletBalanceInfo};
 pub use tokens::{TokenInfo, TokenKind};

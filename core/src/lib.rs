@@ -10,9 +10,9 @@
 //! - [`client`]: the driver API client;
 //! - [`contract`]: Plug & Charge contract certificates, checked against the MO root;
 //! - [`eichrecht`]: signed meter data (OCMF) checked against the meter's key, exported by
-//!   [`ffi_eichrecht`];
+//!   [`ffi::eichrecht`];
 //! - [`screens`]: every screen's state, decided here once for both apps (the shells draw it);
-//! - [`ffi`]: the exported facade, which converts and delegates, and [`ffi_identify`]: its
+//! - [`ffi`]: the exported facade, which converts and delegates, and [`ffi::identify`]: its
 //!   functions for QR codes, NFC tags, RFID cards and contracts.
 
 pub mod account;
@@ -24,8 +24,6 @@ pub mod eichrecht;
 pub mod engine;
 pub mod error;
 pub mod ffi;
-pub mod ffi_eichrecht;
-pub mod ffi_identify;
 pub mod frames;
 pub mod history;
 pub mod live;
@@ -40,7 +38,6 @@ pub mod store;
 pub mod tokens;
 
 pub use ffi::*;
-pub use ffi_identify::*;
 pub use secrets::{MemorySecureStore, SecureStore, SecureStoreError};
 
 uniffi::setup_scaffolding!();

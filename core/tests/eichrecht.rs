@@ -8,7 +8,7 @@ use chargekit_core::eichrecht::{
     MeterDataCheck, MeterPublicKey, PairingError, TransactionVerification, check_pairing, check_signed_data,
     decode_signed_data, verify_envelope, verify_transaction,
 };
-use chargekit_core::ffi_eichrecht::{MeterDataVerification, verify_signed_meter_data};
+use chargekit_core::ffi::eichrecht::{MeterDataVerification, verify_signed_meter_data};
 use chargekit_model::ocmf::{OcmfEnvelope, OcmfRecord, Pagination, TransactionEvent};
 use chargekit_sim::signing::{MeterKey, MeterReading, MeterSigner};
 use proptest::prelude::*;

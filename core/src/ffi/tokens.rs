@@ -5,7 +5,7 @@
 use chargekit_model::api::{IdToken, IdTokenKind, IdTokenStatus};
 
 use super::{ChargeKit, Result};
-use crate::ffi_identify::ContractInfo;
+use crate::ffi::identify::ContractInfo;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
 pub enum TokenKind {
@@ -45,7 +45,7 @@ impl ChargeKit {
     pub async fn register_contract(&self, certificate: Vec<u8>, mo_root: Vec<u8>, label: Option<String>) -> Result<ContractInfo> {
         self.run(|core| async move {
             let (contract, _) = core.register_contract(&certificate, &mo_root, label).await?;
-            Ok(crate::ffi_identify::contract_info(contract))
+            Ok(crate::ffi::identify::contract_info(contract))
         })
         .await
     }
