@@ -86,7 +86,7 @@ async fn drive(backend_url: &str, workdir: &std::path::Path, args: &DemoArgs) ->
     let prices: Vec<String> = evse.prices.iter().map(|p| format!("{} {}{}", p.unit_price, evse.currency, per(&p.kind))).collect();
     println!("Scanned QR   {evse_id}: {} ({}), {} + VAT", availability(evse.availability), if evse.online { "online" } else { "offline" }, prices.join(" + "));
 
-    let session = app.start_session(evse_id).await.map_err(|e| e.to_string())?;
+    let session = app.start_session(evse_id, chargekit_core::Payment::Default).await.map_err(|e| e.to_string())?;
     println!("Charging     session {} — stopping after {} s\n", session.id, args.charge_secs);
 
     let (latest_tx, mut latest) = watch::channel(None);

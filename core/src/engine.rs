@@ -404,6 +404,13 @@ mod tests {
     use super::*;
 
     #[test]
+    fn charger_codes_read_as_evse_ids_with_the_driver_s_sentence() {
+        assert_eq!(parse_evse_id("deabce123456").unwrap().to_string(), "DE*ABC*E123456");
+        let refused = parse_evse_id("").unwrap_err().to_string();
+        assert!(refused.contains("No EVSE ID"), "{refused}");
+    }
+
+    #[test]
     fn can_start_only_online_and_free() {
         let evse = |status: &str, online: bool| EvseInfo {
             evse_id: EvseId::parse("DE*CKT*E1").unwrap(),

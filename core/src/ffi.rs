@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use chargekit_model::api::{ApiErrorCode, AuthToken, EvseInfo};
+use chargekit_model::api::{ApiErrorCode, AuthToken, EvseInfo, PaymentChoice};
 use chargekit_model::{CostItem, Session, SessionStatus, TariffDimension};
 use tokio::runtime::Runtime;
 use tokio::task::JoinHandle;
@@ -399,8 +399,16 @@ impl ChargeKit {
         self.run(|core| async move { core.evse(&evse_id).await.map(evse) }).await
     }
 
-    pub async fn start_session(&self, evse_id: String) -> Result<SessionInfo> {
-        self.run(|core| async move { core.start_session(&evse_id).await.map(|s| session_info(&core.snapshot(s))) }).await
+    /// Starts charging at `evse_id`, paying as chosen (`Payment::Default`: the driver's default
+    /// method, else the wallet, as the backend decides). A refused payment fails before the
+    /// charger is asked.
+    pub async fn start_session(&self, evse_id: String, payment: Payment) -> Result<SessionInfo> {
+        let choice = match payment {
+            Payment::Default => None,
+            Payment::Wallet => Some(PaymentChoice::Wallet),
+            Payment::Card { payment_method_id } => Some(PaymentChoice::Card { payment_method_id }),
+        };
+        self.run(|core| async move { core.start_paid_session(&evse_id, choice).await.map(|s| session_info(&core.snapshot(s))) }).await
     }
 
     /// Stops a session. With no network the stop is kept on the phone and the session comes

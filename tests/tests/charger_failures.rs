@@ -15,7 +15,7 @@ async fn a_refusing_charger_gives_a_clear_error_and_failed_sessions_page() {
     app.sign_up("ivy@example.com".into(), "correct horse battery".into()).await.unwrap();
 
     for _ in 0..3 {
-        match app.start_session(EVSE_ID.into()).await {
+        match app.start_session(EVSE_ID.into(), chargekit_core::Payment::Default).await {
             Err(ChargeKitError::ChargerRefused { message }) => assert!(message.contains("refused"), "{message}"),
             other => panic!("expected ChargerRefused, got {other:?}"),
         }
@@ -66,7 +66,7 @@ async fn a_charger_that_accepts_but_never_starts_fails_the_session_in_bounded_ti
     let app = app(&backend, "phone");
     app.sign_up("jo@example.com".into(), "correct horse battery".into()).await.unwrap();
 
-    let session = app.start_session(EVSE_ID.into()).await.unwrap();
+    let session = app.start_session(EVSE_ID.into(), chargekit_core::Payment::Default).await.unwrap();
     assert_eq!(session.state, SessionState::Starting);
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     let failed = loop {
@@ -81,7 +81,7 @@ async fn a_charger_that_accepts_but_never_starts_fails_the_session_in_bounded_ti
     assert!(failed.failure_reason.as_deref().is_some_and(|r| r.contains("did not start")), "{failed:?}");
 
     // The connector is free again for the next try.
-    match app.start_session(EVSE_ID.into()).await {
+    match app.start_session(EVSE_ID.into(), chargekit_core::Payment::Default).await {
         Ok(next) => assert_ne!(next.id, session.id),
         Err(e) => panic!("the connector stayed blocked: {e}"),
     }

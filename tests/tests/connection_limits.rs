@@ -273,7 +273,7 @@ async fn a_live_stream_outlasts_the_idle_timeout() {
     let charger = charger(&backend).await; // meter values every 200 ms
     let phone = app(&backend, "phone");
     phone.sign_up("lee@example.com".into(), "correct horse battery".into()).await.unwrap();
-    let session = phone.start_session(EVSE_ID.into()).await.unwrap();
+    let session = phone.start_session(EVSE_ID.into(), chargekit_core::Payment::Default).await.unwrap();
     let deadline = tokio::time::Instant::now() + BOUND;
     while phone.session(session.id.clone()).await.unwrap().state != SessionState::Charging {
         assert!(tokio::time::Instant::now() < deadline, "the charger never started");

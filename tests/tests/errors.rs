@@ -12,7 +12,7 @@ async fn unknown_evse_offline_charger_and_wrong_password() {
     let app = app(&backend, "phone");
 
     // Not signed in yet.
-    assert!(matches!(app.start_session(EVSE_ID.into()).await, Err(ChargeKitError::Unauthorized { .. })));
+    assert!(matches!(app.start_session(EVSE_ID.into(), chargekit_core::Payment::Default).await, Err(ChargeKitError::Unauthorized { .. })));
     app.sign_up("cy@example.com".into(), "correct horse battery".into()).await.unwrap();
 
     // A QR code that carries no EVSE ID.
@@ -22,7 +22,7 @@ async fn unknown_evse_offline_charger_and_wrong_password() {
     }
 
     // An EVSE ID no charger has.
-    match app.start_session("DE*CKT*E4040*1".into()).await {
+    match app.start_session("DE*CKT*E4040*1".into(), chargekit_core::Payment::Default).await {
         Err(ChargeKitError::NotFound { message }) => assert!(message.contains("DE*CKT*E4040*1"), "{message}"),
         other => panic!("expected NotFound, got {other:?}"),
     }
@@ -30,7 +30,7 @@ async fn unknown_evse_offline_charger_and_wrong_password() {
     // A charger that is not connected: a clear error, in bounded time, and no session.
     let evse = app.lookup_evse(OFFLINE_EVSE_ID.into()).await.unwrap();
     assert!(!evse.online);
-    let attempt = tokio::time::timeout(Duration::from_secs(5), app.start_session(OFFLINE_EVSE_ID.into()))
+    let attempt = tokio::time::timeout(Duration::from_secs(5), app.start_session(OFFLINE_EVSE_ID.into(), chargekit_core::Payment::Default))
         .await
         .expect("the offline error comes within 5 s");
     match attempt {
@@ -67,8 +67,8 @@ async fn busy_connector_and_stopping_twice() {
     first.sign_up("di@example.com".into(), "correct horse battery".into()).await.unwrap();
     second.sign_up("ed@example.com".into(), "correct horse battery".into()).await.unwrap();
 
-    let session = first.start_session(EVSE_ID.into()).await.unwrap();
-    match second.start_session(EVSE_ID.into()).await {
+    let session = first.start_session(EVSE_ID.into(), chargekit_core::Payment::Default).await.unwrap();
+    match second.start_session(EVSE_ID.into(), chargekit_core::Payment::Default).await {
         Err(ChargeKitError::Conflict { message }) => assert!(message.contains("in use"), "{message}"),
         other => panic!("expected Conflict, got {other:?}"),
     }

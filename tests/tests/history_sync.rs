@@ -13,7 +13,7 @@ async fn sync_fetches_only_changes_and_sign_out_forgets_the_history() {
     let phone = app(&backend, "phone");
     phone.sign_up("mo@example.com".into(), "correct horse battery".into()).await.unwrap();
     for _ in 0..2 {
-        assert!(matches!(phone.start_session(EVSE_ID.into()).await, Err(ChargeKitError::ChargerRefused { .. })));
+        assert!(matches!(phone.start_session(EVSE_ID.into(), chargekit_core::Payment::Default).await, Err(ChargeKitError::ChargerRefused { .. })));
     }
     assert_eq!(phone.sync_history(10).await.unwrap().len(), 2);
 
@@ -41,7 +41,7 @@ async fn sync_fetches_only_changes_and_sign_out_forgets_the_history() {
     assert_eq!(settled["cursor"].as_i64().unwrap(), cursor, "the cursor stays when nothing changed");
 
     // A new session changes the history: the next sync brings exactly it.
-    assert!(phone.start_session(EVSE_ID.into()).await.is_err());
+    assert!(phone.start_session(EVSE_ID.into(), chargekit_core::Payment::Default).await.is_err());
     assert_eq!(changes(cursor).await["sessions"].as_array().unwrap().len(), 1);
     assert_eq!(phone.sync_history(10).await.unwrap().len(), 3);
 

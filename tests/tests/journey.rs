@@ -22,7 +22,7 @@ async fn qr_start_live_stop_history_then_offline_history() {
     assert_eq!(evse_id, EVSE_ID);
     let evse = app.lookup_evse(evse_id.clone()).await.unwrap();
     assert!(evse.online);
-    let started = app.start_session(evse_id).await.unwrap();
+    let started = app.start_session(evse_id, chargekit_core::Payment::Default).await.unwrap();
     assert_eq!(started.state, SessionState::Starting);
 
     // The listener gets the current state at once, then kWh and cost that increase.
@@ -87,7 +87,7 @@ async fn cancelling_a_subscription_stops_its_updates() {
     let charger = charger(&backend).await;
     let app = app(&backend, "phone");
     app.sign_up("bo@example.com".into(), "correct horse battery".into()).await.unwrap();
-    let session = app.start_session(EVSE_ID.into()).await.unwrap();
+    let session = app.start_session(EVSE_ID.into(), chargekit_core::Payment::Default).await.unwrap();
 
     let cancelled = Arc::new(Recorder::default());
     let watching = Arc::new(Recorder::default());

@@ -36,7 +36,7 @@ async fn slow_and_panicking_listeners_hold_nobody_up() {
     let charger = charger(&backend).await; // meter values every 200 ms
     let app = app(&backend, "phone");
     app.sign_up("lee@example.com".into(), "correct horse battery".into()).await.unwrap();
-    let session = app.start_session(EVSE_ID.into()).await.unwrap();
+    let session = app.start_session(EVSE_ID.into(), chargekit_core::Payment::Default).await.unwrap();
 
     let slow = Arc::new(Slow { seen: Mutex::new(Vec::new()) });
     let panicking = Arc::new(Panicking { calls: AtomicUsize::new(0) });

@@ -296,7 +296,7 @@ async fn the_apps_live_screen_outlives_its_access_token() {
     let _charger = charger(&backend).await;
     let app = app(&backend, "phone");
     app.sign_up("ivy@example.com".into(), PASSWORD.into()).await.unwrap();
-    let started = app.start_session(EVSE_ID.into()).await.unwrap();
+    let started = app.start_session(EVSE_ID.into(), chargekit_core::Payment::Default).await.unwrap();
     let recorder = Arc::new(Recorder::default());
     let _handle = app.observe_session(started.id.clone(), recorder.clone());
     recorder.wait_for(PATIENCE, |u| u.iter().any(|s| s.state == SessionState::Charging)).await;

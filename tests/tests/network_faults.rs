@@ -26,7 +26,7 @@ async fn live_updates_are_polled_while_event_streams_are_blocked_and_streamed_ag
     proxy.block_event_streams(true);
     let app = app_at(&proxy.url(), &backend, "phone", Arc::new(MemorySecureStore::new()));
     app.sign_up("ines@example.com".into(), "correct horse battery".into()).await.unwrap();
-    let session = app.start_session(EVSE_ID.into()).await.unwrap();
+    let session = app.start_session(EVSE_ID.into(), chargekit_core::Payment::Default).await.unwrap();
     let recorder = Arc::new(Recorder::default());
     let _handle = app.observe_session(session.id.clone(), recorder.clone());
 
@@ -68,7 +68,7 @@ async fn a_slow_network_delays_updates_but_loses_nothing() {
     proxy.set_delay(Duration::from_millis(300));
     let app = app_at(&proxy.url(), &backend, "phone", Arc::new(MemorySecureStore::new()));
     app.sign_up("jo@example.com".into(), "correct horse battery".into()).await.unwrap();
-    let session = app.start_session(EVSE_ID.into()).await.unwrap();
+    let session = app.start_session(EVSE_ID.into(), chargekit_core::Payment::Default).await.unwrap();
     let recorder = Arc::new(Recorder::default());
     let _handle = app.observe_session(session.id.clone(), recorder.clone());
     let seen = recorder.wait_for(WAIT, |u| charging_readings(u) >= 3).await;

@@ -17,7 +17,7 @@ async fn a_stop_without_network_is_pending_then_delivered_once() {
     let proxy = FaultProxy::start(backend.server.addr()).await;
     let app = app_at(&proxy.url(), &backend, "phone", Arc::new(MemorySecureStore::new()));
     app.sign_up("gil@example.com".into(), "correct horse battery".into()).await.unwrap();
-    let session = app.start_session(EVSE_ID.into()).await.unwrap();
+    let session = app.start_session(EVSE_ID.into(), chargekit_core::Payment::Default).await.unwrap();
     let recorder = Arc::new(Recorder::default());
     let _handle = app.observe_session(session.id.clone(), recorder.clone());
     // Energy flowing: the charger has its transaction id (it meters under it), not just the
@@ -55,7 +55,7 @@ async fn a_pending_stop_survives_closing_the_app() {
     let secrets = Arc::new(MemorySecureStore::new()); // the platform keystore outlives the app
     let app = app_at(&proxy.url(), &backend, "phone", secrets.clone());
     app.sign_up("hal@example.com".into(), "correct horse battery".into()).await.unwrap();
-    let session = app.start_session(EVSE_ID.into()).await.unwrap();
+    let session = app.start_session(EVSE_ID.into(), chargekit_core::Payment::Default).await.unwrap();
     let deadline = tokio::time::Instant::now() + WAIT;
     while app.session(session.id.clone()).await.unwrap().state != SessionState::Charging {
         assert!(tokio::time::Instant::now() < deadline, "charger never started");

@@ -20,7 +20,7 @@ async fn driver_b_can_reach_nothing_of_driver_a() {
     let phone_a = app(&backend, "a");
     phone_a.sign_up("ada@example.com".into(), "correct horse battery".into()).await.unwrap();
     let card = phone_a.register_card_text("04A2B3C4".into(), None).await.unwrap();
-    let session = phone_a.start_session(EVSE_ID.into()).await.unwrap();
+    let session = phone_a.start_session(EVSE_ID.into(), chargekit_core::Payment::Default).await.unwrap();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
     while phone_a.session(session.id.clone()).await.unwrap().state != SessionState::Charging {
         assert!(tokio::time::Instant::now() < deadline, "the charger never started");

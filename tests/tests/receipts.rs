@@ -39,7 +39,7 @@ async fn charge_once(backend: &Backend, email: &str) -> (std::sync::Arc<chargeki
 async fn charge_once_with(backend: &Backend, email: &str, secrets: Arc<MemorySecureStore>) -> (std::sync::Arc<chargekit_core::ChargeKit>, String) {
     let phone = app_at(&backend.server.base_url(), backend, email, secrets);
     phone.sign_up(email.into(), "correct horse battery".into()).await.unwrap();
-    let session = phone.start_session(EVSE_ID.into()).await.unwrap();
+    let session = phone.start_session(EVSE_ID.into(), chargekit_core::Payment::Default).await.unwrap();
     let recorder = Arc::new(Recorder::default());
     let _handle = phone.observe_session(session.id.clone(), recorder.clone());
     recorder.wait_for(WAIT, |u| u.iter().filter(|s| s.state == SessionState::Charging).count() >= 3).await;

@@ -38,7 +38,7 @@ async fn a_double_tap_on_stop_sends_one_stop_and_the_screens_agree() {
     let found = app.charger_screen("deckte0001*1".into()).await.unwrap();
     assert_eq!((found.availability, found.can_start), (ConnectorAvailability::Available, true));
 
-    let session = app.start_session(EVSE_ID.into()).await.unwrap();
+    let session = app.start_session(EVSE_ID.into(), chargekit_core::Payment::Default).await.unwrap();
     let frames = Arc::new(Frames::default());
     let _handle = app.observe_live_session(session.id.clone(), 0, frames.clone());
     frames

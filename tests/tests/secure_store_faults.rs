@@ -54,7 +54,7 @@ async fn a_locked_secure_store_keeps_the_queued_stop_and_it_is_delivered_once_un
     let store = Arc::new(LockableStore::default());
     let app = app_at(&proxy.url(), &backend, "phone", store.clone());
     app.sign_up("ida@example.com".into(), "correct horse battery".into()).await.unwrap();
-    let session = app.start_session(EVSE_ID.into()).await.unwrap();
+    let session = app.start_session(EVSE_ID.into(), chargekit_core::Payment::Default).await.unwrap();
     let deadline = tokio::time::Instant::now() + WAIT;
     while app.session(session.id.clone()).await.unwrap().state != SessionState::Charging {
         assert!(tokio::time::Instant::now() < deadline, "charger never started");

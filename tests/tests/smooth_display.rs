@@ -14,7 +14,7 @@ async fn energy_and_cost_move_between_samples_and_end_on_the_bill() {
     let charger = charger_with(&backend, |c| c.meter_interval = Duration::from_secs(1)).await;
     let app = app(&backend, "phone");
     app.sign_up("kim@example.com".into(), "correct horse battery".into()).await.unwrap();
-    let session = app.start_session(EVSE_ID.into()).await.unwrap();
+    let session = app.start_session(EVSE_ID.into(), chargekit_core::Payment::Default).await.unwrap();
 
     let recorder = Arc::new(Recorder::default());
     let _handle = app.observe_session_smooth(session.id.clone(), 20, recorder.clone());

@@ -24,13 +24,6 @@ pub struct ContractInfo {
     pub fingerprint: String,
 }
 
-/// A scanned QR code or a typed EVSE ID (raw, with or without `*`, or a URL carrying one) →
-/// the normalized EVSE ID, e.g. `DE*ABC*E123456*1`.
-#[uniffi::export]
-pub fn parse_charger_code(text: String) -> Result<String> {
-    EvseId::parse(&text).map(String::from).map_err(invalid)
-}
-
 /// A whole NDEF message read from a charger's NFC tag (Android's `NdefMessage.toByteArray()`)
 /// → the EVSE ID of the first record carrying one.
 #[uniffi::export]
@@ -109,12 +102,6 @@ mod tests {
             Err(ChargeKitError::InvalidInput { message }) => message,
             other => panic!("expected InvalidInput, got {other:?}"),
         }
-    }
-
-    #[test]
-    fn identify_charger_codes() {
-        assert_eq!(parse_charger_code("deabce123456".into()).unwrap(), "DE*ABC*E123456");
-        assert!(message(parse_charger_code("".into())).contains("No EVSE ID"));
     }
 
     #[test]

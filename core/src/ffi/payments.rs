@@ -3,7 +3,7 @@
 
 use chargekit_model::api::{NewCard, PaymentChoice, PaymentMethod, PaymentMethodKind, PaymentStatus as ApiPaymentStatus, SessionPayment};
 
-use super::{ChargeKit, Result, SessionInfo, session_info};
+use super::{ChargeKit, Result};
 
 /// How to pay for a session.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, uniffi::Enum)]
@@ -57,16 +57,6 @@ pub struct SessionPaymentInfo {
 
 #[uniffi::export]
 impl ChargeKit {
-    /// Starts charging, paying as chosen. A refused payment fails before the charger is asked.
-    pub async fn start_paid_session(&self, evse_id: String, payment: Payment) -> Result<SessionInfo> {
-        let choice = match payment {
-            Payment::Default => None,
-            Payment::Wallet => Some(PaymentChoice::Wallet),
-            Payment::Card { payment_method_id } => Some(PaymentChoice::Card { payment_method_id }),
-        };
-        self.run(|core| async move { core.start_paid_session(&evse_id, choice).await.map(|s| session_info(&core.snapshot(s))) }).await
-    }
-
     pub async fn wallet(&self) -> Result<Vec<WalletBalanceInfo>> {
         self.run(|core| async move {
             let wallet = core.wallet().await?;

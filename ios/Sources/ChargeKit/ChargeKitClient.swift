@@ -263,13 +263,13 @@ public final class CoreChargeKitClient: ChargeKitClient {
 
     /// Starts charging, paid by the driver's default method (unpaid if they have none).
     public func startSession(at evseID: String) async throws(ChargeKitFailure) -> SessionInfo {
-        try await ChargeKitFailure.mapping { try await core.startSession(evseId: evseID) }
+        try await ChargeKitFailure.mapping { try await core.startSession(evseId: evseID, payment: .default) }
     }
 
     /// Starts charging, paying with `payment`. A refused payment (too little in the wallet, a
     /// declined card) fails before the charger is asked, with the core's sentence.
     public func startSession(at evseID: String, paying payment: Payment) async throws(ChargeKitFailure) -> SessionInfo {
-        try await ChargeKitFailure.mapping { try await core.startPaidSession(evseId: evseID, payment: payment) }
+        try await ChargeKitFailure.mapping { try await core.startSession(evseId: evseID, payment: payment) }
     }
 
     /// The session still going on, if any — also one a card tapped at the charger or the car

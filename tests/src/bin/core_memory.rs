@@ -82,7 +82,7 @@ fn child(backend_url: &str, data_dir: &str, key_hex: &str) {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     runtime.block_on(async {
         app.sign_in(EMAIL.into(), PASSWORD.into()).await.expect("sign in");
-        let session = app.start_session(chargekit_tests::EVSE_ID.into()).await.expect("start");
+        let session = app.start_session(chargekit_tests::EVSE_ID.into(), chargekit_core::Payment::Default).await.expect("start");
         let frames = Arc::new(Frames::default());
         let handle = app.observe_session_smooth(session.id.clone(), 30, frames.clone());
         tokio::time::sleep(Duration::from_secs(10)).await;

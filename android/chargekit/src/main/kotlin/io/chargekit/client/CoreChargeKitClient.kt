@@ -75,9 +75,9 @@ internal class CoreChargeKitClient(
 
     override suspend fun chargerScreen(evseId: String): ChargerScreen = core.chargerScreen(evseId)
 
-    override suspend fun startSession(evseId: String): SessionInfo = core.startSession(evseId)
+    override suspend fun startSession(evseId: String): SessionInfo = core.startSession(evseId, Payment.Default)
 
-    override suspend fun startSession(evseId: String, payment: Payment): SessionInfo = core.startPaidSession(evseId, payment)
+    override suspend fun startSession(evseId: String, payment: Payment): SessionInfo = core.startSession(evseId, payment)
 
     override suspend fun activeSession(): SessionInfo? = core.activeSession()
 
