@@ -273,6 +273,11 @@ async fn render(state: &AppState) -> Result<String, AppError> {
     }
     let mut f = Family::new(&mut out, "chargekit_token_concurrent_uses_total", "counter", "Pairs of sessions where one token charged at two chargers at once.");
     f.sample("chargekit_token_concurrent_uses_total", &[], store.token_overlap_total().await?);
+    let writes = store.write_stats();
+    let mut f = Family::new(&mut out, "chargekit_store_commits_total", "counter", "Database transactions committed (each one disk sync) since the server started.");
+    f.sample("chargekit_store_commits_total", &[], writes.commits());
+    let mut f = Family::new(&mut out, "chargekit_store_writes_queued", "gauge", "Writes waiting for their transaction to begin (for the database's write lock).");
+    f.sample("chargekit_store_writes_queued", &[], writes.queued());
     Ok(out)
 }
 
