@@ -2,6 +2,7 @@
 
 use chargekit_model::{EvseId, Tariff};
 use sqlx::types::Json;
+use time::OffsetDateTime;
 
 use super::{Store, StoreError};
 
@@ -119,13 +120,46 @@ impl Store {
             .await
     }
 
-    pub async fn set_connector_status(&self, charger_id: &str, connector_id: u32, status: &str) -> Result<(), StoreError> {
+
+    /// A StatusNotification: the connector's current status (connector 0, the charger itself,
+    /// has no EVSE row) and its history, dated `at`, in one transaction shared with the other
+    /// chargers' writes of the moment.
+    pub async fn record_status_notification(&self, charger_id: &str, connector_id: u32, status: &str, error_code: &str, at: OffsetDateTime) -> Result<(), StoreError> {
+        let write = super::group_commit::Write::ConnectorStatus {
+            charger_id: charger_id.to_owned(),
+            connector_id,
+            status: status.to_owned(),
+            error_code: error_code.to_owned(),
+            at,
+        };
+        self.group_write(write).await.map(|_| ())
+    }
+}
+
+/// [`Store::record_status_notification`] inside `tx`.
+pub(super) async fn record_status_in(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    charger_id: &str,
+    connector_id: u32,
+    status: &str,
+    error_code: &str,
+    at: OffsetDateTime,
+) -> Result<(), StoreError> {
+    if connector_id > 0 {
         sqlx::query("UPDATE evses SET status = ? WHERE charger_id = ? AND connector_id = ?")
             .bind(status)
             .bind(charger_id)
             .bind(connector_id)
-            .execute(&self.pool)
+            .execute(&mut **tx)
             .await?;
-        Ok(())
     }
+    sqlx::query("INSERT INTO connector_status_events (charger_id, connector_id, status, error_code, at) VALUES (?, ?, ?, ?, ?)")
+        .bind(charger_id)
+        .bind(connector_id)
+        .bind(status)
+        .bind(error_code)
+        .bind(at)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }

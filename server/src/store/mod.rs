@@ -6,6 +6,7 @@
 
 mod chargers;
 mod drivers;
+mod group_commit;
 mod ocpp_log;
 mod operators;
 mod payments;
@@ -78,6 +79,8 @@ fn keep_private(_path: &Path) -> Result<(), StoreError> {
 pub struct Store {
     pool: SqlitePool,
     stats: Arc<WriteStats>,
+    /// The chargers' hot-path writes, committed in groups (see `group_commit.rs`).
+    writer: group_commit::GroupWriter,
 }
 
 /// What the writes cost, for `/metrics`: how many transactions were committed (each one disk
@@ -160,14 +163,17 @@ impl Store {
             })
             .connect_with(options)
             .await?;
-        Ok(Self { pool, stats })
+        let writer = group_commit::GroupWriter::spawn(pool.clone(), stats.clone());
+        Ok(Self { pool, stats, writer })
     }
 
     pub fn write_stats(&self) -> &WriteStats {
         &self.stats
     }
 
+    /// Commits the writes still queued, then closes the connections.
     pub async fn close(&self) {
+        self.writer.flush().await;
         self.pool.close().await;
     }
 
@@ -178,5 +184,11 @@ impl Store {
     async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, StoreError> {
         let _queued = Queued::new(&self.stats);
         self.pool.begin_with("BEGIN IMMEDIATE").await
+    }
+
+    /// A hot-path write, committed with the others queued at the same time; returns once it is
+    /// committed (see `group_commit.rs`).
+    async fn group_write(&self, write: group_commit::Write) -> Result<group_commit::Written, StoreError> {
+        self.writer.write(&self.stats, write).await
     }
 }
