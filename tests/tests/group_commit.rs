@@ -98,3 +98,46 @@ async fn meter_values_that_arrive_together_share_one_commit() {
     }
     backend.server.shutdown().await;
 }
+
+/// BootNotifications (a fleet coming online after an outage) go through the same group: a
+/// write outside it lost the write lock to the writer's back-to-back batches, and
+/// BootNotifications took seconds during a ramp.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn boot_notifications_that_arrive_together_share_one_commit() {
+    let backend = backend_with(|config| {
+        config.chargers = (0..CHARGERS).map(|i| ChargerSeed::single(&charger_id(i), &format!("DE*CKT*E{:04}*1", 2000 + i))).collect();
+    })
+    .await;
+    let stats = backend.server.write_stats();
+    let expected = i64::try_from(CHARGERS).unwrap();
+    let database = backend.dir.path().join("server.db");
+    let mut lock = sqlx::SqliteConnection::connect(&format!("sqlite://{}", database.display())).await.unwrap();
+    let wait_for_all = || async {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while stats.queued() < expected {
+            assert!(std::time::Instant::now() < deadline, "at most {} of {CHARGERS} writes ever waited together", stats.queued());
+            tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+        }
+    };
+
+    // (Connections are recorded one at a time, in order, so they do not wait together.)
+    let mut chargers = Vec::new();
+    for i in 0..CHARGERS {
+        chargers.push(RawCharger::connect(&backend.server.ocpp_url(), &charger_id(i)).await);
+    }
+    sqlx::query("BEGIN IMMEDIATE").execute(&mut lock).await.unwrap();
+    for charger in &mut chargers {
+        charger.send_only("BootNotification", json!({"chargePointVendor": "Test", "chargePointModel": "Raw"})).await;
+    }
+    wait_for_all().await;
+    let before = stats.commits();
+    sqlx::query("ROLLBACK").execute(&mut lock).await.unwrap();
+    for charger in &mut chargers {
+        assert_eq!(charger.next_answer().await[2]["status"], "Accepted");
+    }
+    assert_eq!(stats.commits() - before, 1, "{CHARGERS} BootNotifications waiting together, one commit");
+    for charger in chargers {
+        charger.close().await;
+    }
+    backend.server.shutdown().await;
+}

@@ -85,15 +85,15 @@ impl Store {
         Ok(())
     }
 
+    /// A BootNotification, committed with the other chargers' writes of the moment.
     pub async fn record_boot(&self, charger_id: &str, vendor: &str, model: &str) -> Result<(), StoreError> {
-        sqlx::query("UPDATE chargers SET vendor = ?, model = ?, last_boot_at = ? WHERE id = ?")
-            .bind(vendor)
-            .bind(model)
-            .bind(time::OffsetDateTime::now_utc())
-            .bind(charger_id)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        let write = super::group_commit::Write::Boot {
+            charger_id: charger_id.to_owned(),
+            vendor: vendor.to_owned(),
+            model: model.to_owned(),
+            at: OffsetDateTime::now_utc(),
+        };
+        self.group_write(write).await.map(|_| ())
     }
 
     /// The EVSE with this ID, separators ignored (see [`EvseId::compact`]).

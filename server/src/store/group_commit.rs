@@ -1,5 +1,5 @@
 //! Group commit for the writes on the chargers' hot path (MeterValues and the session they move,
-//! the answers kept for retransmissions, StatusNotification).
+//! the answers kept for retransmissions, StatusNotification, BootNotification, connections).
 //!
 //! One durable commit is one disk sync, and a sync costs about as much for one message as for a
 //! hundred. So these writes go to one writer task through a channel: it takes the first write
@@ -11,6 +11,12 @@
 //! A write that fails on its own (or a session changed by someone else since it was read, the
 //! optimistic check) is rolled back to its savepoint and fails alone; a failed commit, or a
 //! failure that ended the whole transaction, fails every write of that batch and no other.
+//!
+//! A charger's write outside the group would lose the write lock to it: the writer begins its
+//! next batch as soon as one is committed, while a statement waiting in SQLite's busy handler
+//! sleeps between its tries (BootNotifications took seconds during a ramp). So every write a
+//! charger's message makes goes through here; the rare ones (a start, a stop) keep their own
+//! transactions, which wait for the lock with `BEGIN IMMEDIATE`.
 
 use chargekit_model::ocpp::messages::SampledValue;
 use sqlx::SqlitePool;
@@ -35,6 +41,10 @@ pub(super) enum Write {
     /// A StatusNotification: the connector's current status (connector 0 is the charger's own
     /// and has no EVSE row) and its history.
     ConnectorStatus { charger_id: String, connector_id: u32, status: String, error_code: String, at: OffsetDateTime },
+    /// A BootNotification's vendor and model.
+    Boot { charger_id: String, vendor: String, model: String, at: OffsetDateTime },
+    /// A charger connected or disconnected (the availability history).
+    Connection { charger_id: String, connected: bool, at: OffsetDateTime },
 }
 
 /// What a write came to.
@@ -182,6 +192,25 @@ async fn apply(tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>, write: &Write)
         }
         Write::ConnectorStatus { charger_id, connector_id, status, error_code, at } => {
             super::chargers::record_status_in(tx, charger_id, *connector_id, status, error_code, *at).await?;
+            Ok(Written::Done)
+        }
+        Write::Boot { charger_id, vendor, model, at } => {
+            sqlx::query("UPDATE chargers SET vendor = ?, model = ?, last_boot_at = ? WHERE id = ?")
+                .bind(vendor)
+                .bind(model)
+                .bind(at)
+                .bind(charger_id)
+                .execute(&mut **tx)
+                .await?;
+            Ok(Written::Done)
+        }
+        Write::Connection { charger_id, connected, at } => {
+            sqlx::query("INSERT INTO charger_connection_events (charger_id, event, at) VALUES (?, ?, ?)")
+                .bind(charger_id)
+                .bind(if *connected { "connected" } else { "disconnected" })
+                .bind(at)
+                .execute(&mut **tx)
+                .await?;
             Ok(Written::Done)
         }
     }

@@ -75,14 +75,11 @@ impl Store {
         Ok(result.rows_affected())
     }
 
+    /// A charger connected or disconnected, committed with the other chargers' writes of the
+    /// moment.
     pub async fn record_connection(&self, charger_id: &str, connected: bool) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO charger_connection_events (charger_id, event, at) VALUES (?, ?, ?)")
-            .bind(charger_id)
-            .bind(if connected { "connected" } else { "disconnected" })
-            .bind(OffsetDateTime::now_utc())
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        let write = Write::Connection { charger_id: charger_id.to_owned(), connected, at: OffsetDateTime::now_utc() };
+        self.group_write(write).await.map(|_| ())
     }
 }
 
