@@ -131,6 +131,12 @@ impl RunningServer {
         self.tls_addr.map(|addr| format!("wss://{addr}/ocpp"))
     }
 
+    /// What the database writes cost so far (commits, writes waiting): also on `/metrics`, read
+    /// here by tests while the database is held busy.
+    pub fn write_stats(&self) -> &store::WriteStats {
+        self.state.store.write_stats()
+    }
+
     /// Stops accepting, ends live streams and charger connections (each charger gets a close
     /// frame and its disconnection is recorded), waits (briefly) for requests in flight, then
     /// closes the database.

@@ -287,6 +287,11 @@ async fn render(state: &AppState) -> Result<String, AppError> {
     f.sample("chargekit_payment_captures_retrying", &[], attention.captures_retrying);
     let mut f = Family::new(&mut out, "chargekit_payments_failed", "gauge", "Payments given up as failed (the capture could not be done).");
     f.sample("chargekit_payments_failed", &[], attention.payments_failed);
+    let writes = store.write_stats();
+    let mut f = Family::new(&mut out, "chargekit_store_commits_total", "counter", "Database transactions committed (each one disk sync) since the server started.");
+    f.sample("chargekit_store_commits_total", &[], writes.commits());
+    let mut f = Family::new(&mut out, "chargekit_store_writes_queued", "gauge", "Writes waiting for their transaction to begin (for the database's write lock).");
+    f.sample("chargekit_store_writes_queued", &[], writes.queued());
     Ok(out)
 }
 

@@ -141,11 +141,8 @@ async fn boot(state: &AppState, charger_id: &str, req: BootNotificationRequest) 
 /// Keeps the connector's current status and its history (the operator's availability figures
 /// come from it), dated by the charger's clock when it gives one.
 async fn status(state: &AppState, charger_id: &str, req: StatusNotificationRequest) -> Result<StatusNotificationResponse, sqlx::Error> {
-    if req.connector_id > 0 {
-        state.store.set_connector_status(charger_id, req.connector_id, req.status).await?;
-    }
     let at = req.timestamp.unwrap_or_else(OffsetDateTime::now_utc);
-    state.store.record_connector_status(charger_id, req.connector_id, req.status, &req.error_code, at).await?;
+    state.store.record_status_notification(charger_id, req.connector_id, req.status, &req.error_code, at).await?;
     Ok(StatusNotificationResponse {})
 }
 

@@ -247,9 +247,19 @@ impl Reports {
         let gaps = self.store.heartbeat_gaps(&from, &end).await?;
         let mut chargers = Vec::new();
         let mut to_cache = Vec::new();
+        let mut pending_rows = 0;
         for charger in self.store.chargers_for_reports().await? {
             let (availability, computed) = self.availability(&charger, window, now).await?;
-            to_cache.extend(computed);
+            if let Some(computed) = computed {
+                pending_rows += computed.days.len();
+                to_cache.push(computed);
+            }
+            // Written as it goes, not all at the end: a year of thousands of chargers is
+            // millions of days, too many to hold in memory or write in one transaction.
+            if pending_rows >= crate::store::reports::CACHE_ROWS_PER_TRANSACTION {
+                self.cache(&mut to_cache).await?;
+                pending_rows = 0;
+            }
             let id = charger.id.as_str();
             chargers.push(performance::ChargerInputs {
                 failures: failures.iter().filter(|(c, _, _)| c == id).map(|(_, r, n)| (r.clone(), *n)).collect(),
@@ -260,15 +270,22 @@ impl Reports {
                 site: charger.site,
             });
         }
-        // One transaction (one disk sync) for every charger's new days.
-        if !to_cache.is_empty() {
-            let stale = self.store.cache_availability(&to_cache).await?;
-            if !stale.is_empty() {
-                tracing::debug!(?stale, "availability changed while computed; those chargers' days not cached this time");
-            }
-        }
+        self.cache(&mut to_cache).await?;
         let rows = performance::rows(&days, &chargers, group_by);
         Ok(PerformanceReport { from, to: window.to_key(), group_by, rows })
+    }
+
+    /// Stores the days computed so far (in transactions of bounded size) and forgets them.
+    async fn cache(&self, to_cache: &mut Vec<ComputedDays>) -> Result<(), sqlx::Error> {
+        if to_cache.is_empty() {
+            return Ok(());
+        }
+        let stale = self.store.cache_availability(to_cache).await?;
+        if !stale.is_empty() {
+            tracing::debug!(?stale, "availability changed while computed; those chargers' days not cached this time");
+        }
+        to_cache.clear();
+        Ok(())
     }
 
     pub async fn authentication(&self, window: Window) -> Result<AuthenticationReport, sqlx::Error> {

@@ -3,6 +3,7 @@
 use chargekit_model::ocpp::messages::ChargePointStatus;
 use chargekit_model::{ConnectorStatus, EvseId, Tariff};
 use sqlx::types::Json;
+use time::OffsetDateTime;
 
 use super::{Store, StoreError};
 
@@ -85,16 +86,16 @@ impl Store {
         Ok(())
     }
 
+    /// A BootNotification, committed with the other chargers' writes of the moment.
     pub async fn record_boot(&self, charger_id: &str, vendor: &str, model: &str, firmware_version: Option<&str>) -> Result<(), StoreError> {
-        sqlx::query("UPDATE chargers SET vendor = ?, model = ?, firmware_version = ?, last_boot_at = ? WHERE id = ?")
-            .bind(vendor)
-            .bind(model)
-            .bind(firmware_version)
-            .bind(time::OffsetDateTime::now_utc())
-            .bind(charger_id)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        let write = super::group_commit::Write::Boot {
+            charger_id: charger_id.to_owned(),
+            vendor: vendor.to_owned(),
+            model: model.to_owned(),
+            firmware_version: firmware_version.map(str::to_owned),
+            at: OffsetDateTime::now_utc(),
+        };
+        self.group_write(write).await.map(|_| ())
     }
 
     /// The EVSE with this ID, separators ignored (see [`EvseId::compact`]).
@@ -121,13 +122,48 @@ impl Store {
             .await
     }
 
-    pub async fn set_connector_status(&self, charger_id: &str, connector_id: u32, status: ChargePointStatus) -> Result<(), StoreError> {
+
+    /// A StatusNotification: the connector's current status (connector 0, the charger itself,
+    /// has no EVSE row) and its history, dated `at`, in one transaction shared with the other
+    /// chargers' writes of the moment.
+    pub async fn record_status_notification(&self, charger_id: &str, connector_id: u32, status: ChargePointStatus, error_code: &str, at: OffsetDateTime) -> Result<(), StoreError> {
+        let write = super::group_commit::Write::ConnectorStatus {
+            charger_id: charger_id.to_owned(),
+            connector_id,
+            status,
+            error_code: error_code.to_owned(),
+            at,
+        };
+        self.group_write(write).await.map(|_| ())
+    }
+}
+
+/// [`Store::record_status_notification`] inside `tx`.
+pub(super) async fn record_status_in(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    charger_id: &str,
+    connector_id: u32,
+    status: ChargePointStatus,
+    error_code: &str,
+    at: OffsetDateTime,
+) -> Result<(), StoreError> {
+    // Stored as the OCPP name, the text it always was.
+    let status = ConnectorStatus::from(status);
+    if connector_id > 0 {
         sqlx::query("UPDATE evses SET status = ? WHERE charger_id = ? AND connector_id = ?")
-            .bind(ConnectorStatus::from(status))
+            .bind(&status)
             .bind(charger_id)
             .bind(connector_id)
-            .execute(&self.pool)
+            .execute(&mut **tx)
             .await?;
-        Ok(())
     }
+    sqlx::query("INSERT INTO connector_status_events (charger_id, connector_id, status, error_code, at) VALUES (?, ?, ?, ?, ?)")
+        .bind(charger_id)
+        .bind(connector_id)
+        .bind(&status)
+        .bind(error_code)
+        .bind(at)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }

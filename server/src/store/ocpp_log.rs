@@ -2,9 +2,10 @@
 //! retransmission gets the same answer), meter values per session, transactions no driver owns,
 //! and the connector status and connection history the operator's availability is computed from.
 
-use chargekit_model::ocpp::messages::{ChargePointStatus, SampledValue};
+use chargekit_model::ocpp::messages::SampledValue;
 use time::OffsetDateTime;
 
+use super::group_commit::Write;
 use super::{Store, StoreError};
 
 /// A transaction message already answered.
@@ -32,17 +33,17 @@ impl Store {
         Ok(result.rows_affected())
     }
 
+    /// Keeps the answer to a message, committed with the other chargers' writes of the moment.
     pub async fn record_handled_message(&self, charger_id: &str, message_id: &str, handled: &HandledMessage) -> Result<(), StoreError> {
-        let mut tx = self.begin_write().await?;
-        insert_handled(&mut tx, charger_id, message_id, handled).await?;
-        tx.commit().await
+        let write = Write::Handled { charger_id: charger_id.to_owned(), message_id: message_id.to_owned(), handled: handled.clone() };
+        self.group_write(write).await.map(|_| ())
     }
 
-    /// Keeps MeterValues (their sampled values as JSON) of a session, in one transaction.
+    /// Keeps MeterValues (their sampled values as JSON) of a session, in one transaction (shared
+    /// with the other chargers' writes of the moment).
     pub async fn insert_meter_values(&self, session_id: &str, values: &[(OffsetDateTime, Vec<SampledValue>)]) -> Result<(), StoreError> {
-        let mut tx = self.begin_write().await?;
-        insert_meter_values(&mut tx, session_id, values).await?;
-        tx.commit().await
+        let write = Write::MeterValues { session_id: session_id.to_owned(), values: values.to_vec() };
+        self.group_write(write).await.map(|_| ())
     }
 
     /// A session's meter values stored after row `after` (0: all), in the order they were
@@ -57,17 +58,6 @@ impl Store {
         Ok(rows.into_iter().filter_map(|(row, at, values)| Some((row, at, serde_json::from_value(values.0).ok()?))).collect())
     }
 
-    pub async fn record_connector_status(&self, charger_id: &str, connector_id: u32, status: ChargePointStatus, error_code: &str, at: OffsetDateTime) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO connector_status_events (charger_id, connector_id, status, error_code, at) VALUES (?, ?, ?, ?, ?)")
-            .bind(charger_id)
-            .bind(connector_id)
-            .bind(chargekit_model::ConnectorStatus::from(status))
-            .bind(error_code)
-            .bind(at)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
 
     /// After a crash, the chargers the server had connected have no `disconnected` event: each
     /// gets one, dated at its last heartbeat (or when it connected, if it never beat since), so
@@ -85,14 +75,11 @@ impl Store {
         Ok(result.rows_affected())
     }
 
+    /// A charger connected or disconnected, committed with the other chargers' writes of the
+    /// moment.
     pub async fn record_connection(&self, charger_id: &str, connected: bool) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO charger_connection_events (charger_id, event, at) VALUES (?, ?, ?)")
-            .bind(charger_id)
-            .bind(if connected { "connected" } else { "disconnected" })
-            .bind(OffsetDateTime::now_utc())
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        let write = Write::Connection { charger_id: charger_id.to_owned(), connected, at: OffsetDateTime::now_utc() };
+        self.group_write(write).await.map(|_| ())
     }
 }
 

@@ -169,6 +169,9 @@ pub struct CachedDay {
 }
 
 /// A charger's availability for days that are over, computed from its history.
+/// About how many cached days one transaction writes; see [`Store::cache_availability`].
+pub const CACHE_ROWS_PER_TRANSACTION: usize = 1_000;
+
 #[derive(Debug, Clone)]
 pub struct ComputedDays {
     pub charger_id: String,
@@ -441,10 +444,34 @@ impl Store {
         .await
     }
 
-    /// Stores computed days, all chargers in one transaction, except those of a charger whose
-    /// history changed since its `generation` was read (they may be stale). Returns the chargers
-    /// left out.
+    /// Stores computed days, except those of a charger whose history changed since its
+    /// `generation` was read (they may be stale). Returns the chargers left out.
+    ///
+    /// In transactions of about [`CACHE_ROWS_PER_TRANSACTION`] rows (a charger's days always in
+    /// one, with the check of its generation), not one for everything: warming a year for
+    /// thousands of chargers is millions of rows, and one transaction of them held SQLite's
+    /// write lock for seconds while every charger's MeterValues waited (the "stall a minute
+    /// after start" of issue #17), some past the busy timeout.
     pub async fn cache_availability(&self, computed: &[ComputedDays]) -> Result<Vec<String>, StoreError> {
+        let mut stale = Vec::new();
+        let mut rest = computed;
+        while !rest.is_empty() {
+            let mut take = 0;
+            let mut rows = 0;
+            while take < rest.len() && (take == 0 || rows + rest[take].days.len() <= CACHE_ROWS_PER_TRANSACTION) {
+                rows += rest[take].days.len();
+                take += 1;
+            }
+            let (chunk, after) = rest.split_at(take);
+            stale.extend(self.cache_availability_at_once(chunk).await?);
+            rest = after;
+            // Writers waiting for the lock (chargers) get it between two chunks.
+            tokio::task::yield_now().await;
+        }
+        Ok(stale)
+    }
+
+    async fn cache_availability_at_once(&self, computed: &[ComputedDays]) -> Result<Vec<String>, StoreError> {
         let mut stale = Vec::new();
         let mut tx = self.begin_write().await?;
         for c in computed {

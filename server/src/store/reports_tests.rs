@@ -520,10 +520,47 @@ async fn connector_statuses_read_typed_and_unknown_texts_stay_as_stored() {
     );
     assert!(read.iter().all(|(.., s)| s.availability(true) == Availability::Unknown));
 
-    store.set_connector_status("A", 1, ChargePointStatus::SuspendedEVSE).await.unwrap();
+    store.record_status_notification("A", 1, ChargePointStatus::SuspendedEVSE, "NoError", OffsetDateTime::now_utc()).await.unwrap();
     let stored: String = sqlx::query_scalar("SELECT status FROM evses WHERE charger_id = 'A'").fetch_one(&store.pool).await.unwrap();
     assert_eq!(stored, "SuspendedEVSE", "the same text as ever: no data migration");
     let typed: ConnectorStatus = sqlx::query_scalar("SELECT status FROM evses WHERE charger_id = 'A'").fetch_one(&store.pool).await.unwrap();
     assert_eq!(typed, ConnectorStatus::Reported(ChargePointStatus::SuspendedEVSE));
+    store.close().await;
+}
+
+/// The warmer fills a year of days for every charger (issue #17: millions of rows at 10,000
+/// chargers). Written in one transaction, they held SQLite's write lock for seconds while the
+/// chargers' MeterValues waited; they go in transactions of bounded size, written as the
+/// warmer goes.
+#[tokio::test]
+async fn warming_a_year_writes_the_cache_in_bounded_transactions() {
+    use super::super::reports::CACHE_ROWS_PER_TRANSACTION;
+    let (store, _dir) = store().await;
+    for i in 0..4 {
+        sqlx::query("INSERT INTO chargers (id, site) VALUES (?, NULL)").bind(format!("W{i}")).execute(&store.pool).await.unwrap();
+        sqlx::query("INSERT INTO evses (evse_id, charger_id, connector_id, tariff_id) VALUES (?, ?, 1, 't')")
+            .bind(format!("EW{i}"))
+            .bind(format!("W{i}"))
+            .execute(&store.pool)
+            .await
+            .unwrap();
+        sqlx::query("INSERT INTO charger_connection_events (charger_id, event, at) VALUES (?, 'connected', '2025-06-01T00:00:00Z')")
+            .bind(format!("W{i}"))
+            .execute(&store.pool)
+            .await
+            .unwrap();
+    }
+    let now = time::macros::datetime!(2026-03-04 12:00 UTC);
+    let window = Window { from: now.date() - time::Duration::days(400), to: now.date() - time::Duration::days(1) };
+    let reports = Reports::new(store.clone());
+    let before = store.write_stats().commits();
+    reports.performance_at(window, GroupBy::Total, now).await.unwrap();
+    let commits = store.write_stats().commits() - before;
+
+    let (rows,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM availability_daily").fetch_one(&store.pool).await.unwrap();
+    assert_eq!(rows, 6 * 400, "every charger's 400 days are cached");
+    let bound = i64::try_from(CACHE_ROWS_PER_TRANSACTION).unwrap();
+    let fewest = u64::try_from((rows + bound - 1) / bound).unwrap();
+    assert!(commits >= fewest, "{rows} days cached in {commits} transactions: more than {bound} a transaction");
     store.close().await;
 }

@@ -7,6 +7,7 @@ use chargekit_model::{AuthMethod, Cost, SessionStatus, Tariff};
 use sqlx::types::Json;
 use time::OffsetDateTime;
 
+use super::group_commit::{Write, Written};
 use super::{HandledMessage, Store, StoreError};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -329,53 +330,71 @@ impl Store {
     }
 
     /// Writes back a changed session if nobody changed it since it was read — storing in the
-    /// same transaction (one disk sync instead of several: the hot path of a busy server) the
-    /// meter values that changed it and the answer to the message that brought them. Returns
-    /// the stored row (with its new version), or `None` if the caller must read again and retry.
+    /// same transaction the meter values that changed it and the answer to the message that
+    /// brought them, and committing with the other chargers' writes queued at the same time
+    /// (group commit: one disk sync for them all, the hot path of a busy server). Returns the
+    /// stored row (with its new version), or `None` if the caller must read again and retry.
     pub async fn save_session_with(
         &self,
         row: &SessionRow,
         meter_values: &[(OffsetDateTime, Vec<SampledValue>)],
         handled: Option<(&str, &str, &HandledMessage)>,
     ) -> Result<Option<SessionRow>, StoreError> {
-        let mut tx = self.begin_write().await?;
-        super::ocpp_log::insert_meter_values(&mut tx, &row.id, meter_values).await?;
-        if let Some((charger_id, message_id, handled)) = handled {
-            super::ocpp_log::insert_handled(&mut tx, charger_id, message_id, handled).await?;
+        let write = Write::SaveSession {
+            row: row.clone(),
+            meter_values: meter_values.to_vec(),
+            handled: handled.map(|(charger, message, h)| (charger.to_owned(), message.to_owned(), h.clone())),
+        };
+        match self.group_write(write).await? {
+            Written::Session(saved) => Ok(saved),
+            Written::Done => Err(StoreError::Protocol("a session write answered without its row".to_owned())),
         }
-        let change_seq = next_change_seq(&mut tx).await?;
-        let result = sqlx::query(
-            "UPDATE sessions SET status = ?, transaction_id = ?, meter_start_wh = ?, meter_last_wh = ?,
-                 meter_stop_wh = ?, power_w = ?, parking_seconds = ?, started_at = ?, last_meter_at = ?, stopped_at = ?,
-                 cost = ?, failure_reason = ?, stop_reason = ?, review_reason = ?, version = version + 1, change_seq = ?
-             WHERE id = ? AND version = ?",
-        )
-        .bind(row.status)
-        .bind(row.transaction_id)
-        .bind(row.meter_start_wh)
-        .bind(row.meter_last_wh)
-        .bind(row.meter_stop_wh)
-        .bind(row.power_w)
-        .bind(row.parking_seconds)
-        .bind(row.started_at)
-        .bind(row.last_meter_at)
-        .bind(row.stopped_at)
-        .bind(&row.cost)
-        .bind(&row.failure_reason)
-        .bind(&row.stop_reason)
-        .bind(&row.review_reason)
-        .bind(change_seq)
-        .bind(&row.id)
-        .bind(row.version)
-        .execute(&mut *tx)
-        .await?;
-        if result.rows_affected() == 0 {
-            return Ok(None); // dropping the transaction gives the sequence number back
-        }
-        tx.commit().await?;
-        // The row as stored: the same values under the next version (no read back needed).
-        Ok(Some(SessionRow { version: row.version + 1, ..row.clone() }))
     }
+}
+
+/// [`Store::save_session_with`] inside `tx`: `None` (and nothing written, once the caller rolls
+/// back) if the row's version is no longer the one read.
+pub(super) async fn save_session_in(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    row: &SessionRow,
+    meter_values: &[(OffsetDateTime, Vec<SampledValue>)],
+    handled: Option<(&str, &str, &HandledMessage)>,
+) -> Result<Option<SessionRow>, StoreError> {
+    super::ocpp_log::insert_meter_values(tx, &row.id, meter_values).await?;
+    if let Some((charger_id, message_id, handled)) = handled {
+        super::ocpp_log::insert_handled(tx, charger_id, message_id, handled).await?;
+    }
+    let change_seq = next_change_seq(tx).await?;
+    let result = sqlx::query(
+        "UPDATE sessions SET status = ?, transaction_id = ?, meter_start_wh = ?, meter_last_wh = ?,
+             meter_stop_wh = ?, power_w = ?, parking_seconds = ?, started_at = ?, last_meter_at = ?, stopped_at = ?,
+             cost = ?, failure_reason = ?, stop_reason = ?, review_reason = ?, version = version + 1, change_seq = ?
+         WHERE id = ? AND version = ?",
+    )
+    .bind(row.status)
+    .bind(row.transaction_id)
+    .bind(row.meter_start_wh)
+    .bind(row.meter_last_wh)
+    .bind(row.meter_stop_wh)
+    .bind(row.power_w)
+    .bind(row.parking_seconds)
+    .bind(row.started_at)
+    .bind(row.last_meter_at)
+    .bind(row.stopped_at)
+    .bind(&row.cost)
+    .bind(&row.failure_reason)
+    .bind(&row.stop_reason)
+    .bind(&row.review_reason)
+    .bind(change_seq)
+    .bind(&row.id)
+    .bind(row.version)
+    .execute(&mut **tx)
+    .await?;
+    if result.rows_affected() == 0 {
+        return Ok(None); // rolling back gives the sequence number back
+    }
+    // The row as stored: the same values under the next version (no read back needed).
+    Ok(Some(SessionRow { version: row.version + 1, ..row.clone() }))
 }
 
 /// The next change sequence number, inside the writing transaction.

@@ -5,7 +5,7 @@
 //! chargers, connects them (a bounded number at a time), measures a steady state of MeterValues
 //! and Heartbeats, and reports the CALL → CALLRESULT latencies with the server's resident memory
 //! and CPU. With `--url`, it loads a server that is already running instead (which must know
-//! the chargers `LOAD-00001` …; no memory or CPU figures then).
+//! the chargers `LOAD-00001` …; its memory and CPU are read when `--server-pid` names it).
 //!
 //! ```sh
 //! cargo build --release -p chargekit-cli -p chargekit-sim
@@ -55,6 +55,10 @@ struct Cli {
     /// Load an already running server at this OCPP URL instead of starting one.
     #[arg(long)]
     url: Option<String>,
+    /// With `--url`: the process id of that server, to read its memory and CPU (a peer
+    /// implementation measured beside ChargeKit, say).
+    #[arg(long, requires = "url")]
+    server_pid: Option<u32>,
     /// Seconds the started server may take to seed the chargers and listen.
     #[arg(long, default_value_t = 900)]
     startup_secs: u64,
@@ -141,7 +145,10 @@ async fn run(cli: Cli) -> Result<(), String> {
         report.calls_per_second(),
         figures.server_rss_end.map_or("—".to_owned(), mib),
         figures.per_connection_kib(report.held_at_end).map_or("—".to_owned(), |kib| format!("{kib:.1} KiB")),
-        figures.server_cpu.map_or("—".to_owned(), percent),
+        figures.server_cpu.map_or("—".to_owned(), |total| match figures.server_cpu_split {
+            Some((user, system)) => format!("{} (user {}, system {})", percent(total), percent(user), percent(system)),
+            None => percent(total),
+        }),
         figures.client_cpu.map_or("—".to_owned(), percent),
     );
     Ok(())
@@ -159,6 +166,8 @@ struct Figures {
     client_rss_end: Option<u64>,
     /// CPU time over wall time during the window: 1.0 is one core busy.
     server_cpu: Option<f64>,
+    /// The server's user and system shares of it.
+    server_cpu_split: Option<(f64, f64)>,
     client_cpu: Option<f64>,
 }
 
@@ -193,22 +202,27 @@ impl std::fmt::Display for Figures {
 /// Ramps up, measures the window and stops, reading the processes between the steps.
 async fn measure(cli: &Cli, config: LoadConfig, server: Option<&ServerProcess>) -> Result<(LoadReport, Figures), String> {
     let me = std::process::id();
-    let mut figures = Figures { server_rss_idle: server.and_then(ServerProcess::rss_kib), ..Figures::default() };
+    let server_pid = server.map(ServerProcess::pid).or(cli.server_pid);
+    let mut figures = Figures { server_rss_idle: server_pid.and_then(process::rss_kib), ..Figures::default() };
     let hold = config.hold;
     let mut run = LoadRun::start(config).map_err(|e| e.to_string())?;
     let ramp = run.wait_ramped().await;
     eprintln!("ramp done in {:.1} s: {} connected; measuring {} s …", ramp.as_secs_f64(), run.connected_now(), cli.hold_secs);
-    figures.server_rss_ramped = server.and_then(ServerProcess::rss_kib);
+    figures.server_rss_ramped = server_pid.and_then(process::rss_kib);
 
     let wall = std::time::Instant::now();
-    let server_cpu = server.and_then(ServerProcess::cpu_time);
+    let server_cpu = server_pid.and_then(process::cpu_times);
     let client_cpu = process::cpu_time(me);
     run.measure(hold).await;
     let elapsed = wall.elapsed().as_secs_f64();
     let share = |before: Option<Duration>, after: Option<Duration>| Some(after?.checked_sub(before?)?.as_secs_f64() / elapsed);
-    figures.server_cpu = share(server_cpu, server.and_then(ServerProcess::cpu_time));
+    let server_cpu_after = server_pid.and_then(process::cpu_times);
+    let user = share(server_cpu.map(|t| t.0), server_cpu_after.map(|t| t.0));
+    let system = share(server_cpu.map(|t| t.1), server_cpu_after.map(|t| t.1));
+    figures.server_cpu = user.zip(system).map(|(u, s)| u + s);
+    figures.server_cpu_split = user.zip(system);
     figures.client_cpu = share(client_cpu, process::cpu_time(me));
-    figures.server_rss_end = server.and_then(ServerProcess::rss_kib);
+    figures.server_rss_end = server_pid.and_then(process::rss_kib);
     figures.client_rss_end = process::rss_kib(me);
     eprintln!("stopping {} connections …", run.connected_now());
     Ok((run.stop().await, figures))

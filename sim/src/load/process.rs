@@ -194,13 +194,20 @@ pub fn rss_kib(pid: u32) -> Option<u64> {
 
 /// User + system CPU time of a process (Linux `/proc/PID/stat`, fields 14 and 15).
 pub fn cpu_time(pid: u32) -> Option<Duration> {
+    cpu_times(pid).map(|(user, system)| user + system)
+}
+
+/// User and system CPU time of a process, apart: the kernel's share is where disk syncs and
+/// socket work show.
+pub fn cpu_times(pid: u32) -> Option<(Duration, Duration)> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // The command name (field 2) is in parentheses and may hold spaces: count after it.
     let after_name = &stat[stat.rfind(')')? + 1..];
     let fields: Vec<&str> = after_name.split_whitespace().collect();
     // `after_name` starts at field 3, so fields 14 and 15 are at 11 and 12.
-    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
-    Some(Duration::from_secs_f64(ticks as f64 / clock_ticks_per_second()? as f64))
+    let per_second = clock_ticks_per_second()? as f64;
+    let time = |field: usize| Some(Duration::from_secs_f64(fields.get(field)?.parse::<u64>().ok()? as f64 / per_second));
+    Some((time(11)?, time(12)?))
 }
 
 fn clock_ticks_per_second() -> Option<u64> {
