@@ -564,3 +564,17 @@ async fn warming_a_year_writes_the_cache_in_bounded_transactions() {
     assert!(commits >= fewest, "{rows} days cached in {commits} transactions: more than {bound} a transaction");
     store.close().await;
 }
+
+/// A minute's beats go in as one statement: each charger gets its own last beat, exactly as an
+/// `OffsetDateTime` reads back; a charger no longer configured is skipped.
+#[tokio::test]
+async fn the_minute_s_heartbeats_are_written_each_to_its_charger() {
+    let (store, _dir) = store().await;
+    let a = time::macros::datetime!(2026-03-01 10:00:00.123456 UTC);
+    let b = time::macros::datetime!(2026-03-01 10:00:30 +01:00);
+    let beats = std::collections::HashMap::from([("A".to_owned(), a), ("B".to_owned(), b), ("GONE".to_owned(), a)]);
+    store.record_heartbeats(&beats).await.unwrap();
+    let stored: Vec<(String, OffsetDateTime)> = sqlx::query_as("SELECT id, last_seen_at FROM chargers ORDER BY id").fetch_all(&store.pool).await.unwrap();
+    assert_eq!(stored, [("A".to_owned(), a), ("B".to_owned(), b)]);
+    store.close().await;
+}
