@@ -172,6 +172,10 @@ pub struct CachedDay {
 /// About how many cached days one transaction writes; see [`Store::cache_availability`].
 pub const CACHE_ROWS_PER_TRANSACTION: usize = 1_000;
 
+/// The pause between two of those transactions: longer than the longest sleep of SQLite's
+/// busy handler (100 ms), so a writer waiting for the lock takes it in between.
+const WRITERS_TURN: std::time::Duration = std::time::Duration::from_millis(150);
+
 #[derive(Debug, Clone)]
 pub struct ComputedDays {
     pub charger_id: String,
@@ -465,8 +469,13 @@ impl Store {
             let (chunk, after) = rest.split_at(take);
             stale.extend(self.cache_availability_at_once(chunk).await?);
             rest = after;
-            // Writers waiting for the lock (chargers) get it between two chunks.
-            tokio::task::yield_now().await;
+            // Writers waiting for the lock (the chargers' group writer) get it between two
+            // chunks. They wait in SQLite's busy handler, which sleeps up to 100 ms between
+            // tries: a mere yield let the next chunk take the lock back first, over and over,
+            // until a charger batch's begin ran out of its busy timeout (docs/benchmarks.md).
+            if !rest.is_empty() {
+                tokio::time::sleep(WRITERS_TURN).await;
+            }
         }
         Ok(stale)
     }
