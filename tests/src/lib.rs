@@ -5,6 +5,7 @@ pub mod pki;
 pub mod payment_provider;
 pub mod proxy;
 pub mod raw_charger;
+pub mod server_process;
 pub mod tls;
 
 use std::sync::{Arc, Condvar, Mutex};

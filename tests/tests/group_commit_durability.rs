@@ -2,14 +2,12 @@
 //! answered (so the server commits them in batches), the server is SIGKILLed mid-stream, and
 //! after a restart every MeterValues that was answered is on disk, with the session it moved.
 
-use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
 use chargekit_server::{ChargerSeed, ServerConfig};
 use chargekit_tests::http_client;
+use chargekit_tests::server_process::ServerProcess;
 use chargekit_tests::raw_charger::{RawCharger, open};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
@@ -18,32 +16,6 @@ use time::format_description::well_known::Rfc3339;
 use tokio_tungstenite::tungstenite::Message;
 
 const CHARGERS: usize = 8;
-
-struct ServerProcess {
-    child: Child,
-    addr: String,
-}
-
-impl ServerProcess {
-    fn start(config: &Path) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_durable_server"))
-            .arg(config)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("server process starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("first line");
-        let addr = line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("unexpected first line {line:?}")).to_owned();
-        Self { child, addr }
-    }
-
-    fn kill(mut self) {
-        // SIGKILL: no shutdown code runs, as in a crash.
-        self.child.kill().expect("SIGKILL sent");
-        self.child.wait().expect("server reaped");
-    }
-}
 
 fn charger_id(i: usize) -> String {
     format!("CKDURABLE-{i:02}")
@@ -89,7 +61,7 @@ async fn every_answered_meter_values_survives_a_kill() {
     let config_path = dir.path().join("server.json");
     std::fs::write(&config_path, serde_json::to_string(&config).unwrap()).unwrap();
     let http = http_client();
-    let server = ServerProcess::start(&config_path);
+    let server = ServerProcess::start(env!("CARGO_BIN_EXE_durable_server"), &config_path);
     let register = json!({"email": "kim@example.com", "password": "correct horse battery"});
     let auth: Value = http.post(format!("http://{}/v1/auth/register", server.addr)).json(&register).send().await.unwrap().json().await.unwrap();
     let bearer = auth["token"].as_str().unwrap().to_owned();
@@ -119,7 +91,7 @@ async fn every_answered_meter_values_survives_a_kill() {
         answered.push(acknowledged.load(Ordering::SeqCst));
     }
 
-    let restarted = ServerProcess::start(&config_path);
+    let restarted = ServerProcess::start(env!("CARGO_BIN_EXE_durable_server"), &config_path);
     let options = sqlx::sqlite::SqliteConnectOptions::new().filename(dir.path().join("server.db")).read_only(true);
     let db = sqlx::SqlitePool::connect_with(options).await.unwrap();
     for (i, acknowledged_wh) in answered.into_iter().enumerate() {

@@ -3,12 +3,10 @@
 //! flight at the kill is either fully applied or not at all, and the session completes
 //! correctly when the charger reconnects and finishes.
 
-use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
 
 use chargekit_server::{ChargerSeed, ServerConfig};
 use chargekit_tests::raw_charger::RawCharger;
+use chargekit_tests::server_process::ServerProcess;
 use chargekit_tests::{CHARGER_ID, EVSE_ID, http_client};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
@@ -16,32 +14,6 @@ use time::format_description::well_known::Rfc3339;
 
 const CARD: &str = "04A2B3C4D5E6F7";
 const KILLS: usize = 8;
-
-struct ServerProcess {
-    child: Child,
-    addr: String,
-}
-
-impl ServerProcess {
-    fn start(config: &Path) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_durable_server"))
-            .arg(config)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("server process starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("first line");
-        let addr = line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("unexpected first line {line:?}")).to_owned();
-        Self { child, addr }
-    }
-
-    fn kill(mut self) {
-        // SIGKILL: no shutdown code runs, as in a crash or an OOM kill.
-        self.child.kill().expect("SIGKILL sent");
-        self.child.wait().expect("server reaped");
-    }
-}
 
 fn at(time: OffsetDateTime) -> String {
     time.format(&Rfc3339).unwrap()
@@ -69,7 +41,7 @@ async fn a_server_killed_mid_session_loses_nothing_it_acknowledged() {
     std::fs::write(&config_path, serde_json::to_string(&config).unwrap()).unwrap();
     let http = http_client();
 
-    let server = ServerProcess::start(&config_path);
+    let server = ServerProcess::start(env!("CARGO_BIN_EXE_durable_server"), &config_path);
     let register = json!({"email": "kim@example.com", "password": "correct horse battery"});
     let auth: Value = http.post(format!("http://{}/v1/auth/register", server.addr)).json(&register).send().await.unwrap().json().await.unwrap();
     let bearer = auth["token"].as_str().unwrap().to_owned();
@@ -104,7 +76,7 @@ async fn a_server_killed_mid_session_loses_nothing_it_acknowledged() {
         server.take().unwrap().kill();
         charger.close().await;
 
-        let restarted = ServerProcess::start(&config_path);
+        let restarted = ServerProcess::start(env!("CARGO_BIN_EXE_durable_server"), &config_path);
         let session = the_session(&http, &restarted.addr, &bearer).await;
         let energy = session["energy_wh"].as_i64().unwrap();
         assert!(energy == acknowledged_wh || energy == in_flight_wh, "after kill {kill}: {energy} Wh, acknowledged {acknowledged_wh}, in flight {in_flight_wh}");
@@ -129,7 +101,7 @@ async fn a_server_killed_mid_session_loses_nothing_it_acknowledged() {
 
     // Each kill left the charger's connection open in the history; each restart closed it, so
     // the operator's availability counts the time the server was down as offline.
-    let restarted = ServerProcess::start(&config_path);
+    let restarted = ServerProcess::start(env!("CARGO_BIN_EXE_durable_server"), &config_path);
     let options = sqlx::sqlite::SqliteConnectOptions::new().filename(dir.path().join("server.db")).read_only(true);
     let db = sqlx::SqlitePool::connect_with(options).await.unwrap();
     let events: Vec<(String,)> = sqlx::query_as("SELECT event FROM charger_connection_events WHERE charger_id = ? ORDER BY rowid")
