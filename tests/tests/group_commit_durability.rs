@@ -66,15 +66,20 @@ async fn every_answered_meter_values_survives_a_kill() {
     let auth: Value = http.post(format!("http://{}/v1/auth/register", server.addr)).json(&register).send().await.unwrap().json().await.unwrap();
     let bearer = auth["token"].as_str().unwrap().to_owned();
     let start = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap() - time::Duration::hours(2);
-    let mut meters = Vec::new();
+    // Every transaction starts before any charger meters: a StartTransaction is written outside
+    // the group, and behind chargers metering back to back it waited past its 5 s once, in CI.
+    let mut started_transactions = Vec::new();
     for i in 0..CHARGERS {
         let added = http.post(format!("http://{}/v1/tokens", server.addr)).bearer_auth(&bearer).json(&json!({"kind": "rfid", "uid": card(i)})).send().await.unwrap();
         assert_eq!(added.status(), 201);
-        let url = format!("ws://{}/ocpp/{}", server.addr, charger_id(i));
         let mut charger = RawCharger::connect(&format!("ws://{}/ocpp", server.addr), &charger_id(i)).await;
         let started = charger.call("StartTransaction", json!({"connectorId": 1, "idTag": card(i), "meterStart": 0, "timestamp": start.format(&Rfc3339).unwrap()})).await;
-        let transaction_id = started["transactionId"].as_i64().unwrap();
+        started_transactions.push(started["transactionId"].as_i64().unwrap());
         charger.close().await;
+    }
+    let mut meters = Vec::new();
+    for (i, transaction_id) in started_transactions.into_iter().enumerate() {
+        let url = format!("ws://{}/ocpp/{}", server.addr, charger_id(i));
         let acknowledged = Arc::new(AtomicI64::new(0));
         let task = tokio::spawn(meter_until_killed(url, transaction_id, start, acknowledged.clone()));
         meters.push((acknowledged, task));

@@ -67,7 +67,9 @@ pub struct OperatorSessionPage {
     pub next_after: Option<String>,
 }
 
-/// One meter sample as the charger reported it, read the way billing reads it.
+/// One meter sample as the charger reported it: its energy register and power, phases summed and
+/// units converted (`total_of`), each absent when the sample had none (billing carries the last
+/// register forward and reads 0 W as parking: `model::meter::sample_of`).
 #[derive(Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct MeterPoint {
     #[schema(value_type = String, format = DateTime)]
