@@ -259,9 +259,9 @@ fn write_active_sessions(out: &mut String, active: &[(String, i64, i64)], charge
 fn write_connections(out: &mut String, state: &AppState, chargers: &[ChargerInfo]) {
     let mut f = Family::new(out, "chargekit_charger_connected", "gauge", "1 while the charger holds an OCPP connection.");
     for c in chargers {
-        f.sample("chargekit_charger_connected", &[("charger", &c.id)], u8::from(state.chargers.is_online(&c.id)));
+        f.sample("chargekit_charger_connected", &[("charger", &c.id)], u8::from(state.chargers.registry.is_online(&c.id)));
     }
-    let last = state.heartbeats.last_messages();
+    let last = state.chargers.heartbeats.last_messages();
     let mut f = Family::new(out, "chargekit_charger_last_message_timestamp_seconds", "gauge", "When the charger last sent a message (since this server started).");
     for c in chargers {
         if let Some(at) = last.get(&c.id) {
@@ -269,7 +269,7 @@ fn write_connections(out: &mut String, state: &AppState, chargers: &[ChargerInfo
         }
     }
     let mut f = Family::new(out, "chargekit_charger_last_heartbeat_timestamp_seconds", "gauge", "When the charger last sent a Heartbeat (kept across restarts).");
-    let unwritten = state.heartbeats.unwritten();
+    let unwritten = state.chargers.heartbeats.unwritten();
     for c in chargers {
         if let Some(at) = unwritten.get(&c.id).copied().max(c.last_seen_at) {
             f.sample("chargekit_charger_last_heartbeat_timestamp_seconds", &[("charger", &c.id)], at.unix_timestamp());

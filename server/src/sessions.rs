@@ -179,7 +179,7 @@ impl<'a> Sessions<'a> {
         let evse = store.evse(evse_id).await?.ok_or_else(|| SessionError::UnknownEvse(evse_id.clone()))?;
         let connector_id = u32::try_from(evse.connector_id).map_err(SessionError::inconsistent)?;
         let evse_id = EvseId::parse(&evse.evse_id).map_err(SessionError::inconsistent)?;
-        let link = self.state.chargers.get(&evse.charger_id).ok_or_else(|| SessionError::ChargerOffline(evse_id.to_string()))?;
+        let link = self.state.chargers.registry.get(&evse.charger_id).ok_or_else(|| SessionError::ChargerOffline(evse_id.to_string()))?;
         if store.active_session_on(&evse.charger_id, connector_id).await?.is_some() {
             return Err(SessionError::ConnectorBusy(evse_id));
         }
@@ -227,7 +227,7 @@ impl<'a> Sessions<'a> {
             }
         }
         let created = store.session(new.session_id).await?.ok_or_else(|| SessionError::inconsistent("new session vanished"))?;
-        self.state.live.publish(&view(&created));
+        self.state.clients.live.publish(&view(&created));
         Ok(None)
     }
 
@@ -286,7 +286,7 @@ impl<'a> Sessions<'a> {
             SessionStatus::Charging | SessionStatus::Stopping => {}
         }
         let transaction_id = row.transaction_id.ok_or_else(|| SessionError::inconsistent("charging session without transaction"))?;
-        let link = self.state.chargers.get(&row.charger_id).ok_or_else(|| SessionError::ChargerOffline(row.evse_id.clone()))?;
+        let link = self.state.chargers.registry.get(&row.charger_id).ok_or_else(|| SessionError::ChargerOffline(row.evse_id.clone()))?;
         let answer: Result<RemoteStartStopResponse, _> = link
             .call(
                 action::REMOTE_STOP_TRANSACTION,
@@ -413,7 +413,7 @@ impl<'a> Sessions<'a> {
             return Err(e);
         }
         if let Some(created) = store.session(&id).await? {
-            self.state.live.publish(&view(&created));
+            self.state.clients.live.publish(&view(&created));
         }
         Ok(StartTransactionResponse { id_tag_info: decision.id_tag_info(), transaction_id })
     }
@@ -650,12 +650,12 @@ impl<'a> Sessions<'a> {
         if let Some(existing) = store.receipt(&row.id).await? {
             return Ok(Some(existing));
         }
-        let Some(priced) = self.state.billing.final_pricing(store, row).await? else {
+        let Some(priced) = self.state.money.billing.final_pricing(store, row).await? else {
             tracing::error!(session = %row.id, "a completed session could not be priced for its receipt");
             return Ok(None);
         };
         let receipt = receipts::build(store, row, priced).await?;
-        store.insert_receipt(&row.id, &self.state.receipts.sign(&receipt)).await?;
+        store.insert_receipt(&row.id, &self.state.money.receipts.sign(&receipt)).await?;
         // Two issuers may have raced: both answer with the one that was kept.
         store.receipt(&row.id).await
     }
@@ -845,11 +845,11 @@ impl<'a> Sessions<'a> {
             if !change(&mut row) {
                 return Ok((Some(row), false));
             }
-            let billed = self.state.billing.cost(&self.state.store, &row, stored.meter_values).await?;
+            let billed = self.state.money.billing.cost(&self.state.store, &row, stored.meter_values).await?;
             row.cost = Json(billed.cost);
             row.parking_seconds = billed.parking_seconds;
             if let Some(saved) = self.state.store.save_session_with(&row, stored.meter_values, stored.handled).await? {
-                self.state.live.publish(&view(&saved));
+                self.state.clients.live.publish(&view(&saved));
                 return Ok((Some(saved), true));
             }
         }
