@@ -1,9 +1,6 @@
 //! How the session service's failures read over HTTP: one status, code and sentence per
 //! [`SessionError`], the contract `/openapi.json` describes for the session endpoints.
 
-use axum::http::StatusCode;
-use chargekit_model::api::ApiErrorCode;
-
 use crate::error::AppError;
 use crate::sessions::{Command, SessionError};
 
@@ -42,7 +39,9 @@ impl From<SessionError> for AppError {
 
 #[cfg(test)]
 mod tests {
+    use axum::http::StatusCode;
     use axum::response::IntoResponse;
+    use chargekit_model::api::ApiErrorCode;
     use chargekit_model::EvseId;
 
     use super::*;
