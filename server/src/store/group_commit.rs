@@ -254,11 +254,14 @@ mod tests {
     /// Writers that give up on the lock after this (instead of 5 s).
     const BUSY: Duration = Duration::from_millis(200);
 
-    /// Another connection holding the write lock, as another process would.
-    async fn hold_the_lock(path: &std::path::Path) -> sqlx::SqliteConnection {
+    /// A new store, and another connection holding its write lock, as another process would.
+    async fn store_with_the_lock_held() -> (tempfile::TempDir, Store, sqlx::SqliteConnection) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("server.db");
+        let store = Store::open_waiting(&path, BUSY).await.unwrap();
         let mut lock = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display())).await.unwrap();
         sqlx::query("BEGIN IMMEDIATE").execute(&mut lock).await.unwrap();
-        lock
+        (dir, store, lock)
     }
 
     async fn connections_written(store: &Store) -> i64 {
@@ -268,10 +271,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_batch_that_cannot_begin_is_begun_once_more() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("server.db");
-        let store = Store::open_waiting(&path, BUSY).await.unwrap();
-        let mut lock = hold_the_lock(&path).await;
+        let (_dir, store, mut lock) = store_with_the_lock_held().await;
         let writing = tokio::spawn({
             let store = store.clone();
             async move { store.record_connection("CK-1", true).await }
@@ -289,10 +289,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_batch_that_cannot_begin_twice_fails_each_of_its_writes_and_is_counted() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("server.db");
-        let store = Store::open_waiting(&path, BUSY).await.unwrap();
-        let mut lock = hold_the_lock(&path).await;
+        let (_dir, store, mut lock) = store_with_the_lock_held().await;
         // Queued together, before the writer task looks: one batch.
         let (a, b, c) = tokio::join!(store.record_connection("CK-1", true), store.record_connection("CK-2", true), store.record_connection("CK-3", true));
         assert!(a.is_err() && b.is_err() && c.is_err(), "every write of the batch fails: {a:?} {b:?} {c:?}");
