@@ -39,21 +39,21 @@ pub trait WalletListener: Send + Sync {
 
 #[uniffi::export]
 impl ChargeKit {
-    /// The find-charger screen, idle.
-    pub fn find_charger_flow(&self) -> Arc<FindChargerFlow> {
-        Arc::new(FindChargerFlow { flow: Arc::new(find_charger::FindChargerFlow::new(self.core.clone())), runtime: self.core.runtime.clone() })
+    /// The find-charger screen, idle. Each screen keeps the core running while it is alive.
+    pub fn find_charger_flow(self: Arc<Self>) -> Arc<FindChargerFlow> {
+        Arc::new(FindChargerFlow { flow: Arc::new(find_charger::FindChargerFlow::new(self.core.clone())), runtime: Runtime::of(self) })
     }
 
     /// The cards & contracts screen, loading (call `refresh`).
-    pub fn cards_flow(&self) -> Arc<CardsFlow> {
-        Arc::new(CardsFlow { flow: Arc::new(cards::CardsFlow::new(self.core.clone())), runtime: self.core.runtime.clone() })
+    pub fn cards_flow(self: Arc<Self>) -> Arc<CardsFlow> {
+        Arc::new(CardsFlow { flow: Arc::new(cards::CardsFlow::new(self.core.clone())), runtime: Runtime::of(self) })
     }
 
     /// The wallet screen, loading (call `refresh`), with top-ups of `top_up_amounts` (major
     /// units of `currency`, the market the app serves).
-    pub fn wallet_flow(&self, currency: String, top_up_amounts: Vec<i64>) -> Arc<WalletFlow> {
+    pub fn wallet_flow(self: Arc<Self>, currency: String, top_up_amounts: Vec<i64>) -> Arc<WalletFlow> {
         let flow = wallet::WalletFlow::new(self.core.clone(), currency, top_up_amounts);
-        Arc::new(WalletFlow { flow: Arc::new(flow), runtime: self.core.runtime.clone() })
+        Arc::new(WalletFlow { flow: Arc::new(flow), runtime: Runtime::of(self) })
     }
 }
 
@@ -75,10 +75,23 @@ where
     Arc::new(TaskHandle { task: Mutex::new(Some(task)) })
 }
 
+/// Where a screen runs its requests: the core's runtime, kept running while the screen is alive
+/// (the app may let go of the `ChargeKit` object before it lets go of a screen).
+struct Runtime {
+    handle: Handle,
+    _owner: Arc<ChargeKit>,
+}
+
+impl Runtime {
+    fn of(owner: Arc<ChargeKit>) -> Self {
+        Self { handle: owner.core.runtime.clone(), _owner: owner }
+    }
+}
+
 /// Runs an intent's requests on the core's runtime and waits for them from any executor.
-async fn on_runtime(runtime: &Handle, work: impl Future<Output = ()> + Send + 'static) {
-    // A task fails only when the core shuts down: there is no screen left to tell.
-    let _ = runtime.spawn(work).await;
+async fn on_runtime(runtime: &Runtime, work: impl Future<Output = ()> + Send + 'static) {
+    // A task fails only when the core shuts down, which it does not while a screen holds it.
+    let _ = runtime.handle.spawn(work).await;
 }
 
 /// Why an input is no EVSE ID, in the driver's words.
@@ -89,7 +102,7 @@ fn read(evse_id: Result<String, impl std::fmt::Display>) -> Result<String, Strin
 #[derive(uniffi::Object)]
 pub struct FindChargerFlow {
     flow: Arc<find_charger::FindChargerFlow>,
-    runtime: Handle,
+    runtime: Runtime,
 }
 
 #[uniffi::export]
@@ -99,7 +112,7 @@ impl FindChargerFlow {
     }
 
     pub fn observe(&self, listener: Arc<dyn FindChargerListener>) -> Arc<TaskHandle> {
-        observe(&self.runtime, self.flow.subscribe(), |m| m.screen.clone(), move |s| listener.on_update(s))
+        observe(&self.runtime.handle, self.flow.subscribe(), |m| m.screen.clone(), move |s| listener.on_update(s))
     }
 
     /// A QR code's payload, an NFC tag's text or URI, or a typed EVSE ID.
@@ -154,7 +167,7 @@ impl FindChargerFlow {
 #[derive(uniffi::Object)]
 pub struct CardsFlow {
     flow: Arc<cards::CardsFlow>,
-    runtime: Handle,
+    runtime: Runtime,
 }
 
 #[uniffi::export]
@@ -164,7 +177,7 @@ impl CardsFlow {
     }
 
     pub fn observe(&self, listener: Arc<dyn CardsListener>) -> Arc<TaskHandle> {
-        observe(&self.runtime, self.flow.subscribe(), CardsScreen::clone, move |s| listener.on_update(s))
+        observe(&self.runtime.handle, self.flow.subscribe(), CardsScreen::clone, move |s| listener.on_update(s))
     }
 
     pub async fn refresh(&self) {
@@ -222,7 +235,7 @@ impl CardsFlow {
 #[derive(uniffi::Object)]
 pub struct WalletFlow {
     flow: Arc<wallet::WalletFlow>,
-    runtime: Handle,
+    runtime: Runtime,
 }
 
 #[uniffi::export]
@@ -232,7 +245,7 @@ impl WalletFlow {
     }
 
     pub fn observe(&self, listener: Arc<dyn WalletListener>) -> Arc<TaskHandle> {
-        observe(&self.runtime, self.flow.subscribe(), WalletState::clone, move |s| listener.on_update(s))
+        observe(&self.runtime.handle, self.flow.subscribe(), WalletState::clone, move |s| listener.on_update(s))
     }
 
     pub async fn refresh(&self) {

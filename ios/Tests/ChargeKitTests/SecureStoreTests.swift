@@ -1,4 +1,5 @@
 import ChargeKit
+import ChargeKitModels
 import Foundation
 import Testing
 

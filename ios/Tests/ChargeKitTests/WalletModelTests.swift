@@ -27,18 +27,18 @@ import Testing
 
         try await client.topUp(amountMinor: 4_000, currency: "EUR")
         let session = try await client.startSession(at: TestBackend.evseID, paying: .wallet)
-        let held = try await client.sessionPayment(sessionID)
+        let held = try await client.sessionPayment(session.id)
         #expect(held.isWallet && held.state == .held && held.heldMinor == 3_000)
         #expect(try await client.wallet() == [WalletBalanceInfo(currency: "EUR", currencyDigits: 2, availableMinor: 2_000, heldMinor: 3_000)])
         #expect(try await client.activeSession()?.id == session.id)
 
-        try await eventually("energy was metered") { try await client.session(sessionID).energyWh > 0 }
-        _ = try await client.stopSession(sessionID)
-        try await eventually("the session completed") { try await client.session(sessionID).state == .completed }
-        try await eventually("the payment was captured") { try await client.sessionPayment(sessionID).state == .captured }
-        let cost = try await client.session(sessionID).costMinor
+        try await eventually("energy was metered") { try await client.session(session.id).energyWh > 0 }
+        _ = try await client.stopSession(session.id)
+        try await eventually("the session completed") { try await client.session(session.id).state == .completed }
+        try await eventually("the payment was captured") { try await client.sessionPayment(session.id).state == .captured }
+        let cost = try await client.session(session.id).costMinor
         #expect(cost > 0)
-        #expect(try await client.sessionPayment(sessionID).capturedMinor == cost)
+        #expect(try await client.sessionPayment(session.id).capturedMinor == cost)
         #expect(try await client.wallet() == [WalletBalanceInfo(currency: "EUR", currencyDigits: 2, availableMinor: 5_000 - cost, heldMinor: 0)])
     }
 
