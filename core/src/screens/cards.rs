@@ -88,10 +88,10 @@ impl CardsScreen {
     /// failure's sentence, if it failed), and a tapped card that was added is no longer offered.
     pub(crate) fn finish(&mut self, outcome: Result<CardsNotice, String>, tokens: Result<Vec<IdToken>, String>) {
         let notice = outcome.unwrap_or_else(|message| CardsNotice::Failed { message });
-        if let CardsNotice::CardAdded { id_tag } = &notice {
-            if self.pending_card.as_ref().is_some_and(|p| &p.id_tag == id_tag) {
-                self.pending_card = None;
-            }
+        if let CardsNotice::CardAdded { id_tag } = &notice
+            && self.pending_card.as_ref().is_some_and(|p| &p.id_tag == id_tag)
+        {
+            self.pending_card = None;
         }
         self.reloaded(tokens, Some(notice));
         self.busy = false;

@@ -107,10 +107,11 @@ impl FindCharger {
     }
 
     pub(crate) fn ongoing(&mut self, ticket: Ticket, active: Option<(String, String, AuthMethod)>) {
-        if let Some((session_id, evse_id, auth_method)) = active {
-            if self.is_current(ticket) && self.screen.step == FindChargerStep::Idle {
-                self.screen.step = FindChargerStep::Ongoing { session_id, evse_id, auth_method };
-            }
+        if let Some((session_id, evse_id, auth_method)) = active
+            && self.is_current(ticket)
+            && self.screen.step == FindChargerStep::Idle
+        {
+            self.screen.step = FindChargerStep::Ongoing { session_id, evse_id, auth_method };
         }
     }
 
