@@ -4,6 +4,7 @@
 //! [`start`] runs a server in the current Tokio runtime and returns a handle; the `chargekit`
 //! binary, the demo and the tests all use it.
 
+mod alerts;
 mod api;
 mod auth;
 mod authorization;
@@ -37,7 +38,9 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+pub use alerts::{AlertsConfig, WebhookConfig};
 pub use api::ApiDoc;
+pub use ocpp::OcppLogConfig;
 pub use auth::PasswordHashingLoad;
 pub use config::{
     CardProviderConfig, ChargerSeed, EvseSeed, OperatorSeed, PaymentsConfig, PlausibilityConfig, SecurityProfile, ServerConfig,
@@ -77,6 +80,8 @@ pub struct AppState {
     accounts: rate_limit::AccountLimits,
     /// The open live streams by sign-in: capped, and ended with their sign-in.
     live_streams: live_streams::LiveStreams,
+    /// Wakes the alert engine and the webhook deliveries.
+    alerts: alerts::Alerts,
 }
 
 impl AppState {
@@ -163,6 +168,7 @@ impl RunningServer {
 /// Opens the database, seeds chargers and tariff, and starts serving.
 pub async fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
     config.tariff.validate()?;
+    config.alerts.validate().map_err(StartError::Config)?;
     for charger in &config.chargers {
         charger.validate().map_err(StartError::Config)?;
     }
@@ -235,6 +241,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
         shutdown: CancellationToken::new(),
         charger_connections: TaskTracker::new(),
         live_streams: live_streams::LiveStreams::new(live_streams_per_driver, live_streams_total),
+        alerts: alerts::Alerts::default(),
     });
     let limits = serving::Limits::of(&state.config).map_err(StartError::Config)?;
     let mut tasks = vec![tokio::spawn(serving::serve(listener, serving::Plain, router(state.clone()), limits, state.shutdown.clone()))];
@@ -258,6 +265,8 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
         .await
         .map_err(|source| StartError::OpenDatabase { path: state.config.database.clone(), source })?;
     spawn_handled_log_pruning(background.clone(), state.shutdown.clone());
+    ocpp::spawn_message_log_pruning(background.clone(), state.config.ocpp_log.clone(), state.shutdown.clone());
+    alerts::spawn(state.clone(), state.shutdown.clone()).map_err(StartError::Config)?;
     heartbeats::spawn_writer(state.clone(), state.shutdown.clone());
     reports::spawn_availability_warmer(background, state.shutdown.clone());
     state.payments().resume().await?;

@@ -1,0 +1,132 @@
+//! The OCPP message log: every frame a charger sent or was sent, secrets already redacted by the
+//! caller (`ocpp::message_log`), kept for the operator's session and charger pages.
+//!
+//! The log is written on the chargers' hot path without a commit of its own: a frame is handed
+//! to the group writer (`group_commit.rs`) without waiting, and rides in the transaction of the
+//! next batch of the chargers' writes, or, when no write comes within
+//! [`super::group_commit::LOG_DELAY`], in one transaction for every frame that waited. A crash
+//! loses at most that much of the log, never a charger's answer: the log is a record for
+//! people, nothing is billed on it.
+
+use super::{Store, StoreError};
+
+/// One frame to keep.
+#[derive(Debug, Clone)]
+pub struct LoggedFrame {
+    pub charger_id: String,
+    /// From the charger (`in`) or to it (`out`).
+    pub direction: Direction,
+    /// 2 CALL, 3 CALLRESULT, 4 CALLERROR.
+    pub message_type: u8,
+    pub message_id: String,
+    pub action: Option<String>,
+    pub transaction_id: Option<i64>,
+    /// JSON text, redacted.
+    pub payload: String,
+    pub at_ms: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    In,
+    Out,
+}
+
+impl Direction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::In => "in",
+            Self::Out => "out",
+        }
+    }
+}
+
+/// A stored frame, as the operator API reads it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MessageRow {
+    pub id: i64,
+    pub charger_id: String,
+    pub direction: String,
+    pub message_type: i64,
+    pub message_id: String,
+    pub action: Option<String>,
+    pub transaction_id: Option<i64>,
+    pub payload: String,
+    pub at_ms: i64,
+}
+
+macro_rules! select_messages {
+    () => {
+        "SELECT id, charger_id, direction, message_type, message_id, action, transaction_id, payload, at_ms FROM ocpp_messages"
+    };
+}
+
+impl Store {
+    /// Queues a frame for the log; returns at once (see the module's comment).
+    pub fn log_frame(&self, frame: LoggedFrame) {
+        self.writer.log(frame);
+    }
+
+    /// A charger's frames, newest first, older than row `before` if given.
+    pub async fn charger_messages(&self, charger_id: &str, before: Option<i64>, limit: u32) -> Result<Vec<MessageRow>, StoreError> {
+        sqlx::query_as(concat!(select_messages!(), " WHERE charger_id = ? AND id < ? ORDER BY id DESC LIMIT ?"))
+            .bind(charger_id)
+            .bind(before.unwrap_or(i64::MAX))
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await
+    }
+
+    /// The frames of one transaction, oldest first: those naming it, and the other half of each
+    /// exchange (the StartTransaction CALL whose answer gave the id, the `{}` answers to
+    /// MeterValues), at most `limit`.
+    pub async fn transaction_messages(&self, charger_id: &str, transaction_id: i64, limit: u32) -> Result<Vec<MessageRow>, StoreError> {
+        sqlx::query_as(concat!(
+            select_messages!(),
+            " WHERE charger_id = ?1 AND message_id IN
+                 (SELECT message_id FROM ocpp_messages WHERE transaction_id = ?2 AND charger_id = ?1)
+             ORDER BY id LIMIT ?3"
+        ))
+        .bind(charger_id)
+        .bind(transaction_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+    }
+
+    /// Deletes up to `chunk` frames older than `before_ms`; returns how many. Called in a loop
+    /// with pauses, so that the write lock is never held long (see the warmer's lesson in
+    /// docs/benchmarks.md).
+    pub async fn prune_messages(&self, before_ms: i64, chunk: u32) -> Result<u64, StoreError> {
+        let result = sqlx::query("DELETE FROM ocpp_messages WHERE id IN (SELECT id FROM ocpp_messages WHERE at_ms < ? ORDER BY at_ms LIMIT ?)")
+            .bind(before_ms)
+            .bind(chunk)
+            .execute(&self.pool)
+            .await?;
+        Ok(result.rows_affected())
+    }
+}
+
+/// Inserts frames in one statement (a JSON array of rows): a batch of thousands of frames is one
+/// statement, not thousands.
+pub(super) async fn insert_frames(tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>, frames: &[LoggedFrame]) -> Result<(), StoreError> {
+    if frames.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<serde_json::Value> = frames
+        .iter()
+        .map(|f| {
+            serde_json::json!([f.charger_id, f.direction.as_str(), f.message_type, f.message_id, f.action, f.transaction_id, f.payload, f.at_ms])
+        })
+        .collect();
+    sqlx::query(
+        "INSERT INTO ocpp_messages (charger_id, direction, message_type, message_id, action, transaction_id, payload, at_ms)
+         SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), json_extract(value, '$[3]'),
+                json_extract(value, '$[4]'), json_extract(value, '$[5]'), json_extract(value, '$[6]'), json_extract(value, '$[7]')
+         FROM json_each(?) ORDER BY key",
+    )
+    .bind(serde_json::Value::Array(rows).to_string())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
