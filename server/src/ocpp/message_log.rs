@@ -25,10 +25,27 @@ impl Default for OcppLogConfig {
     }
 }
 
-/// Queues `frame` for the log (it never waits: see `store::message_log`). `action` names the
+/// What an answer answers: the CALL's action and the transaction it named, so that an answer
+/// is logged under both (a MeterValues' `{}` belongs to its transaction too).
+#[derive(Debug, Clone, Default)]
+pub struct Answering {
+    pub action: Option<String>,
+    pub transaction_id: Option<i64>,
+}
+
+impl Answering {
+    pub fn of(call: &Frame) -> Self {
+        match call {
+            Frame::Call { action, payload, .. } => Self { action: Some(action.clone()), transaction_id: transaction_of(payload) },
+            _ => Self::default(),
+        }
+    }
+}
+
+/// Queues `frame` for the log (it never waits: see `store::message_log`); `answering` is the
 /// CALL an answer answers, when the caller knows it.
-pub fn record(store: &Store, charger_id: &str, direction: Direction, frame: &Frame, action: Option<&str>) {
-    store.log_frame(logged(charger_id, direction, frame, action, OffsetDateTime::now_utc()));
+pub fn record(store: &Store, charger_id: &str, direction: Direction, frame: &Frame, answering: Option<&Answering>) {
+    store.log_frame(logged(charger_id, direction, frame, answering, OffsetDateTime::now_utc()));
 }
 
 /// Frames deleted per transaction when pruning, and the pause between two such transactions:
@@ -70,12 +87,13 @@ pub fn spawn_pruning(store: Store, config: OcppLogConfig, shutdown: tokio_util::
     });
 }
 
-fn logged(charger_id: &str, direction: Direction, frame: &Frame, action: Option<&str>, at: OffsetDateTime) -> LoggedFrame {
+fn logged(charger_id: &str, direction: Direction, frame: &Frame, answering: Option<&Answering>, at: OffsetDateTime) -> LoggedFrame {
+    let answered = answering.and_then(|a| a.action.as_deref());
     let (message_type, id, action, payload) = match frame {
         Frame::Call { id, action, payload } => (2, id, Some(action.as_str()), log_safe::payload(payload)),
-        Frame::CallResult { id, payload } => (3, id, action, log_safe::payload(payload)),
+        Frame::CallResult { id, payload } => (3, id, answered, log_safe::payload(payload)),
         Frame::CallError { id, code, description, details } => {
-            (4, id, action, serde_json::json!({"errorCode": code, "errorDescription": description, "errorDetails": log_safe::payload(details)}))
+            (4, id, answered, serde_json::json!({"errorCode": code, "errorDescription": description, "errorDetails": log_safe::payload(details)}))
         }
     };
     LoggedFrame {
@@ -84,7 +102,7 @@ fn logged(charger_id: &str, direction: Direction, frame: &Frame, action: Option<
         message_type,
         message_id: id.clone(),
         action: action.map(str::to_owned),
-        transaction_id: transaction_of(&payload),
+        transaction_id: transaction_of(&payload).or(answering.and_then(|a| a.transaction_id)),
         payload: payload.to_string(),
         at_ms: (at.unix_timestamp_nanos() / 1_000_000) as i64,
     }
@@ -115,8 +133,13 @@ mod tests {
         assert_eq!((row.message_type, row.transaction_id), (2, None));
 
         let started = Frame::CallResult { id: "s1".into(), payload: json!({"transactionId": 42, "idTagInfo": {"status": "Accepted"}}) };
-        let row = logged("CP", Direction::Out, &started, Some("StartTransaction"), OffsetDateTime::UNIX_EPOCH);
+        let start = Answering { action: Some("StartTransaction".into()), transaction_id: None };
+        let row = logged("CP", Direction::Out, &started, Some(&start), OffsetDateTime::UNIX_EPOCH);
         assert_eq!((row.message_type, row.transaction_id, row.action.as_deref()), (3, Some(42), Some("StartTransaction")));
+
+        let meter = Frame::Call { id: "m1".into(), action: "MeterValues".into(), payload: json!({"connectorId": 1, "transactionId": 7, "meterValue": []}) };
+        let row = logged("CP", Direction::Out, &Frame::CallResult { id: "m1".into(), payload: json!({}) }, Some(&Answering::of(&meter)), OffsetDateTime::UNIX_EPOCH);
+        assert_eq!((row.transaction_id, row.action.as_deref()), (Some(7), Some("MeterValues")), "an answer belongs to its CALL's transaction");
 
         let refused = Frame::CallError { id: "e1".into(), code: "InternalError".into(), description: "no".into(), details: json!({}) };
         let row = logged("CP", Direction::In, &refused, None, OffsetDateTime::UNIX_EPOCH);

@@ -188,15 +188,16 @@ async fn serve_charger(state: Arc<AppState>, charger_id: String, profile: Securi
             Ok(Message::Close(_)) | Err(_) => break Ending::Gone,
             Ok(_) => continue, // ping/pong are answered by the WebSocket layer
         };
-        let (reply, answered) = match Frame::parse(text.as_str()) {
+        let (reply, answering) = match Frame::parse(text.as_str()) {
             Ok(call @ Frame::Call { .. }) => {
                 message_log::record(&state.store, &charger_id, Direction::In, &call, None);
+                let answering = message_log::Answering::of(&call);
                 let Frame::Call { id, action, payload } = call else { unreachable!("matched as a CALL") };
-                (Some(handlers::handle_call(&state, &charger_id, id, &action, payload).await), Some(action))
+                (Some(handlers::handle_call(&state, &charger_id, id, &action, payload).await), Some(answering))
             }
             Ok(answer) => {
-                let action = link.pending_action(answer.id());
-                message_log::record(&state.store, &charger_id, Direction::In, &answer, action.as_deref());
+                let answering = link.answering(answer.id());
+                message_log::record(&state.store, &charger_id, Direction::In, &answer, answering.as_ref());
                 link.resolve(answer);
                 (None, None)
             }
@@ -206,7 +207,7 @@ async fn serve_charger(state: Arc<AppState>, charger_id: String, profile: Securi
             }
         };
         if let Some(reply) = reply {
-            message_log::record(&state.store, &charger_id, Direction::Out, &reply, answered.as_deref());
+            message_log::record(&state.store, &charger_id, Direction::Out, &reply, answering.as_ref());
             if link.send(&reply).await.is_err() {
                 break Ending::Gone;
             }

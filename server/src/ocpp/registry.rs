@@ -34,8 +34,8 @@ type Reply = Result<Value, CallFailure>;
 pub struct ChargerLink {
     pub charger_id: String,
     outgoing: mpsc::Sender<Message>,
-    /// Commands awaiting an answer, by message id, with their action (for the message log).
-    pending: Mutex<HashMap<String, (String, oneshot::Sender<Reply>)>>,
+    /// Commands awaiting an answer, by message id, with what the message log says of the answer.
+    pending: Mutex<HashMap<String, (super::message_log::Answering, oneshot::Sender<Reply>)>>,
     /// Where the commands sent are logged (`message_log`), if anywhere.
     log: Option<crate::store::Store>,
     /// Cancelled when a newer connection of the same charger took this one's place.
@@ -53,9 +53,9 @@ impl ChargerLink {
         self
     }
 
-    /// The action of the command waiting for the answer `id`, if one is.
-    pub fn pending_action(&self, id: &str) -> Option<String> {
-        self.pending.lock().expect("pending lock").get(id).map(|(action, _)| action.clone())
+    /// The command waiting for the answer `id`, if one is, as the message log names it.
+    pub fn answering(&self, id: &str) -> Option<super::message_log::Answering> {
+        self.pending.lock().expect("pending lock").get(id).map(|(answering, _)| answering.clone())
     }
 
     /// Queues a frame for the writer task.
@@ -82,9 +82,10 @@ impl ChargerLink {
     ) -> Result<Res, CallFailure> {
         let id = uuid::Uuid::new_v4().to_string();
         let (tx, rx) = oneshot::channel();
-        self.pending.lock().expect("pending lock").insert(id.clone(), (action.to_owned(), tx));
+        let frame = Frame::call(id.clone(), action, request);
+        let answering = super::message_log::Answering::of(&frame);
+        self.pending.lock().expect("pending lock").insert(id.clone(), (answering.clone(), tx));
         let outcome = async {
-            let frame = Frame::call(id.clone(), action, request);
             if let Some(store) = &self.log {
                 super::message_log::record(store, &self.charger_id, crate::store::Direction::Out, &frame, None);
             }

@@ -121,34 +121,37 @@ async fn run(pool: SqlitePool, stats: Arc<WriteStats>, mut queue: mpsc::Unbounde
     let mut flushes: Vec<oneshot::Sender<()>> = Vec::new();
     let mut frames = Frames::default();
     loop {
+        // `Some(None)`: logged frames waited long enough for a write to ride with; they make a
+        // batch of their own, which writes queued meanwhile still join.
         let first = match frames.due {
-            None => queue.recv().await,
+            None => queue.recv().await.map(Some),
             Some(due) => tokio::select! {
-                request = queue.recv() => request,
-                _ = tokio::time::sleep_until(due) => {
-                    // No write came to carry them: the frames get a transaction of their own.
-                    frames.write_alone(&pool).await;
-                    continue;
-                }
+                request = queue.recv() => request.map(Some),
+                _ = tokio::time::sleep_until(due) => Some(None),
             },
         };
         let Some(first) = first else { break };
         let mut batch: Vec<(Write, Reply)> = Vec::new();
+        let mut gather = true;
         match first {
-            Request::Write(write, reply) => batch.push((write, reply)),
-            Request::Log(frame) => {
+            Some(Request::Write(write, reply)) => batch.push((write, reply)),
+            Some(Request::Log(frame)) => {
                 frames.push(frame);
                 continue;
             }
-            Request::Flush(done) => {
-                frames.write_alone(&pool).await;
+            Some(Request::Flush(done)) if frames.waiting.is_empty() => {
                 let _ = done.send(());
                 continue;
             }
+            Some(Request::Flush(done)) => {
+                flushes.push(done);
+                gather = false;
+            }
+            None => {}
         }
         let tx = pool.begin_with("BEGIN IMMEDIATE").await;
         // Whatever queued while the lock or the previous batch's sync was awaited joins now.
-        while batch.len() < MAX_BATCH {
+        while gather && batch.len() < MAX_BATCH {
             match queue.try_recv() {
                 Ok(Request::Write(write, reply)) => batch.push((write, reply)),
                 Ok(Request::Log(frame)) => frames.push(frame),
@@ -163,7 +166,8 @@ async fn run(pool: SqlitePool, stats: Arc<WriteStats>, mut queue: mpsc::Unbounde
         let results = match tx {
             Ok(tx) => apply_batch(tx, &batch, &mut frames).await,
             Err(e) => {
-                tracing::error!(error = %e, writes = batch.len(), "cannot begin a batch of charger writes; those messages are answered InternalError");
+                tracing::error!(error = %e, writes = batch.len(), frames = frames.waiting.len(), "cannot begin a batch of charger writes; those messages are answered InternalError (and left out of the message log)");
+                frames.done();
                 batch.iter().map(|_| Err(copy(&e))).collect()
             }
         };
@@ -174,7 +178,6 @@ async fn run(pool: SqlitePool, stats: Arc<WriteStats>, mut queue: mpsc::Unbounde
             let _ = done.send(());
         }
     }
-    frames.write_alone(&pool).await;
 }
 
 /// Logged frames waiting for a transaction, and when they stop waiting for a batch.
@@ -218,21 +221,6 @@ impl Frames {
         }
         self.waiting.clear();
         self.due = None;
-    }
-
-    async fn write_alone(&mut self, pool: &SqlitePool) {
-        if self.waiting.is_empty() {
-            return;
-        }
-        let written = async {
-            let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-            self.insert_in(&mut tx).await?;
-            tx.commit().await
-        };
-        if let Err(e) = written.await {
-            tracing::error!(error = %e, frames = self.waiting.len(), "cannot commit OCPP frames; they are left out of the message log");
-        }
-        self.done();
     }
 }
 

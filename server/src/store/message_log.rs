@@ -67,8 +67,10 @@ impl Store {
         self.writer.log(frame);
     }
 
-    /// A charger's frames, newest first, older than row `before` if given.
+    /// A charger's frames, newest first, older than row `before` if given. Frames still waiting
+    /// for the group writer are committed first, so the page shows what was sent until now.
     pub async fn charger_messages(&self, charger_id: &str, before: Option<i64>, limit: u32) -> Result<Vec<MessageRow>, StoreError> {
+        self.writer.flush().await;
         sqlx::query_as(concat!(select_messages!(), " WHERE charger_id = ? AND id < ? ORDER BY id DESC LIMIT ?"))
             .bind(charger_id)
             .bind(before.unwrap_or(i64::MAX))
@@ -77,14 +79,18 @@ impl Store {
             .await
     }
 
-    /// The frames of one transaction, oldest first: those naming it, and the other half of each
-    /// exchange (the StartTransaction CALL whose answer gave the id, the `{}` answers to
-    /// MeterValues), at most `limit`.
+    /// The frames of one transaction, oldest first, at most `limit`: those naming it (answers are
+    /// logged under their CALL's transaction), and the CALL of each answer naming it that did not
+    /// (the StartTransaction whose answer gave the id): the nearest earlier CALL with its message
+    /// id, since chargers reuse message ids across reboots.
     pub async fn transaction_messages(&self, charger_id: &str, transaction_id: i64, limit: u32) -> Result<Vec<MessageRow>, StoreError> {
+        self.writer.flush().await;
         sqlx::query_as(concat!(
             select_messages!(),
-            " WHERE charger_id = ?1 AND message_id IN
-                 (SELECT message_id FROM ocpp_messages WHERE transaction_id = ?2 AND charger_id = ?1)
+            " WHERE charger_id = ?1 AND (transaction_id = ?2 OR id IN (
+                 SELECT (SELECT max(c.id) FROM ocpp_messages c
+                         WHERE c.charger_id = a.charger_id AND c.message_id = a.message_id AND c.id < a.id AND c.message_type = 2)
+                 FROM ocpp_messages a WHERE a.transaction_id = ?2 AND a.charger_id = ?1 AND a.message_type != 2))
              ORDER BY id LIMIT ?3"
         ))
         .bind(charger_id)
