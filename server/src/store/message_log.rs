@@ -136,3 +136,52 @@ pub(super) async fn insert_frames(tx: &mut sqlx::Transaction<'static, sqlx::Sqli
     .await?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::HandledMessage;
+
+    fn frame(i: i64) -> LoggedFrame {
+        LoggedFrame {
+            charger_id: "CP-1".into(),
+            direction: if i % 2 == 0 { Direction::In } else { Direction::Out },
+            message_type: 2,
+            message_id: format!("m{i}"),
+            action: Some("Heartbeat".into()),
+            transaction_id: None,
+            payload: "{}".into(),
+            at_ms: i,
+        }
+    }
+
+    #[tokio::test]
+    async fn logged_frames_ride_in_the_next_batch_without_a_commit_of_their_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("s.db")).await.unwrap();
+        let before = store.write_stats().commits();
+        for i in 0..100 {
+            store.log_frame(frame(i));
+        }
+        let handled = HandledMessage { action: "MeterValues".into(), payload_sha256: "00".into(), response: "{}".into() };
+        store.record_handled_message("CP-1", "h1", &handled).await.unwrap();
+        assert_eq!(store.write_stats().commits() - before, 1, "100 frames and a write: one commit");
+        let logged = store.charger_messages("CP-1", None, 500).await.unwrap();
+        assert_eq!(store.write_stats().commits() - before, 1, "nothing was left waiting to commit");
+        let ids: Vec<&str> = logged.iter().rev().map(|m| m.message_id.as_str()).collect();
+        assert_eq!(ids, (0..100).map(|i| format!("m{i}")).collect::<Vec<_>>(), "every frame, in the order logged");
+        assert_eq!(logged[0].direction, "out");
+
+        assert_eq!(store.prune_messages(50, 20).await.unwrap(), 20, "a chunk at a time");
+        assert_eq!(store.prune_messages(50, 1_000).await.unwrap(), 30);
+        assert_eq!(store.charger_messages("CP-1", None, 500).await.unwrap().len(), 50, "the newer frames are kept");
+    }
+
+    #[tokio::test]
+    async fn frames_with_no_write_to_ride_with_are_committed_by_a_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("s.db")).await.unwrap();
+        store.log_frame(frame(1));
+        assert_eq!(store.charger_messages("CP-1", None, 10).await.unwrap().len(), 1);
+    }
+}
