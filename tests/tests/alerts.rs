@@ -142,10 +142,8 @@ fn config(dir: &std::path::Path, receiver: &Receiver, adjust: impl FnOnce(&mut A
 }
 
 async fn operator_get(server: &RunningServer, path: &str) -> Value {
-    let http = http_client();
-    let body = json!({"username": OPERATOR, "password": OPERATOR_PASSWORD});
-    let signed: Value = http.post(format!("{}/v1/operator/sign-in", server.base_url())).json(&body).send().await.unwrap().json().await.unwrap();
-    let response = http.get(format!("{}{path}", server.base_url())).bearer_auth(signed["token"].as_str().unwrap()).send().await.unwrap();
+    let token = operator_token(server).await;
+    let response = http_client().get(format!("{}{path}", server.base_url())).bearer_auth(token).send().await.unwrap();
     assert_eq!(response.status(), 200, "GET {path}");
     response.json().await.unwrap()
 }
@@ -248,8 +246,16 @@ async fn a_faulted_connector_opens_an_alert_and_its_recovery_resolves_it() {
 /// Starts a session from the app; the charger answers the remote start with `answer`. Returns
 /// the RemoteStartTransaction's idTag.
 async fn app_start(server: &RunningServer, charger: &mut RawCharger, bearer: &str, answer: &str) -> String {
+    app_start_paying(server, charger, bearer, answer, None).await
+}
+
+async fn app_start_paying(server: &RunningServer, charger: &mut RawCharger, bearer: &str, answer: &str, payment: Option<Value>) -> String {
     let url = format!("{}/v1/sessions", server.base_url());
-    let request = http_client().post(url).bearer_auth(bearer).json(&json!({"evse_id": EVSE_ID})).send();
+    let mut body = json!({"evse_id": EVSE_ID});
+    if let Some(payment) = payment {
+        body["payment"] = payment;
+    }
+    let request = http_client().post(url).bearer_auth(bearer).json(&body).send();
     let asked = tokio::spawn(request);
     let (id, action, payload) = charger.expect_call().await;
     assert_eq!(action, "RemoteStartTransaction");
@@ -315,11 +321,7 @@ async fn a_session_held_for_review_opens_an_alert() {
     let dir = tempfile::tempdir().unwrap();
     let mut receiver = Receiver::start().await;
     let server = chargekit_server::start(config(dir.path(), &receiver, |_| {})).await.unwrap();
-    let mut charger = booted(&server).await;
-    let http = http_client();
-    let bearer = register_driver_at(&http, &server, "lee@example.com").await;
-    let id_tag = app_start(&server, &mut charger, &bearer, "Accepted").await;
-    let (transaction, session) = started(&mut charger, &http, &server, &bearer, &id_tag).await;
+    let (mut charger, transaction, session) = charging(&server, "lee@example.com").await;
     let begin = OffsetDateTime::now_utc() - time::Duration::minutes(30);
     meter(&mut charger, transaction, 1_000, begin + time::Duration::minutes(1)).await;
     // 10 MWh in 10 s: no charger delivers that.
@@ -334,15 +336,41 @@ async fn a_session_held_for_review_opens_an_alert() {
 }
 
 #[tokio::test]
+async fn a_capture_that_keeps_failing_opens_an_alert() {
+    use chargekit_tests::payment_provider::{Endpoint, MockProvider, VISA};
+    let provider = MockProvider::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut receiver = Receiver::start().await;
+    // Payments are not events the engine is woken by: it finds this one on its periodic round.
+    let mut config = config(dir.path(), &receiver, |a| {
+        a.captures_failing_after_secs = 0;
+        a.evaluate_every_secs = 1;
+    });
+    config.payments.card = Some(provider.config());
+    // The retry comes long after the test.
+    config.payments.capture_retry_delay = Duration::from_secs(600);
+    let server = chargekit_server::start(config).await.unwrap();
+    let (mut charger, transaction, session) = charging_paid(&server, "ana@example.com", Some(VISA)).await;
+    let begin = OffsetDateTime::now_utc() - time::Duration::minutes(30);
+    meter(&mut charger, transaction, 3_000, begin + time::Duration::minutes(10)).await;
+    provider.fail_next(Endpoint::Capture, 1);
+    let stop = json!({"transactionId": transaction, "meterStop": 4_000, "timestamp": stamp(begin + time::Duration::minutes(20)), "reason": "Local"});
+    charger.call("StopTransaction", stop).await;
+    let opened = receiver.accepted("alert.opened", "ChargeKitCapturesFailing", &session).await;
+    assert_eq!(opened["session_id"], session.as_str());
+    assert!(opened["summary"].as_str().unwrap().contains("failed 1 times"), "{opened}");
+    assert_eq!(provider.requests_to(Endpoint::Capture).len(), 1, "the capture was tried once and failed");
+    charger.close().await;
+    server.shutdown().await;
+}
+
+#[tokio::test]
 async fn the_message_log_holds_a_transactions_messages_and_pages_a_chargers_log_with_secrets_redacted() {
     let dir = tempfile::tempdir().unwrap();
     let receiver = Receiver::start().await;
     let server = chargekit_server::start(config(dir.path(), &receiver, |_| {})).await.unwrap();
-    let mut charger = booted(&server).await;
+    let (mut charger, transaction, session) = charging(&server, "max@example.com").await;
     let http = http_client();
-    let bearer = register_driver_at(&http, &server, "max@example.com").await;
-    let id_tag = app_start(&server, &mut charger, &bearer, "Accepted").await;
-    let (transaction, session) = started(&mut charger, &http, &server, &bearer, &id_tag).await;
     let begin = OffsetDateTime::now_utc() - time::Duration::minutes(10);
     meter(&mut charger, transaction, 2_000, begin + time::Duration::minutes(5)).await;
     let stop = json!({"transactionId": transaction, "meterStop": 3_000, "timestamp": stamp(begin + time::Duration::minutes(9)), "reason": "Local"});
@@ -415,14 +443,33 @@ fn stamp(at: OffsetDateTime) -> String {
     at.replace_nanosecond(0).unwrap().format(&Rfc3339).unwrap()
 }
 
-/// The charger starts the transaction the app asked for; returns its id and the session's.
-async fn started(charger: &mut RawCharger, http: &reqwest::Client, server: &RunningServer, bearer: &str, id_tag: &str) -> (i64, String) {
+/// A booted charger charging a session a new driver started from the app (30 minutes ago by its
+/// clock): the charger, the transaction and the session.
+async fn charging(server: &RunningServer, email: &str) -> (RawCharger, i64, String) {
+    charging_paid(server, email, None).await
+}
+
+/// The same, paid by a card the driver registers first (`Some(card)`).
+async fn charging_paid(server: &RunningServer, email: &str, card: Option<&str>) -> (RawCharger, i64, String) {
+    let mut charger = booted(server).await;
+    let http = http_client();
+    let bearer = register_driver_at(&http, server, email).await;
+    let payment = match card {
+        Some(card) => {
+            let registered = json!({"payment_method_id": card, "brand": "visa", "last4": "4242"});
+            let response = http.post(format!("{}/v1/payment-methods", server.base_url())).bearer_auth(&bearer).json(&registered).send().await.unwrap();
+            assert!(response.status().is_success(), "card registered: {}", response.status());
+            Some(json!({"type": "card", "payment_method_id": card}))
+        }
+        None => None,
+    };
+    let id_tag = app_start_paying(server, &mut charger, &bearer, "Accepted", payment).await;
     let begin = OffsetDateTime::now_utc() - time::Duration::minutes(30);
     let answer = charger.call("StartTransaction", json!({"connectorId": 1, "idTag": id_tag, "meterStart": 0, "timestamp": stamp(begin)})).await;
     let transaction = answer["transactionId"].as_i64().unwrap();
-    let page: Value = http.get(format!("{}/v1/sessions", server.base_url())).bearer_auth(bearer).send().await.unwrap().json().await.unwrap();
+    let page: Value = http.get(format!("{}/v1/sessions", server.base_url())).bearer_auth(&bearer).send().await.unwrap().json().await.unwrap();
     let session = page["sessions"][0]["id"].as_str().unwrap().to_owned();
-    (transaction, session)
+    (charger, transaction, session)
 }
 
 async fn meter(charger: &mut RawCharger, transaction: i64, wh: i64, at: OffsetDateTime) {
