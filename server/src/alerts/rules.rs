@@ -118,7 +118,7 @@ pub async fn evaluate(state: &AppState, now: OffsetDateTime, started: OffsetDate
         store.last_connection_events().await?.into_iter().map(|(charger, connected, at)| (charger, (connected, at))).collect();
     for charger in &state.config.chargers {
         let id = charger.charge_point_id.as_str();
-        if state.chargers.is_online(id) {
+        if state.chargers.registry.is_online(id) {
             continue;
         }
         let (since, seen) = match last_events.get(id) {

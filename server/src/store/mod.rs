@@ -31,7 +31,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 
 pub use alerts::{AlertRow, DeliveryRow, NewAlert};
 pub use charger_detail::{NewOperatorCommand, OperatorCommandRow};
-pub use chargers::SeedEvse;
+pub use chargers::{EvseRow, SeedEvse};
 pub use drivers::{DriverRow, NewTokens, RefreshOutcome};
 pub use message_log::{Direction, LoggedFrame, MessageRow};
 pub use ocpp_log::HandledMessage;
