@@ -110,13 +110,22 @@ async fn run(state: Arc<AppState>, shutdown: CancellationToken) {
                 every
             }
         };
+        // At most one evaluation a second: a fleet's status reports must not keep it busy (a
+        // change reported meanwhile is kept by the `Notify` and evaluated right after).
         tokio::select! {
-            _ = tokio::time::sleep(wait) => {}
+            _ = tokio::time::sleep(MIN_GAP) => {}
+            _ = shutdown.cancelled() => return,
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(wait.saturating_sub(MIN_GAP)) => {}
             _ = state.alerts.changed.notified() => {}
             _ = shutdown.cancelled() => return,
         }
     }
 }
+
+/// The shortest time between two evaluations.
+const MIN_GAP: Duration = Duration::from_secs(1);
 
 /// One evaluation: opens what ripened, resolves what no longer holds. Returns when the next
 /// threshold falls due.

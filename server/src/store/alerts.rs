@@ -175,11 +175,12 @@ impl Store {
 
     // --- what the rules read ---
 
-    /// Each charger's last connection event: `(charger, connected, at)`.
+    /// Each charger's last connection event: `(charger, connected, at)`. One index seek per
+    /// charger, whatever the length of the history.
     pub async fn last_connection_events(&self) -> Result<Vec<(String, bool, OffsetDateTime)>, StoreError> {
         let rows: Vec<(String, String, OffsetDateTime)> = sqlx::query_as(
-            "SELECT e.charger_id, e.event, e.at FROM charger_connection_events e
-             WHERE e.rowid = (SELECT max(rowid) FROM charger_connection_events WHERE charger_id = e.charger_id)",
+            "SELECT c.id, e.event, e.at FROM chargers c JOIN charger_connection_events e ON e.rowid = (
+                 SELECT rowid FROM charger_connection_events WHERE charger_id = c.id ORDER BY at DESC, rowid DESC LIMIT 1)",
         )
         .fetch_all(&self.pool)
         .await?;
