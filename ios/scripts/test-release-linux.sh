@@ -34,8 +34,10 @@ base_url=https://releases.example.invalid/chargekit/0.1.0
 "$scripts/package-release.sh" 0.1.0 "$base_url/" "$stub"
 release="$ios/build/release"
 archive="$release/ChargeKitFFI-0.1.0.xcframework.zip"
-unzip -Z1 "$archive" | grep -qx 'ChargeKitFFI.xcframework/Info.plist' \
-    || { echo "FAIL: the archive does not hold ChargeKitFFI.xcframework at its top" >&2; exit 1; }
+# (listed first: `grep -q` stopping early would fail the pipeline through unzip's SIGPIPE)
+entries="$(unzip -Z1 "$archive")"
+grep -qx 'ChargeKitFFI.xcframework/Info.plist' <<< "$entries" \
+    || { echo "FAIL: the archive does not hold ChargeKitFFI.xcframework at its top: $entries" >&2; exit 1; }
 
 echo "== SwiftPM's checksum and manifest (Swift 6, in the chroot)"
 swift_chroot_run --bind "$ios" -- "
