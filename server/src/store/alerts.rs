@@ -174,6 +174,9 @@ impl Store {
     }
 
     // --- what the rules read ---
+    //
+    // Times the server wrote (UTC, in sqlx's one text form) are compared as text, so that the
+    // indexes on them serve: these run at every evaluation, over tables that only grow.
 
     /// Each charger's last connection event: `(charger, connected, at)`. One index seek per
     /// charger, whatever the length of the history.
@@ -204,21 +207,25 @@ impl Store {
     }
 
     /// Sessions created since `since` that got past starting, per charger newest first:
-    /// `(charger, failed, created_at)`.
+    /// `(charger, failed, created_at)`. Read newest first by the creation index, grouped here
+    /// (grouped in SQL, SQLite would scan every session by charger).
     pub async fn recent_start_outcomes(&self, since: OffsetDateTime) -> Result<Vec<(String, bool, OffsetDateTime)>, StoreError> {
-        sqlx::query_as(
+        let mut outcomes: Vec<(String, bool, OffsetDateTime)> = sqlx::query_as(
             "SELECT charger_id, status = 'failed', created_at FROM sessions
-             WHERE julianday(created_at) >= julianday(?) AND status != 'starting' ORDER BY charger_id, julianday(created_at) DESC, rowid DESC",
+             WHERE created_at >= ? AND status != 'starting' ORDER BY created_at DESC, rowid DESC",
         )
         .bind(since)
         .fetch_all(&self.pool)
-        .await
+        .await?;
+        // Stable: each charger's sessions stay newest first.
+        outcomes.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(outcomes)
     }
 
     /// Heartbeat gaps that ended since `since`: `(charger, gaps, first gap's start)`.
     pub async fn recent_heartbeat_gaps(&self, since: OffsetDateTime) -> Result<Vec<(String, i64, OffsetDateTime)>, StoreError> {
         sqlx::query_as(
-            "SELECT charger_id, count(*), min(since) FROM heartbeat_gaps WHERE julianday(until) >= julianday(?) GROUP BY charger_id ORDER BY charger_id",
+            "SELECT charger_id, count(*), min(since) FROM heartbeat_gaps WHERE until >= ? GROUP BY charger_id ORDER BY charger_id",
         )
         .bind(since)
         .fetch_all(&self.pool)

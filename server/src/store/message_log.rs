@@ -87,10 +87,10 @@ impl Store {
         self.writer.flush().await;
         sqlx::query_as(concat!(
             select_messages!(),
-            " WHERE charger_id = ?1 AND (transaction_id = ?2 OR id IN (
+            " WHERE (transaction_id = ?2 AND charger_id = ?1) OR id IN (
                  SELECT (SELECT max(c.id) FROM ocpp_messages c
                          WHERE c.charger_id = a.charger_id AND c.message_id = a.message_id AND c.id < a.id AND c.message_type = 2)
-                 FROM ocpp_messages a WHERE a.transaction_id = ?2 AND a.charger_id = ?1 AND a.message_type != 2))
+                 FROM ocpp_messages a WHERE a.transaction_id = ?2 AND a.charger_id = ?1 AND a.message_type != 2)
              ORDER BY id LIMIT ?3"
         ))
         .bind(charger_id)
