@@ -397,6 +397,8 @@ async fn the_message_log_holds_a_transactions_messages_and_pages_a_chargers_log_
     assert_eq!(
         exchange,
         vec![
+            ("out", "call", "RemoteStartTransaction"),
+            ("in", "result", "RemoteStartTransaction"),
             ("in", "call", "StartTransaction"),
             ("out", "result", "StartTransaction"),
             ("in", "call", "MeterValues"),
@@ -406,8 +408,8 @@ async fn the_message_log_holds_a_transactions_messages_and_pages_a_chargers_log_
         ],
         "the transaction's messages, both directions: {page}"
     );
-    assert_eq!(page["messages"][1]["payload"]["transactionId"], transaction);
-    assert_eq!(page["messages"][2]["payload"]["meterValue"][0]["sampledValue"][0]["value"], "2000");
+    assert_eq!(page["messages"][3]["payload"]["transactionId"], transaction);
+    assert_eq!(page["messages"][4]["payload"]["meterValue"][0]["sampledValue"][0]["value"], "2000");
 
     // The charger's log, newest first, in pages.
     let first = operator_get(&server, &format!("/v1/operator/chargers/{CHARGER_ID}/messages?limit=4")).await;

@@ -13,6 +13,7 @@ use crate::AppState;
 use crate::auth::AuthedOperator;
 use crate::error::AppError;
 use crate::store::MessageRow;
+use chargekit_model::AuthMethod;
 
 const DEFAULT_PAGE: u32 = 100;
 const MAX_PAGE: u32 = 500;
@@ -98,16 +99,25 @@ pub async fn charger(
     Ok(Json(OcppMessagePage { messages: rows.into_iter().map(OcppMessage::from).collect(), next_before }))
 }
 
-/// The OCPP messages of a session's transaction, oldest first (none before the charger started it).
+/// The OCPP messages of a session, oldest first: the remote start of a session started from the
+/// app, then its transaction's.
 #[utoipa::path(get, path = "/v1/operator/sessions/{session_id}/messages", operation_id = "operator_session_messages", tag = "operator",
     params(("session_id" = String, Path, description = "The session")),
     responses((status = 200, body = OcppMessagePage, description = "The transaction's frames, oldest first"), (status = 401, body = ApiError, description = "No operator token"),
         (status = 404, body = ApiError, description = "No such session")))]
 pub async fn session(_: AuthedOperator, State(state): State<Arc<AppState>>, Path(session_id): Path<String>) -> Result<Json<OcppMessagePage>, AppError> {
     let row = state.store.session(&session_id).await?.ok_or_else(|| AppError::not_found("No such session."))?;
-    let messages = match row.transaction_id {
-        Some(transaction) => state.store.transaction_messages(&row.charger_id, transaction, MAX_TRANSACTION_FRAMES).await?,
-        None => Vec::new(),
+    let created_ms = (row.created_at.unix_timestamp_nanos() / 1_000_000) as i64;
+    let timeout_ms = i64::try_from(state.config.start_timeout.as_millis()).unwrap_or(i64::MAX / 2);
+    let mut messages = if row.auth_method == AuthMethod::App {
+        state.store.remote_start_messages(&row.charger_id, row.connector_id, &row.id_tag, created_ms, created_ms.saturating_add(timeout_ms)).await?
+    } else {
+        Vec::new()
     };
+    if let Some(transaction) = row.transaction_id {
+        messages.extend(state.store.transaction_messages(&row.charger_id, transaction, MAX_TRANSACTION_FRAMES).await?);
+    }
+    messages.sort_by_key(|m| m.id);
+    messages.dedup_by_key(|m| m.id);
     Ok(Json(OcppMessagePage { messages: messages.into_iter().map(OcppMessage::from).collect(), next_before: None }))
 }

@@ -100,6 +100,32 @@ impl Store {
         .await
     }
 
+    /// The RemoteStartTransaction the server sent for a session started from the app, and the
+    /// charger's answer: OCPP 1.6 gives the remote start no id the transaction names, so it is
+    /// found as the session's start is correlated, by connector and idTag, sent in
+    /// `[from_ms, to_ms]` (from the session's creation to its start timeout).
+    pub async fn remote_start_messages(&self, charger_id: &str, connector_id: i64, id_tag: &str, from_ms: i64, to_ms: i64) -> Result<Vec<MessageRow>, StoreError> {
+        self.writer.flush().await;
+        sqlx::query_as(concat!(
+            select_messages!(),
+            " WHERE id IN (
+                 SELECT r.id FROM (SELECT id, message_id FROM ocpp_messages
+                     WHERE at_ms BETWEEN ?4 AND ?5 AND charger_id = ?1 AND direction = 'out' AND message_type = 2
+                       AND action = 'RemoteStartTransaction' AND json_extract(payload, '$.idTag') = ?3
+                       AND json_extract(payload, '$.connectorId') = ?2 ORDER BY id LIMIT 1) call
+                 JOIN ocpp_messages r ON r.id = call.id OR r.id = (
+                     SELECT min(a.id) FROM ocpp_messages a WHERE a.charger_id = ?1 AND a.message_id = call.message_id AND a.id > call.id AND a.message_type != 2))
+             ORDER BY id"
+        ))
+        .bind(charger_id)
+        .bind(connector_id)
+        .bind(id_tag)
+        .bind(from_ms)
+        .bind(to_ms)
+        .fetch_all(&self.pool)
+        .await
+    }
+
     /// Deletes up to `chunk` frames older than `before_ms`; returns how many. Called in a loop
     /// with pauses, so that the write lock is never held long (see the warmer's lesson in
     /// docs/benchmarks.md).

@@ -280,7 +280,8 @@ test('the dashboard draws what the reports say', { timeout: 120_000 }, async () 
         const sessionMessages = await get(`../sessions/${completedApp.session.id}/messages`);
         const shownMessages = await page.$$eval('#session-messages tbody tr', (trs) => trs.map((tr) => [tr.dataset.direction, tr.dataset.kind, tr.dataset.action]));
         assert.deepEqual(shownMessages, sessionMessages.messages.map((m) => [m.direction, m.kind, m.action]));
-        assert.deepEqual(shownMessages.filter(([d, k]) => d === 'in' && k === 'call').map(([, , a]) => a), ['StartTransaction', 'MeterValues', 'StopTransaction']);
+        assert.deepEqual(shownMessages.filter(([, k]) => k === 'call').map(([d, , a]) => `${d} ${a}`),
+            ['out RemoteStartTransaction', 'in StartTransaction', 'in MeterValues', 'in StopTransaction']);
         // A filter narrows the list: the failed start only.
         await page.selectOption('#session-search select[name=status]', 'failed');
         await page.click('#session-search button[type=submit]');
