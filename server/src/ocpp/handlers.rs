@@ -78,7 +78,7 @@ async fn handle_once(state: &Arc<AppState>, charger_id: &str, id: String, action
         action::BOOT_NOTIFICATION => answer(&id, payload, |req| boot(state, charger_id, req)).await,
         action::HEARTBEAT => answer(&id, payload, |_: HeartbeatRequest| async {
             let now = OffsetDateTime::now_utc();
-            state.heartbeats.beat(charger_id, now);
+            state.chargers.heartbeats.beat(charger_id, now);
             Ok(HeartbeatResponse { current_time: now })
         })
         .await,
@@ -143,6 +143,7 @@ async fn boot(state: &AppState, charger_id: &str, req: BootNotificationRequest) 
 async fn status(state: &AppState, charger_id: &str, req: StatusNotificationRequest) -> Result<StatusNotificationResponse, sqlx::Error> {
     let at = req.timestamp.unwrap_or_else(OffsetDateTime::now_utc);
     state.store.record_status_notification(charger_id, req.connector_id, req.status, &req.error_code, at).await?;
+    state.alerts.nudge();
     Ok(StatusNotificationResponse {})
 }
 
