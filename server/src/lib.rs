@@ -11,6 +11,7 @@ mod billing;
 pub mod config;
 mod dashboard;
 mod error;
+mod fleet;
 mod heartbeats;
 mod live;
 mod live_streams;
@@ -236,6 +237,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
         charger_connections: TaskTracker::new(),
         live_streams: live_streams::LiveStreams::new(live_streams_per_driver, live_streams_total),
     });
+    fleet::start(&state).await?;
     let limits = serving::Limits::of(&state.config).map_err(StartError::Config)?;
     let mut tasks = vec![tokio::spawn(serving::serve(listener, serving::Plain, router(state.clone()), limits, state.shutdown.clone()))];
     let mut tls_addr = None;

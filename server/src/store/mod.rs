@@ -7,6 +7,7 @@
 mod charger_detail;
 mod chargers;
 mod drivers;
+mod fleet;
 mod group_commit;
 mod ocpp_log;
 mod operators;
@@ -29,6 +30,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 
 pub use charger_detail::{NewOperatorCommand, OperatorCommandRow};
 pub use chargers::SeedEvse;
+pub use fleet::RevenueTodayRow;
 pub use drivers::{DriverRow, NewTokens, RefreshOutcome};
 pub use ocpp_log::HandledMessage;
 pub use operator_sessions::SessionSearch;
