@@ -172,6 +172,11 @@ async fn the_fleet_board_shows_every_charger_and_pushes_status_and_meter_changes
     for secret in [CARD, EMAIL, "dana"] {
         assert!(!events.raw.contains(secret) && !snapshot.contains(secret), "{secret} is on the board");
     }
+    // Both endpoints are in the OpenAPI document, under the operator tag.
+    let doc: Value = http.get(format!("{}/openapi.json", backend.server.base_url())).send().await.unwrap().json().await.unwrap();
+    for path in ["/v1/operator/fleet", "/v1/operator/fleet/events"] {
+        assert_eq!(doc["paths"][path]["get"]["tags"], json!(["operator"]), "{path}");
+    }
     raw.close().await;
     backend.server.shutdown().await;
 }

@@ -22,8 +22,8 @@ use crate::fleet::FleetSnapshot;
 const SIGN_IN_CHECK: Duration = Duration::from_secs(30);
 
 /// The fleet board now.
-#[utoipa::path(get, path = "/v1/operator/fleet", tag = "operator",
-    responses((status = 200, body = FleetSnapshot), (status = 401, body = ApiError)))]
+#[utoipa::path(get, path = "/v1/operator/fleet", operation_id = "fleet_snapshot", tag = "operator",
+    responses((status = 200, body = FleetSnapshot), (status = 401, body = ApiError, description = "No operator token, or an expired or revoked one")))]
 pub async fn snapshot(_operator: AuthedOperator, State(state): State<Arc<AppState>>) -> Json<FleetSnapshot> {
     Json(state.live.fleet.snapshot())
 }
@@ -34,9 +34,11 @@ pub async fn snapshot(_operator: AuthedOperator, State(state): State<Arc<AppStat
 /// stream that falls too far behind, outlives its sign-in, or meets a shutdown ends with an
 /// `end` event `{"reason": "too_slow" | "signed_out" | "shutting_down"}`; open a new one (it
 /// starts with a new snapshot).
-#[utoipa::path(get, path = "/v1/operator/fleet/events", tag = "operator",
-    responses((status = 200, description = "text/event-stream of `snapshot`, `changes` and `end` events", content_type = "text/event-stream", body = String),
-              (status = 401, body = ApiError)))]
+#[utoipa::path(get, path = "/v1/operator/fleet/events", operation_id = "fleet_events", tag = "operator",
+    responses(
+        (status = 200, content_type = "text/event-stream", body = FleetSnapshot, description = "Server-Sent Events: `event: snapshot` (a FleetSnapshot), then `event: changes` with `id:` the version and `data: {\"version\": n, \"chargers\": [FleetCharger, ...]}`, and `event: end`, `data: {\"reason\": \"too_slow\" | \"signed_out\" | \"shutting_down\"}` when the stream is ended"),
+        (status = 401, body = ApiError, description = "No operator token, or an expired or revoked one"),
+    ))]
 pub async fn events(
     sign_in: OperatorSignIn,
     State(state): State<Arc<AppState>>,
