@@ -9,7 +9,7 @@ use std::time::Duration;
 use chargekit_server::OperatorSeed;
 use chargekit_server::config::SiteConfig;
 use chargekit_tests::raw_charger::RawCharger;
-use chargekit_tests::{Backend, CHARGER_ID, OFFLINE_CHARGER_ID, backend_with, http_client, register_driver};
+use chargekit_tests::{Backend, CHARGER_ID, OFFLINE_CHARGER_ID, backend_with, http_client, operator_token, register_driver, sessions_of};
 use futures_util::StreamExt;
 use serde_json::{Value, json};
 
@@ -27,13 +27,6 @@ async fn fleet_backend() -> Backend {
         config.sites.push(SiteConfig { name: "Depot".into(), latitude: 52.52, longitude: 13.405 });
     })
     .await
-}
-
-async fn operator_token(http: &reqwest::Client, backend: &Backend) -> String {
-    let body = json!({"username": OPERATOR, "password": OPERATOR_PASSWORD});
-    let response = http.post(format!("{}/v1/operator/sign-in", backend.server.base_url())).json(&body).send().await.unwrap();
-    assert_eq!(response.status(), 200);
-    response.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_owned()
 }
 
 /// The events of an SSE response, parsed as they arrive; every byte read is kept in `raw`.
@@ -98,7 +91,7 @@ fn charger<'a>(snapshot: &'a Value, id: &str) -> &'a Value {
 async fn the_fleet_board_shows_every_charger_and_pushes_status_and_meter_changes() {
     let backend = fleet_backend().await;
     let http = http_client();
-    let operator = operator_token(&http, &backend).await;
+    let operator = operator_token(&http, &backend, OPERATOR, OPERATOR_PASSWORD).await;
     let snapshot_url = format!("{}/v1/operator/fleet", backend.server.base_url());
     assert_eq!(http.get(&snapshot_url).send().await.unwrap().status(), 401, "operators only");
     let driver = register_driver(&http, &backend, EMAIL).await;
@@ -162,8 +155,7 @@ async fn the_fleet_board_shows_every_charger_and_pushes_status_and_meter_changes
     let stop = json!({"transactionId": transaction_id, "meterStop": 14000, "timestamp": rfc(t0 + time::Duration::minutes(25)), "reason": "Local"});
     raw.call("StopTransaction", stop).await;
     let ended = events.change_of(CHARGER_ID, |c| c["connectors"][0]["session"].is_null() && c["revenue_today"][0]["completed_sessions"] == 1).await;
-    let sessions: Value = http.get(format!("{}/v1/sessions", backend.server.base_url())).bearer_auth(&driver).send().await.unwrap().json().await.unwrap();
-    let billed = sessions["sessions"][0]["cost"]["total_incl_vat_minor"].as_i64().unwrap();
+    let billed = sessions_of(&http, &backend, &driver).await[0]["cost"]["total_incl_vat_minor"].as_i64().unwrap();
     assert_eq!(ended["revenue_today"], json!([{"currency": "EUR", "completed_sessions": 1, "completed_minor": billed,
         "in_progress_sessions": 0, "in_progress_minor": 0, "total_minor": billed}]));
 
