@@ -25,7 +25,7 @@ const SIGN_IN_CHECK: Duration = Duration::from_secs(30);
 #[utoipa::path(get, path = "/v1/operator/fleet", operation_id = "fleet_snapshot", tag = "operator",
     responses((status = 200, body = FleetSnapshot), (status = 401, body = ApiError, description = "No operator token, or an expired or revoked one")))]
 pub async fn snapshot(_operator: AuthedOperator, State(state): State<Arc<AppState>>) -> Json<FleetSnapshot> {
-    Json(state.live.fleet.snapshot())
+    Json(state.clients.live.fleet.snapshot())
 }
 
 /// The fleet board live: first a `snapshot` event (a [`FleetSnapshot`]), then a `changes` event
@@ -43,7 +43,7 @@ pub async fn events(
     sign_in: OperatorSignIn,
     State(state): State<Arc<AppState>>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
-    let (snapshot, mut changes) = state.live.fleet.subscribe();
+    let (snapshot, mut changes) = state.clients.live.fleet.subscribe();
     let shutdown = state.shutdown.clone();
     let stream = async_stream::stream! {
         let mut sent = snapshot.version;

@@ -351,7 +351,7 @@ pub async fn start(state: &Arc<crate::AppState>) -> Result<(), crate::StartError
             return Err(crate::StartError::Config(format!("site {} is listed twice in `sites`", site.name)));
         }
     }
-    let board = state.live.fleet.clone();
+    let board = state.clients.live.fleet.clone();
     board.load(&state.store, sites).await?;
     publisher::spawn(board, state.store.clone(), state.shutdown.clone());
     Ok(())
