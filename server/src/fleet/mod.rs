@@ -5,9 +5,9 @@
 //! fleet (or to the number of dashboards open) would be the bottleneck:
 //! - a charger's message costs one lock, one map update and one set insert ([`FleetBoard`]'s
 //!   `on_*` methods), whatever the fleet's size; it never waits for a dashboard;
-//! - changes are coalesced per charger: the publisher ([`publisher`]) wakes, waits
-//!   [`publisher::COALESCE`] for more, then sends each changed charger once, whole (a delta of
-//!   the board, not of the charger: a charger is small, and whole it needs no merge rules);
+//! - changes are coalesced per charger: the publisher ([`publisher`]) sends at most one batch
+//!   per [`publisher::COALESCE`], each changed charger once and whole (a delta of the board,
+//!   not of the charger: a charger is small, and whole it needs no merge rules);
 //! - a batch is serialized once, for every subscriber, and handed to a `broadcast` channel:
 //!   its ring of [`CHANGES_KEPT`] batches is each subscriber's bounded buffer. A subscriber
 //!   that falls further behind is dropped (its stream ends with `too_slow`, the page opens a

@@ -1,7 +1,9 @@
-//! Sends the board's changes: wakes on a change, waits [`COALESCE`] so that a burst of
-//! messages becomes one batch, reads today's revenue of the chargers whose session ended, then
-//! serializes the changed chargers once and broadcasts them. At UTC midnight today's revenue
-//! starts again.
+//! Sends the board's changes: wakes on a change, reads today's revenue of the chargers whose
+//! session ended, serializes the changed chargers once and broadcasts them, then rests
+//! [`COALESCE`] before the next batch. A change on a quiet board goes out at once; on a busy
+//! one, what arrives meanwhile (many messages of one charger included) makes the next batch, so
+//! at most one batch per [`COALESCE`] leaves, whatever the fleet sends. At UTC midnight today's
+//! revenue starts again.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,8 +14,8 @@ use tokio_util::sync::CancellationToken;
 use super::{Changes, FleetBoard, FleetCharger};
 use crate::store::Store;
 
-/// How long changes gather before a batch goes out: the board's latency is this plus the time
-/// to send; a charger sending many messages in a burst costs one entry per batch.
+/// The rest between two batches: a busy board's changes wait up to this long, and a charger
+/// sending many messages meanwhile costs one entry in the next batch.
 pub const COALESCE: Duration = Duration::from_millis(100);
 
 /// Runs until `shutdown`.
@@ -25,11 +27,12 @@ pub fn spawn(board: Arc<FleetBoard>, store: Store, shutdown: CancellationToken) 
                 _ = tokio::time::sleep(until_next_day()) => {}
                 _ = shutdown.cancelled() => return,
             }
+            publish_once(&board, &store).await;
+            // What changes meanwhile waits for the next batch (the notification is kept).
             tokio::select! {
                 _ = tokio::time::sleep(COALESCE) => {}
                 _ = shutdown.cancelled() => return,
             }
-            publish_once(&board, &store).await;
         }
     });
 }
