@@ -23,7 +23,7 @@ const SIGN_IN_CHECK: Duration = Duration::from_secs(30);
 
 /// The fleet board now.
 #[utoipa::path(get, path = "/v1/operator/fleet", operation_id = "fleet_snapshot", tag = "operator",
-    responses((status = 200, body = FleetSnapshot), (status = 401, body = ApiError, description = "No operator token, or an expired or revoked one")))]
+    responses((status = 200, body = FleetSnapshot, description = "Every charger and connector now, the counts, the sites and today's revenue"), (status = 401, body = ApiError, description = "No operator token, or an expired or revoked one")))]
 pub async fn snapshot(_operator: AuthedOperator, State(state): State<Arc<AppState>>) -> Json<FleetSnapshot> {
     Json(state.clients.live.fleet.snapshot())
 }
