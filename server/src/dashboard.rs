@@ -15,6 +15,8 @@ use crate::AppState;
 
 const INDEX_HTML: &str = include_str!("../static/index.html");
 const APP_JS: &str = include_str!("../static/app.js");
+const ALERTS_JS: &str = include_str!("../static/alerts.js");
+const MESSAGES_JS: &str = include_str!("../static/messages.js");
 const STYLE_CSS: &str = include_str!("../static/style.css");
 const FLEET_JS: &str = include_str!("../static/fleet.js");
 const FLEET_CSS: &str = include_str!("../static/fleet.css");
@@ -29,6 +31,8 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/dashboard", get(|| async { Redirect::permanent("/dashboard/") }))
         .route("/dashboard/", get(|| async { asset("text/html; charset=utf-8", INDEX_HTML) }))
         .route("/dashboard/app.js", get(|| async { asset("text/javascript; charset=utf-8", APP_JS) }))
+        .route("/dashboard/alerts.js", get(|| async { asset("text/javascript; charset=utf-8", ALERTS_JS) }))
+        .route("/dashboard/messages.js", get(|| async { asset("text/javascript; charset=utf-8", MESSAGES_JS) }))
         .route("/dashboard/style.css", get(|| async { asset("text/css; charset=utf-8", STYLE_CSS) }))
         .route("/dashboard/fleet.js", get(|| async { asset("text/javascript; charset=utf-8", FLEET_JS) }))
         .route("/dashboard/fleet.css", get(|| async { asset("text/css; charset=utf-8", FLEET_CSS) }))

@@ -99,10 +99,10 @@ impl FleetBoard {
             entry.view.firmware_version = row.firmware_version;
             entry.view.last_heartbeat_at = row.last_seen_at;
         }
-        for row in connections {
-            let entry = board.entry(&row.charger_id);
-            // At start no charger is connected (connections left open were closed): since when.
-            entry.view.connection_since = Some(row.at);
+        // The last connection events (the alert rules' read): at start no charger is connected
+        // (connections left open were closed), so this is since when.
+        for (charger_id, _, at) in connections {
+            board.entry(&charger_id).view.connection_since = Some(at);
         }
         for row in connectors {
             let Ok(connector_id) = u32::try_from(row.connector_id) else { continue };

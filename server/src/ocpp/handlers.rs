@@ -146,6 +146,7 @@ async fn status(state: &AppState, charger_id: &str, req: StatusNotificationReque
     let at = req.timestamp.unwrap_or_else(OffsetDateTime::now_utc);
     state.store.record_status_notification(charger_id, req.connector_id, req.status, &req.error_code, at).await?;
     state.clients.live.fleet.on_status(charger_id, req.connector_id, &req.status.into(), &req.error_code, at);
+    state.alerts.nudge();
     Ok(StatusNotificationResponse {})
 }
 

@@ -18,13 +18,6 @@ pub struct FleetChargerRow {
     pub last_seen_at: Option<OffsetDateTime>,
 }
 
-/// A charger's newest connection event.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct LastConnectionRow {
-    pub charger_id: String,
-    pub at: OffsetDateTime,
-}
-
 /// A connector: its EVSE (none for connector 0, the charger itself) and its newest status.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct FleetConnectorRow {
@@ -48,16 +41,6 @@ pub struct RevenueTodayRow {
 impl Store {
     pub async fn fleet_chargers(&self) -> Result<Vec<FleetChargerRow>, StoreError> {
         sqlx::query_as("SELECT id, site, vendor, model, firmware_version, last_seen_at FROM chargers ORDER BY id").fetch_all(&self.pool).await
-    }
-
-    /// Each charger's newest connection event (SQLite takes the bare columns from the row of
-    /// `max`).
-    pub async fn last_connection_events(&self) -> Result<Vec<LastConnectionRow>, StoreError> {
-        let rows: Vec<(String, OffsetDateTime, i64)> =
-            sqlx::query_as("SELECT charger_id, at, max(rowid) FROM charger_connection_events GROUP BY charger_id")
-                .fetch_all(&self.pool)
-                .await?;
-        Ok(rows.into_iter().map(|(charger_id, at, _)| LastConnectionRow { charger_id, at }).collect())
     }
 
     /// Every connector with an EVSE, and connector 0 of chargers that reported on it, with the
