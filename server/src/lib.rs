@@ -4,6 +4,7 @@
 //! [`start`] runs a server in the current Tokio runtime and returns a handle; the `chargekit`
 //! binary, the demo and the tests all use it.
 
+mod alerts;
 mod api;
 mod auth;
 mod authorization;
@@ -11,6 +12,7 @@ mod billing;
 pub mod config;
 mod dashboard;
 mod error;
+mod fleet;
 mod heartbeats;
 mod live;
 mod live_streams;
@@ -37,7 +39,9 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+pub use alerts::{AlertsConfig, WebhookConfig};
 pub use api::ApiDoc;
+pub use ocpp::OcppLogConfig;
 pub use auth::PasswordHashingLoad;
 pub use config::{
     CardProviderConfig, ChargerSeed, EvseSeed, OperatorSeed, PaymentsConfig, PlausibilityConfig, SecurityProfile, ServerConfig,
@@ -134,6 +138,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
     let listener = bind(config.bind).await?;
     let addr = listener.local_addr().map_err(|source| StartError::Bind { addr: config.bind, source })?;
     let state = Arc::new(AppState::new(store, receipts, payments, config));
+    fleet::start(&state).await?;
     let limits = serving::Limits::of(&state.config).map_err(StartError::Config)?;
     let mut tasks = vec![tokio::spawn(serving::serve(listener, serving::Plain, router(state.clone()), limits, state.shutdown.clone()))];
     let tls_addr = match (tls, state.config.ocpp_tls.as_ref().map(|t| t.bind)) {
@@ -149,6 +154,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
 /// anyone can pose as, and loads the TLS certificate if chargers connect over TLS.
 fn check_config(config: &ServerConfig) -> Result<Option<Arc<rustls::ServerConfig>>, StartError> {
     config.tariff.validate()?;
+    config.alerts.validate().map_err(StartError::Config)?;
     for charger in &config.chargers {
         charger.validate().map_err(StartError::Config)?;
     }
@@ -259,6 +265,8 @@ async fn start_background_work(state: &Arc<AppState>) -> Result<(), StartError> 
         .await
         .map_err(|source| StartError::OpenDatabase { path: state.config.database.clone(), source })?;
     spawn_handled_log_pruning(background.clone(), state.shutdown.clone());
+    ocpp::spawn_message_log_pruning(background.clone(), state.config.ocpp_log.clone(), state.shutdown.clone());
+    alerts::spawn(state.clone(), state.shutdown.clone()).map_err(StartError::Config)?;
     heartbeats::spawn_writer(state.clone(), state.shutdown.clone());
     reports::spawn_availability_warmer(background, state.shutdown.clone());
     state.payments().resume().await?;

@@ -7,7 +7,10 @@ mod evses;
 mod json_errors;
 mod no_store;
 mod operator;
+mod operator_alerts;
 mod operator_chargers;
+mod operator_fleet;
+mod operator_messages;
 mod operator_reports;
 mod operator_sessions;
 mod operator_review;
@@ -63,11 +66,16 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/v1/operator/reports/authorization-log.csv", get(operator_reports::authorization_log_csv))
         .route("/v1/operator/chargers/{charger_id}", get(operator_chargers::detail))
         .route("/v1/operator/chargers/{charger_id}/commands", post(operator::command))
+        .route("/v1/operator/chargers/{charger_id}/messages", get(operator_messages::charger))
         .route("/v1/operator/audit", get(operator_chargers::audit))
+        .route("/v1/operator/fleet", get(operator_fleet::snapshot))
+        .route("/v1/operator/fleet/events", get(operator_fleet::events))
+        .route("/v1/operator/alerts", get(operator_alerts::list))
         .route("/v1/operator/sessions", get(operator_sessions::search))
         .route("/v1/operator/sessions/held", get(operator_review::held))
         .route("/v1/operator/sessions/{session_id}", get(operator_sessions::detail))
         .route("/v1/operator/sessions/{session_id}/review", post(operator_review::review))
+        .route("/v1/operator/sessions/{session_id}/messages", get(operator_messages::session))
         .route("/v1/operator/orphans", get(operator_review::orphans))
         .route("/v1/operator/orphans/{orphan_id}/resolve", post(operator_review::resolve_orphan))
         .layer(axum::middleware::map_response(json_errors::as_json))
@@ -85,10 +93,12 @@ pub fn router() -> Router<Arc<AppState>> {
         payments::wallet, payments::top_up, payments::methods, payments::register_card, payments::set_default,
         payments::session_payment,
         operator::sign_in, operator::sign_out, operator::command, operator_chargers::detail, operator_chargers::audit,
+        operator_fleet::snapshot, operator_fleet::events,
         operator_sessions::search, operator_sessions::detail, operator_review::held, operator_review::review, operator_review::orphans, operator_review::resolve_orphan,
         operator_reports::revenue, operator_reports::revenue_csv, operator_reports::performance,
         operator_reports::performance_csv, operator_reports::authentication, operator_reports::authentication_csv,
         operator_reports::authorization_log, operator_reports::authorization_log_csv, operator_reports::metrics_doc, receipts::get, receipts::keys,
+        operator_alerts::list, operator_messages::charger, operator_messages::session,
     ),
     components(schemas(
         chargekit_model::api::Credentials, chargekit_model::api::AuthToken, chargekit_model::api::RefreshRequest, chargekit_model::api::EvseInfo,
@@ -109,12 +119,17 @@ pub fn router() -> Router<Arc<AppState>> {
         operator_sessions::MeterPoint, operator_sessions::OperatorPayment,
         operator_chargers::ChargerDetail, operator_chargers::ConnectorNow, operator_chargers::StatusEvent,
         operator_chargers::ConnectionEvent, operator_chargers::AuditEntry,
+        crate::fleet::FleetSnapshot, crate::fleet::FleetCounts, crate::fleet::FleetSite, crate::fleet::FleetCharger,
+        crate::fleet::FleetConnector, crate::fleet::FleetSession, crate::fleet::RevenueToday, crate::fleet::SiteRevenue,
+        chargekit_model::Availability,
         crate::reports::RevenueReport, crate::reports::PeriodSpan, crate::reports::RevenueRow, crate::reports::RevenueFigures, crate::reports::PaymentState,
         crate::reports::Period, crate::reports::GroupBy, crate::reports::PerformanceReport, crate::reports::PerformanceRow,
         crate::reports::ReasonCount, crate::reports::FaultCount, crate::reports::TimeToStart, crate::reports::HeartbeatGaps,
         crate::reports::AvailabilityFigures, crate::reports::AuthenticationReport, crate::reports::MethodCount,
         crate::reports::OutcomeCount, crate::reports::DayCount, crate::reports::UnknownToken, crate::reports::ConcurrentUse,
         crate::reports::AuthorizationLog, crate::reports::AuthLogEntry,
+        crate::alerts::Alert, operator_alerts::AlertList, operator_alerts::AlertEntry, operator_alerts::AlertDelivery,
+        operator_messages::OcppMessage, operator_messages::OcppMessagePage,
     )),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
