@@ -259,7 +259,9 @@ async fn start_background_work(state: &Arc<AppState>) -> Result<(), StartError> 
     state.sessions().watch_pending_starts().await?;
     // The warmer reads a year of history: on its own connection, so that chargers, whose
     // messages need the main pool's connections, never wait for it.
-    let background = Store::open_background(&state.config.database)
+    let background = state
+        .store
+        .open_background(&state.config.database)
         .await
         .map_err(|source| StartError::OpenDatabase { path: state.config.database.clone(), source })?;
     spawn_handled_log_pruning(background.clone(), state.shutdown.clone());

@@ -342,6 +342,8 @@ fn write_store_writes(out: &mut String, writes: &WriteStats) {
     f.sample("chargekit_store_commits_total", &[], writes.commits());
     let mut f = Family::new(out, "chargekit_store_writes_queued", "gauge", "Writes waiting for their transaction to begin (for the database's write lock).");
     f.sample("chargekit_store_writes_queued", &[], writes.queued());
+    let mut f = Family::new(out, "chargekit_store_batches_failed_total", "counter", "Batches of charger writes whose transaction could not begin, twice: each of their messages was answered InternalError.");
+    f.sample("chargekit_store_batches_failed_total", &[], writes.failed_batches());
 }
 
 #[cfg(test)]

@@ -152,3 +152,81 @@ async fn boot_notifications_that_arrive_together_share_one_commit() {
     }
     backend.server.shutdown().await;
 }
+
+/// Chargers metering back to back keep the group writer taking the write lock batch after
+/// batch. A write outside the group (a StartTransaction's) that waited in SQLite's busy handler,
+/// which sleeps up to 100 ms between its tries, kept finding the lock taken again: it once
+/// waited past 5 s behind 7 metering chargers. Writers now take the lock in the order they
+/// asked for it, so the start waits a few batches at most: counted here in MeterValues answered
+/// to each metering charger while the start waited, not in time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_start_transaction_gets_the_write_lock_in_its_turn_behind_chargers_metering_back_to_back() {
+    const METERING: usize = 8;
+    let starter = METERING;
+    let backend = backend_with(|config| {
+        config.payments = chargekit_server::PaymentsConfig { unpaid_charging: true, ..Default::default() };
+        config.chargers = (0..=METERING).map(|i| ChargerSeed::single(&charger_id(i), &format!("DE*CKT*E{:04}*1", 2000 + i))).collect();
+    })
+    .await;
+    let http = http_client();
+    let bearer = register_driver(&http, &backend, "kim@example.com").await;
+    for i in 0..=METERING {
+        let added = http.post(format!("{}/v1/tokens", backend.server.base_url())).bearer_auth(&bearer).json(&json!({"kind": "rfid", "uid": card(i)})).send().await.unwrap();
+        assert_eq!(added.status(), 201);
+    }
+    let start = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap() - time::Duration::minutes(30);
+    let at = move |seconds: i64| (start + time::Duration::seconds(seconds)).format(&Rfc3339).unwrap();
+
+    let running = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let mut answered = Vec::new();
+    let mut metering = Vec::new();
+    for i in 0..METERING {
+        let mut charger = RawCharger::connect(&backend.server.ocpp_url(), &charger_id(i)).await;
+        let started = charger.call("StartTransaction", json!({"connectorId": 1, "idTag": card(i), "meterStart": 0, "timestamp": at(0)})).await;
+        assert_eq!(started["idTagInfo"]["status"], "Accepted");
+        let transaction_id = started["transactionId"].as_i64().unwrap();
+        let count = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        answered.push(count.clone());
+        let running = running.clone();
+        let at = at.clone();
+        metering.push(tokio::spawn(async move {
+            let mut n: i64 = 0;
+            while running.load(std::sync::atomic::Ordering::Relaxed) {
+                n += 1;
+                let sample = json!({"timestamp": at(n.min(1_700)), "sampledValue": [{"value": (n * 10).to_string(), "unit": "Wh"}]});
+                charger.call("MeterValues", json!({"connectorId": 1, "transactionId": transaction_id, "meterValue": [sample]})).await;
+                count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+            charger.close().await;
+        }));
+    }
+    let counts = || answered.iter().map(|c| c.load(std::sync::atomic::Ordering::Relaxed)).collect::<Vec<_>>();
+    // Every charger is metering before the start is sent.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while counts().iter().any(|&n| n < 5) {
+        assert!(std::time::Instant::now() < deadline, "the chargers did not all get metering: {:?}", counts());
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+
+    let mut charger = RawCharger::connect(&backend.server.ocpp_url(), &charger_id(starter)).await;
+    let before = counts();
+    let started = tokio::spawn(async move {
+        let answer = charger.call("StartTransaction", json!({"connectorId": 1, "idTag": card(starter), "meterStart": 0, "timestamp": at(0)})).await;
+        charger.close().await;
+        answer
+    })
+    .await;
+    let during: Vec<u64> = counts().iter().zip(&before).map(|(after, before)| after - before).collect();
+    running.store(false, std::sync::atomic::Ordering::Relaxed);
+    for task in metering {
+        task.await.unwrap();
+    }
+    // Each of the start's writes waits for the batch holding the lock, and each batch answers a
+    // charger once. Its three writes (the transaction id, the authorization log, the session)
+    // and a batch between each: a handful of answers, where the busy handler took hundreds.
+    let most = *during.iter().max().unwrap();
+    assert!(most <= 12, "while the StartTransaction waited, the metering chargers were answered {during:?} times");
+    let started = started.expect("the StartTransaction is answered (not refused with an error)");
+    assert_eq!(started["idTagInfo"]["status"], "Accepted");
+    backend.server.shutdown().await;
+}

@@ -90,7 +90,7 @@ impl Store {
         .fetch_optional(&mut *tx)
         .await?;
         if let Some(alert) = &inserted {
-            queue_deliveries(&mut tx, alert, "alert.opened", urls, &body(alert), new.at).await?;
+            queue_deliveries(tx.transaction(), alert, "alert.opened", urls, &body(alert), new.at).await?;
         }
         tx.commit().await?;
         Ok(inserted)
@@ -109,7 +109,7 @@ impl Store {
         .fetch_optional(&mut *tx)
         .await?;
         if let Some(alert) = &resolved {
-            queue_deliveries(&mut tx, alert, "alert.resolved", urls, &body(alert), at).await?;
+            queue_deliveries(tx.transaction(), alert, "alert.resolved", urls, &body(alert), at).await?;
         }
         tx.commit().await?;
         Ok(resolved)
@@ -141,7 +141,7 @@ impl Store {
         sqlx::query("UPDATE webhook_deliveries SET attempts = attempts + 1, delivered_at = ?, last_error = NULL WHERE id = ?")
             .bind(at)
             .bind(id)
-            .execute(&self.pool)
+            .execute(&mut *self.write_connection().await?)
             .await?;
         Ok(())
     }
@@ -157,7 +157,7 @@ impl Store {
         .bind(retry_at)
         .bind(now)
         .bind(id)
-        .execute(&self.pool)
+        .execute(&mut *self.write_connection().await?)
         .await?;
         Ok(())
     }

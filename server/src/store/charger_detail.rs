@@ -126,7 +126,7 @@ impl Store {
             .bind(command.payload)
             .bind(command.outcome)
             .bind(command.answer)
-            .execute(&self.pool)
+            .execute(&mut *self.write_connection().await?)
             .await?;
         Ok(())
     }

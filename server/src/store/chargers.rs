@@ -42,7 +42,7 @@ impl Store {
         sqlx::query("INSERT INTO tariffs (id, body) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET body = excluded.body")
             .bind(&tariff.id)
             .bind(Json(tariff))
-            .execute(&self.pool)
+            .execute(&mut *self.write_connection().await?)
             .await?;
         Ok(())
     }
@@ -81,7 +81,7 @@ impl Store {
             .bind(charger_id)
             .bind(profile)
             .bind(password_hash)
-            .execute(&self.pool)
+            .execute(&mut *self.write_connection().await?)
             .await?;
         Ok(())
     }

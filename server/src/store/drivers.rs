@@ -144,7 +144,7 @@ impl Store {
     /// Stores the first access and refresh token of a sign-in family.
     pub async fn insert_sign_in(&self, driver_id: &str, family_id: &str, tokens: &NewTokens) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
-        insert_tokens(&mut tx, driver_id, family_id, tokens, OffsetDateTime::now_utc()).await?;
+        insert_tokens(tx.transaction(), driver_id, family_id, tokens, OffsetDateTime::now_utc()).await?;
         tx.commit().await
     }
 
@@ -171,7 +171,7 @@ impl Store {
             return Ok(RefreshOutcome::Unknown);
         }
         if used_at.is_some() {
-            revoke_family(&mut tx, &family_id, now).await?;
+            revoke_family(tx.transaction(), &family_id, now).await?;
             tx.commit().await?;
             return Ok(RefreshOutcome::Reused { family_id });
         }
@@ -186,7 +186,7 @@ impl Store {
             return Ok(RefreshOutcome::Unknown);
         }
         sqlx::query("UPDATE refresh_tokens SET used_at = ? WHERE token_sha256 = ?").bind(now).bind(token_sha256).execute(&mut *tx).await?;
-        insert_tokens(&mut tx, &id, &family_id, tokens, now).await?;
+        insert_tokens(tx.transaction(), &id, &family_id, tokens, now).await?;
         tx.commit().await?;
         Ok(RefreshOutcome::Refreshed { driver: DriverRow { id, email, password_hash, app_id_tag } })
     }
@@ -194,7 +194,7 @@ impl Store {
     /// Signs a family out: its refresh tokens are revoked, its access tokens deleted.
     pub async fn revoke_family(&self, family_id: &str) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
-        revoke_family(&mut tx, family_id, OffsetDateTime::now_utc()).await?;
+        revoke_family(tx.transaction(), family_id, OffsetDateTime::now_utc()).await?;
         tx.commit().await
     }
 
@@ -227,7 +227,7 @@ impl Store {
 
     /// Deletes one access token (sign-out of a token without a family).
     pub async fn delete_access_token(&self, token_sha256: &str) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM auth_tokens WHERE token_sha256 = ?").bind(token_sha256).execute(&self.pool).await?;
+        sqlx::query("DELETE FROM auth_tokens WHERE token_sha256 = ?").bind(token_sha256).execute(&mut *self.write_connection().await?).await?;
         Ok(())
     }
 

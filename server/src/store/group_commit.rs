@@ -17,11 +17,15 @@
 //! for all of them). Frames that find no batch within [`LOG_DELAY`] get one transaction of their
 //! own, so a quiet server commits the log at most that often and a busy one not at all apart.
 //!
-//! A charger's write outside the group would lose the write lock to it: the writer begins its
-//! next batch as soon as one is committed, while a statement waiting in SQLite's busy handler
-//! sleeps between its tries (BootNotifications took seconds during a ramp). So every write a
-//! charger's message makes goes through here; the rare ones (a start, a stop) keep their own
-//! transactions, which wait for the lock with `BEGIN IMMEDIATE`.
+//! The writer begins its next batch as soon as one is committed. It takes its turn for the
+//! write lock like every other writer of the server (`write_gate.rs`), so a write outside the
+//! group (a start, a stop, an authorization logged) waits for at most the batch ahead of it,
+//! not for a gap between batches that SQLite's busy handler happens to hit.
+//!
+//! A batch whose `BEGIN` fails (the lock held past the busy timeout by something outside this
+//! process, an I/O error) has written nothing, so it is begun once more; if that fails too,
+//! every message of the batch is answered with the error (InternalError to the charger, which
+//! sends it again) and the batch is counted (`chargekit_store_batches_failed_total`).
 
 use chargekit_model::ocpp::messages::ChargePointStatus;
 use chargekit_model::ocpp::messages::SampledValue;
@@ -30,6 +34,7 @@ use time::OffsetDateTime;
 use tokio::sync::{mpsc, oneshot};
 
 use super::sessions::{SessionRow, save_session_in};
+use super::write_gate::{Turn, WriteGate};
 use super::message_log::{LoggedFrame, insert_frames};
 use super::{HandledMessage, StoreError, WriteStats};
 use std::sync::Arc;
@@ -85,9 +90,9 @@ pub(super) struct GroupWriter {
 impl GroupWriter {
     /// Starts the writer task on `pool`. The queue needs no bound of its own: every caller
     /// waits for its answer, so it holds at most one write per message being handled.
-    pub(super) fn spawn(pool: SqlitePool, stats: Arc<WriteStats>) -> Self {
+    pub(super) fn spawn(pool: SqlitePool, stats: Arc<WriteStats>, gate: WriteGate) -> Self {
         let (requests, queue) = mpsc::unbounded_channel();
-        tokio::spawn(run(pool, stats, queue));
+        tokio::spawn(run(pool, stats, gate, queue));
         Self { requests }
     }
 
@@ -117,7 +122,7 @@ impl GroupWriter {
 
 type Reply = oneshot::Sender<Result<Written, StoreError>>;
 
-async fn run(pool: SqlitePool, stats: Arc<WriteStats>, mut queue: mpsc::UnboundedReceiver<Request>) {
+async fn run(pool: SqlitePool, stats: Arc<WriteStats>, gate: WriteGate, mut queue: mpsc::UnboundedReceiver<Request>) {
     let mut flushes: Vec<oneshot::Sender<()>> = Vec::new();
     let mut frames = Frames::default();
     loop {
@@ -149,7 +154,7 @@ async fn run(pool: SqlitePool, stats: Arc<WriteStats>, mut queue: mpsc::Unbounde
             }
             None => {}
         }
-        let tx = pool.begin_with("BEGIN IMMEDIATE").await;
+        let tx = begin(&pool, &gate, &stats).await;
         // Whatever queued while the lock or the previous batch's sync was awaited joins now.
         while gather && batch.len() < MAX_BATCH {
             match queue.try_recv() {
@@ -164,9 +169,11 @@ async fn run(pool: SqlitePool, stats: Arc<WriteStats>, mut queue: mpsc::Unbounde
         }
         stats.queued.fetch_sub(batch.len() as i64, Ordering::Relaxed);
         let results = match tx {
-            Ok(tx) => apply_batch(tx, &batch, &mut frames).await,
+            // The turn is held until the batch is committed (or rolled back).
+            Ok((tx, _turn)) => apply_batch(tx, &batch, &mut frames).await,
             Err(e) => {
-                tracing::error!(error = %e, writes = batch.len(), frames = frames.waiting.len(), "cannot begin a batch of charger writes; those messages are answered InternalError (and left out of the message log)");
+                stats.failed_batches.fetch_add(1, Ordering::Relaxed);
+                tracing::error!(error = %e, writes = batch.len(), frames = frames.waiting.len(), "cannot begin a batch of charger writes, twice; those messages are answered InternalError (and left out of the message log)");
                 frames.done();
                 batch.iter().map(|_| Err(copy(&e))).collect()
             }
@@ -176,6 +183,24 @@ async fn run(pool: SqlitePool, stats: Arc<WriteStats>, mut queue: mpsc::Unbounde
         }
         for done in flushes.drain(..) {
             let _ = done.send(());
+        }
+    }
+}
+
+/// Begins a batch's transaction in the writer's turn; once more if that fails (nothing is
+/// written yet, so a second try is safe), then gives up with the second error.
+async fn begin(pool: &SqlitePool, gate: &WriteGate, stats: &WriteStats) -> Result<(sqlx::Transaction<'static, sqlx::Sqlite>, Turn), StoreError> {
+    let attempt = || async {
+        let turn = gate.turn().await?;
+        let tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+        Ok::<_, StoreError>((tx, turn))
+    };
+    match attempt().await {
+        Ok(begun) => Ok(begun),
+        Err(e) => {
+            stats.begin_retries.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!(error = %e, "cannot begin a batch of charger writes; trying once more");
+            attempt().await
         }
     }
 }
@@ -308,5 +333,63 @@ async fn apply(tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>, write: &Write)
                 .await?;
             Ok(Written::Done)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use sqlx::Connection;
+
+    use super::super::Store;
+
+    /// Writers that give up on the lock after this (instead of 5 s).
+    const BUSY: Duration = Duration::from_millis(200);
+
+    /// A new store, and another connection holding its write lock, as another process would.
+    async fn store_with_the_lock_held() -> (tempfile::TempDir, Store, sqlx::SqliteConnection) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("server.db");
+        let store = Store::open_waiting(&path, BUSY).await.unwrap();
+        let mut lock = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display())).await.unwrap();
+        sqlx::query("BEGIN IMMEDIATE").execute(&mut lock).await.unwrap();
+        (dir, store, lock)
+    }
+
+    async fn connections_written(store: &Store) -> i64 {
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM charger_connection_events").fetch_one(&store.pool).await.unwrap();
+        n
+    }
+
+    #[tokio::test]
+    async fn a_batch_that_cannot_begin_is_begun_once_more() {
+        let (_dir, store, mut lock) = store_with_the_lock_held().await;
+        let writing = tokio::spawn({
+            let store = store.clone();
+            async move { store.record_connection("CK-1", true).await }
+        });
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while store.write_stats().begin_retries() == 0 {
+            assert!(std::time::Instant::now() < deadline, "the batch's first BEGIN never failed");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        sqlx::query("ROLLBACK").execute(&mut lock).await.unwrap();
+        writing.await.unwrap().expect("the write is committed by the second BEGIN");
+        assert_eq!(store.write_stats().failed_batches(), 0);
+        assert_eq!(connections_written(&store).await, 1);
+    }
+
+    #[tokio::test]
+    async fn a_batch_that_cannot_begin_twice_fails_each_of_its_writes_and_is_counted() {
+        let (_dir, store, mut lock) = store_with_the_lock_held().await;
+        // Queued together, before the writer task looks: one batch.
+        let (a, b, c) = tokio::join!(store.record_connection("CK-1", true), store.record_connection("CK-2", true), store.record_connection("CK-3", true));
+        assert!(a.is_err() && b.is_err() && c.is_err(), "every write of the batch fails: {a:?} {b:?} {c:?}");
+        assert_eq!((store.write_stats().begin_retries(), store.write_stats().failed_batches()), (1, 1));
+        sqlx::query("ROLLBACK").execute(&mut lock).await.unwrap();
+        store.record_connection("CK-1", true).await.expect("the writer goes on with the next batch");
+        assert_eq!(connections_written(&store).await, 1, "nothing of the failed batch was written");
+        assert_eq!(store.write_stats().failed_batches(), 1);
     }
 }

@@ -133,7 +133,7 @@ impl Store {
         let result = sqlx::query("DELETE FROM ocpp_messages WHERE id IN (SELECT id FROM ocpp_messages WHERE at_ms < ? ORDER BY at_ms LIMIT ?)")
             .bind(before_ms)
             .bind(chunk)
-            .execute(&self.pool)
+            .execute(&mut *self.write_connection().await?)
             .await?;
         Ok(result.rows_affected())
     }

@@ -22,6 +22,7 @@ pub(crate) mod reports;
 mod sessions;
 mod operator_sessions;
 mod tokens;
+mod write_gate;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -50,6 +51,9 @@ pub use tokens::{AuthAttempt, IdTokenRow, kind_name, status_name};
 
 /// Connections to the database file; see [`Store::open`].
 const POOL_CONNECTIONS: u32 = 4;
+
+/// How long a write waits for SQLite's write lock (its busy timeout), and for its turn.
+const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// A storage failure. Callers log it and answer "internal error"; details never reach a driver.
 pub type StoreError = sqlx::Error;
@@ -93,6 +97,8 @@ pub struct Store {
     stats: Arc<WriteStats>,
     /// The chargers' hot-path writes, committed in groups (see `group_commit.rs`).
     writer: group_commit::GroupWriter,
+    /// Every writer takes the write lock in its turn (see `write_gate.rs`).
+    gate: write_gate::WriteGate,
 }
 
 /// What the writes cost, for `/metrics`: how many transactions were committed (each one disk
@@ -101,6 +107,10 @@ pub struct Store {
 pub struct WriteStats {
     commits: AtomicU64,
     queued: AtomicI64,
+    /// Batches of the group writer whose first `BEGIN` failed (begun once more).
+    begin_retries: AtomicU64,
+    /// Batches whose `BEGIN` failed twice: every message in them was answered with an error.
+    failed_batches: AtomicU64,
 }
 
 impl WriteStats {
@@ -113,6 +123,17 @@ impl WriteStats {
     /// Writes asked for whose transaction has not begun yet (waiting for the write lock).
     pub fn queued(&self) -> i64 {
         self.queued.load(Ordering::Relaxed)
+    }
+
+    /// Batches of charger writes whose transaction failed to begin once and was begun again.
+    pub fn begin_retries(&self) -> u64 {
+        self.begin_retries.load(Ordering::Relaxed)
+    }
+
+    /// Batches of charger writes that could not begin twice: each of their messages was
+    /// answered InternalError.
+    pub fn failed_batches(&self) -> u64 {
+        self.failed_batches.load(Ordering::Relaxed)
     }
 }
 
@@ -135,19 +156,28 @@ impl Drop for Queued<'_> {
 impl Store {
     /// Opens (creating if needed) the database file and brings its schema up to date.
     pub async fn open(path: &Path) -> Result<Self, StoreError> {
-        let store = Self::open_with(path, POOL_CONNECTIONS).await?;
+        let store = Self::open_with(path, POOL_CONNECTIONS, write_gate::WriteGate::new(BUSY_TIMEOUT)).await?;
+        sqlx::migrate!("./migrations").run(&store.pool).await?;
+        Ok(store)
+    }
+
+    /// [`Store::open`] with writers that wait `busy` (instead of [`BUSY_TIMEOUT`]) for the lock.
+    #[cfg(test)]
+    pub(super) async fn open_waiting(path: &Path, busy: std::time::Duration) -> Result<Self, StoreError> {
+        let store = Self::open_with(path, POOL_CONNECTIONS, write_gate::WriteGate::new(busy)).await?;
         sqlx::migrate!("./migrations").run(&store.pool).await?;
         Ok(store)
     }
 
     /// A second handle on the same file with its own `connections`, for background work (the
     /// reports' cache warmer) that must not take the connections chargers are answered with.
-    /// The schema must be up to date already (an [`Store::open`] ran first).
-    pub async fn open_background(path: &Path) -> Result<Self, StoreError> {
-        Self::open_with(path, 1).await
+    /// The schema must be up to date already (this store is open). Its writers queue for the
+    /// write lock with this store's.
+    pub async fn open_background(&self, path: &Path) -> Result<Self, StoreError> {
+        Self::open_with(path, 1, self.gate.clone()).await
     }
 
-    async fn open_with(path: &Path, connections: u32) -> Result<Self, StoreError> {
+    async fn open_with(path: &Path, connections: u32, gate: write_gate::WriteGate) -> Result<Self, StoreError> {
         keep_private(path)?;
         let options = SqliteConnectOptions::from_str("sqlite://")?
             .filename(path)
@@ -155,7 +185,7 @@ impl Store {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
-            .busy_timeout(std::time::Duration::from_secs(5));
+            .busy_timeout(gate.patience());
         // SQLite takes one writer at a time. More connections do not write faster: measured
         // with 16 under 10,000 chargers, writers waiting for the lock ran into the busy timeout
         // (see docs/benchmarks.md).
@@ -175,8 +205,8 @@ impl Store {
             })
             .connect_with(options)
             .await?;
-        let writer = group_commit::GroupWriter::spawn(pool.clone(), stats.clone());
-        Ok(Self { pool, stats, writer })
+        let writer = group_commit::GroupWriter::spawn(pool.clone(), stats.clone(), gate.clone());
+        Ok(Self { pool, stats, writer, gate })
     }
 
     pub fn write_stats(&self) -> &WriteStats {
@@ -192,10 +222,18 @@ impl Store {
     /// A transaction that writes: `BEGIN IMMEDIATE` takes the write lock first, waiting (up to
     /// the busy timeout) for another writer. A deferred `BEGIN` whose first statement reads
     /// holds a snapshot that cannot become a writer once someone else has committed: SQLite
-    /// answers "database is locked" at once, whatever the busy timeout.
-    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, StoreError> {
+    /// answers "database is locked" at once, whatever the busy timeout. Begun in its turn
+    /// (`write_gate.rs`).
+    async fn begin_write(&self) -> Result<write_gate::WriteTx, StoreError> {
         let _queued = Queued::new(&self.stats);
-        self.pool.begin_with("BEGIN IMMEDIATE").await
+        self.gate.begin(&self.pool).await
+    }
+
+    /// A connection for one autocommit write statement, taken in its turn (`write_gate.rs`):
+    /// every write outside a transaction runs on one of these, never on the pool directly.
+    async fn write_connection(&self) -> Result<write_gate::WriteConnection, StoreError> {
+        let _queued = Queued::new(&self.stats);
+        self.gate.connection(&self.pool).await
     }
 
     /// A hot-path write, committed with the others queued at the same time; returns once it is

@@ -29,7 +29,7 @@ impl Store {
     /// queued within hours or days, and without pruning the log would grow by every
     /// MeterValues of every charger, forever.
     pub async fn prune_handled_messages(&self, before: OffsetDateTime) -> Result<u64, StoreError> {
-        let result = sqlx::query("DELETE FROM ocpp_handled WHERE handled_at < ?").bind(before).execute(&self.pool).await?;
+        let result = sqlx::query("DELETE FROM ocpp_handled WHERE handled_at < ?").bind(before).execute(&mut *self.write_connection().await?).await?;
         Ok(result.rows_affected())
     }
 
@@ -70,7 +70,7 @@ impl Store {
              WHERE e.rowid = (SELECT MAX(rowid) FROM charger_connection_events WHERE charger_id = e.charger_id)
                AND e.event = 'connected'",
         )
-        .execute(&self.pool)
+        .execute(&mut *self.write_connection().await?)
         .await?;
         Ok(result.rows_affected())
     }

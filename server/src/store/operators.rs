@@ -40,14 +40,14 @@ impl Store {
             .bind(username)
             .bind(OffsetDateTime::now_utc())
             .bind(expires_at)
-            .execute(&self.pool)
+            .execute(&mut *self.write_connection().await?)
             .await?;
         Ok(())
     }
 
     /// Ends one operator sign-in (signing out); the operator's other sign-ins stay.
     pub async fn delete_operator_token(&self, token_sha256: &str) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM operator_tokens WHERE token_sha256 = ?").bind(token_sha256).execute(&self.pool).await?;
+        sqlx::query("DELETE FROM operator_tokens WHERE token_sha256 = ?").bind(token_sha256).execute(&mut *self.write_connection().await?).await?;
         Ok(())
     }
 

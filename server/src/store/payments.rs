@@ -205,7 +205,7 @@ impl Store {
             return Err(PostError::Unbalanced);
         }
         let mut tx = self.begin_write().await?;
-        if let Some(first) = ledger_transaction_in(&mut tx, &entry.key).await? {
+        if let Some(first) = ledger_transaction_in(tx.transaction(), &entry.key).await? {
             let same = first.kind == entry.kind.as_str()
                 && first.driver_id == entry.driver_id
                 && first.currency == entry.currency.code()
@@ -213,9 +213,9 @@ impl Store {
             return if same { Ok(Posted::Replayed(first)) } else { Err(PostError::KeyReused) };
         }
         match change {
-            Some(PaymentChange::Open(new)) => insert_payment_in(&mut tx, new).await?,
+            Some(PaymentChange::Open(new)) => insert_payment_in(tx.transaction(), new).await?,
             // Captured or released already by another path: post nothing.
-            Some(PaymentChange::Close(close)) if !close_payment_in(&mut tx, close).await? => return Err(PostError::NotHeld),
+            Some(PaymentChange::Close(close)) if !close_payment_in(tx.transaction(), close).await? => return Err(PostError::NotHeld),
             Some(PaymentChange::Close(_)) | None => {}
         }
         let now = OffsetDateTime::now_utc();
@@ -234,7 +234,7 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?;
         for leg in &entry.legs {
-            let account_id = account_in(&mut tx, leg.account, entry.currency).await?;
+            let account_id = account_in(tx.transaction(), leg.account, entry.currency).await?;
             if let Account::Wallet(_) = leg.account {
                 let balance: i64 = sqlx::query_scalar("SELECT balance_minor FROM ledger_accounts WHERE id = ?")
                     .bind(account_id)
@@ -258,7 +258,7 @@ impl Store {
                 return Err(e.into());
             }
         }
-        let row = ledger_transaction_in(&mut tx, &entry.key).await?.ok_or(PostError::Store(StoreError::RowNotFound))?;
+        let row = ledger_transaction_in(tx.transaction(), &entry.key).await?.ok_or(PostError::Store(StoreError::RowNotFound))?;
         tx.commit().await?;
         Ok(Posted::Applied(row))
     }
@@ -290,14 +290,14 @@ impl Store {
     /// Opens a card payment (its authorization was placed already).
     pub async fn insert_payment(&self, new: &NewPayment<'_>) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
-        insert_payment_in(&mut tx, new).await?;
+        insert_payment_in(tx.transaction(), new).await?;
         tx.commit().await
     }
 
     /// Ends a held payment; `false` if it was not held any more (settled by someone else).
     pub async fn close_payment(&self, close: &PaymentClose<'_>) -> Result<bool, StoreError> {
         let mut tx = self.begin_write().await?;
-        let closed = close_payment_in(&mut tx, close).await?;
+        let closed = close_payment_in(tx.transaction(), close).await?;
         tx.commit().await?;
         Ok(closed)
     }
@@ -314,7 +314,7 @@ impl Store {
         .bind(reason)
         .bind(OffsetDateTime::now_utc())
         .bind(session_id)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *self.write_connection().await?)
         .await
     }
 
@@ -330,7 +330,7 @@ impl Store {
         .bind(note)
         .bind(now)
         .bind(session_id)
-        .execute(&self.pool)
+        .execute(&mut *self.write_connection().await?)
         .await?;
         Ok(result.rows_affected() == 1)
     }
@@ -340,7 +340,7 @@ impl Store {
         sqlx::query("UPDATE payments SET stop_requested_at = NULL, updated_at = ? WHERE session_id = ? AND status = 'held'")
             .bind(OffsetDateTime::now_utc())
             .bind(session_id)
-            .execute(&self.pool)
+            .execute(&mut *self.write_connection().await?)
             .await?;
         Ok(())
     }
@@ -405,7 +405,7 @@ impl Store {
         .bind(brand)
         .bind(last4)
         .bind(OffsetDateTime::now_utc())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.write_connection().await?)
         .await
     }
 
@@ -414,7 +414,7 @@ impl Store {
     pub async fn set_default_payment_method(&self, driver_id: &str, card: Option<&str>) -> Result<bool, StoreError> {
         let mut tx = self.begin_write().await?;
         if card.is_none() {
-            ensure_wallet_method_in(&mut tx, driver_id).await?;
+            ensure_wallet_method_in(tx.transaction(), driver_id).await?;
         }
         sqlx::query("UPDATE payment_methods SET is_default = 0 WHERE driver_id = ? AND is_default = 1")
             .bind(driver_id)
@@ -561,7 +561,7 @@ impl Store {
     /// constraints stand in the way.
     pub async fn force_wallet_posting(&self, driver_id: &str, currency: Currency, amount_minor: i64) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
-        let account = account_in(&mut tx, Account::Wallet(driver_id), currency).await?;
+        let account = account_in(tx.transaction(), Account::Wallet(driver_id), currency).await?;
         let transaction_id: i64 = sqlx::query_scalar(
             "INSERT INTO ledger_transactions (idempotency_key, kind, driver_id, currency, amount_minor, created_at)
              VALUES ('forced', 'capture', ?, ?, 0, ?) RETURNING id",

@@ -17,7 +17,7 @@ impl Store {
         .bind(&receipt.key_id)
         .bind(&receipt.signature)
         .bind(OffsetDateTime::now_utc())
-        .execute(&self.pool)
+        .execute(&mut *self.write_connection().await?)
         .await?;
         Ok(())
     }
@@ -47,13 +47,13 @@ impl Store {
             .bind(&key_id)
             .bind(&pkcs8)
             .bind(OffsetDateTime::now_utc())
-            .execute(&self.pool)
+            .execute(&mut *self.write_connection().await?)
             .await?;
         Ok((key_id, pkcs8))
     }
 
     pub async fn set_meter_public_key(&self, charger_id: &str, key: Option<&str>) -> Result<(), StoreError> {
-        sqlx::query("UPDATE chargers SET meter_public_key = ? WHERE id = ?").bind(key).bind(charger_id).execute(&self.pool).await?;
+        sqlx::query("UPDATE chargers SET meter_public_key = ? WHERE id = ?").bind(key).bind(charger_id).execute(&mut *self.write_connection().await?).await?;
         Ok(())
     }
 

@@ -172,8 +172,9 @@ pub struct CachedDay {
 /// About how many cached days one transaction writes; see [`Store::cache_availability`].
 pub const CACHE_ROWS_PER_TRANSACTION: usize = 1_000;
 
-/// The pause between two of those transactions: longer than the longest sleep of SQLite's
-/// busy handler (100 ms), so a writer waiting for the lock takes it in between.
+/// The pause between two of those transactions. Writers waiting get the lock in between anyway
+/// (every writer takes its turn, `write_gate.rs`); the pause keeps background work from taking
+/// every other turn while chargers are metering.
 const WRITERS_TURN: std::time::Duration = std::time::Duration::from_millis(150);
 
 #[derive(Debug, Clone)]
@@ -264,7 +265,7 @@ impl Store {
     }
 
     pub async fn set_charger_site(&self, charger_id: &str, site: Option<&str>) -> Result<(), StoreError> {
-        sqlx::query("UPDATE chargers SET site = ? WHERE id = ?").bind(site).bind(charger_id).execute(&self.pool).await?;
+        sqlx::query("UPDATE chargers SET site = ? WHERE id = ?").bind(site).bind(charger_id).execute(&mut *self.write_connection().await?).await?;
         Ok(())
     }
 
@@ -469,10 +470,11 @@ impl Store {
             let (chunk, after) = rest.split_at(take);
             stale.extend(self.cache_availability_at_once(chunk).await?);
             rest = after;
-            // Writers waiting for the lock (the chargers' group writer) get it between two
-            // chunks. They wait in SQLite's busy handler, which sleeps up to 100 ms between
-            // tries: a mere yield let the next chunk take the lock back first, over and over,
-            // until a charger batch's begin ran out of its busy timeout (docs/benchmarks.md).
+            // Writers waiting for the lock (the chargers' group writer) are ahead of the next
+            // chunk in the write gate. Before the gate they waited in SQLite's busy handler, and
+            // a mere yield let the next chunk take the lock back first, over and over, until a
+            // charger batch's begin ran out of its busy timeout (docs/benchmarks.md); the pause
+            // stays so the warmer takes at most a turn every 150 ms.
             if !rest.is_empty() {
                 tokio::time::sleep(WRITERS_TURN).await;
             }
@@ -588,7 +590,7 @@ impl Store {
              FROM json_each(?) AS beat WHERE chargers.id = json_extract(beat.value, '$[0]')",
         )
         .bind(rows)
-        .execute(&self.pool)
+        .execute(&mut *self.write_connection().await?)
         .await?;
         Ok(())
     }
@@ -599,7 +601,7 @@ impl Store {
             .bind(since)
             .bind(until)
             .bind((until - since).whole_seconds())
-            .execute(&self.pool)
+            .execute(&mut *self.write_connection().await?)
             .await?;
         Ok(())
     }

@@ -49,7 +49,7 @@ impl Store {
         .bind(refused.meter_start_wh)
         .bind(refused.started_at)
         .bind(OffsetDateTime::now_utc())
-        .execute(&self.pool)
+        .execute(&mut *self.write_connection().await?)
         .await?;
         Ok(())
     }
@@ -96,7 +96,7 @@ impl Store {
             .bind(reason)
             .bind(Json(report))
             .bind(OffsetDateTime::now_utc())
-            .execute(&self.pool)
+            .execute(&mut *self.write_connection().await?)
             .await?;
         Ok(())
     }
@@ -120,7 +120,7 @@ impl Store {
             .bind(operator)
             .bind(resolution)
             .bind(id)
-            .execute(&self.pool)
+            .execute(&mut *self.write_connection().await?)
             .await?;
         Ok(done.rows_affected() == 1)
     }

@@ -121,7 +121,7 @@ impl Store {
     /// between two drivers starting at the same moment: exactly one wins).
     pub async fn insert_session(&self, new: &NewSession<'_>) -> Result<Inserted, StoreError> {
         let mut tx = self.begin_write().await?;
-        let change_seq = next_change_seq(&mut tx).await?;
+        let change_seq = next_change_seq(tx.transaction()).await?;
         let result = sqlx::query(
             "INSERT INTO sessions (id, driver_id, evse_id, charger_id, connector_id, id_tag, status,
                  idempotency_key, tariff, cost, created_at, change_seq, start_request)
@@ -158,7 +158,7 @@ impl Store {
     /// charger says it started.
     pub async fn insert_started_session(&self, new: &StartedSession<'_>) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
-        let change_seq = next_change_seq(&mut tx).await?;
+        let change_seq = next_change_seq(tx.transaction()).await?;
         sqlx::query(
             "INSERT INTO sessions (id, driver_id, evse_id, charger_id, connector_id, id_tag, status, transaction_id,
                  tariff, cost, meter_start_wh, meter_last_wh, started_at, last_meter_at, auth_method, created_at, change_seq, review_reason)
@@ -321,7 +321,7 @@ impl Store {
         loop {
             let (value,): (i64,) =
                 sqlx::query_as("UPDATE counters SET value = value + 1 WHERE name = 'transaction_id' RETURNING value")
-                    .fetch_one(&self.pool)
+                    .fetch_one(&mut *self.write_connection().await?)
                     .await?;
             if !self.transaction_id_taken(value).await? {
                 return Ok(value);

@@ -99,7 +99,7 @@ impl Store {
         .bind(token.expires_at)
         .bind(&token.label)
         .bind(token.created_at)
-        .execute(&self.pool)
+        .execute(&mut *self.write_connection().await?)
         .await?;
         if result.rows_affected() == 0 {
             return Ok(None);
@@ -116,7 +116,7 @@ impl Store {
         .bind(status)
         .bind(id_tag)
         .bind(driver_id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.write_connection().await?)
         .await
     }
 
@@ -125,7 +125,7 @@ impl Store {
         let result = sqlx::query("DELETE FROM id_tokens WHERE id_tag = ? AND driver_id = ? AND kind != 'app'")
             .bind(id_tag)
             .bind(driver_id)
-            .execute(&self.pool)
+            .execute(&mut *self.write_connection().await?)
             .await?;
         Ok(result.rows_affected() == 1)
     }
@@ -138,7 +138,7 @@ impl Store {
             .bind(attempt.charger_id)
             .bind(attempt.result)
             .bind(attempt.reason)
-            .execute(&self.pool)
+            .execute(&mut *self.write_connection().await?)
             .await?;
         Ok(())
     }
