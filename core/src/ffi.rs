@@ -61,12 +61,14 @@ pub enum ChargeKitError {
 
 mod auth;
 pub mod eichrecht;
+mod events;
 pub mod identify;
 mod payments;
 mod receipt;
 mod screens;
 mod tokens;
 pub use auth::{AuthState, AuthStateListener};
+pub use events::{DriverEvent, DriverEventKind, DriverEventListener, IdleFeeKind, StartFailureKind};
 pub use identify::*;
 pub use receipt::{ReceiptInfo, ReceiptMeterData, ReceiptPeriod, ReceiptSignature};
 pub use payments::{Payment, PaymentMethodInfo, PaymentState, SessionPaymentInfo, WalletBalanceInfo};

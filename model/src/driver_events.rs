@@ -32,7 +32,7 @@ use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
 use crate::ids::EvseId;
-use crate::money::Money;
+use crate::money::{Currency, Money};
 use crate::session::{Session, SessionStatus};
 use crate::tariff::{Tariff, TariffDimension};
 
@@ -120,14 +120,16 @@ pub enum DriverEventKind {
         fee: IdleFeeKind,
         #[serde(with = "time::serde::rfc3339")]
         starts_at: OffsetDateTime,
-        /// Per hour, excluding VAT, in major units of the tariff's currency.
+        /// Per hour, excluding VAT, in major units of `currency`.
         price_per_hour: Decimal,
+        currency: Currency,
     },
     IdleFeeBegun {
         fee: IdleFeeKind,
         #[serde(with = "time::serde::rfc3339")]
         since: OffsetDateTime,
         price_per_hour: Decimal,
+        currency: Currency,
     },
 }
 
@@ -244,6 +246,7 @@ fn idle_fee_events(session: &Session) -> Vec<DriverEventKind> {
     let parked = is_parked(session);
     let billed_parking = session.cost.items.iter().any(|item| item.dimension == TariffDimension::ParkingTime && item.excl_vat_minor > 0);
     let elapsed = session.duration_seconds;
+    let currency = session.tariff.currency;
     let mut events = Vec::new();
     for fee in idle_fees(&session.tariff) {
         let starts_at = started_at + Duration::seconds(fee.from_seconds);
@@ -261,9 +264,9 @@ fn idle_fee_events(session: &Session) -> Vec<DriverEventKind> {
         };
         let since = if fee.from_seconds == 0 { started_at + Duration::seconds(elapsed - session.parking_seconds) } else { starts_at };
         if begun {
-            events.push(DriverEventKind::IdleFeeBegun { fee: fee.kind, since, price_per_hour: fee.price_per_hour });
+            events.push(DriverEventKind::IdleFeeBegun { fee: fee.kind, since, price_per_hour: fee.price_per_hour, currency });
         } else if fee.from_seconds > 0 && elapsed >= fee.from_seconds - FEE_WARNING.whole_seconds() {
-            events.push(DriverEventKind::IdleFeeSoon { fee: fee.kind, starts_at, price_per_hour: fee.price_per_hour });
+            events.push(DriverEventKind::IdleFeeSoon { fee: fee.kind, starts_at, price_per_hour: fee.price_per_hour, currency });
         }
     }
     events

@@ -139,10 +139,10 @@ fn the_hold_is_reached_when_the_cost_gets_to_it() {
 #[test]
 fn idle_fees_are_announced_ten_minutes_before_and_told_when_they_begin() {
     let tariff = idle_tariff();
-    let parking_soon = DriverEventKind::IdleFeeSoon { fee: IdleFeeKind::Parking, starts_at: at(120), price_per_hour: Decimal::new(600, 2) };
-    let parking_begun = DriverEventKind::IdleFeeBegun { fee: IdleFeeKind::Parking, since: at(120), price_per_hour: Decimal::new(600, 2) };
-    let time_soon = DriverEventKind::IdleFeeSoon { fee: IdleFeeKind::Time, starts_at: at(180), price_per_hour: Decimal::new(1200, 2) };
-    let time_begun = DriverEventKind::IdleFeeBegun { fee: IdleFeeKind::Time, since: at(180), price_per_hour: Decimal::new(1200, 2) };
+    let parking_soon = DriverEventKind::IdleFeeSoon { fee: IdleFeeKind::Parking, starts_at: at(120), price_per_hour: Decimal::new(600, 2), currency: Currency::EUR };
+    let parking_begun = DriverEventKind::IdleFeeBegun { fee: IdleFeeKind::Parking, since: at(120), price_per_hour: Decimal::new(600, 2), currency: Currency::EUR };
+    let time_soon = DriverEventKind::IdleFeeSoon { fee: IdleFeeKind::Time, starts_at: at(180), price_per_hour: Decimal::new(1200, 2), currency: Currency::EUR };
+    let time_begun = DriverEventKind::IdleFeeBegun { fee: IdleFeeKind::Time, since: at(180), price_per_hour: Decimal::new(1200, 2), currency: Currency::EUR };
     let fees = |minutes, power| {
         let parked = if power == 0 { 30 } else { 0 };
         kinds(&state(&tariff, SessionStatus::Charging, minutes, parked, 30_000, power), SessionContext::default(), at(minutes))
@@ -163,7 +163,7 @@ fn parking_billed_from_the_first_second_begins_when_the_bill_counts_it() {
     let tariff = parking_from_the_start();
     let parked = state(&tariff, SessionStatus::Charging, 70, 10, 30_000, 0);
     assert!(parked.cost.items.iter().any(|i| i.dimension == TariffDimension::ParkingTime && i.excl_vat_minor > 0));
-    let begun = DriverEventKind::IdleFeeBegun { fee: IdleFeeKind::Parking, since: at(60), price_per_hour: Decimal::new(300, 2) };
+    let begun = DriverEventKind::IdleFeeBegun { fee: IdleFeeKind::Parking, since: at(60), price_per_hour: Decimal::new(300, 2), currency: Currency::EUR };
     assert!(kinds(&parked, SessionContext::default(), at(70)).contains(&begun));
     let later = state(&tariff, SessionStatus::Charging, 90, 30, 30_000, 0);
     assert_eq!(
