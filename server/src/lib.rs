@@ -18,6 +18,7 @@ mod metrics;
 mod ocpp;
 mod payments;
 mod plausibility;
+mod push;
 mod rate_limit;
 mod receipts;
 pub mod reports;
@@ -44,6 +45,7 @@ pub use config::{
     TlsListenerConfig,
     default_tariff,
 };
+pub use push::{ApnsConfig, FcmConfig, PushConfig};
 
 use live::LiveHub;
 use ocpp::registry::ChargerRegistry;
@@ -216,6 +218,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
     }
     let receipts = receipts::ReceiptSigner::load(&store, config.receipt_signing_key.as_deref()).await.map_err(StartError::Config)?;
     let payments = payments::PaymentsRuntime::new(&config.payments).map_err(StartError::Config)?;
+    let push_providers = push::Providers::of_config(&config.push).map_err(StartError::Config)?;
     let listener = TcpListener::bind(config.bind)
         .await
         .map_err(|source| StartError::Bind { addr: config.bind, source })?;
@@ -259,7 +262,8 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
         .map_err(|source| StartError::OpenDatabase { path: state.config.database.clone(), source })?;
     spawn_handled_log_pruning(background.clone(), state.shutdown.clone());
     heartbeats::spawn_writer(state.clone(), state.shutdown.clone());
-    reports::spawn_availability_warmer(background, state.shutdown.clone());
+    reports::spawn_availability_warmer(background.clone(), state.shutdown.clone());
+    push::spawn(state.clone(), push_providers, background);
     state.payments().resume().await?;
     tracing::info!(%addr, "ChargeKit server listening");
     Ok(RunningServer { addr, tls_addr, state, tasks })

@@ -69,6 +69,7 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/v1/operator/sessions/{session_id}/review", post(operator_review::review))
         .route("/v1/operator/orphans", get(operator_review::orphans))
         .route("/v1/operator/orphans/{orphan_id}/resolve", post(operator_review::resolve_orphan))
+        .merge(crate::push::api::routes())
         .layer(axum::middleware::map_response(json_errors::as_json))
         .route("/openapi.json", get(openapi_json))
         .route("/health", get(|| async { "ok" }))
@@ -88,6 +89,7 @@ pub fn router() -> Router<Arc<AppState>> {
         operator_reports::revenue, operator_reports::revenue_csv, operator_reports::performance,
         operator_reports::performance_csv, operator_reports::authentication, operator_reports::authentication_csv,
         operator_reports::authorization_log, operator_reports::authorization_log_csv, operator_reports::metrics_doc, receipts::get, receipts::keys,
+        crate::push::api::register, crate::push::api::list, crate::push::api::remove,
     ),
     components(schemas(
         chargekit_model::api::Credentials, chargekit_model::api::AuthToken, chargekit_model::api::RefreshRequest, chargekit_model::api::EvseInfo,
@@ -114,6 +116,7 @@ pub fn router() -> Router<Arc<AppState>> {
         crate::reports::AvailabilityFigures, crate::reports::AuthenticationReport, crate::reports::MethodCount,
         crate::reports::OutcomeCount, crate::reports::DayCount, crate::reports::UnknownToken, crate::reports::ConcurrentUse,
         crate::reports::AuthorizationLog, crate::reports::AuthLogEntry,
+        crate::push::api::NewPushTokenRequest, crate::push::api::PushToken, crate::push::api::PushProviderKind, crate::push::api::PushPurpose,
     )),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
