@@ -4,6 +4,7 @@
 pub mod pki;
 pub mod payment_provider;
 pub mod proxy;
+pub mod push_providers;
 pub mod raw_charger;
 pub mod server_process;
 pub mod tls;
