@@ -141,29 +141,40 @@ fn record_name(id: &str) -> Vec<u8> {
 }
 
 /// Hands events to `deliver`: first those no listener got, then each new one, each once,
-/// until the returned future is dropped.
-pub async fn follow(log: Arc<DriverEventLog>, deliver: impl Fn(DriverEvent)) {
+/// until the returned future is dropped. `deliver` runs on the blocking pool, one event at a
+/// time in order: a slow listener holds up only its own events, and one that panics loses
+/// that event, not the subscription.
+pub async fn follow(log: Arc<DriverEventLog>, deliver: Arc<dyn Fn(DriverEvent) + Send + Sync>) {
     let mut announced = log.subscribe();
     let mut reread = true;
     loop {
         if reread {
             reread = false;
             match log.undelivered() {
-                Ok(events) => events.into_iter().for_each(|e| hand_over(&log, e, &deliver)),
+                Ok(events) => {
+                    for event in events {
+                        hand_over(&log, event, &deliver).await;
+                    }
+                }
                 Err(e) => tracing::warn!(error = %e, "cannot read the stored driver events"),
             }
         }
         match announced.recv().await {
-            Ok(event) => hand_over(&log, event, &deliver),
+            Ok(event) => hand_over(&log, event, &deliver).await,
             Err(broadcast::error::RecvError::Lagged(_)) => reread = true,
             Err(broadcast::error::RecvError::Closed) => return,
         }
     }
 }
 
-fn hand_over(log: &DriverEventLog, event: DriverEvent, deliver: &impl Fn(DriverEvent)) {
+async fn hand_over(log: &DriverEventLog, event: DriverEvent, deliver: &Arc<dyn Fn(DriverEvent) + Send + Sync>) {
     match log.mark_delivered(&event) {
-        Ok(true) => deliver(event),
+        Ok(true) => {
+            let deliver = deliver.clone();
+            if tokio::task::spawn_blocking(move || deliver(event)).await.is_err() {
+                tracing::warn!("a driver event listener panicked");
+            }
+        }
         Ok(false) => {}
         Err(e) => tracing::warn!(error = %e, id = %event.id, "cannot mark a driver event delivered; not shown now"),
     }
@@ -223,13 +234,13 @@ mod tests {
         let log = Arc::new(open(dir.path(), &secrets));
         log.observe(&states[1], now).unwrap();
         let (sender, mut received) = tokio::sync::mpsc::unbounded_channel();
-        let listener = tokio::spawn(follow(log.clone(), move |e| sender.send(e).unwrap()));
+        let listener = tokio::spawn(follow(log.clone(), Arc::new(move |e| sender.send(e).unwrap())));
         assert_eq!(received.recv().await.unwrap().kind.name(), "charging_started", "recorded while nobody listened");
         log.observe(states.last().unwrap(), now).unwrap();
         assert_eq!(received.recv().await.unwrap().kind.name(), "session_finished");
         listener.abort();
         let (sender, mut again) = tokio::sync::mpsc::unbounded_channel();
-        let listener = tokio::spawn(follow(log.clone(), move |e| sender.send(e).unwrap()));
+        let listener = tokio::spawn(follow(log.clone(), Arc::new(move |e| sender.send(e).unwrap())));
         log.stop_delivered(&states[2]).unwrap();
         assert_eq!(again.recv().await.unwrap().kind.name(), "stop_delivered_after_offline", "nothing delivered before comes again");
         listener.abort();

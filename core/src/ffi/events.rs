@@ -68,7 +68,8 @@ impl ChargeKit {
     /// is cancelled.
     pub fn observe_driver_events(&self, listener: Arc<dyn DriverEventListener>) -> Arc<TaskHandle> {
         let log = self.core.events.clone();
-        let task = self.core.runtime.spawn(crate::driver_events::follow(log, move |event| listener.on_driver_event(driver_event(event))));
+        let deliver = Arc::new(move |event| listener.on_driver_event(driver_event(event)));
+        let task = self.core.runtime.spawn(crate::driver_events::follow(log, deliver));
         Arc::new(TaskHandle { task: Mutex::new(Some(task)) })
     }
 }
