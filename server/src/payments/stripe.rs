@@ -205,8 +205,9 @@ impl PaymentProvider for Stripe {
     }
 }
 
-/// TLS with ring and Mozilla's roots, like the core's client: no OpenSSL, no platform verifier.
-fn tls_config() -> Result<rustls::ClientConfig, String> {
+/// TLS with ring and Mozilla's roots, like the core's client: no OpenSSL, no platform verifier
+/// (the push providers' clients too).
+pub(crate) fn tls_config() -> Result<rustls::ClientConfig, String> {
     let roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
     let mut config = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
         .with_safe_default_protocol_versions()

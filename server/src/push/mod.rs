@@ -79,13 +79,10 @@ pub fn spawn(state: Arc<AppState>, providers: Providers, store: Store) {
 /// server) gets HTTP/2 with prior knowledge.
 fn http_client(timeout: Duration, base: &str, http2_only: bool) -> Result<reqwest::Client, String> {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
-    let mut tls = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-        .with_safe_default_protocol_versions()
-        .map_err(|e| format!("TLS setup failed: {e}"))?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    tls.alpn_protocols = if http2_only { vec![b"h2".to_vec()] } else { vec![b"h2".to_vec(), b"http/1.1".to_vec()] };
+    let mut tls = crate::payments::stripe::tls_config()?;
+    if http2_only {
+        tls.alpn_protocols = vec![b"h2".to_vec()];
+    }
     let mut builder = reqwest::Client::builder()
         .tls_backend_preconfigured(tls)
         .timeout(timeout)
