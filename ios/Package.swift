@@ -10,11 +10,16 @@ import PackageDescription
 /// The core's C interface. On Linux it is the generated header plus `libchargekit_core` from
 /// cargo (a system library target); on Apple platforms it is the XCFramework made by
 /// scripts/build-xcframework.sh.
+// scripts/package-release.sh writes the released package from this manifest: the lines between
+// `release: core begin` and `end` become `.binaryTarget(name:url:checksum:)` (the XCFramework
+// apps download), and those between `release: development begin` and `end` are left out.
+// release: core begin
 #if os(Linux)
 let coreFFI: Target = .systemLibrary(name: "ChargeKitFFI", path: "Sources/ChargeKitFFI")
 #else
 let coreFFI: Target = .binaryTarget(name: "ChargeKitFFI", path: "build/ChargeKitFFI.xcframework")
 #endif
+// release: core end
 
 /// The core's TLS certificate check (rustls-platform-verifier) uses the system trust store.
 let appleFrameworks: [LinkerSetting] = [
@@ -33,10 +38,12 @@ var targets: [Target] = [
     .target(name: "ChargeKit", dependencies: ["ChargeKitFFI"], linkerSettings: appleFrameworks),
     // One @Observable model per screen; what the views draw, tested on Linux.
     .target(name: "ChargeKitModels", dependencies: ["ChargeKit"]),
+    // release: development begin (the benchmark and the tests are not released)
     // Round trip of a cheap synchronous core call; run by scripts/bench-linux.sh, not by tests.
     .executableTarget(name: "ChargeKitBench", dependencies: ["ChargeKit"]),
     // Fixtures: a test Plug & Charge PKI (certificates only, no keys; see CardsModelTests).
     .testTarget(name: "ChargeKitTests", dependencies: ["ChargeKit", "ChargeKitModels"], resources: [.copy("Fixtures")]),
+    // release: development end
 ]
 
 #if !os(Linux)

@@ -7,6 +7,7 @@ import org.jetbrains.kotlin.gradle.dsl.JvmTarget
 plugins {
     alias(libs.plugins.android.library)
     alias(libs.plugins.kotlin.android)
+    `maven-publish`
 }
 
 /** The Cargo workspace root: android/ is one of its directories. */
@@ -43,6 +44,15 @@ android {
     // src/main/kotlin (the hand-written layer) is a default source directory; add what is generated.
     sourceSets["main"].kotlin.srcDir(bindingsDir)
     sourceSets["main"].jniLibs.srcDir(jniLibsDir)
+
+    // What `publish` ships: the release AAR (the core under jni/<abi>/ for every ABI above, the
+    // consumer R8 rules as proguard.txt), its sources and its API docs (Dokka, run by AGP).
+    publishing {
+        singleVariant("release") {
+            withSourcesJar()
+            withJavadocJar()
+        }
+    }
 }
 
 kotlin {
@@ -106,4 +116,32 @@ val generateBindings by tasks.registering(Exec::class) {
 
 tasks.named("preBuild") {
     dependsOn(generateBindings)
+}
+
+// Maven coordinates and POM from gradle.properties (chargekit.publish.*), which
+// android/scripts/publish-jvm-aar.py reads too: `./gradlew :chargekit:publish` writes the
+// release into build/repo; `publishToMavenLocal` into ~/.m2 for an app on the same machine. A
+// real release adds its repository (and signing) here or in an init script.
+fun publishProperty(name: String): String = providers.gradleProperty("chargekit.publish.$name").get()
+
+publishing {
+    publications {
+        register<MavenPublication>("release") {
+            groupId = publishProperty("group")
+            artifactId = publishProperty("artifact")
+            version = publishProperty("version")
+            afterEvaluate { from(components["release"]) }
+            pom {
+                name.set(publishProperty("name"))
+                description.set(publishProperty("description"))
+                licenses { license { name.set(publishProperty("license")) } }
+            }
+        }
+    }
+    repositories {
+        maven {
+            name = "build"
+            url = uri(layout.buildDirectory.dir("repo"))
+        }
+    }
 }

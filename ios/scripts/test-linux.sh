@@ -39,3 +39,6 @@ swift_chroot_run "${binds[@]}" --env LD_LIBRARY_PATH="$lib" --env CHARGEKIT_BIN=
     swift build --build-tests ${link[*]}
     swift test --skip-build --disable-xctest ${*@Q}
 "
+
+echo "== the release: XCFramework archive, SwiftPM checksum and binaryTarget manifest"
+"$scripts/test-release-linux.sh"

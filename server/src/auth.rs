@@ -129,7 +129,7 @@ impl crate::RunningServer {
     /// The server's password hashing: how many run now, the most that ever ran at once, and
     /// the bound (about the core count). For tests and diagnostics.
     pub fn password_hashing(&self) -> PasswordHashingLoad {
-        self.state.accounts.password_hashing.load()
+        self.state.clients.accounts.password_hashing.load()
     }
 }
 

@@ -77,7 +77,7 @@ impl Heartbeats {
 pub async fn on_message(state: &AppState, charger_id: &str) {
     let now = OffsetDateTime::now_utc();
     let limit = time::Duration::seconds(2 * i64::from(state.config.heartbeat_interval_secs.max(1)));
-    let Some(since) = state.heartbeats.seen(charger_id, now, limit) else { return };
+    let Some(since) = state.chargers.heartbeats.seen(charger_id, now, limit) else { return };
     let recorded = async {
         let reconnected = state.store.last_connected_at(charger_id).await?.is_some_and(|at| at > since);
         if !reconnected {
@@ -104,7 +104,7 @@ pub fn spawn_writer(state: std::sync::Arc<AppState>, shutdown: CancellationToken
     tokio::spawn(async move {
         loop {
             tokio::select! {
-                _ = tokio::time::sleep(WRITE_EVERY) => state.heartbeats.write(&state.store).await,
+                _ = tokio::time::sleep(WRITE_EVERY) => state.chargers.heartbeats.write(&state.store).await,
                 _ = shutdown.cancelled() => return,
             }
         }

@@ -24,6 +24,7 @@ mod receipts;
 pub mod reports;
 mod serving;
 mod sessions;
+mod state;
 mod store;
 mod tls;
 
@@ -36,7 +37,6 @@ use axum::routing::get;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
 
 pub use api::ApiDoc;
 pub use auth::PasswordHashingLoad;
@@ -47,49 +47,11 @@ pub use config::{
 };
 pub use push::{ApnsConfig, FcmConfig, PushConfig};
 
-use live::LiveHub;
-use ocpp::registry::ChargerRegistry;
-use sessions::Sessions;
+pub use state::AppState;
 use store::{SeedEvse, Store};
 
 /// How long a shutdown waits for requests in flight before it drops them.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
-
-/// Everything the handlers share.
-pub struct AppState {
-    store: Store,
-    /// Live pricing of running sessions from their meter samples.
-    billing: billing::Billing,
-    receipts: receipts::ReceiptSigner,
-    chargers: ChargerRegistry,
-    /// When each charger last spoke (heartbeat gaps).
-    heartbeats: heartbeats::Heartbeats,
-    live: LiveHub,
-    /// Pay per session: the card provider and the payments being settled.
-    payments: payments::PaymentsRuntime,
-    config: ServerConfig,
-    /// Each EVSE's maximum power, for the plausibility of its readings.
-    max_power: plausibility::MaxPower,
-    /// Cancelled at shutdown: long-lived streams (SSE, charger sockets) end on it.
-    shutdown: CancellationToken,
-    /// The charger connections being served: a shutdown waits for them to end.
-    charger_connections: TaskTracker,
-    /// Sign-in attempts, registrations and password hashing: what bounds the work anonymous
-    /// clients can make the account endpoints do.
-    accounts: rate_limit::AccountLimits,
-    /// The open live streams by sign-in: capped, and ended with their sign-in.
-    live_streams: live_streams::LiveStreams,
-}
-
-impl AppState {
-    fn sessions(self: &Arc<Self>) -> Sessions<'_> {
-        Sessions::new(self)
-    }
-
-    fn payments(self: &Arc<Self>) -> payments::Payments<'_> {
-        payments::Payments::new(self)
-    }
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -149,21 +111,47 @@ impl RunningServer {
                 task.abort();
             }
         }
-        self.state.charger_connections.close();
-        if tokio::time::timeout(SHUTDOWN_GRACE, self.state.charger_connections.wait()).await.is_err() {
+        self.state.chargers.connections.close();
+        if tokio::time::timeout(SHUTDOWN_GRACE, self.state.chargers.connections.wait()).await.is_err() {
             tracing::warn!(
-                chargers = self.state.charger_connections.len(),
+                chargers = self.state.chargers.connections.len(),
                 "charger connections did not end in time; they count as offline from their last heartbeat"
             );
         }
         // The chargers are gone: their last beats are final now.
-        self.state.heartbeats.write(&self.state.store).await;
+        self.state.chargers.heartbeats.write(&self.state.store).await;
         self.state.store.close().await;
     }
 }
 
 /// Opens the database, seeds chargers and tariff, and starts serving.
 pub async fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
+    let tls = check_config(&config)?;
+    let store = open_store(&config).await?;
+    seed_operators(&store, &config).await?;
+    close_connections_left_open(&store).await?;
+    seed_chargers(&store, &config).await?;
+    let receipts = receipts::ReceiptSigner::load(&store, config.receipt_signing_key.as_deref()).await.map_err(StartError::Config)?;
+    let payments = payments::PaymentsRuntime::new(&config.payments).map_err(StartError::Config)?;
+    let push_providers = push::Providers::of_config(&config.push).map_err(StartError::Config)?;
+    let listener = bind(config.bind).await?;
+    let addr = listener.local_addr().map_err(|source| StartError::Bind { addr: config.bind, source })?;
+    let state = Arc::new(AppState::new(store, receipts, payments, config));
+    let limits = serving::Limits::of(&state.config).map_err(StartError::Config)?;
+    let mut tasks = vec![tokio::spawn(serving::serve(listener, serving::Plain, router(state.clone()), limits, state.shutdown.clone()))];
+    let tls_addr = match (tls, state.config.ocpp_tls.as_ref().map(|t| t.bind)) {
+        (Some(tls), Some(bind_at)) => Some(serve_ocpp_tls(&state, tls, bind_at, limits, &mut tasks).await?),
+        _ => None,
+    };
+    start_background_work(&state).await?;
+    push::start(&state, push_providers).await?;
+    tracing::info!(%addr, "ChargeKit server listening");
+    Ok(RunningServer { addr, tls_addr, state, tasks })
+}
+
+/// Refuses a configuration that cannot work (an invalid tariff or charger), warns of chargers
+/// anyone can pose as, and loads the TLS certificate if chargers connect over TLS.
+fn check_config(config: &ServerConfig) -> Result<Option<Arc<rustls::ServerConfig>>, StartError> {
     config.tariff.validate()?;
     for charger in &config.chargers {
         charger.validate().map_err(StartError::Config)?;
@@ -176,7 +164,12 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
             "chargers on security profile 0: no authentication, anyone who knows the id can be the charger (a local simulator or a lab only)"
         );
     }
-    let tls = config.ocpp_tls.as_ref().map(tls::server_config).transpose().map_err(StartError::Config)?;
+    config.ocpp_tls.as_ref().map(tls::server_config).transpose().map_err(StartError::Config)
+}
+
+/// Opens (and migrates) the database, rewrites older accounts' emails once, and stores the
+/// configured tariff.
+async fn open_store(config: &ServerConfig) -> Result<Store, StartError> {
     let open_failed = |source| StartError::OpenDatabase { path: config.database.clone(), source };
     let store = Store::open(&config.database).await.map_err(open_failed)?;
     let emails = store.rewrite_emails_once(api::credentials::stored_form).await?;
@@ -187,6 +180,11 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
         tracing::warn!(%driver_id, "this account's email, Unicode-normalized, is another account's: it keeps its old form and cannot sign in until an operator merges or renames it");
     }
     store.upsert_tariff(&config.tariff).await?;
+    Ok(store)
+}
+
+/// The configured operators, with their passwords hashed: the only ones who can sign in.
+async fn seed_operators(store: &Store, config: &ServerConfig) -> Result<(), StartError> {
     let mut operators = Vec::with_capacity(config.operators.len());
     for operator in &config.operators {
         if operator.password.chars().count() < 12 {
@@ -196,10 +194,20 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
         operators.push((operator.username.clone(), hash));
     }
     store.sync_operators(&operators).await?;
+    Ok(())
+}
+
+/// Connections a previous run did not close (it was killed) end at their last heartbeat.
+async fn close_connections_left_open(store: &Store) -> Result<(), StartError> {
     let closed = store.close_connections_left_open().await?;
     if closed > 0 {
         tracing::warn!(chargers = closed, "the server stopped without closing charger connections; they count as offline since their last heartbeat");
     }
+    Ok(())
+}
+
+/// The configured chargers: their security, meter key, site and EVSEs.
+async fn seed_chargers(store: &Store, config: &ServerConfig) -> Result<(), StartError> {
     for charger in &config.chargers {
         let password_hash = charger.password.as_deref().map(ocpp::security::hash_password);
         store.set_charger_security(&charger.charge_point_id, charger.security_profile.into(), password_hash.as_deref()).await?;
@@ -216,44 +224,36 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
                 .await?;
         }
     }
-    let receipts = receipts::ReceiptSigner::load(&store, config.receipt_signing_key.as_deref()).await.map_err(StartError::Config)?;
-    let payments = payments::PaymentsRuntime::new(&config.payments).map_err(StartError::Config)?;
-    let push_providers = push::Providers::of_config(&config.push).map_err(StartError::Config)?;
-    let listener = TcpListener::bind(config.bind)
-        .await
-        .map_err(|source| StartError::Bind { addr: config.bind, source })?;
-    let addr = listener.local_addr().map_err(|source| StartError::Bind { addr: config.bind, source })?;
-    let (live_streams_per_driver, live_streams_total) = (config.max_live_streams_per_driver, config.max_live_streams);
-    let state = Arc::new(AppState {
-        store,
-        billing: billing::Billing::default(),
-        receipts,
-        chargers: ChargerRegistry::default(),
-        heartbeats: heartbeats::Heartbeats::default(),
-        live: LiveHub::default(),
-        payments,
-        max_power: plausibility::MaxPower::of_config(&config),
-        accounts: rate_limit::AccountLimits::new(&config),
-        config,
-        shutdown: CancellationToken::new(),
-        charger_connections: TaskTracker::new(),
-        live_streams: live_streams::LiveStreams::new(live_streams_per_driver, live_streams_total),
-    });
-    let limits = serving::Limits::of(&state.config).map_err(StartError::Config)?;
-    let mut tasks = vec![tokio::spawn(serving::serve(listener, serving::Plain, router(state.clone()), limits, state.shutdown.clone()))];
-    let mut tls_addr = None;
-    if let (Some(tls), Some(tls_config)) = (tls, &state.config.ocpp_tls) {
-        let bind = tls_config.bind;
-        let listener = TcpListener::bind(bind).await.map_err(|source| StartError::Bind { addr: bind, source })?;
-        tls_addr = Some(listener.local_addr().map_err(|source| StartError::Bind { addr: bind, source })?);
-        // Only chargers come this way; every connection is marked TLS for the security check.
-        let app = Router::new()
-            .route("/ocpp/{charge_point_id}", get(ocpp::upgrade))
-            .layer(axum::Extension(ocpp::Transport::Tls))
-            .with_state(state.clone());
-        tasks.push(tokio::spawn(serving::serve(listener, tls::Tls::new(tls), app, limits, state.shutdown.clone())));
-        tracing::info!(addr = ?tls_addr, "OCPP over TLS listening");
-    }
+    Ok(())
+}
+
+async fn bind(addr: SocketAddr) -> Result<TcpListener, StartError> {
+    TcpListener::bind(addr).await.map_err(|source| StartError::Bind { addr, source })
+}
+
+/// The TLS listener for chargers on security profile 2; its address.
+async fn serve_ocpp_tls(
+    state: &Arc<AppState>,
+    tls: Arc<rustls::ServerConfig>,
+    bind_at: SocketAddr,
+    limits: serving::Limits,
+    tasks: &mut Vec<JoinHandle<()>>,
+) -> Result<SocketAddr, StartError> {
+    let listener = bind(bind_at).await?;
+    let tls_addr = listener.local_addr().map_err(|source| StartError::Bind { addr: bind_at, source })?;
+    // Only chargers come this way; every connection is marked TLS for the security check.
+    let app = Router::new()
+        .route("/ocpp/{charge_point_id}", get(ocpp::upgrade))
+        .layer(axum::Extension(ocpp::Transport::Tls))
+        .with_state(state.clone());
+    tasks.push(tokio::spawn(serving::serve(listener, tls::Tls::new(tls), app, limits, state.shutdown.clone())));
+    tracing::info!(addr = ?tls_addr, "OCPP over TLS listening");
+    Ok(tls_addr)
+}
+
+/// What runs beside the requests: the start windows of remote starts still waiting, log
+/// pruning, the heartbeat writer, the availability warmer, and payments left unsettled.
+async fn start_background_work(state: &Arc<AppState>) -> Result<(), StartError> {
     state.sessions().watch_pending_starts().await?;
     // The warmer reads a year of history: on its own connection, so that chargers, whose
     // messages need the main pool's connections, never wait for it.
@@ -262,11 +262,9 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
         .map_err(|source| StartError::OpenDatabase { path: state.config.database.clone(), source })?;
     spawn_handled_log_pruning(background.clone(), state.shutdown.clone());
     heartbeats::spawn_writer(state.clone(), state.shutdown.clone());
-    reports::spawn_availability_warmer(background.clone(), state.shutdown.clone());
-    push::spawn(state.clone(), push_providers, background);
+    reports::spawn_availability_warmer(background, state.shutdown.clone());
     state.payments().resume().await?;
-    tracing::info!(%addr, "ChargeKit server listening");
-    Ok(RunningServer { addr, tls_addr, state, tasks })
+    Ok(())
 }
 
 /// How long the answer to a charger's transaction message is kept for a retransmission: longer

@@ -35,6 +35,8 @@ use chargekit_model::connector::UNKNOWN_STATUS;
 use crate::AppState;
 use crate::auth::{AuthedOperator, token_hash};
 use crate::error::AppError;
+use crate::store::WriteStats;
+use crate::store::reports::{AttentionCounts, ChargerInfo, DailySessions};
 
 const CONTENT_TYPE_V004: &str = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -139,27 +141,58 @@ async fn render(state: &AppState) -> Result<String, AppError> {
     let store = &state.store;
     let chargers = store.chargers_for_reports().await?;
     let known: HashSet<&str> = chargers.iter().map(|c| c.id.as_str()).collect();
-    let sessions = store.session_totals().await?;
-    let sessions: Vec<_> = sessions.into_iter().filter(|s| known.contains(s.charger_id.as_str())).collect();
     let mut out = String::with_capacity(16 * 1024);
+    let sessions: Vec<_> = store.session_totals().await?.into_iter().filter(|s| known.contains(s.charger_id.as_str())).collect();
+    write_sessions_by_outcome(&mut out, &sessions);
+    write_revenue(&mut out, &sessions);
+    write_delivery(&mut out, &sessions);
+    write_session_failures(&mut out, store.session_failures("", "~").await?, &known);
+    write_active_sessions(&mut out, &store.active_sessions().await?, &chargers);
+    write_connections(&mut out, state, &chargers);
+    write_connector_statuses(&mut out, &store.connector_statuses().await?, &known);
+    write_faults(&mut out, store.fault_totals().await?, &known);
+    write_heartbeat_gaps(&mut out, &store.heartbeat_gap_totals().await?, &known);
+    write_authentication(&mut out, store.auth_totals().await?, store.token_overlap_total().await?);
+    write_attention(&mut out, &store.attention_counts().await?);
+    write_store_writes(&mut out, store.write_stats());
+    Ok(out)
+}
 
-    let mut f = Family::new(&mut out, "chargekit_sessions_total", "counter", "Finished sessions, by charger, how they were authorized and outcome.");
+/// Finished sessions by charger, method and outcome.
+fn write_sessions_by_outcome(out: &mut String, sessions: &[DailySessions]) {
+    let mut f = Family::new(out, "chargekit_sessions_total", "counter", "Finished sessions, by charger, how they were authorized and outcome.");
     let mut by_outcome: BTreeMap<(&str, &str, &str), i64> = BTreeMap::new();
-    for s in &sessions {
+    for s in sessions {
         add(by_outcome.entry((&s.charger_id, &s.auth_method, "completed")).or_default(), s.completed);
         add(by_outcome.entry((&s.charger_id, &s.auth_method, "failed")).or_default(), s.failed);
     }
     for ((charger, method, outcome), n) in &by_outcome {
         f.sample("chargekit_sessions_total", &[("charger", charger), ("method", method), ("outcome", outcome)], n);
     }
+}
 
-    // Per charger and currency, summed over methods.
+/// Revenue per charger and currency, summed over methods.
+fn write_revenue(out: &mut String, sessions: &[DailySessions]) {
     let mut money: BTreeMap<(&str, &str), (i64, i64)> = BTreeMap::new();
-    let mut per_charger: BTreeMap<&str, crate::store::reports::DailySessions> = BTreeMap::new();
-    for s in &sessions {
+    for s in sessions {
         let m = money.entry((&s.charger_id, &s.currency)).or_default();
         add(&mut m.0, s.excl_vat_minor);
         add(&mut m.1, s.vat_minor);
+    }
+    let mut f = Family::new(out, "chargekit_revenue_excl_vat_minor_units_total", "counter", "Billed by completed sessions excluding VAT, in minor units of the currency.");
+    for ((charger, currency), (excl, _)) in &money {
+        f.sample("chargekit_revenue_excl_vat_minor_units_total", &[("charger", charger), ("currency", currency)], excl);
+    }
+    let mut f = Family::new(out, "chargekit_revenue_vat_minor_units_total", "counter", "VAT billed by completed sessions, in minor units of the currency.");
+    for ((charger, currency), (_, vat)) in &money {
+        f.sample("chargekit_revenue_vat_minor_units_total", &[("charger", charger), ("currency", currency)], vat);
+    }
+}
+
+/// Energy, charging time and time to start per charger, summed over currencies and methods.
+fn write_delivery(out: &mut String, sessions: &[DailySessions]) {
+    let mut per_charger: BTreeMap<&str, DailySessions> = BTreeMap::new();
+    for s in sessions {
         let c = per_charger.entry(&s.charger_id).or_default();
         add(&mut c.energy_wh, s.energy_wh);
         add(&mut c.charging_seconds, s.charging_seconds);
@@ -171,25 +204,17 @@ async fn render(state: &AppState) -> Result<String, AppError> {
         add(&mut c.start_le_60s, s.start_le_60s);
         add(&mut c.start_le_120s, s.start_le_120s);
     }
-    let mut f = Family::new(&mut out, "chargekit_revenue_excl_vat_minor_units_total", "counter", "Billed by completed sessions excluding VAT, in minor units of the currency.");
-    for ((charger, currency), (excl, _)) in &money {
-        f.sample("chargekit_revenue_excl_vat_minor_units_total", &[("charger", charger), ("currency", currency)], excl);
-    }
-    let mut f = Family::new(&mut out, "chargekit_revenue_vat_minor_units_total", "counter", "VAT billed by completed sessions, in minor units of the currency.");
-    for ((charger, currency), (_, vat)) in &money {
-        f.sample("chargekit_revenue_vat_minor_units_total", &[("charger", charger), ("currency", currency)], vat);
-    }
     // In joules, Prometheus's base unit (1 Wh = 3600 J): `promtool check metrics` refuses hours.
-    let mut f = Family::new(&mut out, "chargekit_energy_delivered_joules_total", "counter", "Energy delivered by completed sessions (meter stop - meter start), in joules (Wh x 3600).");
+    let mut f = Family::new(out, "chargekit_energy_delivered_joules_total", "counter", "Energy delivered by completed sessions (meter stop - meter start), in joules (Wh x 3600).");
     for (charger, c) in &per_charger {
         f.sample("chargekit_energy_delivered_joules_total", &[("charger", charger)], c.energy_wh.saturating_mul(3600));
     }
-    let mut f = Family::new(&mut out, "chargekit_charging_seconds_total", "counter", "Time from start to stop of completed sessions, on the chargers' clocks.");
+    let mut f = Family::new(out, "chargekit_charging_seconds_total", "counter", "Time from start to stop of completed sessions, on the chargers' clocks.");
     for (charger, c) in &per_charger {
         f.sample("chargekit_charging_seconds_total", &[("charger", charger)], c.charging_seconds);
     }
     let name = "chargekit_session_start_duration_seconds";
-    let mut f = Family::new(&mut out, name, "histogram", "From a start asked for in the app to the charger's StartTransaction, completed sessions.");
+    let mut f = Family::new(out, name, "histogram", "From a start asked for in the app to the charger's StartTransaction, completed sessions.");
     for (charger, c) in &per_charger {
         let buckets = [c.start_le_5s, c.start_le_10s, c.start_le_30s, c.start_le_60s, c.start_le_120s];
         for (le, n) in START_BUCKETS.iter().zip(buckets) {
@@ -199,50 +224,62 @@ async fn render(state: &AppState) -> Result<String, AppError> {
         f.sample(&format!("{name}_sum"), &[("charger", charger)], c.start_ms_sum as f64 / 1000.0);
         f.sample(&format!("{name}_count"), &[("charger", charger)], c.start_count);
     }
+}
 
+/// Sessions that never started, by charger and reason label.
+fn write_session_failures(out: &mut String, rows: Vec<(String, String, i64)>, known: &HashSet<&str>) {
     let mut failures: BTreeMap<(String, &str), i64> = BTreeMap::new();
-    for (charger, reason, n) in store.session_failures("", "~").await? {
+    for (charger, reason, n) in rows {
         if known.contains(charger.as_str()) {
             add(failures.entry((charger, reason_label(&reason))).or_default(), n);
         }
     }
-    let mut f = Family::new(&mut out, "chargekit_session_failures_total", "counter", "Sessions that never started, by charger and reason.");
+    let mut f = Family::new(out, "chargekit_session_failures_total", "counter", "Sessions that never started, by charger and reason.");
     for ((charger, reason), n) in &failures {
         f.sample("chargekit_session_failures_total", &[("charger", charger), ("reason", reason)], n);
     }
+}
 
-    let active = store.active_sessions().await?;
-    let mut f = Family::new(&mut out, "chargekit_sessions_active", "gauge", "Sessions charging or stopping now.");
-    for c in &chargers {
+/// Sessions running now and their power, for every configured charger (0 when idle).
+fn write_active_sessions(out: &mut String, active: &[(String, i64, i64)], chargers: &[ChargerInfo]) {
+    let mut f = Family::new(out, "chargekit_sessions_active", "gauge", "Sessions charging or stopping now.");
+    for c in chargers {
         let (n, _) = active.iter().find(|(id, ..)| *id == c.id).map_or((0, 0), |(_, n, w)| (*n, *w));
         f.sample("chargekit_sessions_active", &[("charger", &c.id)], n);
     }
-    let mut f = Family::new(&mut out, "chargekit_charging_power_watts", "gauge", "Power the charger's running sessions last reported.");
-    for c in &chargers {
+    let mut f = Family::new(out, "chargekit_charging_power_watts", "gauge", "Power the charger's running sessions last reported.");
+    for c in chargers {
         let w = active.iter().find(|(id, ..)| *id == c.id).map_or(0, |(_, _, w)| *w);
         f.sample("chargekit_charging_power_watts", &[("charger", &c.id)], w);
     }
+}
 
-    let mut f = Family::new(&mut out, "chargekit_charger_connected", "gauge", "1 while the charger holds an OCPP connection.");
-    for c in &chargers {
-        f.sample("chargekit_charger_connected", &[("charger", &c.id)], u8::from(state.chargers.is_online(&c.id)));
+/// Whether each charger is connected, and when it last spoke (from memory, and the beats not
+/// written yet beside those stored).
+fn write_connections(out: &mut String, state: &AppState, chargers: &[ChargerInfo]) {
+    let mut f = Family::new(out, "chargekit_charger_connected", "gauge", "1 while the charger holds an OCPP connection.");
+    for c in chargers {
+        f.sample("chargekit_charger_connected", &[("charger", &c.id)], u8::from(state.chargers.registry.is_online(&c.id)));
     }
-    let last = state.heartbeats.last_messages();
-    let mut f = Family::new(&mut out, "chargekit_charger_last_message_timestamp_seconds", "gauge", "When the charger last sent a message (since this server started).");
-    for c in &chargers {
+    let last = state.chargers.heartbeats.last_messages();
+    let mut f = Family::new(out, "chargekit_charger_last_message_timestamp_seconds", "gauge", "When the charger last sent a message (since this server started).");
+    for c in chargers {
         if let Some(at) = last.get(&c.id) {
             f.sample("chargekit_charger_last_message_timestamp_seconds", &[("charger", &c.id)], at.unix_timestamp());
         }
     }
-    let mut f = Family::new(&mut out, "chargekit_charger_last_heartbeat_timestamp_seconds", "gauge", "When the charger last sent a Heartbeat (kept across restarts).");
-    let unwritten = state.heartbeats.unwritten();
-    for c in &chargers {
+    let mut f = Family::new(out, "chargekit_charger_last_heartbeat_timestamp_seconds", "gauge", "When the charger last sent a Heartbeat (kept across restarts).");
+    let unwritten = state.chargers.heartbeats.unwritten();
+    for c in chargers {
         if let Some(at) = unwritten.get(&c.id).copied().max(c.last_seen_at) {
             f.sample("chargekit_charger_last_heartbeat_timestamp_seconds", &[("charger", &c.id)], at.unix_timestamp());
         }
     }
-    let statuses = store.connector_statuses().await?;
-    let mut f = Family::new(&mut out, "chargekit_connector_status", "gauge", "1 for the connector's last reported OCPP status, 0 for the others.");
+}
+
+/// Each connector's last status, one sample per possible status (1 for the current one).
+fn write_connector_statuses(out: &mut String, statuses: &[(String, i64, chargekit_model::ConnectorStatus)], known: &HashSet<&str>) {
+    let mut f = Family::new(out, "chargekit_connector_status", "gauge", "1 for the connector's last reported OCPP status, 0 for the others.");
     for (charger, connector, status) in statuses.iter().filter(|(c, ..)| known.contains(c.as_str())) {
         let connector = connector.to_string();
         let current = status.name();
@@ -250,49 +287,61 @@ async fn render(state: &AppState) -> Result<String, AppError> {
             f.sample("chargekit_connector_status", &[("charger", charger), ("connector", &connector), ("status", s)], u8::from(s == current));
         }
     }
+}
 
+/// Faults by charger and OCPP error code.
+fn write_faults(out: &mut String, rows: Vec<(String, String, i64)>, known: &HashSet<&str>) {
     let mut faults: BTreeMap<(String, String), i64> = BTreeMap::new();
-    for (charger, code, n) in store.fault_totals().await? {
+    for (charger, code, n) in rows {
         if known.contains(charger.as_str()) {
             add(faults.entry((charger, error_code_label(&code).to_owned())).or_default(), n);
         }
     }
-    let mut f = Family::new(&mut out, "chargekit_charger_faults_total", "counter", "Status reports with an OCPP error code other than NoError.");
+    let mut f = Family::new(out, "chargekit_charger_faults_total", "counter", "Status reports with an OCPP error code other than NoError.");
     for ((charger, code), n) in &faults {
         f.sample("chargekit_charger_faults_total", &[("charger", charger), ("error_code", code)], n);
     }
+}
 
-    let gaps = store.heartbeat_gap_totals().await?;
+/// Heartbeat gaps: how many, and how long in all.
+fn write_heartbeat_gaps(out: &mut String, gaps: &[(String, i64, i64, i64)], known: &HashSet<&str>) {
     let gaps: Vec<_> = gaps.iter().filter(|(c, ..)| known.contains(c.as_str())).collect();
-    let mut f = Family::new(&mut out, "chargekit_heartbeat_gaps_total", "counter", "Silences longer than twice the heartbeat interval while connected.");
+    let mut f = Family::new(out, "chargekit_heartbeat_gaps_total", "counter", "Silences longer than twice the heartbeat interval while connected.");
     for (charger, n, _, _) in &gaps {
         f.sample("chargekit_heartbeat_gaps_total", &[("charger", charger)], n);
     }
-    let mut f = Family::new(&mut out, "chargekit_heartbeat_gap_seconds_total", "counter", "Total length of those silences.");
+    let mut f = Family::new(out, "chargekit_heartbeat_gap_seconds_total", "counter", "Total length of those silences.");
     for (charger, _, seconds, _) in &gaps {
         f.sample("chargekit_heartbeat_gap_seconds_total", &[("charger", charger)], seconds);
     }
+}
 
-    let mut f = Family::new(&mut out, "chargekit_auth_attempts_total", "counter", "Authorization decisions, by method and result: tokens shown at chargers (Authorize, charger-started transactions, Plug & Charge) with their OCPP status, and starts asked for in the app (Accepted when the charger started it, else Failed).");
-    for (method, result, n) in store.auth_totals().await? {
+/// Authorization decisions by method and result, and tokens used at two chargers at once.
+fn write_authentication(out: &mut String, attempts: Vec<(String, String, i64)>, concurrent_uses: i64) {
+    let mut f = Family::new(out, "chargekit_auth_attempts_total", "counter", "Authorization decisions, by method and result: tokens shown at chargers (Authorize, charger-started transactions, Plug & Charge) with their OCPP status, and starts asked for in the app (Accepted when the charger started it, else Failed).");
+    for (method, result, n) in attempts {
         f.sample("chargekit_auth_attempts_total", &[("method", &method), ("result", &result)], n);
     }
-    let mut f = Family::new(&mut out, "chargekit_token_concurrent_uses_total", "counter", "Pairs of sessions where one token charged at two chargers at once.");
-    f.sample("chargekit_token_concurrent_uses_total", &[], store.token_overlap_total().await?);
+    let mut f = Family::new(out, "chargekit_token_concurrent_uses_total", "counter", "Pairs of sessions where one token charged at two chargers at once.");
+    f.sample("chargekit_token_concurrent_uses_total", &[], concurrent_uses);
+}
 
-    let attention = store.attention_counts().await?;
-    let mut f = Family::new(&mut out, "chargekit_sessions_held_for_review", "gauge", "Sessions held for review (implausible readings), waiting for an operator.");
+/// What waits for an operator: sessions held for review, captures retrying, failed payments.
+fn write_attention(out: &mut String, attention: &AttentionCounts) {
+    let mut f = Family::new(out, "chargekit_sessions_held_for_review", "gauge", "Sessions held for review (implausible readings), waiting for an operator.");
     f.sample("chargekit_sessions_held_for_review", &[], attention.held_for_review);
-    let mut f = Family::new(&mut out, "chargekit_payment_captures_retrying", "gauge", "Payments of finished sessions whose capture failed and is being retried.");
+    let mut f = Family::new(out, "chargekit_payment_captures_retrying", "gauge", "Payments of finished sessions whose capture failed and is being retried.");
     f.sample("chargekit_payment_captures_retrying", &[], attention.captures_retrying);
-    let mut f = Family::new(&mut out, "chargekit_payments_failed", "gauge", "Payments given up as failed (the capture could not be done).");
+    let mut f = Family::new(out, "chargekit_payments_failed", "gauge", "Payments given up as failed (the capture could not be done).");
     f.sample("chargekit_payments_failed", &[], attention.payments_failed);
-    let writes = store.write_stats();
-    let mut f = Family::new(&mut out, "chargekit_store_commits_total", "counter", "Database transactions committed (each one disk sync) since the server started.");
+}
+
+/// What the database writes cost: commits so far, writes waiting for the lock.
+fn write_store_writes(out: &mut String, writes: &WriteStats) {
+    let mut f = Family::new(out, "chargekit_store_commits_total", "counter", "Database transactions committed (each one disk sync) since the server started.");
     f.sample("chargekit_store_commits_total", &[], writes.commits());
-    let mut f = Family::new(&mut out, "chargekit_store_writes_queued", "gauge", "Writes waiting for their transaction to begin (for the database's write lock).");
+    let mut f = Family::new(out, "chargekit_store_writes_queued", "gauge", "Writes waiting for their transaction to begin (for the database's write lock).");
     f.sample("chargekit_store_writes_queued", &[], writes.queued());
-    Ok(out)
 }
 
 #[cfg(test)]

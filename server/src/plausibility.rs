@@ -58,7 +58,7 @@ pub struct Reading {
 
 impl Limits {
     pub fn of(state: &crate::AppState, charger_id: &str, connector_id: u32) -> Self {
-        Self::new(&state.config.plausibility, state.max_power.watts(charger_id, connector_id), OffsetDateTime::now_utc())
+        Self::new(&state.config.plausibility, state.chargers.max_power.watts(charger_id, connector_id), OffsetDateTime::now_utc())
     }
 
     pub fn new(config: &PlausibilityConfig, max_power_w: i64, now: OffsetDateTime) -> Self {

@@ -4,6 +4,9 @@
 //! Every change reprices the session with [`chargekit_model::price`] over the energy and the
 //! charging time the charger reported, so the live cost the app shows and the final cost are
 //! the same function of the same numbers. Every stored change is published to the live hub.
+//!
+//! Commands fail with a [`SessionError`], which says what went wrong in the domain's words;
+//! the API turns it into a status and a sentence (`api/session_errors.rs`).
 
 use std::sync::Arc;
 
@@ -19,10 +22,108 @@ use crate::billing::usage;
 use crate::receipts;
 use chargekit_model::receipt::SignedReceipt;
 use crate::error::AppError;
-use crate::ocpp::registry::CallFailure;
+use crate::ocpp::registry::{CallFailure, ChargerLink};
 use crate::plausibility::{Limits, Reading};
-use crate::store::{DriverRow, HandledMessage, Inserted, NewSession, RefusedTransaction, SessionRow, StartedSession};
+use crate::store::{DriverRow, EvseRow, HandledMessage, Inserted, NewSession, RefusedTransaction, SessionRow, StartedSession};
 use chargekit_model::api::PaymentChoice;
+
+/// A command the server sends a charger for a session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Command {
+    Start,
+    Stop,
+}
+
+impl std::fmt::Display for Command {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Command::Start => "start",
+            Command::Stop => "stop",
+        })
+    }
+}
+
+/// Why a driver's or an operator's command on a session did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    /// No EVSE has this ID (as the driver gave it).
+    #[error("no EVSE has the ID {0}")]
+    UnknownEvse(EvseId),
+    /// The connector has an unfinished session (this driver's or another's).
+    #[error("the connector of {0} has a session going on")]
+    ConnectorBusy(EvseId),
+    /// The EVSE's charger holds no connection now.
+    #[error("the charger of {0} is offline")]
+    ChargerOffline(String),
+    /// The charger answered the command with Rejected.
+    #[error("the charger of {evse_id} refused to {command}")]
+    ChargerRefused { evse_id: String, command: Command },
+    /// The charger answered the command with an OCPP error or an answer that does not fit.
+    #[error("the charger of {evse_id} could not {command}")]
+    ChargerFailed { evse_id: String, command: Command },
+    /// The charger did not answer the command within `charger_call_timeout`.
+    #[error("the charger of {evse_id} did not answer the {command} request in time")]
+    Timeout { evse_id: String, command: Command },
+    /// No session has this id.
+    #[error("no such session")]
+    UnknownSession,
+    /// The session is another driver's (answered like an unknown one, so existence does not leak).
+    #[error("the session is another driver's")]
+    NotYours,
+    /// An Idempotency-Key already used for a start that asked for something else.
+    #[error("the idempotency key was used for another start")]
+    KeyReused,
+    /// An operator's review of a session that is not held for review.
+    #[error("the session is not held for review")]
+    NotUnderReview,
+    /// The payment could not be planned or held; the payments service already said why, to the
+    /// driver, in its own words.
+    #[error("payment: {}", .0.message)]
+    Payment(AppError),
+    /// The database failed.
+    #[error("storage: {0}")]
+    Storage(#[from] sqlx::Error),
+    /// Stored data that cannot be (a row gone between two reads, an id that does not parse).
+    #[error("inconsistent state: {0}")]
+    Inconsistent(String),
+}
+
+impl SessionError {
+    fn inconsistent(what: impl std::fmt::Display) -> Self {
+        Self::Inconsistent(what.to_string())
+    }
+
+    /// The command's failure as the driver hears it.
+    fn of_call(failure: &CallFailure, evse_id: &str, command: Command) -> Self {
+        let evse_id = evse_id.to_owned();
+        match failure {
+            CallFailure::Offline => Self::ChargerOffline(evse_id),
+            CallFailure::Timeout => Self::Timeout { evse_id, command },
+            CallFailure::CallError { .. } | CallFailure::BadResponse(_) => {
+                tracing::warn!(failure = %crate::ocpp::log_safe::untrusted(&failure), evse_id, %command, "charger answered a command with an error");
+                Self::ChargerFailed { evse_id, command }
+            }
+        }
+    }
+}
+
+/// Where an app start goes: the EVSE as stored, its connector, and the charger's connection.
+struct StartTarget {
+    evse: EvseRow,
+    /// The ID as the charger's operator wrote it.
+    evse_id: EvseId,
+    connector_id: u32,
+    link: Arc<ChargerLink>,
+}
+
+/// The new session of an app start, as the driver asked for it.
+struct NewStart<'a> {
+    session_id: &'a str,
+    driver: &'a DriverRow,
+    idempotency_key: Option<&'a str>,
+    /// [`start_request`] of the start, to tell a retry from another start under the same key.
+    request: &'a str,
+}
 
 /// The session service, borrowed from the app state.
 pub struct Sessions<'a> {
@@ -45,89 +146,114 @@ impl<'a> Sessions<'a> {
         evse_id: &EvseId,
         payment: Option<&PaymentChoice>,
         idempotency_key: Option<&str>,
-    ) -> Result<Session, AppError> {
-        let store = &self.state.store;
+    ) -> Result<Session, SessionError> {
         let request = start_request(evse_id, payment);
-        if let Some(key) = idempotency_key
-            && let Some(existing) = store.session_by_idempotency_key(&driver.id, key).await?
-        {
-            return self.same_start(&existing, &request).await;
+        if let Some(first) = self.retried_start(driver, idempotency_key, &request).await? {
+            return Ok(first);
         }
-        let evse = store.evse(evse_id).await?.ok_or_else(|| {
-            AppError::not_found(format!("No charger has the EVSE ID {evse_id}. Check the ID on the charger's label."))
-        })?;
-        let connector_id = u32::try_from(evse.connector_id).map_err(AppError::internal)?;
-        // From here on, the ID as the charger's operator wrote it.
-        let evse_id = &EvseId::parse(&evse.evse_id).map_err(AppError::internal)?;
-        let link = self
-            .state
-            .chargers
-            .get(&evse.charger_id)
-            .ok_or_else(|| AppError::charger_offline(evse_id.as_str()))?;
-        if store.active_session_on(&evse.charger_id, connector_id).await?.is_some() {
-            return Err(AppError::conflict(format!("The charger {evse_id} is already in use.")));
-        }
-        let payments = self.state.payments();
-        let plan = payments.plan(&driver.id, payment).await?;
-
-        let id = Uuid::new_v4().to_string();
-        let tariff = evse.tariff.0;
+        let target = self.start_target(evse_id).await?;
+        let plan = self.state.payments().plan(&driver.id, payment).await.map_err(SessionError::Payment)?;
+        let session_id = Uuid::new_v4().to_string();
         if let Some(plan) = &plan {
-            payments.hold_for_start(&driver.id, &id, plan, tariff.currency).await?;
+            self.state.payments().hold_for_start(&driver.id, &session_id, plan, target.evse.tariff.0.currency).await.map_err(SessionError::Payment)?;
         }
+        let new = NewStart { session_id: &session_id, driver, idempotency_key, request: &request };
+        if let Some(first) = self.insert_starting(&target, &new).await? {
+            return Ok(first);
+        }
+        self.ask_charger_to_start(&target, driver, &session_id).await
+    }
+
+    /// The session a start with an already used Idempotency-Key made, if any.
+    async fn retried_start(&self, driver: &DriverRow, idempotency_key: Option<&str>, request: &str) -> Result<Option<Session>, SessionError> {
+        let Some(key) = idempotency_key else { return Ok(None) };
+        match self.state.store.session_by_idempotency_key(&driver.id, key).await? {
+            Some(existing) => self.same_start(&existing, request).await.map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The EVSE a start is for, provided its charger is online and its connector free.
+    async fn start_target(&self, evse_id: &EvseId) -> Result<StartTarget, SessionError> {
+        let store = &self.state.store;
+        let evse = store.evse(evse_id).await?.ok_or_else(|| SessionError::UnknownEvse(evse_id.clone()))?;
+        let connector_id = u32::try_from(evse.connector_id).map_err(SessionError::inconsistent)?;
+        let evse_id = EvseId::parse(&evse.evse_id).map_err(SessionError::inconsistent)?;
+        let link = self.state.chargers.registry.get(&evse.charger_id).ok_or_else(|| SessionError::ChargerOffline(evse_id.to_string()))?;
+        if store.active_session_on(&evse.charger_id, connector_id).await?.is_some() {
+            return Err(SessionError::ConnectorBusy(evse_id));
+        }
+        Ok(StartTarget { evse, evse_id, connector_id, link })
+    }
+
+    /// Stores the new session, `starting`, and publishes it. `Some` is the answer already: a
+    /// concurrent retry with the same key that won the race. Whatever is not stored gives its
+    /// hold back.
+    async fn insert_starting(&self, target: &StartTarget, new: &NewStart<'_>) -> Result<Option<Session>, SessionError> {
+        let store = &self.state.store;
+        let tariff = &target.evse.tariff.0;
         let inserted = store
             .insert_session(&NewSession {
-                id: &id,
-                driver_id: &driver.id,
-                evse_id: evse_id.as_str(),
-                charger_id: &evse.charger_id,
-                connector_id,
-                id_tag: &driver.app_id_tag,
-                idempotency_key,
-                start_request: &request,
-                cost: &price(&tariff, &SessionUsage::default()),
-                tariff: &tariff,
+                id: new.session_id,
+                driver_id: &new.driver.id,
+                evse_id: target.evse_id.as_str(),
+                charger_id: &target.evse.charger_id,
+                connector_id: target.connector_id,
+                id_tag: &new.driver.app_id_tag,
+                idempotency_key: new.idempotency_key,
+                start_request: new.request,
+                cost: &price(tariff, &SessionUsage::default()),
+                tariff,
             })
             .await;
+        let payments = self.state.payments();
+        let settle_hold = || payments.settle(new.session_id);
         match inserted {
             Ok(Inserted::Yes) => {}
             Ok(Inserted::KeyUsed) => {
-                payments.settle(&id).await; // this attempt's hold goes back
-                // A concurrent retry with the same key won the race; answer with its session.
-                let key = idempotency_key.unwrap_or_default();
-                let existing = store.session_by_idempotency_key(&driver.id, key).await?;
-                let existing = existing.ok_or_else(|| AppError::internal("idempotent insert lost its row"))?;
-                return self.same_start(&existing, &request).await;
+                settle_hold().await; // this attempt's hold goes back
+                let key = new.idempotency_key.unwrap_or_default();
+                let existing = store.session_by_idempotency_key(&new.driver.id, key).await?;
+                let existing = existing.ok_or_else(|| SessionError::inconsistent("idempotent insert lost its row"))?;
+                return self.same_start(&existing, new.request).await.map(Some);
             }
             Ok(Inserted::ConnectorBusy) => {
-                payments.settle(&id).await; // another driver's start won the connector
-                return Err(AppError::conflict(format!("The charger {evse_id} is already in use.")));
+                settle_hold().await; // another driver's start won the connector
+                return Err(SessionError::ConnectorBusy(target.evse_id.clone()));
             }
             Err(e) => {
-                payments.settle(&id).await; // no session: the hold goes back
+                settle_hold().await; // no session: the hold goes back
                 return Err(e.into());
             }
         }
-        let created = store.session(&id).await?.ok_or_else(|| AppError::internal("new session vanished"))?;
-        self.state.live.publish(&view(&created));
+        let created = store.session(new.session_id).await?.ok_or_else(|| SessionError::inconsistent("new session vanished"))?;
+        self.state.clients.live.publish(&view(&created));
+        Ok(None)
+    }
 
-        let request = RemoteStartTransactionRequest { connector_id: Some(connector_id), id_tag: driver.app_id_tag.clone() };
-        let answer: Result<RemoteStartStopResponse, _> = link
+    /// Sends RemoteStartTransaction for a stored `starting` session: accepted, the session
+    /// waits for the charger's StartTransaction (watched for the start window); otherwise it
+    /// fails now with the reason.
+    async fn ask_charger_to_start(&self, target: &StartTarget, driver: &DriverRow, session_id: &str) -> Result<Session, SessionError> {
+        let request = RemoteStartTransactionRequest { connector_id: Some(target.connector_id), id_tag: driver.app_id_tag.clone() };
+        let answer: Result<RemoteStartStopResponse, _> = target
+            .link
             .call(action::REMOTE_START_TRANSACTION, &request, self.state.config.charger_call_timeout)
             .await;
+        let evse_id = target.evse_id.to_string();
         match answer {
             Ok(RemoteStartStopResponse { status: RemoteStartStopStatus::Accepted }) => {
-                self.watch_start(id.clone());
-                let current = store.session(&id).await?.ok_or_else(|| AppError::internal("session vanished"))?;
+                self.watch_start(session_id.to_owned());
+                let current = self.state.store.session(session_id).await?.ok_or_else(|| SessionError::inconsistent("session vanished"))?;
                 Ok(view(&current))
             }
             Ok(_) => {
-                self.fail(&id, "The charger refused to start.").await?;
-                Err(AppError::charger_rejected("The charger refused to start charging. Try again or use another charger."))
+                self.fail(session_id, "The charger refused to start.").await?;
+                Err(SessionError::ChargerRefused { evse_id, command: Command::Start })
             }
             Err(failure) => {
-                self.fail(&id, "The charger did not answer the start request.").await?;
-                Err(charger_failure(&failure, evse_id.as_str(), "start"))
+                self.fail(session_id, "The charger did not answer the start request.").await?;
+                Err(SessionError::of_call(&failure, &evse_id, Command::Start))
             }
         }
     }
@@ -135,34 +261,32 @@ impl<'a> Sessions<'a> {
     /// A start retried with an idempotency key already used: the first session if it asked for
     /// the same, else a refusal (another EVSE or payment choice under the same key is another
     /// request, not a retry).
-    async fn same_start(&self, existing: &SessionRow, request: &str) -> Result<Session, AppError> {
+    async fn same_start(&self, existing: &SessionRow, request: &str) -> Result<Session, SessionError> {
         match self.state.store.start_request_of(&existing.id).await? {
-            Some(first) if first != request => {
-                Err(AppError::conflict("This Idempotency-Key was used for another start (another EVSE or payment choice). Use a new key for a new start."))
-            }
+            Some(first) if first != request => Err(SessionError::KeyReused),
             _ => Ok(view(existing)),
         }
     }
 
     /// Stops the driver's session. Stopping a finished session returns it unchanged.
-    pub async fn stop(&self, driver_id: &str, session_id: &str) -> Result<Session, AppError> {
+    pub async fn stop(&self, driver_id: &str, session_id: &str) -> Result<Session, SessionError> {
         let row = self.owned(driver_id, session_id).await?;
         self.stop_row(row).await
     }
 
     /// Asks the charger to stop a session (the driver's stop, or the server's at the hold).
-    async fn stop_row(&self, row: SessionRow) -> Result<Session, AppError> {
+    async fn stop_row(&self, row: SessionRow) -> Result<Session, SessionError> {
         let session_id = row.id.as_str();
         match row.status() {
             SessionStatus::Completed | SessionStatus::Failed | SessionStatus::UnderReview => return Ok(view(&row)),
             SessionStatus::Starting => {
                 let failed = self.fail(session_id, "Cancelled before charging started.").await?;
-                return failed.map(|r| view(&r)).ok_or_else(|| AppError::not_found("No such session."));
+                return failed.map(|r| view(&r)).ok_or(SessionError::UnknownSession);
             }
             SessionStatus::Charging | SessionStatus::Stopping => {}
         }
-        let transaction_id = row.transaction_id.ok_or_else(|| AppError::internal("charging session without transaction"))?;
-        let link = self.state.chargers.get(&row.charger_id).ok_or_else(|| AppError::charger_offline(&row.evse_id))?;
+        let transaction_id = row.transaction_id.ok_or_else(|| SessionError::inconsistent("charging session without transaction"))?;
+        let link = self.state.chargers.registry.get(&row.charger_id).ok_or_else(|| SessionError::ChargerOffline(row.evse_id.clone()))?;
         let answer: Result<RemoteStartStopResponse, _> = link
             .call(
                 action::REMOTE_STOP_TRANSACTION,
@@ -181,7 +305,7 @@ impl<'a> Sessions<'a> {
                         charging
                     })
                     .await?;
-                updated.map(|r| view(&r)).ok_or_else(|| AppError::not_found("No such session."))
+                updated.map(|r| view(&r)).ok_or(SessionError::UnknownSession)
             }
             Ok(_) => {
                 // A repeated stop the charger turns down because it is already ending the
@@ -189,21 +313,20 @@ impl<'a> Sessions<'a> {
                 let current = self.state.store.session(session_id).await?;
                 match current {
                     Some(current) if row.status() == SessionStatus::Stopping || current.status().is_final() => Ok(view(&current)),
-                    _ => Err(AppError::charger_rejected("The charger refused to stop. Stop it at the charger or unplug the car.")),
+                    _ => Err(SessionError::ChargerRefused { evse_id: row.evse_id.clone(), command: Command::Stop }),
                 }
             }
-            Err(failure) => Err(charger_failure(&failure, &row.evse_id, "stop")),
+            Err(failure) => Err(SessionError::of_call(&failure, &row.evse_id, Command::Stop)),
         }
     }
 
-    /// One of the driver's sessions; someone else's answers 404, so existence does not leak.
-    pub async fn owned(&self, driver_id: &str, session_id: &str) -> Result<SessionRow, AppError> {
-        self.state
-            .store
-            .session(session_id)
-            .await?
-            .filter(|row| row.driver_id == driver_id)
-            .ok_or_else(|| AppError::not_found("No such session."))
+    /// One of the driver's sessions; someone else's is [`SessionError::NotYours`].
+    pub async fn owned(&self, driver_id: &str, session_id: &str) -> Result<SessionRow, SessionError> {
+        match self.state.store.session(session_id).await? {
+            Some(row) if row.driver_id == driver_id => Ok(row),
+            Some(_) => Err(SessionError::NotYours),
+            None => Err(SessionError::UnknownSession),
+        }
     }
 
     /// StartTransaction. Matched first to a remote start waiting on that connector with that
@@ -290,7 +413,7 @@ impl<'a> Sessions<'a> {
             return Err(e);
         }
         if let Some(created) = store.session(&id).await? {
-            self.state.live.publish(&view(&created));
+            self.state.clients.live.publish(&view(&created));
         }
         Ok(StartTransactionResponse { id_tag_info: decision.id_tag_info(), transaction_id })
     }
@@ -489,10 +612,10 @@ impl<'a> Sessions<'a> {
     /// An operator's decision on a session held for review: `bill` charges what was priced
     /// (never the readings that could not be right, at most the hold) and issues the receipt;
     /// `void` charges nothing and releases the hold.
-    pub async fn resolve_review(&self, session_id: &str, bill: bool, operator: &str) -> Result<Session, AppError> {
-        let row = self.state.store.session(session_id).await?.ok_or_else(|| AppError::not_found("No such session."))?;
+    pub async fn resolve_review(&self, session_id: &str, bill: bool, operator: &str) -> Result<Session, SessionError> {
+        let row = self.state.store.session(session_id).await?.ok_or(SessionError::UnknownSession)?;
         if row.status() != SessionStatus::UnderReview {
-            return Err(AppError::conflict("This session is not held for review."));
+            return Err(SessionError::NotUnderReview);
         }
         let note = format!("Not billed: the operator {operator} voided this session after review.");
         let resolved = self
@@ -509,7 +632,7 @@ impl<'a> Sessions<'a> {
                 true
             })
             .await?
-            .ok_or_else(|| AppError::not_found("No such session."))?;
+            .ok_or(SessionError::UnknownSession)?;
         tracing::info!(session = session_id, operator, bill, "review resolved");
         self.state.payments().settle(session_id).await;
         self.issue_receipt(&resolved).await?;
@@ -527,12 +650,12 @@ impl<'a> Sessions<'a> {
         if let Some(existing) = store.receipt(&row.id).await? {
             return Ok(Some(existing));
         }
-        let Some(priced) = self.state.billing.final_pricing(store, row).await? else {
+        let Some(priced) = self.state.money.billing.final_pricing(store, row).await? else {
             tracing::error!(session = %row.id, "a completed session could not be priced for its receipt");
             return Ok(None);
         };
         let receipt = receipts::build(store, row, priced).await?;
-        store.insert_receipt(&row.id, &self.state.receipts.sign(&receipt)).await?;
+        store.insert_receipt(&row.id, &self.state.money.receipts.sign(&receipt)).await?;
         // Two issuers may have raced: both answer with the one that was kept.
         store.receipt(&row.id).await
     }
@@ -660,7 +783,7 @@ impl<'a> Sessions<'a> {
         tokio::spawn(async move {
             let session_id = row.id.clone();
             if let Err(e) = Sessions::new(&state).stop_row(row).await {
-                tracing::warn!(session = %session_id, error = %e.message, "could not stop a session at its hold; trying again");
+                tracing::warn!(session = %session_id, error = %e, "could not stop a session at its hold; trying again");
                 state.payments().stop_not_sent(&session_id).await;
             }
         });
@@ -722,11 +845,11 @@ impl<'a> Sessions<'a> {
             if !change(&mut row) {
                 return Ok((Some(row), false));
             }
-            let billed = self.state.billing.cost(&self.state.store, &row, stored.meter_values).await?;
+            let billed = self.state.money.billing.cost(&self.state.store, &row, stored.meter_values).await?;
             row.cost = Json(billed.cost);
             row.parking_seconds = billed.parking_seconds;
             if let Some(saved) = self.state.store.save_session_with(&row, stored.meter_values, stored.handled).await? {
-                self.state.live.publish(&view(&saved));
+                self.state.clients.live.publish(&view(&saved));
                 return Ok((Some(saved), true));
             }
         }
@@ -869,18 +992,5 @@ pub fn view(row: &SessionRow) -> Session {
         review_reason: row.review_reason.clone(),
         auth_method: row.auth_method(),
         version: row.version,
-    }
-}
-
-fn charger_failure(failure: &CallFailure, evse_id: &str, command: &str) -> AppError {
-    match failure {
-        CallFailure::Offline => AppError::charger_offline(evse_id),
-        CallFailure::Timeout => AppError::charger_timeout(format!(
-            "The charger {evse_id} did not answer the {command} request in time. Please try again."
-        )),
-        CallFailure::CallError { .. } | CallFailure::BadResponse(_) => {
-            tracing::warn!(failure = %crate::ocpp::log_safe::untrusted(&failure), evse_id, command, "charger answered a command with an error");
-            AppError::charger_rejected(format!("The charger {evse_id} could not {command} charging."))
-        }
     }
 }

@@ -42,13 +42,13 @@ pub async fn register(
     }
     check_password_length(&credentials.password)?;
     state
-        .accounts
+        .clients.accounts
         .reserve_registration(client.ip())
         .map_err(|wait| AppError::rate_limited("Too many registrations from your address.", wait))?;
     let driver = DriverRow {
         id: Uuid::new_v4().to_string(),
         email,
-        password_hash: state.accounts.password_hashing.hash(credentials.password).await?,
+        password_hash: state.clients.accounts.password_hashing.hash(credentials.password).await?,
         app_id_tag: new_app_id_tag(),
     };
     if !state.store.insert_driver(&driver).await? {
@@ -80,13 +80,13 @@ pub async fn sign_in(
     let email = normalize_email(&credentials.email).map_err(|_| wrong())?;
     // Reserved before the password is checked: parallel attempts cannot all pass the limit.
     let attempt = state
-        .accounts
+        .clients.accounts
         .reserve_sign_in(&email, client.ip())
         .map_err(|wait| AppError::rate_limited("Too many sign-in attempts.", wait))?;
     let driver = state.store.driver_by_email(&email).await?;
     // An unknown email costs the same work and gets the same answer as a wrong password.
     let stored = driver.as_ref().map(|d| d.password_hash.clone());
-    let matches = state.accounts.password_hashing.verify_of(credentials.password, stored).await?;
+    let matches = state.clients.accounts.password_hashing.verify_of(credentials.password, stored).await?;
     match driver {
         Some(driver) if matches => {
             attempt.succeeded();
@@ -141,7 +141,7 @@ pub async fn sign_out(
         // An access token from before sign-ins had families: it alone is the sign-in.
         None => {
             state.store.delete_access_token(&token_sha256).await?;
-            state.live_streams.revoke_sign_in(&sign_in_key(None, &token_sha256));
+            state.clients.live_streams.revoke_sign_in(&sign_in_key(None, &token_sha256));
         }
     }
     if let Some(other) = sent.filter(|sent| Some(sent) != family_id.as_ref()) {
@@ -154,7 +154,7 @@ pub async fn sign_out(
 /// sign-in family is ended (sign-out, and a reused refresh token).
 async fn end_sign_in(state: &AppState, family_id: &str) -> Result<(), AppError> {
     state.store.revoke_family(family_id).await?;
-    state.live_streams.revoke_sign_in(family_id);
+    state.clients.live_streams.revoke_sign_in(family_id);
     Ok(())
 }
 

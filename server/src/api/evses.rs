@@ -27,7 +27,7 @@ pub async fn lookup(_driver: AuthedDriver, State(state): State<Arc<AppState>>, P
         .await?
         .ok_or_else(|| AppError::not_found(format!("No charger has the EVSE ID {evse_id}. Check the ID on the charger's label.")))?;
     Ok(Json(EvseInfo {
-        online: state.chargers.is_online(&evse.charger_id),
+        online: state.chargers.registry.is_online(&evse.charger_id),
         evse_id: EvseId::parse(&evse.evse_id).map_err(AppError::internal)?,
         charge_point_id: evse.charger_id,
         connector_id: u32::try_from(evse.connector_id).map_err(AppError::internal)?,

@@ -13,6 +13,7 @@ mod operator_sessions;
 mod operator_review;
 mod payments;
 mod receipts;
+mod session_errors;
 mod sessions;
 mod tokens;
 

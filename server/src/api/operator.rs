@@ -57,11 +57,11 @@ pub async fn sign_in(
 ) -> Result<NoStore<Json<OperatorToken>>, AppError> {
     // Reserved before the password is checked: parallel attempts cannot all pass the limit.
     let attempt = state
-        .accounts
+        .clients.accounts
         .reserve_operator_sign_in(&credentials.username, client.ip())
         .map_err(|wait| AppError::rate_limited("Too many sign-in attempts.", wait))?;
     let stored = state.store.operator_password_hash(&credentials.username).await?;
-    if !state.accounts.password_hashing.verify_of(credentials.password, stored).await? {
+    if !state.clients.accounts.password_hashing.verify_of(credentials.password, stored).await? {
         return Err(AppError::unauthorized("Wrong username or password."));
     }
     attempt.succeeded();
@@ -149,7 +149,7 @@ pub async fn command(
 }
 
 async fn send(state: &AppState, charger_id: &str, command: &ChargerCommand) -> Result<CommandResult, CallFailure> {
-    let link = state.chargers.get(charger_id).ok_or(CallFailure::Offline)?;
+    let link = state.chargers.registry.get(charger_id).ok_or(CallFailure::Offline)?;
     let timeout = state.config.charger_call_timeout;
     use commands::action as a;
     // Each answer is read into its typed shape (a charger's malformed answer is an error).

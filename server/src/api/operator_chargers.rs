@@ -168,10 +168,10 @@ pub async fn detail(
         .into_iter()
         .find(|r| r.charger_id.as_deref() == Some(charger_id.as_str()));
     // A beat not written to the database yet is the newest.
-    let last_heartbeat_at = state.heartbeats.unwritten().get(&charger_id).copied().or(charger.last_seen_at);
+    let last_heartbeat_at = state.chargers.heartbeats.unwritten().get(&charger_id).copied().or(charger.last_seen_at);
     let commands = store.operator_commands(Some(&charger_id), DEFAULT_AUDIT).await?.into_iter().map(AuditEntry::from).collect();
     Ok(Json(ChargerDetail {
-        connected: state.chargers.is_online(&charger_id),
+        connected: state.chargers.registry.is_online(&charger_id),
         charger_id: charger.id,
         site: charger.site,
         vendor: charger.vendor,

@@ -30,5 +30,5 @@ pub async fn get(AuthedDriver(driver): AuthedDriver, State(state): State<Arc<App
         (status = 200, body = Vec<ReceiptKey>, description = "The public keys receipts are signed with"),
     ))]
 pub async fn keys(State(state): State<Arc<AppState>>) -> Json<Vec<ReceiptKey>> {
-    Json(vec![state.receipts.public_key()])
+    Json(vec![state.money.receipts.public_key()])
 }

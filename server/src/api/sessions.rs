@@ -146,7 +146,7 @@ pub async fn live(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
-    let permit = state.live_streams.open(&signed_in.driver.id, &signed_in.sign_in_key())?;
+    let permit = state.clients.live_streams.open(&signed_in.driver.id, &signed_in.sign_in_key())?;
     let row = state.sessions().owned(&signed_in.driver.id, &id).await?;
     // A sign-out between the token check and the registration found no stream to end: the
     // token is checked again now that this one is registered.
@@ -158,7 +158,7 @@ pub async fn live(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse().ok())
         .unwrap_or(0);
-    let mut updates = state.live.subscribe(view(&row));
+    let mut updates = state.clients.live.subscribe(view(&row));
     let shutdown = state.shutdown.clone();
     let expires = token_expiry(signed_in.expires_at);
     let stream = async_stream::stream! {

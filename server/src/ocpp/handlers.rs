@@ -78,7 +78,7 @@ async fn handle_once(state: &Arc<AppState>, charger_id: &str, id: String, action
         action::BOOT_NOTIFICATION => answer(&id, payload, |req| boot(state, charger_id, req)).await,
         action::HEARTBEAT => answer(&id, payload, |_: HeartbeatRequest| async {
             let now = OffsetDateTime::now_utc();
-            state.heartbeats.beat(charger_id, now);
+            state.chargers.heartbeats.beat(charger_id, now);
             Ok(HeartbeatResponse { current_time: now })
         })
         .await,

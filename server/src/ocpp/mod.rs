@@ -69,7 +69,7 @@ pub async fn upgrade(
     let agreed = ws.selected_protocol().is_some();
     // The upgraded socket lives outside the HTTP server's graceful shutdown: the tracker lets
     // the shutdown wait for it, so its disconnection is recorded before the database closes.
-    let connection = state.charger_connections.token();
+    let connection = state.chargers.connections.token();
     ws.on_upgrade(move |socket| async move {
         let _connection = connection;
         if agreed {
@@ -135,8 +135,8 @@ async fn serve_charger(state: Arc<AppState>, charger_id: String, profile: Securi
     let (tx, mut rx) = mpsc::channel::<Message>(OUTGOING_QUEUE);
     let link = Arc::new(ChargerLink::new(&charger_id, tx));
     {
-        let _order = state.chargers.connection_events().await;
-        if state.chargers.register(link.clone()).is_some() {
+        let _order = state.chargers.registry.connection_events().await;
+        if state.chargers.registry.register(link.clone()).is_some() {
             if profile == SecurityProfile::Unsecured {
                 // Nothing proves which of the two is the real charger: the newer one wins.
                 tracing::warn!(?charger_id, "a second connection of an unauthenticated (profile 0) charger replaces the first");
@@ -206,9 +206,9 @@ async fn serve_charger(state: Arc<AppState>, charger_id: String, profile: Securi
     };
 
     {
-        let _order = state.chargers.connection_events().await;
+        let _order = state.chargers.registry.connection_events().await;
         // A replaced connection's end is no disconnection: the charger is on its new one.
-        if state.chargers.unregister(&link) {
+        if state.chargers.registry.unregister(&link) {
             record_connection(&state, &charger_id, false).await;
         }
     }

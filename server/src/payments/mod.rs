@@ -86,7 +86,7 @@ impl<'a> Payments<'a> {
     }
 
     fn provider(&self) -> Result<&Arc<dyn PaymentProvider>, AppError> {
-        self.state.payments.provider.as_ref().ok_or_else(|| {
+        self.state.money.payments.provider.as_ref().ok_or_else(|| {
             AppError::invalid("Card payments are not available on this service. Pay from your wallet instead.")
         })
     }

@@ -90,12 +90,12 @@ async fn pending(state: &AppState, session_id: &str) -> Option<(PaymentRow, Sett
 }
 
 fn spawn_worker(state: Arc<AppState>, session_id: String) {
-    if !state.payments.settling.lock().expect("settling lock").insert(session_id.clone()) {
+    if !state.money.payments.settling.lock().expect("settling lock").insert(session_id.clone()) {
         return; // a worker runs for it already
     }
     tokio::spawn(async move {
         retry(&state, &session_id).await;
-        state.payments.settling.lock().expect("settling lock").remove(&session_id);
+        state.money.payments.settling.lock().expect("settling lock").remove(&session_id);
     });
 }
 
@@ -157,7 +157,7 @@ async fn attempt(state: &AppState, payment: &PaymentRow, settlement: Settlement)
             }
         }
         _ => {
-            let provider = state.payments.provider.as_ref().ok_or_else(|| {
+            let provider = state.money.payments.provider.as_ref().ok_or_else(|| {
                 AttemptError::Permanent("no card provider is configured any more to settle this card payment".to_owned())
             })?;
             let reference = payment.provider_reference.as_deref().ok_or_else(|| AttemptError::Permanent("no authorization reference".to_owned()))?;

@@ -25,7 +25,7 @@ use std::time::Duration;
 pub use config::{ApnsConfig, FcmConfig, PushConfig};
 pub use provider::PushProvider;
 
-use crate::AppState;
+use crate::{AppState, StartError};
 use crate::store::Store;
 
 /// The configured providers.
@@ -63,12 +63,19 @@ impl Providers {
     }
 }
 
-/// Starts the deriver and the sender on `store` (a connection of their own), when a provider
-/// is configured.
-pub fn spawn(state: Arc<AppState>, providers: Providers, store: Store) {
+/// Starts the deriver and the sender on a database connection of their own, when a provider
+/// is configured (the schema is up to date: the server's store opened first).
+pub async fn start(state: &Arc<AppState>, providers: Providers) -> Result<(), StartError> {
     if providers.is_empty() {
-        return;
+        return Ok(());
     }
+    let database = &state.config.database;
+    let store = Store::open_background(database).await.map_err(|source| StartError::OpenDatabase { path: database.clone(), source })?;
+    spawn(state.clone(), providers, store);
+    Ok(())
+}
+
+fn spawn(state: Arc<AppState>, providers: Providers, store: Store) {
     let wake = Arc::new(tokio::sync::Notify::new());
     tokio::spawn(sender::run(store.clone(), providers, state.config.push.clone(), wake.clone(), state.shutdown.clone()));
     tokio::spawn(derive::run(state, store, wake));

@@ -29,7 +29,7 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 pub use charger_detail::{NewOperatorCommand, OperatorCommandRow};
-pub use chargers::SeedEvse;
+pub use chargers::{EvseRow, SeedEvse};
 pub use drivers::{DriverRow, NewTokens, RefreshOutcome};
 pub use ocpp_log::HandledMessage;
 pub use operator_sessions::SessionSearch;
