@@ -131,8 +131,9 @@ pub fn body(token: &str, message: &PushMessage) -> Value {
                 "event": serde_json::to_string(event).unwrap_or_default(),
                 "live": serde_json::to_string(&message.live).unwrap_or_default(),
             },
-            // Delivered at once even to an idle phone: the driver is waiting for it.
-            "android": {"priority": "high", "collapse_key": event.session_id.to_string()},
+            // Delivered at once even to an idle phone: the driver is waiting for it. No
+            // collapse key: a phone offline meanwhile gets every event, not just the last.
+            "android": {"priority": "high"},
         }
     })
 }
