@@ -60,6 +60,7 @@ fn fill(dir: &std::path::Path, secrets: &MemorySecureStore, count: usize) {
                 energy_wh,
                 power_w: 0,
                 duration_seconds: charging_seconds,
+                parking_seconds: 0,
                 cost: price(&tariff, &SessionUsage { energy_wh, charging_seconds, parking_seconds: 0 }),
                 tariff: tariff.clone(),
                 failure_reason: None,

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use chargekit_model::api::{ApiErrorCode, AuthToken, EvseInfo, PaymentChoice};
+use chargekit_model::api::{ApiErrorCode, AuthToken, EvseInfo};
 use chargekit_model::{CostItem, Session, SessionStatus, TariffDimension};
 use tokio::runtime::Runtime;
 use tokio::task::JoinHandle;
@@ -62,6 +62,7 @@ pub enum ChargeKitError {
 mod auth;
 pub mod eichrecht;
 mod events;
+mod flows;
 pub mod identify;
 mod payments;
 mod receipt;
@@ -73,16 +74,18 @@ pub use identify::*;
 pub use receipt::{ReceiptInfo, ReceiptMeterData, ReceiptPeriod, ReceiptSignature};
 pub use payments::{Payment, PaymentMethodInfo, PaymentState, SessionPaymentInfo, WalletBalanceInfo};
 pub use tokens::{TokenInfo, TokenKind};
-pub use screens::{LiveSessionListener, select_payment};
+pub use flows::{CardsFlow, CardsListener, FindChargerFlow, FindChargerListener, WalletFlow, WalletListener};
+pub use screens::LiveSessionListener;
 pub use crate::screens::{
-    Fixed, MoneyAmount, PriceUnit, Quantity, QuantityUnit, SessionPhase, UnitPrice,
-    cards::CardsScreen,
+    Fixed, ListStatus, MoneyAmount, PriceUnit, Quantity, QuantityUnit, SessionPhase, UnitPrice,
+    cards::{CardsNotice, CardsScreen, PendingCard, TokenRow},
     charger::{ChargerScreen, ConnectorAvailability},
+    find_charger::{FindChargerScreen, FindChargerStep},
     fixtures::{ScreenFixtures, decode_screen_fixtures},
     history::{HistoryMonthScreen, HistoryRowScreen, HistoryScreen},
     live::LiveSessionScreen,
     payment::{PaymentChoiceScreen, PaymentOptionLabel, PaymentOptionScreen},
-    wallet::{WalletBalanceScreen, WalletMethodScreen, WalletScreen},
+    wallet::{WalletBalanceScreen, WalletMethodScreen, WalletScreen, WalletState},
     receipt::{MeterDataVerdict, ReceiptLineScreen, ReceiptPeriodScreen, ReceiptScreen, ReceiptVerdict},
 };
 
@@ -405,11 +408,7 @@ impl ChargeKit {
     /// method, else the wallet, as the backend decides). A refused payment fails before the
     /// charger is asked.
     pub async fn start_session(&self, evse_id: String, payment: Payment) -> Result<SessionInfo> {
-        let choice = match payment {
-            Payment::Default => None,
-            Payment::Wallet => Some(PaymentChoice::Wallet),
-            Payment::Card { payment_method_id } => Some(PaymentChoice::Card { payment_method_id }),
-        };
+        let choice = payment.choice();
         self.run(|core| async move { core.start_paid_session(&evse_id, choice).await.map(|s| session_info(&core.snapshot(s))) }).await
     }
 

@@ -15,10 +15,16 @@
 //! - [`screens`]: every screen's state, decided here once for both apps (the shells draw it);
 //! - [`ffi`]: the exported facade, which converts and delegates, and [`ffi::identify`]: its
 //!   functions for QR codes, NFC tags, RFID cards and contracts.
+//!
+//! Modules only the core uses are `pub(crate)`. Still `pub`, because tests, benches and
+//! test binaries in other crates use them directly: `engine`, `cache`, `store`, `crypto`,
+//! `outbox` (crash safety, memory, cold open), `receipts`, `contract`, `eichrecht` (their
+//! integration tests and benches), `error` (in `engine`'s signatures) and `ffi`/`secrets`
+//! (what the apps see, re-exported at the root).
 
-pub mod account;
+pub(crate) mod account;
 pub mod cache;
-pub mod client;
+pub(crate) mod client;
 pub mod contract;
 pub mod crypto;
 pub mod driver_events;
@@ -26,18 +32,18 @@ pub mod eichrecht;
 pub mod engine;
 pub mod error;
 pub mod ffi;
-pub mod frames;
-pub mod history;
-pub mod live;
-pub mod live_cost;
+pub(crate) mod frames;
+pub(crate) mod history;
+pub(crate) mod live;
+pub(crate) mod live_cost;
 pub mod outbox;
-pub mod payments;
+pub(crate) mod payments;
 pub mod receipts;
-pub mod screens;
+pub(crate) mod screens;
 pub mod secrets;
-pub mod smooth;
+pub(crate) mod smooth;
 pub mod store;
-pub mod tokens;
+pub(crate) mod tokens;
 
 pub use ffi::*;
 pub use secrets::{MemorySecureStore, SecureStore, SecureStoreError};

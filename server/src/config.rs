@@ -93,6 +93,10 @@ pub struct ServerConfig {
     pub max_live_streams_per_driver: usize,
     /// The most live streams the server keeps open at once, all drivers together.
     pub max_live_streams: usize,
+    /// Alert rules' thresholds and the webhooks alerts go to ([`crate::AlertsConfig`]).
+    pub alerts: crate::AlertsConfig,
+    /// How long the OCPP message log keeps frames ([`crate::OcppLogConfig`]).
+    pub ocpp_log: crate::OcppLogConfig,
 }
 
 /// What a charger may report before its session is held for the operator's review instead of
@@ -336,6 +340,8 @@ impl Default for ServerConfig {
             max_connections: 4096,
             max_live_streams_per_driver: 8,
             max_live_streams: 2048,
+            alerts: crate::AlertsConfig::default(),
+            ocpp_log: crate::OcppLogConfig::default(),
         }
     }
 }

@@ -1,4 +1,4 @@
-//! The operator's web dashboard at `/dashboard/`: four static files compiled into the binary
+//! The operator's web dashboard at `/dashboard/`: static files compiled into the binary
 //! (`server/static/`), nothing built or fetched at run time — no CDN, no framework, charts drawn
 //! as SVG by the page's own script. The page signs in through `/v1/operator/sign-in` and reads the
 //! JSON reports; the token lives in the tab's memory only.
@@ -15,6 +15,8 @@ use crate::AppState;
 
 const INDEX_HTML: &str = include_str!("../static/index.html");
 const APP_JS: &str = include_str!("../static/app.js");
+const ALERTS_JS: &str = include_str!("../static/alerts.js");
+const MESSAGES_JS: &str = include_str!("../static/messages.js");
 const STYLE_CSS: &str = include_str!("../static/style.css");
 const FAVICON_SVG: &str = include_str!("../static/favicon.svg");
 
@@ -27,6 +29,8 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/dashboard", get(|| async { Redirect::permanent("/dashboard/") }))
         .route("/dashboard/", get(|| async { asset("text/html; charset=utf-8", INDEX_HTML) }))
         .route("/dashboard/app.js", get(|| async { asset("text/javascript; charset=utf-8", APP_JS) }))
+        .route("/dashboard/alerts.js", get(|| async { asset("text/javascript; charset=utf-8", ALERTS_JS) }))
+        .route("/dashboard/messages.js", get(|| async { asset("text/javascript; charset=utf-8", MESSAGES_JS) }))
         .route("/dashboard/style.css", get(|| async { asset("text/css; charset=utf-8", STYLE_CSS) }))
         .route("/dashboard/favicon.svg", get(|| async { asset("image/svg+xml", FAVICON_SVG) }))
 }

@@ -82,6 +82,7 @@ pub async fn on_message(state: &AppState, charger_id: &str) {
         let reconnected = state.store.last_connected_at(charger_id).await?.is_some_and(|at| at > since);
         if !reconnected {
             state.store.record_heartbeat_gap(charger_id, since, now).await?;
+            state.alerts.nudge();
             tracing::warn!(%charger_id, seconds = (now - since).whole_seconds(), "charger was silent longer than twice its heartbeat interval");
         }
         Ok::<_, sqlx::Error>(())

@@ -4,6 +4,7 @@
 //! [`start`] runs a server in the current Tokio runtime and returns a handle; the `chargekit`
 //! binary, the demo and the tests all use it.
 
+mod alerts;
 mod api;
 mod auth;
 mod authorization;
@@ -38,7 +39,9 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+pub use alerts::{AlertsConfig, WebhookConfig};
 pub use api::ApiDoc;
+pub use ocpp::OcppLogConfig;
 pub use auth::PasswordHashingLoad;
 pub use config::{
     CardProviderConfig, ChargerSeed, EvseSeed, OperatorSeed, PaymentsConfig, PlausibilityConfig, SecurityProfile, ServerConfig,
@@ -153,6 +156,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
 /// anyone can pose as, and loads the TLS certificate if chargers connect over TLS.
 fn check_config(config: &ServerConfig) -> Result<Option<Arc<rustls::ServerConfig>>, StartError> {
     config.tariff.validate()?;
+    config.alerts.validate().map_err(StartError::Config)?;
     for charger in &config.chargers {
         charger.validate().map_err(StartError::Config)?;
     }
@@ -261,6 +265,8 @@ async fn start_background_work(state: &Arc<AppState>) -> Result<(), StartError> 
         .await
         .map_err(|source| StartError::OpenDatabase { path: state.config.database.clone(), source })?;
     spawn_handled_log_pruning(background.clone(), state.shutdown.clone());
+    ocpp::spawn_message_log_pruning(background.clone(), state.config.ocpp_log.clone(), state.shutdown.clone());
+    alerts::spawn(state.clone(), state.shutdown.clone()).map_err(StartError::Config)?;
     heartbeats::spawn_writer(state.clone(), state.shutdown.clone());
     reports::spawn_availability_warmer(background, state.shutdown.clone());
     state.payments().resume().await?;

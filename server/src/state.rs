@@ -25,6 +25,8 @@ pub struct AppState {
     pub(crate) chargers: ChargerSide,
     pub(crate) clients: ClientSide,
     pub(crate) money: MoneySide,
+    /// Wakes the alert engine and the webhook deliveries.
+    pub(crate) alerts: crate::alerts::Alerts,
 }
 
 /// The chargers: who is connected, when each last spoke, what their readings may be.
@@ -76,7 +78,7 @@ impl AppState {
             live: LiveHub::default(),
         };
         let money = MoneySide { billing: billing::Billing::default(), receipts, payments };
-        Self { store, config, shutdown: CancellationToken::new(), chargers, clients, money }
+        Self { store, config, shutdown: CancellationToken::new(), chargers, clients, money, alerts: crate::alerts::Alerts::default() }
     }
 
     pub(crate) fn sessions(self: &Arc<Self>) -> Sessions<'_> {

@@ -1,7 +1,7 @@
 //! Where the driver's sign-in stands, pushed to the app roots so a revoked or expired sign-in
 //! sends the driver back to the sign-in screen. Logic lives in [`crate::account`].
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use super::{Account, ChargeKit, TaskHandle};
 use crate::account::AuthStatus;
@@ -28,17 +28,7 @@ impl ChargeKit {
     /// The sign-in's state now, then every change (sign-in, sign-out, a refused refresh), until
     /// the handle is cancelled. A slow listener may skip a state, never the newest.
     pub fn observe_auth_state(&self, listener: Arc<dyn AuthStateListener>) -> Arc<TaskHandle> {
-        let mut status = self.core.account.status();
-        let task = self.core.runtime.spawn(async move {
-            loop {
-                let state = auth_state(&status.borrow_and_update());
-                listener.on_auth_state(state);
-                if status.changed().await.is_err() {
-                    return;
-                }
-            }
-        });
-        Arc::new(TaskHandle { task: Mutex::new(Some(task)) })
+        super::flows::observe(&self.core.runtime, self.core.account.status(), auth_state, move |state| listener.on_auth_state(state))
     }
 }
 

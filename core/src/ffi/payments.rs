@@ -14,6 +14,17 @@ pub enum Payment {
     Card { payment_method_id: String },
 }
 
+impl Payment {
+    /// What a start names: no method for `Default` (the backend then uses the driver's default).
+    pub(crate) fn choice(self) -> Option<PaymentChoice> {
+        match self {
+            Payment::Default => None,
+            Payment::Wallet => Some(PaymentChoice::Wallet),
+            Payment::Card { payment_method_id } => Some(PaymentChoice::Card { payment_method_id }),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct WalletBalanceInfo {
     pub currency: String,

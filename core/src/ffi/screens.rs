@@ -1,5 +1,6 @@
 //! The screens' states over the FFI ([`crate::screens`] decides them): the live session as a
-//! stream, the receipt, the history and a found charger as one call each.
+//! stream, the receipt, the history and a found charger as one call each. The screens that
+//! take commands are objects of their own ([`super::flows`]).
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -8,10 +9,6 @@ use super::{ChargeKit, Result, TaskHandle};
 use crate::screens::charger::{self, ChargerScreen};
 use crate::screens::history::{self, HistoryScreen};
 use crate::screens::live::{self, LiveSessionScreen};
-use crate::screens::payment::{self, PaymentChoiceScreen};
-use crate::screens::wallet::{self, WalletScreen};
-use crate::engine::Core;
-use crate::ffi::Payment;
 use crate::screens::receipt::{self, ReceiptScreen};
 
 /// Receives the live session screen: the current state at once, then every change.
@@ -52,38 +49,8 @@ impl ChargeKit {
         refreshed.unwrap_or_else(|e| HistoryScreen { months: Vec::new(), message: Some(e.to_string()) })
     }
 
-    /// How the driver may pay at a charger billing in `currency`: the wallet and the cards,
-    /// the default one checked. Empty when they cannot be loaded (the backend then decides).
-    pub async fn payment_choice_screen(&self, currency: String) -> PaymentChoiceScreen {
-        let empty = PaymentChoiceScreen { options: Vec::new(), selected: Payment::Default };
-        self.run(|core| async move { Ok(load_choice(&core, &currency).await) }).await.ok().flatten().unwrap_or(empty)
-    }
-
-    /// The wallet screen: balances, payment methods with the default, and top-ups of
-    /// `top_up_amounts` (major units of `currency`, the market the app serves).
-    pub async fn wallet_screen(&self, currency: String, top_up_amounts: Vec<i64>) -> Result<WalletScreen> {
-        self.run(|core| async move {
-            let (balances, methods) = (core.wallet().await?, core.payment_methods().await?);
-            wallet::screen(&balances, &methods, &currency, &top_up_amounts)
-        })
-        .await
-    }
-
     /// Looks a charger up for the find-charger screen (the EVSE ID as scanned, tapped or typed).
     pub async fn charger_screen(&self, evse_id: String) -> Result<ChargerScreen> {
         self.run(|core| async move { core.evse(&evse_id).await.map(|info| charger::screen(&info)) }).await
     }
-}
-
-/// The driver picked how to pay (`Default` again: the default method).
-#[uniffi::export]
-pub fn select_payment(screen: PaymentChoiceScreen, chosen: Payment) -> PaymentChoiceScreen {
-    payment::select(screen, chosen)
-}
-
-async fn load_choice(core: &Core, currency: &str) -> Option<PaymentChoiceScreen> {
-    let currency = chargekit_model::Currency::new(currency).ok()?;
-    let methods = core.payment_methods().await.ok()?;
-    let wallet = core.wallet().await.ok();
-    Some(payment::choice(&methods, wallet.as_ref(), currency))
 }

@@ -50,11 +50,6 @@ impl ChargeKit {
         .await
     }
 
-    /// The cards & contracts screen: cards and contracts apart, the app's own token not listed.
-    pub async fn cards_screen(&self) -> Result<crate::screens::cards::CardsScreen> {
-        self.run(|core| async move { core.tokens().await.map(|t| crate::screens::cards::screen(t.into_iter().map(token_info).collect())) }).await
-    }
-
     pub async fn tokens(&self) -> Result<Vec<TokenInfo>> {
         self.run(|core| async move { core.tokens().await.map(|tokens| tokens.into_iter().map(token_info).collect()) }).await
     }

@@ -84,7 +84,7 @@ pub(crate) fn screen(info: &EvseInfo) -> ChargerScreen {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::screens::{Fixed, PriceUnit};
     use chargekit_model::EvseId;

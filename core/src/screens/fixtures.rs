@@ -5,6 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::cards::CardsScreen;
 use super::charger::ChargerScreen;
 use super::history::HistoryScreen;
 use super::live::LiveSessionScreen;
@@ -22,6 +23,7 @@ pub struct ScreenFixtures {
     pub histories: Vec<HistoryScreen>,
     pub payments: Vec<PaymentChoiceScreen>,
     pub wallets: Vec<WalletScreen>,
+    pub cards: Vec<CardsScreen>,
 }
 
 /// Reads the golden screens (for the shells' golden tests: the records as the core made them).
@@ -44,7 +46,9 @@ mod tests {
     use crate::engine::Core;
     use crate::receipts::{CheckedReceipt, MeterDataStatus, SignatureCheck};
     use crate::screens::live::tests::snapshot;
+    use crate::screens::cards::{CardsNotice, tests::token};
     use crate::screens::{charger, history, live, payment, receipt, wallet};
+    use chargekit_model::api::IdTokenKind;
     use crate::secrets::MemorySecureStore;
     use crate::store::MemoryStore;
 
@@ -109,7 +113,28 @@ mod tests {
                 let loaded = payment::choice(&methods, Some(&wallet), Currency::EUR);
                 vec![loaded.clone(), payment::select(loaded, crate::ffi::Payment::Wallet)]
             },
+            cards: cards_screens(),
         }
+    }
+
+    /// The cards screen loading, loaded with a card tapped and a contract just added, and a
+    /// refused command over a list that could not be reloaded.
+    fn cards_screens() -> Vec<CardsScreen> {
+        let tokens = || {
+            let mut unnamed = token("0A0B0C0D", IdTokenKind::Rfid, false);
+            unnamed.label = None;
+            vec![token("APP", IdTokenKind::App, false), token("04A22B1A", IdTokenKind::Rfid, true), unnamed, token("DE8AA001234567", IdTokenKind::Contract, false)]
+        };
+        let loading = CardsScreen::loading();
+        let mut added = loading.clone();
+        added.tapped(vec![0x04, 0x01, 0x02, 0x03], Ok("04010203".into()));
+        added.begin();
+        let contract = CardsNotice::ContractAdded { emaid: "DE8AA001234567".into(), issuer: "ChargeKit Test MO Sub-CA".into(), valid_until: 1_804_248_000 };
+        added.finish(Ok(contract), Ok(tokens()));
+        let mut refused = added.clone();
+        refused.begin();
+        refused.finish(Err("This contract was not issued under your mobility operator's root certificate.".into()), Err("No network.".into()));
+        vec![loading, added, refused]
     }
 
     /// A completed session with energy, time, parking and a flat fee, priced by the engine and

@@ -8,7 +8,9 @@
 //! (they are plain data), and serialize to the JSON fixtures both shells' golden tests render.
 
 pub mod cards;
+pub(crate) mod cell;
 pub mod charger;
+pub mod find_charger;
 pub mod fixtures;
 pub mod history;
 pub mod live;
@@ -82,6 +84,33 @@ pub struct UnitPrice {
     pub per: PriceUnit,
     /// e.g. 19 (scale 0) or 7.7 (scale 1): a percentage.
     pub vat_percent: Option<Fixed>,
+}
+
+/// Whether a screen's list is there to show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, uniffi::Enum)]
+pub enum ListStatus {
+    /// Not loaded yet: a spinner.
+    Loading,
+    Loaded,
+    /// Nothing could be loaded (e.g. no network): the core's sentence, and a retry.
+    Unavailable { message: String },
+}
+
+/// A reload of a screen's list: the new list; or, when a list is shown already, that list kept
+/// and the failure's sentence returned (for the screen's notice); with none shown, unavailable.
+pub(crate) fn reload<T>(status: &mut ListStatus, shown: &mut T, loaded: Result<T, String>) -> Option<String> {
+    match loaded {
+        Ok(list) => {
+            *shown = list;
+            *status = ListStatus::Loaded;
+            None
+        }
+        Err(message) if *status == ListStatus::Loaded => Some(message),
+        Err(message) => {
+            *status = ListStatus::Unavailable { message };
+            None
+        }
+    }
 }
 
 /// Where a session stands, as every screen names it.

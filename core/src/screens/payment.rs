@@ -8,6 +8,7 @@ use chargekit_model::api::{PaymentMethod, PaymentMethodKind, Wallet};
 use serde::{Deserialize, Serialize};
 
 use super::{MoneyAmount, money};
+use crate::engine::Core;
 use crate::ffi::Payment;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, uniffi::Record)]
@@ -55,6 +56,22 @@ pub(crate) fn choice(methods: &[PaymentMethod], wallet: Option<&Wallet>, currenc
         })
         .collect();
     select(PaymentChoiceScreen { options, selected: Payment::Default }, Payment::Default)
+}
+
+/// The choice at a charger billing in `currency`; empty when the methods cannot be loaded (the
+/// start then names no method, and the backend decides).
+pub(crate) async fn load(core: &Core, currency: &str) -> PaymentChoiceScreen {
+    let loaded = async {
+        let currency = Currency::new(currency).ok()?;
+        let methods = core.payment_methods().await.ok()?;
+        Some(choice(&methods, core.wallet().await.ok().as_ref(), currency))
+    };
+    loaded.await.unwrap_or_else(none)
+}
+
+/// No options (nothing found yet, or they could not be loaded): the start names no method.
+pub(crate) fn none() -> PaymentChoiceScreen {
+    PaymentChoiceScreen { options: Vec::new(), selected: Payment::Default }
 }
 
 /// The driver picked `chosen` (or `Default` again).

@@ -21,6 +21,8 @@ struct RootView: View {
     var body: some View {
         content.task {
             for await state in client.authStates {
+                // The sign-in screen says why it is shown when the backend ended the sign-in.
+                signIn.authStateChanged(state)
                 if case .signedIn = state { signedIn = true } else { signedIn = false }
             }
         }
@@ -33,7 +35,7 @@ struct RootView: View {
                     .tabItem { Label("Charge", systemImage: "bolt.car") }
                 HistoryTab(client: client)
                     .tabItem { Label("History", systemImage: "clock") }
-                AccountTab(client: client)
+                AccountTab(client: client, signIn: signIn)
                     .tabItem { Label("Account", systemImage: "creditcard") }
             }
         } else {
@@ -44,7 +46,7 @@ struct RootView: View {
 
 /// What a navigation stack can push.
 enum Route: Hashable {
-    case live(SessionInfo)
+    case live(sessionID: String)
     case receipt(sessionID: String)
 }
 
@@ -61,9 +63,9 @@ struct ChargeTab: View {
 
     var body: some View {
         NavigationStack(path: $path) {
-            FindChargerView(model: find, onStarted: { session in
+            FindChargerView(model: find, onStarted: { sessionID in
                 find.reset()
-                path.append(.live(session))
+                path.append(.live(sessionID: sessionID))
             })
             .navigationDestination(for: Route.self) { route in
                 RouteScreen(client: client, route: route, path: $path)
@@ -95,10 +97,12 @@ struct HistoryTab: View {
 
 /// The wallet (top-ups, payment methods) and the cards and contracts that start sessions.
 struct AccountTab: View {
+    let signIn: SignInModel
     @State private var wallet: WalletModel
     @State private var cards: CardsModel
 
-    init(client: any ChargeKitClient) {
+    init(client: any ChargeKitClient, signIn: SignInModel) {
+        self.signIn = signIn
         let currency = Bundle.main.object(forInfoDictionaryKey: "ChargeKitWalletCurrency") as? String ?? "EUR"
         _wallet = State(initialValue: WalletModel(client: client, currency: currency))
         _cards = State(initialValue: CardsModel(client: client))
@@ -109,6 +113,8 @@ struct AccountTab: View {
             List {
                 NavigationLink("Wallet") { WalletView(model: wallet) }
                 NavigationLink("Cards & contracts") { CardsView(model: cards) }
+                // The core forgets this driver's data off the main actor; the auth stream then shows sign-in.
+                Button("Sign out", role: .destructive) { Task { await signIn.signOut() } }
             }
             .navigationTitle("Account")
         }
@@ -126,8 +132,8 @@ struct RouteScreen: View {
         self.route = route
         _path = path
         switch route {
-        case .live(let session):
-            _live = State(initialValue: LiveSessionModel(client: client, sessionID: session.id))
+        case .live(let sessionID):
+            _live = State(initialValue: LiveSessionModel(client: client, sessionID: sessionID))
         case .receipt(let sessionID):
             _receipt = State(initialValue: ReceiptModel(client: client, sessionID: sessionID))
         }

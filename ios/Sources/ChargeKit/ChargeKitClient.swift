@@ -15,8 +15,9 @@ public protocol ChargeKitClient: Sendable {
     func signIn(email: String, password: String) async throws(ChargeKitFailure) -> Account
 
     /// Signs out, and forgets this driver's history and queued stops on the phone (the next
-    /// driver on this phone must not see them; the backend keeps them).
-    func signOut() throws(ChargeKitFailure)
+    /// driver on this phone must not see them; the backend keeps them). Async: it writes the
+    /// disk and the Keychain, off the caller's actor.
+    func signOut() async throws(ChargeKitFailure)
 
     /// The sign-in's state at once, then every change (signed in, signed out, revoked): the
     /// app's root iterates it to show the sign-in screen.
@@ -49,11 +50,12 @@ public protocol ChargeKitClient: Sendable {
     /// whether Start can be tapped.
     func chargerScreen(_ evseID: String) async throws(ChargeKitFailure) -> ChargerScreen
 
-    /// How to pay at a charger billing in `currency`, the default checked; empty when it cannot
-    /// be loaded (the backend then decides).
-    func paymentChoiceScreen(currency: String) async -> PaymentChoiceScreen
+    /// The find-charger screen, idle: its state (``FindChargerFlowProtocol/states``) and intents.
+    func findChargerFlow() -> any FindChargerFlowProtocol
 
-    func walletScreen(currency: String, topUpAmounts: [Int64]) async throws(ChargeKitFailure) -> WalletScreen
+    /// The wallet screen (loading until refreshed), with top-ups of `topUpAmounts` (major units
+    /// of `currency`, the market the app serves).
+    func walletFlow(currency: String, topUpAmounts: [Int64]) -> any WalletFlowProtocol
 
     // MARK: Sessions
     /// Starts charging, paid by the driver's default method (unpaid if they have none).
@@ -145,7 +147,8 @@ public protocol ChargeKitClient: Sendable {
     /// The driver's cards and contracts, and the app's own token.
     func tokens() async throws(ChargeKitFailure) -> [TokenInfo]
 
-    func cardsScreen() async throws(ChargeKitFailure) -> CardsScreen
+    /// The cards & contracts screen (loading until refreshed).
+    func cardsFlow() -> any CardsFlowProtocol
 
     /// Blocks a lost card or contract at every charger, or makes it active again.
     func setToken(_ idTag: String, blocked: Bool) async throws(ChargeKitFailure) -> TokenInfo
@@ -209,8 +212,9 @@ public final class CoreChargeKitClient: ChargeKitClient {
     }
 
     /// Signs out, and forgets this driver's history and queued stops on the phone (the next
-    /// driver on this phone must not see them; the backend keeps them).
-    public func signOut() throws(ChargeKitFailure) {
+    /// driver on this phone must not see them; the backend keeps them). A nonisolated async
+    /// call: the disk and Keychain work runs off the caller's actor (the main one).
+    public func signOut() async throws(ChargeKitFailure) {
         try ChargeKitFailure.mapping { try core.signOut() }
     }
 
@@ -251,16 +255,10 @@ public final class CoreChargeKitClient: ChargeKitClient {
         try await ChargeKitFailure.mapping { try await core.chargerScreen(evseId: evseID) }
     }
 
-    /// How to pay at a charger billing in `currency`, the default checked; empty when it cannot
-    /// be loaded (the backend then decides).
-    public func paymentChoiceScreen(currency: String) async -> PaymentChoiceScreen {
-        await core.paymentChoiceScreen(currency: currency)
-    }
+    public func findChargerFlow() -> any FindChargerFlowProtocol { core.findChargerFlow() }
 
-    /// The wallet screen: balances, methods with the default, and top-ups of `topUpAmounts`
-    /// (major units of `currency`, the market the app serves).
-    public func walletScreen(currency: String, topUpAmounts: [Int64]) async throws(ChargeKitFailure) -> WalletScreen {
-        try await ChargeKitFailure.mapping { try await core.walletScreen(currency: currency, topUpAmounts: topUpAmounts) }
+    public func walletFlow(currency: String, topUpAmounts: [Int64]) -> any WalletFlowProtocol {
+        core.walletFlow(currency: currency, topUpAmounts: topUpAmounts)
     }
 
     // MARK: Sessions
@@ -407,10 +405,7 @@ public final class CoreChargeKitClient: ChargeKitClient {
         try await ChargeKitFailure.mapping { try await core.tokens() }
     }
 
-    /// The cards & contracts screen: cards and contracts apart, the app's own token not listed.
-    public func cardsScreen() async throws(ChargeKitFailure) -> CardsScreen {
-        try await ChargeKitFailure.mapping { try await core.cardsScreen() }
-    }
+    public func cardsFlow() -> any CardsFlowProtocol { core.cardsFlow() }
 
     /// Blocks a lost card or contract at every charger, or makes it active again.
     public func setToken(_ idTag: String, blocked: Bool) async throws(ChargeKitFailure) -> TokenInfo {

@@ -2,176 +2,87 @@ import ChargeKit
 import Foundation
 import Observation
 
-/// The "cards & contracts" settings screen: the driver's RFID cards and Plug & Charge
-/// contracts, added from an NFC tap, a typed UID or a certificate file, blocked, removed.
-///
-/// Every check — a card UID's length, a contract's chain to the mobility operator's root, its
-/// dates and EMAID — is the core's; a refusal comes back as ``Notice/failed(_:)`` with the
-/// core's sentence.
+/// The "cards & contracts" screen: the core's ``CardsScreen`` in (the lists, a tapped card to
+/// add, busy, the notice after the last command), the driver's taps out. Every check and rule is
+/// the core's; a refusal is the notice `.failed` with the core's sentence.
 @MainActor
 @Observable
 public final class CardsModel {
-    public enum State: Equatable, Sendable {
-        case loading
-        case loaded
-        /// The list could not be loaded (e.g. no network): the core's sentence.
-        case unavailable(String)
-    }
-
-    /// A card or contract as the screen lists it.
-    public struct Token: Identifiable, Equatable, Sendable {
-        /// What the charger sees: the card's UID or the contract's EMAID.
-        public var id: String { idTag }
-        public let idTag: String
-        public let label: String?
-        public let isBlocked: Bool
-        /// A contract's end of validity, as a date.
-        public let validUntil: String?
-    }
-
-    /// A card tapped on the phone, waiting for the driver to add it: `idTag` is the core's
-    /// reading of its UID.
-    public struct PendingCard: Equatable, Sendable {
-        public let idTag: String
-        let uid: Data
-    }
-
-    /// What the last command did.
-    public enum Notice: Equatable, Sendable {
-        case cardAdded(idTag: String)
-        case contractAdded(emaid: String, issuer: String, validUntil: String)
-        case blocked(idTag: String)
-        case unblocked(idTag: String)
-        case removed(idTag: String)
-        /// The core's sentence for the driver, e.g. why a contract was refused.
-        case failed(String)
-    }
-
-    public private(set) var state: State = .loading
-    public private(set) var cards: [Token] = []
-    public private(set) var contracts: [Token] = []
-    public private(set) var pendingCard: PendingCard?
-    /// A command is under way: disable the buttons.
-    public private(set) var isBusy = false
-    public private(set) var notice: Notice?
-
-    /// What the driver typed: a card's printed UID, and a name for the card or contract.
+    public private(set) var screen: CardsScreen
+    /// What the driver typed: a card's printed UID, and a name for the card or contract. Cleared
+    /// once what they named is added; kept after a refusal, to correct it.
     public var typedUID = ""
     public var typedLabel = ""
 
-    private let client: any ChargeKitClient
-    private let formats: Formats
+    private let flow: any CardsFlowProtocol
 
-    public init(client: any ChargeKitClient, formats: Formats = Formats()) {
-        self.client = client
-        self.formats = formats
+    public init(client: any ChargeKitClient) {
+        flow = client.cardsFlow()
+        screen = flow.state()
     }
 
-    /// Loads the list; a failure keeps the list shown, if any, and says why.
+    /// Shows the steps in between (busy) until the calling task is cancelled (the view's
+    /// `.task`). The stream only says when: the state shown is always read from the core, so a
+    /// late notice never shows an older state over the outcome an intent below has shown.
+    public func follow() async {
+        for await _ in flow.states { screen = flow.state() }
+    }
+
     public func refresh() async {
-        do throws(ChargeKitFailure) {
-            let screen = try await client.cardsScreen()
-            cards = screen.cards.map(token)
-            contracts = screen.contracts.map(token)
-            state = .loaded
-        } catch {
-            if state == .loaded {
-                notice = notice ?? .failed(error.message)
-            } else {
-                state = .unavailable(error.message)
-            }
-        }
+        await flow.refresh()
+        screen = flow.state()
     }
 
     /// The UID of a tag the NFC reader saw: shown for the driver to confirm.
     public func cardTapped(uid: Data) {
-        do throws(ChargeKitFailure) {
-            pendingCard = PendingCard(idTag: try client.cardIDTag(uid: uid), uid: uid)
-            notice = nil
-        } catch {
-            notice = .failed(error.message)
-        }
+        flow.cardTapped(uid: uid)
+        screen = flow.state()
     }
 
     /// Adds the card tapped last, named with ``typedLabel``.
     public func addTappedCard() async {
-        guard let pending = pendingCard else { return }
-        let label = takeLabel()
-        await run {
-            let token = try await self.client.registerCard(uid: pending.uid, label: label)
-            self.pendingCard = nil
-            return .cardAdded(idTag: token.idTag)
-        }
+        await flow.addTappedCard(label: typedLabel)
+        settle()
     }
 
     public func discardTappedCard() {
-        pendingCard = nil
+        flow.discardTappedCard()
+        screen = flow.state()
     }
 
     /// Adds the card whose printed UID is in ``typedUID``, named with ``typedLabel``.
     public func addTypedCard() async {
-        let uid = typedUID
-        let label = takeLabel()
-        await run {
-            let token = try await self.client.registerCard(printedUID: uid, label: label)
-            self.typedUID = ""
-            return .cardAdded(idTag: token.idTag)
-        }
+        await flow.addTypedCard(uid: typedUID, label: typedLabel)
+        if settle() { typedUID = "" }
     }
 
     /// Adds a Plug & Charge contract: its certificate file and the mobility operator's root,
     /// named with ``typedLabel``.
     public func addContract(certificate: Data, moRoot: Data) async {
-        let label = takeLabel()
-        await run {
-            let contract = try await self.client.registerContract(certificate: certificate, moRoot: moRoot, label: label)
-            return .contractAdded(
-                emaid: contract.emaid,
-                issuer: contract.issuer,
-                validUntil: self.formats.date(unixSeconds: contract.notAfterEpochSeconds)
-            )
-        }
+        await flow.addContract(certificate: certificate, moRoot: moRoot, label: typedLabel)
+        settle()
     }
 
     public func setBlocked(_ idTag: String, _ blocked: Bool) async {
-        await run {
-            let token = try await self.client.setToken(idTag, blocked: blocked)
-            return token.blocked ? .blocked(idTag: token.idTag) : .unblocked(idTag: token.idTag)
-        }
+        await flow.setBlocked(idTag: idTag, blocked: blocked)
+        screen = flow.state()
     }
 
     public func remove(_ idTag: String) async {
-        await run {
-            try await self.client.removeToken(idTag)
-            return .removed(idTag: idTag)
-        }
+        await flow.remove(idTag: idTag)
+        screen = flow.state()
     }
 
     public func dismissNotice() {
-        notice = nil
+        flow.dismissNotice()
+        screen = flow.state()
     }
 
-    /// Runs a command (every call in it throws `ChargeKitFailure`), then shows the list as it
-    /// is after it. After a success the typed name is cleared; after a failure it stays.
-    private func run(_ command: () async throws -> Notice) async {
-        isBusy = true
-        notice = nil
-        let outcome: Notice
-        do {
-            outcome = try await command()
-            typedLabel = ""
-        } catch {
-            outcome = .failed((error as? ChargeKitFailure)?.message ?? error.localizedDescription)
-        }
-        notice = outcome
-        await refresh()
-        isBusy = false
-    }
-
-    /// ``typedLabel`` as typed: the core trims it (a blank one is no name).
-    private func takeLabel() -> String? { typedLabel }
-
-    private func token(_ token: TokenInfo) -> Token {
-        Token(idTag: token.idTag, label: token.label, isBlocked: token.blocked, validUntil: token.expiresAt.map(formats.date))
+    /// Shows the outcome; the typed name goes unless the command was refused. Returns whether it was added.
+    @discardableResult private func settle() -> Bool {
+        screen = flow.state()
+        if case .failed = screen.notice { return false }
+        typedLabel = ""
+        return true
     }
 }

@@ -2,114 +2,68 @@ import ChargeKit
 import Foundation
 import Observation
 
-/// The "find a charger" screen: the driver scans a QR code, taps an NFC tag or types an EVSE
-/// ID; the core reads it and looks the charger up; the driver starts charging.
-///
-/// `idle → looking → found | failed`, then `found → starting → started | failed`. A newer
-/// search supersedes one still under way: only the latest answer is shown. A found charger
-/// comes with the ways to pay (``payment``); a refused payment is `failed` with the
-/// core's sentence, and nothing was started.
+/// The "find a charger" screen: the core's ``FindChargerScreen`` in (the step — looking, found,
+/// starting, started, a session going on, failed — and how to pay), the driver's taps out. The
+/// rules are the core's: a newer search supersedes one under way, Start starts once, a session
+/// going on is offered only on an idle screen, a refused payment is failed with its sentence.
 @MainActor
 @Observable
 public final class FindChargerModel {
-    public enum State: Equatable, Sendable {
-        case idle
-        case looking
-        case found(ChargerScreen)
-        case starting(ChargerScreen)
-        /// Charging was requested; the live session screen takes over.
-        case started(SessionInfo)
-        /// A session is already going on — also one a card tapped at the charger or the car
-        /// (Plug & Charge) started (`authMethod`): offer to show it.
-        case ongoing(SessionInfo)
-        /// The core's sentence for the driver.
-        case failed(String)
-    }
-
     /// What the driver typed into the EVSE ID field.
     public var typedID = ""
-    public private(set) var state: State = .idle
-    /// How to pay, as the core decides it: the wallet (with its balance in the charger's
-    /// currency) and the cards, the default checked until the driver picks one.
-    public private(set) var payment = PaymentChoiceScreen(options: [], selected: .default)
+    public private(set) var screen: FindChargerScreen
 
-    private let client: any ChargeKitClient
-    /// Counts searches, so an answer to a superseded one is dropped.
-    private var attempt = 0
+    private let flow: any FindChargerFlowProtocol
 
     public init(client: any ChargeKitClient) {
-        self.client = client
+        flow = client.findChargerFlow()
+        screen = flow.state()
+    }
+
+    /// Shows the steps in between (looking, starting) until the calling task is cancelled (the view's
+    /// `.task`). The stream only says when: the state shown is always read from the core, so a
+    /// late notice never shows an older state over the outcome an intent below has shown.
+    public func follow() async {
+        for await _ in flow.states { screen = flow.state() }
     }
 
     /// A QR code's payload, or the URI or text of an NFC tag's NDEF record.
     public func scanned(_ payload: String) async {
-        await find(payload)
+        await flow.scanned(payload: payload)
+        screen = flow.state()
     }
 
     /// The NDEF records of a tag; the core reads the EVSE ID from the first that carries one.
     public func scanned(_ records: [NDEFRecord]) async {
-        await find { () throws(ChargeKitFailure) in try client.evseID(from: records) }
+        await flow.ndefRecords(records: records.map { NdefRecordParts(tnf: $0.typeNameFormat, recordType: $0.type, payload: $0.payload) })
+        screen = flow.state()
+    }
+
+    public func submitTypedID() async {
+        await scanned(typedID)
     }
 
     /// The driver picked how to pay.
-    public func choose(_ chosen: Payment) {
-        payment = selectPayment(screen: payment, chosen: chosen)
+    public func choose(_ payment: Payment) {
+        flow.choosePayment(payment: payment)
+        screen = flow.state()
     }
 
-    /// When the screen is shown: a session going on (after a restart, or started at the charger
-    /// with a card or by the car) is offered. A search under way is left alone.
+    /// When the screen is shown: a session going on is offered.
     public func checkActiveSession() async {
-        guard state == .idle, let active = try? await client.activeSession(), state == .idle else { return }
-        state = .ongoing(active)
+        await flow.shown()
+        screen = flow.state()
     }
 
-    /// Looks up what the driver typed.
-    public func submitTypedID() async {
-        await find(typedID)
-    }
-
-    /// Starts charging at the charger found.
     public func start() async {
-        guard case .found(let charger) = state else { return }
-        let current = nextAttempt()
-        state = .starting(charger)
-        do throws(ChargeKitFailure) {
-            let session = try await client.startSession(at: charger.evseId, paying: payment.selected)
-            if current == attempt { state = .started(session) }
-        } catch {
-            if current == attempt { state = .failed(error.message) }
-        }
+        await flow.start()
+        screen = flow.state()
     }
 
     /// Back to the start, e.g. when the screen is shown again.
     public func reset() {
-        _ = nextAttempt()
         typedID = ""
-        state = .idle
-    }
-
-    private func find(_ input: String) async {
-        await find { () throws(ChargeKitFailure) in try client.evseID(from: input) }
-    }
-
-    private func find(_ read: () throws(ChargeKitFailure) -> String) async {
-        let current = nextAttempt()
-        state = .looking
-        do throws(ChargeKitFailure) {
-            let evseID = try read()
-            let charger = try await client.chargerScreen(evseID)
-            let choice = await client.paymentChoiceScreen(currency: charger.currency)
-            if current == attempt {
-                payment = choice
-                state = .found(charger)
-            }
-        } catch {
-            if current == attempt { state = .failed(error.message) }
-        }
-    }
-
-    private func nextAttempt() -> Int {
-        attempt += 1
-        return attempt
+        flow.reset()
+        screen = flow.state()
     }
 }

@@ -12,6 +12,9 @@ public final class SignInModel {
         case signedIn(Account)
         /// The core's sentence for the driver.
         case failed(String)
+        /// The backend refused the sign-in when the core refreshed it (it expired, or it was
+        /// revoked elsewhere): the screen says so (the words are the view's).
+        case revoked
     }
 
     public var email = ""
@@ -37,10 +40,21 @@ public final class SignInModel {
         }
     }
 
-    public func signOut() {
+    /// Where the core says the sign-in stands (the app root's ``ChargeKitClient/authStates``).
+    public func authStateChanged(_ auth: AuthState) {
+        switch auth {
+        case .signedIn(let account): state = .signedIn(account)
+        case .revoked: state = .revoked
+        // At launch, or after a sign-out elsewhere in the app: a refusal shown stays.
+        case .signedOut: if case .signedIn = state { state = .signedOut }
+        }
+    }
+
+    /// Signs out; the core forgets this driver's data on the phone off the main actor.
+    public func signOut() async {
         password = ""
         do throws(ChargeKitFailure) {
-            try client.signOut()
+            try await client.signOut()
             state = .signedOut
         } catch {
             // Signed out all the same; the phone could not forget its history.

@@ -16,6 +16,7 @@ public struct CardsView: View {
     @State private var picking = PickedFile.Role.certificate
     @State private var certificate: PickedFile?
     @State private var root: PickedFile?
+    private let formats = Formats()
 
     public init(model: CardsModel) {
         self.model = model
@@ -23,24 +24,24 @@ public struct CardsView: View {
 
     public var body: some View {
         Form {
-            if let notice = model.notice {
-                Section { NoticeView(notice: notice) { model.dismissNotice() } }
+            if let notice = model.screen.notice {
+                Section { NoticeView(notice: notice, formats: formats) { model.dismissNotice() } }
             }
-            if case .unavailable(let message) = model.state {
+            if case .unavailable(let message) = model.screen.status {
                 Section {
                     Label(message, systemImage: "exclamationmark.triangle").foregroundStyle(.red)
                     Button("Try again") { Task { await model.refresh() } }
                 }
             }
-            if let pending = model.pendingCard {
+            if let pending = model.screen.pendingCard {
                 Section("Card \(pending.idTag)") {
                     TextField("Name (optional)", text: $model.typedLabel)
-                    Button("Add card") { Task { await model.addTappedCard() } }.disabled(model.isBusy)
+                    Button("Add card") { Task { await model.addTappedCard() } }.disabled(model.screen.busy)
                     Button("Discard", role: .cancel) { model.discardTappedCard() }
                 }
             }
             Section("Charging cards") {
-                ForEach(model.cards) { TokenRow(token: $0, model: model) }
+                ForEach(model.screen.cards, id: \.idTag) { TokenRowView(token: $0, model: model) }
                 #if canImport(CoreNFC)
                 if NFCReader.isAvailable {
                     Button("Hold a card to the phone", systemImage: "wave.3.right") { Task { await readCard() } }
@@ -51,10 +52,10 @@ public struct CardsView: View {
                     .textInputAutocapitalization(.characters)
                     .autocorrectionDisabled()
                 Button("Add card") { Task { await model.addTypedCard() } }
-                    .disabled(model.typedUID.isEmpty || model.isBusy)
+                    .disabled(model.typedUID.isEmpty || model.screen.busy)
             }
             Section("Plug & Charge contracts") {
-                ForEach(model.contracts) { TokenRow(token: $0, model: model) }
+                ForEach(model.screen.contracts, id: \.idTag) { TokenRowView(token: $0, model: model) }
                 Button(certificate.map { "✓ \($0.name)" } ?? String(localized: "Choose the contract certificate")) { pick(.certificate) }
                 Button(root.map { "✓ \($0.name)" } ?? String(localized: "Choose the mobility operator's root")) { pick(.root) }
                 TextField("Name (optional)", text: $model.typedLabel)
@@ -62,7 +63,7 @@ public struct CardsView: View {
                     guard let certificate, let root else { return }
                     Task { await model.addContract(certificate: certificate.data, moRoot: root.data) }
                 }
-                .disabled(certificate == nil || root == nil || model.isBusy)
+                .disabled(certificate == nil || root == nil || model.screen.busy)
             }
         }
         .navigationTitle("Cards & contracts")
@@ -75,6 +76,7 @@ public struct CardsView: View {
             }
         }
         .task { await model.refresh() }
+        .task { await model.follow() }
     }
 
     private func pick(_ role: PickedFile.Role) {
@@ -112,20 +114,21 @@ private struct PickedFile {
 }
 
 /// A card or contract: its name and idTag, a switch to block it, and swipe to remove it.
-private struct TokenRow: View {
-    let token: CardsModel.Token
+private struct TokenRowView: View {
+    let token: TokenRow
     let model: CardsModel
+    private let formats = Formats()
 
     var body: some View {
-        Toggle(isOn: Binding(get: { token.isBlocked }, set: { blocked in Task { await model.setBlocked(token.idTag, blocked) } })) {
+        Toggle(isOn: Binding(get: { token.blocked }, set: { blocked in Task { await model.setBlocked(token.idTag, blocked) } })) {
             VStack(alignment: .leading) {
                 Text(token.label ?? token.idTag)
                 if token.label != nil { Text(token.idTag).font(.caption.monospaced()).foregroundStyle(.secondary) }
-                if let validUntil = token.validUntil { Text("Valid until \(validUntil)").font(.caption).foregroundStyle(.secondary) }
-                if token.isBlocked { Text("Blocked").font(.caption).foregroundStyle(.red) }
+                if let validUntil = token.validUntil { Text("Valid until \(formats.date(unixSeconds: validUntil))").font(.caption).foregroundStyle(.secondary) }
+                if token.blocked { Text("Blocked").font(.caption).foregroundStyle(.red) }
             }
         }
-        .disabled(model.isBusy)
+        .disabled(model.screen.busy)
         .swipeActions {
             Button("Remove", role: .destructive) { Task { await model.remove(token.idTag) } }
         }
@@ -133,14 +136,15 @@ private struct TokenRow: View {
 }
 
 private struct NoticeView: View {
-    let notice: CardsModel.Notice
+    let notice: CardsNotice
+    let formats: Formats
     let onDismiss: @MainActor () -> Void
 
     var body: some View {
         HStack {
             switch notice {
             case .cardAdded(let idTag): Text("Card \(idTag) added.")
-            case .contractAdded(let emaid, let issuer, let validUntil): Text("Contract \(emaid) added (issued by \(issuer), valid until \(validUntil)).")
+            case .contractAdded(let emaid, let issuer, let validUntil): Text("Contract \(emaid) added (issued by \(issuer), valid until \(formats.date(unixSeconds: validUntil))).")
             case .blocked(let idTag): Text("\(idTag) is blocked at every charger.")
             case .unblocked(let idTag): Text("\(idTag) can charge again.")
             case .removed(let idTag): Text("\(idTag) removed.")

@@ -7,15 +7,15 @@ import SwiftUI
 /// then start. Draws ``FindChargerModel`` and forwards taps to it.
 public struct FindChargerView: View {
     @Bindable var model: FindChargerModel
-    /// Charging was requested, or the driver opens the session going on: show it live.
-    let onStarted: (SessionInfo) -> Void
+    /// Charging was requested, or the driver opens the session going on: show it live (its id).
+    let onStarted: (String) -> Void
     /// An NFC card with no charger record was read: its UID, for registering the card.
     let onCard: (Data) -> Void
 
     @State private var isScanningQR = false
     @State private var nfcMessage: String?
 
-    public init(model: FindChargerModel, onStarted: @escaping (SessionInfo) -> Void, onCard: @escaping (Data) -> Void = { _ in }) {
+    public init(model: FindChargerModel, onStarted: @escaping (String) -> Void, onCard: @escaping (Data) -> Void = { _ in }) {
         self.model = model
         self.onStarted = onStarted
         self.onCard = onCard
@@ -50,14 +50,15 @@ public struct FindChargerView: View {
             }
             .ignoresSafeArea()
         }
-        .onChange(of: model.state) { _, state in
-            if case .started(let session) = state { onStarted(session) }
+        .onChange(of: model.screen.step) { _, step in
+            if case .started(let sessionID) = step { onStarted(sessionID) }
         }
         .task { await model.checkActiveSession() }
+        .task { await model.follow() }
     }
 
     @ViewBuilder private var state: some View {
-        switch model.state {
+        switch model.screen.step {
         case .idle, .started:
             EmptyView()
         case .looking:
@@ -71,13 +72,14 @@ public struct FindChargerView: View {
         case .starting(let charger):
             ChargerSummaryView(charger: charger)
             ProgressView("Starting…")
-        case .ongoing(let session):
+        case .ongoing(let sessionID, let evseID, let authMethod):
             VStack(alignment: .leading, spacing: 4) {
-                Text("You are charging at \(session.evseId).").font(.headline)
-                if let startedWith = session.authMethod.startedWith { Text(startedWith).foregroundStyle(.secondary) }
+                Text("You are charging at \(evseID).").font(.headline)
+                if let startedWith = authMethod.startedWith { Text(startedWith).foregroundStyle(.secondary) }
             }
-            Button("Show live session") { onStarted(session) }
-        case .failed(let message):
+            Button("Show live session") { onStarted(sessionID) }
+        case .failed(let message, let charger):
+            if let charger { ChargerSummaryView(charger: charger) }
             Label(message, systemImage: "exclamationmark.triangle").foregroundStyle(.red)
         }
     }
@@ -105,13 +107,13 @@ struct PaymentPicker: View {
     private let formats = Formats()
 
     var body: some View {
-        ForEach(Array(model.payment.options.enumerated()), id: \.offset) { _, option in
+        ForEach(Array(model.screen.payment.options.enumerated()), id: \.offset) { _, option in
             Button {
                 model.choose(option.payment)
             } label: {
                 HStack {
                     Image(systemName: option.selected ? "largecircle.fill.circle" : "circle")
-                    Text(PaymentMethodLabel(option.method, formats: formats).title)
+                    Text(option.method.title(formats))
                     Spacer()
                     if option.isDefault { Text("Default").font(.caption).foregroundStyle(.secondary) }
                 }

@@ -4,10 +4,10 @@ import ChargeKitModels
 import SwiftUI
 
 /// How the screens name a payment method: "Wallet (€20.00)", "visa •••• 4242".
-extension PaymentMethodLabel {
-    var title: String {
+extension PaymentOptionLabel {
+    func title(_ formats: Formats) -> String {
         switch self {
-        case .wallet(let available?): String(localized: "Wallet (\(available))")
+        case .wallet(let available?): String(localized: "Wallet (\(formats.money(available)))")
         case .wallet(nil): String(localized: "Wallet")
         case .card(let brand, let last4?): "\(brand ?? String(localized: "Card")) •••• \(last4)"
         case .card(let brand, nil): brand ?? String(localized: "Card")

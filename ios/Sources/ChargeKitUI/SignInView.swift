@@ -25,6 +25,11 @@ public struct SignInView: View {
                     .textContentType(.password)
                     #endif
             }
+            if model.state == .revoked {
+                Section {
+                    Label("You were signed out: your sign-in expired or was ended on another device. Please sign in again.", systemImage: "person.crop.circle.badge.exclamationmark")
+                }
+            }
             if case .failed(let message) = model.state {
                 Section { Label(message, systemImage: "exclamationmark.triangle").foregroundStyle(.red) }
             }

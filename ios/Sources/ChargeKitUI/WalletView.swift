@@ -15,13 +15,13 @@ public struct WalletView: View {
 
     public var body: some View {
         List {
-            if let errorMessage = model.errorMessage {
+            if let errorMessage = model.state.message {
                 Section {
                     Label(errorMessage, systemImage: "exclamationmark.triangle").foregroundStyle(.red)
                     Button("Dismiss") { model.dismissError() }
                 }
             }
-            switch model.state {
+            switch model.state.status {
             case .loading:
                 ProgressView()
             case .unavailable(let message):
@@ -29,8 +29,8 @@ public struct WalletView: View {
                 Button("Try again") { Task { await model.refresh() } }
             case .loaded:
                 Section("Balance") {
-                    if model.screen.balances.isEmpty { Text("Your wallet is empty.").foregroundStyle(.secondary) }
-                    ForEach(model.screen.balances, id: \.available.currency) { balance in
+                    if model.state.wallet.balances.isEmpty { Text("Your wallet is empty.").foregroundStyle(.secondary) }
+                    ForEach(model.state.wallet.balances, id: \.available.currency) { balance in
                         VStack(alignment: .leading) {
                             Text(formats.money(balance.available)).font(.title.monospacedDigit())
                             if let held = balance.held { Text("\(formats.money(held)) held for charging").foregroundStyle(.secondary) }
@@ -39,22 +39,22 @@ public struct WalletView: View {
                 }
                 Section("Top up") {
                     HStack {
-                        ForEach(model.screen.topUps, id: \.minor) { amount in
+                        ForEach(model.state.wallet.topUps, id: \.minor) { amount in
                             Button(formats.money(amount)) { Task { await model.topUp(amount) } }
                                 .buttonStyle(.bordered)
                         }
                     }
-                    .disabled(model.isBusy)
+                    .disabled(model.state.busy)
                 }
                 Section("Payment methods") {
-                    ForEach(Array(model.screen.methods.enumerated()), id: \.offset) { _, method in
+                    ForEach(Array(model.state.wallet.methods.enumerated()), id: \.offset) { _, method in
                         HStack {
-                            Text(PaymentMethodLabel(method.method, formats: formats).title)
+                            Text(method.method.title(formats))
                             Spacer()
                             if method.isDefault {
                                 Text("Default").foregroundStyle(.secondary)
                             } else {
-                                Button("Make default") { Task { await model.makeDefault(method) } }.disabled(model.isBusy)
+                                Button("Make default") { Task { await model.makeDefault(method) } }.disabled(model.state.busy)
                             }
                         }
                     }
@@ -63,6 +63,7 @@ public struct WalletView: View {
         }
         .navigationTitle("Wallet")
         .task { await model.refresh() }
+        .task { await model.follow() }
     }
 }
 #endif

@@ -83,68 +83,68 @@ import Testing
         let backend = try TestBackend(charger: false)
         let client = try backend.client("cards-model")
         _ = try await client.signUp(email: "cards-model@example.com", password: TestBackend.password)
-        let model = CardsModel(client: client, formats: formats)
-        #expect(model.state == .loading)
+        let model = CardsModel(client: client)
+        #expect(model.screen.status == .loading)
         await model.refresh()
-        #expect(model.state == .loaded)
-        #expect(model.cards.isEmpty && model.contracts.isEmpty, "the app's own token is not listed")
+        #expect(model.screen.status == .loaded)
+        #expect(model.screen.cards.isEmpty && model.screen.contracts.isEmpty, "the app's own token is not listed")
 
         // A tap shows the card's idTag (read by the core) for the driver to confirm.
         model.cardTapped(uid: Data([0x04, 0x01, 0x02, 0x03]))
-        #expect(model.pendingCard?.idTag == "04010203")
+        #expect(model.screen.pendingCard?.idTag == "04010203")
         model.typedLabel = "  Spare  "
         await model.addTappedCard()
-        #expect(model.notice == .cardAdded(idTag: "04010203"))
-        #expect(model.pendingCard == nil)
-        #expect(model.cards.map(\.label) == ["Spare"])
+        #expect(model.screen.notice == .cardAdded(idTag: "04010203"))
+        #expect(model.screen.pendingCard == nil)
+        #expect(model.screen.cards.map(\.label) == ["Spare"])
         #expect(model.typedLabel.isEmpty)
-        #expect(!model.isBusy)
+        #expect(!model.screen.busy)
 
         // A UID of an impossible length: the core's sentence, nothing pending.
         model.cardTapped(uid: Data([1, 2, 3]))
-        guard case .failed(let message) = model.notice else {
-            Issue.record("expected a failure, got \(String(describing: model.notice))")
+        guard case .failed(let message) = model.screen.notice else {
+            Issue.record("expected a failure, got \(String(describing: model.screen.notice))")
             return
         }
         #expect(message.contains("4, 7, 8 or 10 bytes"))
 
         model.typedUID = "0A 0B 0C 0D"
         await model.addTypedCard()
-        #expect(model.cards.map(\.idTag).sorted() == ["04010203", "0A0B0C0D"])
+        #expect(model.screen.cards.map(\.idTag).sorted() == ["04010203", "0A0B0C0D"])
         #expect(model.typedUID.isEmpty)
 
         await model.setBlocked("0A0B0C0D", true)
-        #expect(model.notice == .blocked(idTag: "0A0B0C0D"))
-        #expect(model.cards.first { $0.idTag == "0A0B0C0D" }?.isBlocked == true)
+        #expect(model.screen.notice == .blocked(idTag: "0A0B0C0D"))
+        #expect(model.screen.cards.first { $0.idTag == "0A0B0C0D" }?.blocked == true)
         await model.remove("0A0B0C0D")
-        #expect(model.notice == .removed(idTag: "0A0B0C0D"))
-        #expect(model.cards.map(\.idTag) == ["04010203"])
+        #expect(model.screen.notice == .removed(idTag: "0A0B0C0D"))
+        #expect(model.screen.cards.map(\.idTag) == ["04010203"])
 
         model.typedLabel = "Car"
         await model.addContract(certificate: try Self.fixture("contract.pem"), moRoot: try Self.fixture("other-root.pem"))
-        #expect(model.notice == .failed("This contract was not issued under your mobility operator's root certificate."))
-        #expect(model.contracts.isEmpty)
+        #expect(model.screen.notice == .failed(message: "This contract was not issued under your mobility operator's root certificate."))
+        #expect(model.screen.contracts.isEmpty)
         #expect(model.typedLabel == "Car", "the name stays after a refusal")
 
         await model.addContract(certificate: try Self.fixture("contract.pem"), moRoot: try Self.fixture("mo-root.pem"))
-        guard case .contractAdded(let emaid, let issuer, let validUntil) = model.notice else {
-            Issue.record("expected the contract added, got \(String(describing: model.notice))")
+        guard case .contractAdded(let emaid, let issuer, let validUntil) = model.screen.notice else {
+            Issue.record("expected the contract added, got \(String(describing: model.screen.notice))")
             return
         }
         #expect(issuer == "ChargeKit Test MO Sub-CA")
-        #expect(validUntil == "Jan 1, 2120")
-        let contract = try #require(model.contracts.first)
-        #expect(model.contracts.count == 1)
-        #expect(contract.idTag == emaid && contract.label == "Car" && !contract.isBlocked && contract.validUntil == "Jan 1, 2120")
+        #expect(formats.date(unixSeconds: validUntil) == "Jan 1, 2120")
+        let contract = try #require(model.screen.contracts.first)
+        #expect(model.screen.contracts.count == 1)
+        #expect(contract.idTag == emaid && contract.label == "Car" && !contract.blocked && contract.validUntil == validUntil)
         model.dismissNotice()
-        #expect(model.notice == nil)
+        #expect(model.screen.notice == nil)
     }
 
     @Test func theModelSaysWhyTheListCannotBeLoaded() async throws {
-        let model = CardsModel(client: try ErrorMappingTests.offlineClient(), formats: formats)
+        let model = CardsModel(client: try ErrorMappingTests.offlineClient())
         await model.refresh()
-        guard case .unavailable(let message) = model.state else {
-            Issue.record("expected unavailable, got \(model.state)")
+        guard case .unavailable(let message) = model.screen.status else {
+            Issue.record("expected unavailable, got \(model.screen.status)")
             return
         }
         #expect(!message.isEmpty)

@@ -27,7 +27,7 @@ import Testing
         let backend = try TestBackend(charger: false)
         let client = try backend.client("wrong-password")
         _ = try await client.signUp(email: "wrong@example.com", password: TestBackend.password)
-        try client.signOut()
+        try await client.signOut()
         #expect(client.account == nil)
         let failure = await failureOf {
             try await client.signIn(email: "wrong@example.com", password: "not the password")

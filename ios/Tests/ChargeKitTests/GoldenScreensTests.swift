@@ -67,7 +67,35 @@ import Testing
                 out.append("wallet[\(i)].method[\(j)] \(payment(method.payment)) \(label(method.method)) default=\(method.isDefault)")
             }
         }
+        for (i, c) in f.cards.enumerated() {
+            out.append("cards[\(i)] status=\(status(c.status)) busy=\(c.busy) pending=\(opt(c.pendingCard?.idTag)) notice=\(opt(c.notice.map(notice)))")
+            for (j, row) in c.cards.enumerated() { out.append("cards[\(i)].card[\(j)] \(token(row))") }
+            for (j, row) in c.contracts.enumerated() { out.append("cards[\(i)].contract[\(j)] \(token(row))") }
+        }
         return out
+    }
+
+    private func status(_ s: ListStatus) -> String {
+        switch s {
+        case .loading: "loading"
+        case .loaded: "loaded"
+        case .unavailable(let message): "unavailable(\(message))"
+        }
+    }
+
+    private func token(_ row: TokenRow) -> String {
+        "\(row.idTag) label=\(opt(row.label)) blocked=\(row.blocked) validUntil=\(opt(row.validUntil.map { formats.date(unixSeconds: $0) }))"
+    }
+
+    private func notice(_ n: CardsNotice) -> String {
+        switch n {
+        case .cardAdded(let idTag): "cardadded(\(idTag))"
+        case .contractAdded(let emaid, let issuer, let validUntil): "contractadded(\(emaid) \(issuer) \(formats.date(unixSeconds: validUntil)))"
+        case .blocked(let idTag): "blocked(\(idTag))"
+        case .unblocked(let idTag): "unblocked(\(idTag))"
+        case .removed(let idTag): "removed(\(idTag))"
+        case .failed(let message): "failed(\(message))"
+        }
     }
 
     private func label(_ label: PaymentOptionLabel) -> String {

@@ -26,13 +26,13 @@ import Testing
         let client = try await backend.signedUpDriver("nfc")
         let model = FindChargerModel(client: client)
         await model.scanned([Self.uri("https://qr.example/c?evse=DE%2ACKT%2AE0001%2A1")])
-        guard case .found(let charger) = model.state else {
-            Issue.record("expected a charger, got \(model.state)")
+        guard case .found(let charger) = model.screen.step else {
+            Issue.record("expected a charger, got \(model.screen.step)")
             return
         }
         #expect(charger.evseId == TestBackend.evseID)
         await model.scanned([NDEFRecord]())
-        #expect(model.state == .failed("The NFC tag is empty."))
+        #expect(model.screen.step == .failed(message: "The NFC tag is empty.", charger: nil))
     }
 
     /// A well-known URI record with no abbreviation, as CoreNFC gives it.

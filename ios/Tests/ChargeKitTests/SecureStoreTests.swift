@@ -1,4 +1,5 @@
 import ChargeKit
+import ChargeKitModels
 import Foundation
 import Testing
 
@@ -8,6 +9,8 @@ final class LockableSecureStore: SecureStore, @unchecked Sendable {
     private let lock = NSLock()
     private var values: [String: Data] = [:]
     private var locked = false
+    /// For each delete, whether it ran on the main thread (the UI's: it must not).
+    private(set) var deletesOnMainThread: [Bool] = []
 
     func setLocked(_ locked: Bool) {
         lock.lock()
@@ -33,6 +36,7 @@ final class LockableSecureStore: SecureStore, @unchecked Sendable {
     func delete(key: String) throws {
         lock.lock()
         defer { lock.unlock() }
+        deletesOnMainThread.append(Thread.isMainThread)
         try checkUnlocked()
         values[key] = nil
     }
@@ -94,7 +98,7 @@ actor AuthStates {
         let email = "auth-\(UUID().uuidString.prefix(8))@example.com"
         _ = try await client.signUp(email: email, password: TestBackend.password)
         try await eventually("signed in") { await states.seen.last == .signedIn(account: client.account!) }
-        try client.signOut()
+        try await client.signOut()
         try await eventually("signed out") { await states.seen.last == .signedOut }
         _ = try await client.signIn(email: email, password: TestBackend.password)
         try await eventually("signed in again") {
@@ -109,7 +113,7 @@ actor AuthStates {
         try elsewhere.set(key: "chargekit.auth_token", value: try store.get(key: "chargekit.auth_token"))
         // Kept open: its sign-out reaches the backend from its runtime, in the background.
         let other = try backend.client("elsewhere", secureStore: elsewhere)
-        try other.signOut()
+        try await other.signOut()
         try await eventually("the backend refuses the sign-in") {
             do throws(ChargeKitFailure) {
                 _ = try await client.lookUpEVSE(TestBackend.evseID)
@@ -120,6 +124,10 @@ actor AuthStates {
         }
         try await eventually("revoked") { await states.seen.last == .revoked }
         #expect(client.account == nil)
+        // The sign-in screen, told by the app's root, says why it is shown.
+        let signIn = await SignInModel(client: client)
+        await signIn.authStateChanged(.revoked)
+        #expect(await signIn.state == .revoked)
         // A stream started now begins with the current state.
         for await state in client.authStates {
             #expect(state == .revoked)

@@ -1,12 +1,14 @@
 import ChargeKit
 import ChargeKitModels
+import Foundation
 import Testing
 
 @MainActor
 @Suite struct SignInModelTests {
     @Test func signUpSignOutAndAWrongPassword() async throws {
         let backend = try TestBackend(charger: false)
-        let client = try backend.client("sign-in")
+        let store = LockableSecureStore()
+        let client = try backend.client("sign-in", secureStore: store)
         let model = SignInModel(client: client)
         #expect(model.state == .signedOut)
 
@@ -21,9 +23,14 @@ import Testing
         #expect(model.password.isEmpty, "the password is not kept once used")
         #expect(SignInModel(client: client).state == .signedIn(account), "a new screen finds the driver signed in")
 
-        model.signOut()
+        await model.signOut()
         #expect(model.state == .signedOut)
         #expect(client.account == nil)
+        // The sign-out's Keychain and disk work ran off the main actor (this test runs on it).
+        #expect(!store.deletesOnMainThread.isEmpty && !store.deletesOnMainThread.contains(true), "\(store.deletesOnMainThread)")
+        // The app's root passes on the core's states: a sign-out stays a sign-out, not an error.
+        model.authStateChanged(.signedOut)
+        #expect(model.state == .signedOut)
 
         model.password = "not the password"
         await model.signIn()

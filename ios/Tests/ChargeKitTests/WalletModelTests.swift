@@ -47,35 +47,35 @@ import Testing
         let client = try await backend.signedUpDriver("wallet-model")
         let wallet = WalletModel(client: client, currency: "EUR")
         await wallet.refresh()
-        #expect(wallet.state == .loaded)
-        #expect(wallet.screen.balances.isEmpty)
-        #expect(wallet.screen.topUps.map(\.minor) == [1_000, 2_000, 5_000])
-        #expect(wallet.screen.topUps.map(formats.money) == ["10,00\u{a0}€", "20,00\u{a0}€", "50,00\u{a0}€"])
-        let walletMethod = try #require(wallet.screen.methods.first)
-        #expect(wallet.screen.methods.count == 1)
+        #expect(wallet.state.status == .loaded)
+        #expect(wallet.state.wallet.balances.isEmpty)
+        #expect(wallet.state.wallet.topUps.map(\.minor) == [1_000, 2_000, 5_000])
+        #expect(wallet.state.wallet.topUps.map(formats.money) == ["10,00\u{a0}€", "20,00\u{a0}€", "50,00\u{a0}€"])
+        let walletMethod = try #require(wallet.state.wallet.methods.first)
+        #expect(wallet.state.wallet.methods.count == 1)
         #expect(walletMethod.method == .wallet(available: nil) && walletMethod.payment == .wallet)
 
-        await wallet.topUp(wallet.screen.topUps[0])
-        #expect(wallet.errorMessage == nil)
-        #expect(wallet.screen.balances.map { formats.money($0.available) } == ["10,00\u{a0}€"])
-        #expect(wallet.screen.balances.first?.held == nil)
+        await wallet.topUp(wallet.state.wallet.topUps[0])
+        #expect(wallet.state.message == nil)
+        #expect(wallet.state.wallet.balances.map { formats.money($0.available) } == ["10,00\u{a0}€"])
+        #expect(wallet.state.wallet.balances.first?.held == nil)
         await wallet.makeDefault(walletMethod)
-        #expect(wallet.screen.methods.first?.isDefault == true)
+        #expect(wallet.state.wallet.methods.first?.isDefault == true)
         // No card provider on this backend: adding a card is refused with the core's sentence.
         await wallet.addCard(paymentMethodID: "pm_card_visa", brand: "visa", last4: "4242")
-        #expect(wallet.errorMessage?.isEmpty == false)
-        #expect(!wallet.isBusy)
+        #expect(wallet.state.message?.isEmpty == false)
+        #expect(!wallet.state.busy)
 
         // The start flow offers the wallet with its balance, checked as the default; 10 € do not
         // cover the hold, so the start is refused with the core's sentence.
         let find = FindChargerModel(client: client)
         await find.scanned(TestBackend.evseID)
-        guard case .found = find.state else {
-            Issue.record("expected a charger, got \(find.state)")
+        guard case .found(let charger) = find.screen.step else {
+            Issue.record("expected a charger, got \(find.screen.step)")
             return
         }
-        let option = try #require(find.payment.options.first)
-        #expect(find.payment.options.count == 1)
+        let option = try #require(find.screen.payment.options.first)
+        #expect(find.screen.payment.options.count == 1)
         #expect(option.payment == .wallet)
         guard case .wallet(let available?) = option.method else {
             Issue.record("expected the wallet with its balance, got \(option.method)")
@@ -84,38 +84,35 @@ import Testing
         #expect(formats.money(available) == "10,00\u{a0}€")
         #expect(option.isDefault && option.selected)
         find.choose(.wallet)
-        #expect(find.payment.selected == .wallet)
+        #expect(find.screen.payment.selected == .wallet)
         await find.start()
-        guard case .failed(let message) = find.state else {
-            Issue.record("expected a refusal, got \(find.state)")
+        guard case .failed(let message, let refusedAt) = find.screen.step else {
+            Issue.record("expected a refusal, got \(find.screen.step)")
             return
         }
         #expect(message.contains("Top up"))
+        #expect(refusedAt == charger, "the refusal keeps the charger shown")
         #expect(try await client.activeSession() == nil)
 
         // Enough in the wallet: the start goes through; the wallet shows what is held.
-        await wallet.topUp(try #require(wallet.screen.topUps.last))
+        await wallet.topUp(try #require(wallet.state.wallet.topUps.last))
         await find.scanned(TestBackend.evseID)
         await find.start()
-        guard case .started(let session) = find.state else {
-            Issue.record("expected a started session, got \(find.state)")
+        guard case .started(let sessionID) = find.screen.step else {
+            Issue.record("expected a started session, got \(find.screen.step)")
             return
         }
         await wallet.refresh()
-        #expect(wallet.screen.balances.first?.held.map(formats.money) == "30,00\u{a0}€")
-        #expect(wallet.screen.balances.first.map { formats.money($0.available) } == "30,00\u{a0}€")
+        #expect(wallet.state.wallet.balances.first?.held.map(formats.money) == "30,00\u{a0}€")
+        #expect(wallet.state.wallet.balances.first.map { formats.money($0.available) } == "30,00\u{a0}€")
 
         // Opened again, the find screen offers the session going on.
         let reopened = FindChargerModel(client: client)
         await reopened.checkActiveSession()
-        guard case .ongoing(let ongoing) = reopened.state else {
-            Issue.record("expected the session going on, got \(reopened.state)")
-            return
-        }
-        #expect(ongoing.id == session.id && ongoing.authMethod == .app)
+        #expect(reopened.screen.step == .ongoing(sessionId: sessionID, evseId: TestBackend.evseID, authMethod: .app))
 
-        try await eventually("energy was metered") { try await client.session(session.id).energyWh > 0 }
-        _ = try await client.stopSession(session.id)
-        try await eventually("the payment was captured") { try await client.sessionPayment(session.id).state == .captured }
+        try await eventually("energy was metered") { try await client.session(sessionID).energyWh > 0 }
+        _ = try await client.stopSession(sessionID)
+        try await eventually("the payment was captured") { try await client.sessionPayment(sessionID).state == .captured }
     }
 }

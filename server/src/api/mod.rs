@@ -7,7 +7,9 @@ mod evses;
 mod json_errors;
 mod no_store;
 mod operator;
+mod operator_alerts;
 mod operator_chargers;
+mod operator_messages;
 mod operator_reports;
 mod operator_sessions;
 mod operator_review;
@@ -63,11 +65,14 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/v1/operator/reports/authorization-log.csv", get(operator_reports::authorization_log_csv))
         .route("/v1/operator/chargers/{charger_id}", get(operator_chargers::detail))
         .route("/v1/operator/chargers/{charger_id}/commands", post(operator::command))
+        .route("/v1/operator/chargers/{charger_id}/messages", get(operator_messages::charger))
         .route("/v1/operator/audit", get(operator_chargers::audit))
+        .route("/v1/operator/alerts", get(operator_alerts::list))
         .route("/v1/operator/sessions", get(operator_sessions::search))
         .route("/v1/operator/sessions/held", get(operator_review::held))
         .route("/v1/operator/sessions/{session_id}", get(operator_sessions::detail))
         .route("/v1/operator/sessions/{session_id}/review", post(operator_review::review))
+        .route("/v1/operator/sessions/{session_id}/messages", get(operator_messages::session))
         .route("/v1/operator/orphans", get(operator_review::orphans))
         .route("/v1/operator/orphans/{orphan_id}/resolve", post(operator_review::resolve_orphan))
         .merge(crate::push::api::routes())
@@ -90,6 +95,7 @@ pub fn router() -> Router<Arc<AppState>> {
         operator_reports::revenue, operator_reports::revenue_csv, operator_reports::performance,
         operator_reports::performance_csv, operator_reports::authentication, operator_reports::authentication_csv,
         operator_reports::authorization_log, operator_reports::authorization_log_csv, operator_reports::metrics_doc, receipts::get, receipts::keys,
+        operator_alerts::list, operator_messages::charger, operator_messages::session,
         crate::push::api::register, crate::push::api::list, crate::push::api::remove,
     ),
     components(schemas(
@@ -117,6 +123,8 @@ pub fn router() -> Router<Arc<AppState>> {
         crate::reports::AvailabilityFigures, crate::reports::AuthenticationReport, crate::reports::MethodCount,
         crate::reports::OutcomeCount, crate::reports::DayCount, crate::reports::UnknownToken, crate::reports::ConcurrentUse,
         crate::reports::AuthorizationLog, crate::reports::AuthLogEntry,
+        crate::alerts::Alert, operator_alerts::AlertList, operator_alerts::AlertEntry, operator_alerts::AlertDelivery,
+        operator_messages::OcppMessage, operator_messages::OcppMessagePage,
         crate::push::api::NewPushTokenRequest, crate::push::api::PushToken, crate::push::api::PushProviderKind, crate::push::api::PushPurpose,
     )),
     modifiers(&BearerAuth),

@@ -143,6 +143,7 @@ async fn boot(state: &AppState, charger_id: &str, req: BootNotificationRequest) 
 async fn status(state: &AppState, charger_id: &str, req: StatusNotificationRequest) -> Result<StatusNotificationResponse, sqlx::Error> {
     let at = req.timestamp.unwrap_or_else(OffsetDateTime::now_utc);
     state.store.record_status_notification(charger_id, req.connector_id, req.status, &req.error_code, at).await?;
+    state.alerts.nudge();
     Ok(StatusNotificationResponse {})
 }
 

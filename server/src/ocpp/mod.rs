@@ -12,6 +12,7 @@
 
 mod handlers;
 pub mod log_safe;
+mod message_log;
 mod plug_and_charge;
 pub mod registry;
 pub mod security;
@@ -32,7 +33,9 @@ use tokio::sync::mpsc;
 use crate::AppState;
 use crate::config::SecurityProfile;
 use crate::error::AppError;
+use crate::store::Direction;
 use registry::ChargerLink;
+pub use message_log::{OcppLogConfig, spawn_pruning as spawn_message_log_pruning};
 pub use security::Transport;
 
 /// Largest OCPP frame accepted. Signed meter values make frames of several kB; this leaves
@@ -133,7 +136,7 @@ const CLOSE_GRACE: Duration = Duration::from_secs(5);
 async fn serve_charger(state: Arc<AppState>, charger_id: String, profile: SecurityProfile, socket: WebSocket) {
     let (mut sink, mut stream) = socket.split();
     let (tx, mut rx) = mpsc::channel::<Message>(OUTGOING_QUEUE);
-    let link = Arc::new(ChargerLink::new(&charger_id, tx));
+    let link = Arc::new(ChargerLink::new(&charger_id, tx).logged_in(state.store.clone()));
     {
         let _order = state.chargers.registry.connection_events().await;
         if state.chargers.registry.register(link.clone()).is_some() {
@@ -185,23 +188,29 @@ async fn serve_charger(state: Arc<AppState>, charger_id: String, profile: Securi
             Ok(Message::Close(_)) | Err(_) => break Ending::Gone,
             Ok(_) => continue, // ping/pong are answered by the WebSocket layer
         };
-        let reply = match Frame::parse(text.as_str()) {
-            Ok(Frame::Call { id, action, payload }) => {
-                Some(handlers::handle_call(&state, &charger_id, id, &action, payload).await)
+        let (reply, answering) = match Frame::parse(text.as_str()) {
+            Ok(call @ Frame::Call { .. }) => {
+                message_log::record(&state.store, &charger_id, Direction::In, &call, None);
+                let answering = message_log::Answering::of(&call);
+                let Frame::Call { id, action, payload } = call else { unreachable!("matched as a CALL") };
+                (Some(handlers::handle_call(&state, &charger_id, id, &action, payload).await), Some(answering))
             }
             Ok(answer) => {
+                let answering = link.answering(answer.id());
+                message_log::record(&state.store, &charger_id, Direction::In, &answer, answering.as_ref());
                 link.resolve(answer);
-                None
+                (None, None)
             }
             Err(error) => {
                 tracing::warn!(?charger_id, error = %log_safe::untrusted(&error), "malformed frame");
-                Some(error.to_frame())
+                (Some(error.to_frame()), None)
             }
         };
-        if let Some(reply) = reply
-            && link.send(&reply).await.is_err()
-        {
-            break Ending::Gone;
+        if let Some(reply) = reply {
+            message_log::record(&state.store, &charger_id, Direction::Out, &reply, answering.as_ref());
+            if link.send(&reply).await.is_err() {
+                break Ending::Gone;
+            }
         }
     };
 
@@ -253,4 +262,5 @@ async fn record_connection(state: &AppState, charger_id: &str, connected: bool) 
     if let Err(e) = state.store.record_connection(charger_id, connected).await {
         tracing::error!(error = %e, ?charger_id, "cannot record a charger connection event");
     }
+    state.alerts.nudge();
 }

@@ -34,14 +34,28 @@ type Reply = Result<Value, CallFailure>;
 pub struct ChargerLink {
     pub charger_id: String,
     outgoing: mpsc::Sender<Message>,
-    pending: Mutex<HashMap<String, oneshot::Sender<Reply>>>,
+    /// Commands awaiting an answer, by message id, with what the message log says of the answer.
+    pending: Mutex<HashMap<String, (super::message_log::Answering, oneshot::Sender<Reply>)>>,
+    /// Where the commands sent are logged (`message_log`), if anywhere.
+    log: Option<crate::store::Store>,
     /// Cancelled when a newer connection of the same charger took this one's place.
     replaced: CancellationToken,
 }
 
 impl ChargerLink {
     pub fn new(charger_id: &str, outgoing: mpsc::Sender<Message>) -> Self {
-        Self { charger_id: charger_id.to_owned(), outgoing, pending: Mutex::default(), replaced: CancellationToken::new() }
+        Self { charger_id: charger_id.to_owned(), outgoing, pending: Mutex::default(), log: None, replaced: CancellationToken::new() }
+    }
+
+    /// The same link, logging the commands it sends in the OCPP message log of `store`.
+    pub fn logged_in(mut self, store: crate::store::Store) -> Self {
+        self.log = Some(store);
+        self
+    }
+
+    /// The command waiting for the answer `id`, if one is, as the message log names it.
+    pub fn answering(&self, id: &str) -> Option<super::message_log::Answering> {
+        self.pending.lock().expect("pending lock").get(id).map(|(answering, _)| answering.clone())
     }
 
     /// Queues a frame for the writer task.
@@ -68,9 +82,14 @@ impl ChargerLink {
     ) -> Result<Res, CallFailure> {
         let id = uuid::Uuid::new_v4().to_string();
         let (tx, rx) = oneshot::channel();
-        self.pending.lock().expect("pending lock").insert(id.clone(), tx);
+        let frame = Frame::call(id.clone(), action, request);
+        let answering = super::message_log::Answering::of(&frame);
+        self.pending.lock().expect("pending lock").insert(id.clone(), (answering.clone(), tx));
         let outcome = async {
-            self.send(&Frame::call(id.clone(), action, request)).await?;
+            if let Some(store) = &self.log {
+                super::message_log::record(store, &self.charger_id, crate::store::Direction::Out, &frame, None);
+            }
+            self.send(&frame).await?;
             match tokio::time::timeout(timeout, rx).await {
                 Ok(Ok(reply)) => reply,
                 Ok(Err(_)) => Err(CallFailure::Offline),
@@ -91,7 +110,7 @@ impl ChargerLink {
             Frame::Call { .. } => return,
         };
         match self.pending.lock().expect("pending lock").remove(&id) {
-            Some(waiter) => {
+            Some((_, waiter)) => {
                 let _ = waiter.send(reply);
             }
             None => tracing::debug!(charger = ?self.charger_id, ?id, "answer to no pending command"),

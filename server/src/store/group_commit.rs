@@ -12,6 +12,11 @@
 //! optimistic check) is rolled back to its savepoint and fails alone; a failed commit, or a
 //! failure that ended the whole transaction, fails every write of that batch and no other.
 //!
+//! The OCPP message log rides along: a logged frame is queued without waiting for an answer,
+//! kept in memory until the next batch and inserted in that batch's transaction (one statement
+//! for all of them). Frames that find no batch within [`LOG_DELAY`] get one transaction of their
+//! own, so a quiet server commits the log at most that often and a busy one not at all apart.
+//!
 //! A charger's write outside the group would lose the write lock to it: the writer begins its
 //! next batch as soon as one is committed, while a statement waiting in SQLite's busy handler
 //! sleeps between its tries (BootNotifications took seconds during a ramp). So every write a
@@ -25,12 +30,20 @@ use time::OffsetDateTime;
 use tokio::sync::{mpsc, oneshot};
 
 use super::sessions::{SessionRow, save_session_in};
+use super::message_log::{LoggedFrame, insert_frames};
 use super::{HandledMessage, StoreError, WriteStats};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 /// Most writes in one transaction: a bound on how long the write lock is held at a time.
 const MAX_BATCH: usize = 512;
+
+/// How long a logged frame waits for a batch to ride in before it gets a transaction of its own.
+pub(super) const LOG_DELAY: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Logged frames kept waiting at most; past it new frames are dropped (and counted in the
+/// log): the log must never take the server's memory when the disk cannot keep up.
+const MAX_PENDING_FRAMES: usize = 20_000;
 
 /// A write the writer task applies, with everything it needs owned (it crosses tasks).
 pub(super) enum Write {
@@ -59,6 +72,8 @@ enum Request {
     Write(Write, oneshot::Sender<Result<Written, StoreError>>),
     /// Answered once everything queued before it is committed.
     Flush(oneshot::Sender<()>),
+    /// A frame for the message log: nobody waits for it.
+    Log(LoggedFrame),
 }
 
 /// The sending side; cloned with the store.
@@ -86,6 +101,11 @@ impl GroupWriter {
         answer.await.unwrap_or(Err(StoreError::PoolClosed))
     }
 
+    /// Queues a frame for the message log, committed with the next batch; never waits.
+    pub(super) fn log(&self, frame: LoggedFrame) {
+        let _ = self.requests.send(Request::Log(frame));
+    }
+
     /// Waits until every write queued before is committed (or failed).
     pub(super) async fn flush(&self) {
         let (done, flushed) = oneshot::channel();
@@ -99,20 +119,42 @@ type Reply = oneshot::Sender<Result<Written, StoreError>>;
 
 async fn run(pool: SqlitePool, stats: Arc<WriteStats>, mut queue: mpsc::UnboundedReceiver<Request>) {
     let mut flushes: Vec<oneshot::Sender<()>> = Vec::new();
-    while let Some(first) = queue.recv().await {
+    let mut frames = Frames::default();
+    loop {
+        // `Some(None)`: logged frames waited long enough for a write to ride with; they make a
+        // batch of their own, which writes queued meanwhile still join.
+        let first = match frames.due {
+            None => queue.recv().await.map(Some),
+            Some(due) => tokio::select! {
+                request = queue.recv() => request.map(Some),
+                _ = tokio::time::sleep_until(due) => Some(None),
+            },
+        };
+        let Some(first) = first else { break };
         let mut batch: Vec<(Write, Reply)> = Vec::new();
+        let mut gather = true;
         match first {
-            Request::Write(write, reply) => batch.push((write, reply)),
-            Request::Flush(done) => {
+            Some(Request::Write(write, reply)) => batch.push((write, reply)),
+            Some(Request::Log(frame)) => {
+                frames.push(frame);
+                continue;
+            }
+            Some(Request::Flush(done)) if frames.waiting.is_empty() => {
                 let _ = done.send(());
                 continue;
             }
+            Some(Request::Flush(done)) => {
+                flushes.push(done);
+                gather = false;
+            }
+            None => {}
         }
         let tx = pool.begin_with("BEGIN IMMEDIATE").await;
         // Whatever queued while the lock or the previous batch's sync was awaited joins now.
-        while batch.len() < MAX_BATCH {
+        while gather && batch.len() < MAX_BATCH {
             match queue.try_recv() {
                 Ok(Request::Write(write, reply)) => batch.push((write, reply)),
+                Ok(Request::Log(frame)) => frames.push(frame),
                 Ok(Request::Flush(done)) => {
                     flushes.push(done);
                     break; // what comes after a flush is not waited for by it: next batch
@@ -122,9 +164,10 @@ async fn run(pool: SqlitePool, stats: Arc<WriteStats>, mut queue: mpsc::Unbounde
         }
         stats.queued.fetch_sub(batch.len() as i64, Ordering::Relaxed);
         let results = match tx {
-            Ok(tx) => apply_batch(tx, &batch).await,
+            Ok(tx) => apply_batch(tx, &batch, &mut frames).await,
             Err(e) => {
-                tracing::error!(error = %e, writes = batch.len(), "cannot begin a batch of charger writes; those messages are answered InternalError");
+                tracing::error!(error = %e, writes = batch.len(), frames = frames.waiting.len(), "cannot begin a batch of charger writes; those messages are answered InternalError (and left out of the message log)");
+                frames.done();
                 batch.iter().map(|_| Err(copy(&e))).collect()
             }
         };
@@ -137,8 +180,52 @@ async fn run(pool: SqlitePool, stats: Arc<WriteStats>, mut queue: mpsc::Unbounde
     }
 }
 
+/// Logged frames waiting for a transaction, and when they stop waiting for a batch.
+#[derive(Default)]
+struct Frames {
+    waiting: Vec<LoggedFrame>,
+    due: Option<tokio::time::Instant>,
+    dropped: u64,
+}
+
+impl Frames {
+    fn push(&mut self, frame: LoggedFrame) {
+        if self.waiting.len() >= MAX_PENDING_FRAMES {
+            self.dropped += 1;
+            return;
+        }
+        self.waiting.push(frame);
+        self.due.get_or_insert_with(|| tokio::time::Instant::now() + LOG_DELAY);
+    }
+
+    /// Inserts the waiting frames under a savepoint of `tx`: a failure loses the frames (logged),
+    /// never the batch they ride in.
+    async fn insert_in(&mut self, tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>) -> Result<(), StoreError> {
+        if self.waiting.is_empty() {
+            return Ok(());
+        }
+        sqlx::query("SAVEPOINT message_log").execute(&mut **tx).await?;
+        if let Err(e) = insert_frames(tx, &self.waiting).await {
+            tracing::error!(error = %e, frames = self.waiting.len(), "cannot log OCPP frames; they are left out of the message log");
+            sqlx::query("ROLLBACK TO message_log").execute(&mut **tx).await?;
+        }
+        sqlx::query("RELEASE message_log").execute(&mut **tx).await?;
+        Ok(())
+    }
+
+    /// The frames were committed (or given up): start over.
+    fn done(&mut self) {
+        if self.dropped > 0 {
+            tracing::warn!(dropped = self.dropped, "the message log fell behind; frames were left out of it");
+            self.dropped = 0;
+        }
+        self.waiting.clear();
+        self.due = None;
+    }
+}
+
 /// Applies each write under its own savepoint, then commits them all.
-async fn apply_batch(mut tx: sqlx::Transaction<'static, sqlx::Sqlite>, batch: &[(Write, Reply)]) -> Vec<Result<Written, StoreError>> {
+async fn apply_batch(mut tx: sqlx::Transaction<'static, sqlx::Sqlite>, batch: &[(Write, Reply)], frames: &mut Frames) -> Vec<Result<Written, StoreError>> {
     let mut results = Vec::with_capacity(batch.len());
     for (write, _) in batch {
         if let Err(e) = sqlx::query("SAVEPOINT group_write").execute(&mut *tx).await {
@@ -161,7 +248,13 @@ async fn apply_batch(mut tx: sqlx::Transaction<'static, sqlx::Sqlite>, batch: &[
         }
         results.push(result);
     }
-    if let Err(e) = tx.commit().await {
+    if let Err(e) = frames.insert_in(&mut tx).await {
+        return fail_all(batch.len(), &e, "the transaction ended under the message log");
+    }
+    let committed = tx.commit().await;
+    // Frames of a failed batch are not tried again: a log that retries could grow without end.
+    frames.done();
+    if let Err(e) = committed {
         return fail_all(batch.len(), &e, "cannot commit a batch of charger writes");
     }
     results

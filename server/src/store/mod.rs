@@ -4,10 +4,12 @@
 //! SQLite runs in WAL mode with `synchronous = FULL`: a write the server acknowledged (an OCPP
 //! CALLRESULT, an HTTP 2xx) is on disk first.
 
+mod alerts;
 mod charger_detail;
 mod chargers;
 mod drivers;
 mod group_commit;
+mod message_log;
 mod ocpp_log;
 mod operators;
 mod payments;
@@ -28,9 +30,11 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
+pub use alerts::{AlertRow, DeliveryRow, NewAlert};
 pub use charger_detail::{NewOperatorCommand, OperatorCommandRow};
 pub use chargers::{EvseRow, SeedEvse};
 pub use drivers::{DriverRow, NewTokens, RefreshOutcome};
+pub use message_log::{Direction, LoggedFrame, MessageRow};
 pub use ocpp_log::HandledMessage;
 pub use operator_sessions::SessionSearch;
 pub use review::{OrphanRow, RefusedTransaction};

@@ -131,6 +131,8 @@ test('the dashboard draws what the reports say', { timeout: 120_000 }, async () 
         ],
         operators: [OPERATOR],
         charger_call_timeout_secs: 10,
+        // Short thresholds: the charger that never connects and the faulted one are alerts soon.
+        alerts: { charger_offline_after_secs: 1, connector_faulted_after_secs: 1 },
     });
     const profile = await fs.mkdtemp(path.join(os.tmpdir(), 'chargekit-chromium-'));
     let context;
@@ -178,6 +180,19 @@ test('the dashboard draws what the reports say', { timeout: 120_000 }, async () 
         await page.waitForSelector('body[data-loaded="true"]', { timeout: 15_000 });
 
         assert.equal(await page.textContent('#who-name'), OPERATOR.username, 'the operator signed in is named');
+
+        // Alerts: the charger that never connected is offline, the second one's connector faulted.
+        await page.waitForSelector(`#alerts-open tr[data-rule="ChargeKitChargerOffline"][data-subject="${CHARGERS[2]}"]`, { timeout: 15_000 });
+        await page.waitForSelector(`#alerts-open tr[data-rule="ChargeKitConnectorFaulted"][data-subject="${CHARGERS[1]}/1"]`, { timeout: 15_000 });
+        const alertList = await get('../alerts');
+        const shownAlerts = await page.$$eval('#alerts-open tbody tr[data-alert]', (trs) => trs.map((tr) => ({ id: Number(tr.dataset.alert), cells: [...tr.children].map((td) => td.textContent) })));
+        for (const shown of shownAlerts) {
+            const listed = alertList.open.find((a) => a.id === shown.id);
+            assert.ok(listed, `alert ${shown.id} is open on the server`);
+            assert.equal(shown.cells[3], listed.summary);
+        }
+        const offlineRow = shownAlerts.find((a) => alertList.open.find((o) => o.id === a.id).subject === CHARGERS[2]);
+        assert.deepEqual(offlineRow.cells.slice(1, 3), ['Warning', 'Charger offline'], 'alerts are shown in words');
 
         // Revenue over time: one bar per period of the window, zero ones included, its value the
         // period's total incl. VAT.
@@ -260,6 +275,13 @@ test('the dashboard draws what the reports say', { timeout: 120_000 }, async () 
         const lines = await page.$$eval('#session-lines tbody tr', (trs) => trs.map((tr) => tr.dataset.dimension));
         assert.deepEqual(lines, detail.session.cost.items.map((i) => i.dimension));
         assert.match(await page.textContent('#session-facts'), /dana@example\.com/);
+        // The transaction's OCPP messages, both directions, as the server keeps them.
+        await page.waitForSelector(`#session-messages[data-session="${completedApp.session.id}"] tbody tr[data-message]`);
+        const sessionMessages = await get(`../sessions/${completedApp.session.id}/messages`);
+        const shownMessages = await page.$$eval('#session-messages tbody tr', (trs) => trs.map((tr) => [tr.dataset.direction, tr.dataset.kind, tr.dataset.action]));
+        assert.deepEqual(shownMessages, sessionMessages.messages.map((m) => [m.direction, m.kind, m.action]));
+        assert.deepEqual(shownMessages.filter(([, k]) => k === 'call').map(([d, , a]) => `${d} ${a}`),
+            ['out RemoteStartTransaction', 'in StartTransaction', 'in MeterValues', 'in StopTransaction']);
         // A filter narrows the list: the failed start only.
         await page.selectOption('#session-search select[name=status]', 'failed');
         await page.click('#session-search button[type=submit]');
@@ -288,6 +310,13 @@ test('the dashboard draws what the reports say', { timeout: 120_000 }, async () 
         assert.match(await page.textContent('#command-result'), /answered: Accepted/);
         const auditRow = await page.$eval('#charger-audit tbody tr[data-action="Reset"]', (tr) => [...tr.children].map((td) => td.textContent));
         assert.deepEqual(auditRow.slice(1, 4), [OPERATOR.username, 'Reset (Soft)', 'answered']);
+        // The charger's message log, newest first: the command and its answer on top.
+        await page.waitForSelector(`#charger-messages[data-charger="${CHARGERS[1]}"] tbody tr[data-action="Reset"]`);
+        const messageLog = await page.$$eval('#charger-messages tbody tr', (trs) => trs.map((tr) => [tr.dataset.direction, tr.dataset.kind, tr.dataset.action]));
+        assert.deepEqual(messageLog.slice(0, 2), [['in', 'result', 'Reset'], ['out', 'call', 'Reset']]);
+        const storedLog = await get(`../chargers/${CHARGERS[1]}/messages?limit=50`);
+        assert.deepEqual(messageLog, storedLog.messages.map((m) => [m.direction, m.kind, m.action]), 'the page shows the stored log');
+        assert.ok(messageLog.some(([d, k, a]) => d === 'in' && k === 'call' && a === 'BootNotification'), 'the boot is in the log');
 
         // Operators read words, not the API's names.
         const text = await page.innerText('#reports');

@@ -63,6 +63,28 @@ class GoldenScreensTest {
             w.balances.forEachIndexed { j, b -> add("wallet[$i].balance[$j] available=${m(b.available)} held=${b.held?.let(::m)}") }
             w.methods.forEachIndexed { j, method -> add("wallet[$i].method[$j] ${payment(method.payment)} ${label(method.method)} default=${method.isDefault}") }
         }
+        f.cards.forEachIndexed { i, c ->
+            add("cards[$i] status=${status(c.status)} busy=${c.busy} pending=${c.pendingCard?.idTag} notice=${c.notice?.let(::notice)}")
+            c.cards.forEachIndexed { j, row -> add("cards[$i].card[$j] ${token(row)}") }
+            c.contracts.forEachIndexed { j, row -> add("cards[$i].contract[$j] ${token(row)}") }
+        }
+    }
+
+    private fun status(s: ListStatus) = when (s) {
+        ListStatus.Loading -> "loading"
+        ListStatus.Loaded -> "loaded"
+        is ListStatus.Unavailable -> "unavailable(${s.message})"
+    }
+
+    private fun token(row: TokenRow) = "${row.idTag} label=${row.label} blocked=${row.blocked} validUntil=${row.validUntil?.let(formats::date)}"
+
+    private fun notice(n: CardsNotice) = when (n) {
+        is CardsNotice.CardAdded -> "cardadded(${n.idTag})"
+        is CardsNotice.ContractAdded -> "contractadded(${n.emaid} ${n.issuer} ${formats.date(n.validUntil)})"
+        is CardsNotice.Blocked -> "blocked(${n.idTag})"
+        is CardsNotice.Unblocked -> "unblocked(${n.idTag})"
+        is CardsNotice.Removed -> "removed(${n.idTag})"
+        is CardsNotice.Failed -> "failed(${n.message})"
     }
 
     private fun label(label: PaymentOptionLabel) = when (label) {

@@ -1,7 +1,6 @@
 package io.chargekit
 
 import io.chargekit.presenter.FindChargerPresenter
-import io.chargekit.presenter.FindChargerState
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.SupervisorJob
@@ -34,11 +33,11 @@ class NfcTest {
                 app.awaitOnline()
                 val find = FindChargerPresenter(app, scope)
                 find.onNdefMessage(uriMessage("https://qr.example/c?evse=DE%2ACKT%2AE0001%2A1"))
-                val found = withTimeout(10_000) { find.state.first { it is FindChargerState.Found } } as FindChargerState.Found
+                val found = withTimeout(10_000) { find.state.first { it.step is FindChargerStep.Found } }.step as FindChargerStep.Found
                 assertEquals(TestBackend.EVSE_ID, found.charger.evseId)
 
                 find.onNdefMessage(ByteArray(0))
-                assertEquals(FindChargerState.Failed("The NFC tag is empty."), find.state.value)
+                assertEquals(FindChargerStep.Failed("The NFC tag is empty.", null), find.state.value.step)
             }
         }
         scope.cancel()

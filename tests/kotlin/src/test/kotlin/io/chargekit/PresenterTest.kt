@@ -2,7 +2,6 @@ package io.chargekit
 
 import io.chargekit.client.ChargeKitClient
 import io.chargekit.presenter.FindChargerPresenter
-import io.chargekit.presenter.FindChargerState
 import io.chargekit.presenter.Formats
 import io.chargekit.presenter.HistoryPresenter
 import io.chargekit.presenter.LiveSessionPresenter
@@ -35,13 +34,15 @@ class PresenterTest {
                 app.awaitOnline()
 
                 val find = FindChargerPresenter(app, scope)
-                assertEquals(FindChargerState.Idle, find.state.value)
+                assertEquals(FindChargerStep.Idle, find.state.value.step)
                 find.onQrScanned("not a charger")
-                val failed = find.state.value
-                assertTrue(failed is FindChargerState.Failed && failed.message.contains("EVSE ID"), "$failed")
+                // An unreadable code fails at once, with the core's sentence.
+                val failed = find.state.value.step
+                assertTrue(failed is FindChargerStep.Failed && failed.message.contains("EVSE ID"), "$failed")
 
                 find.onIdTyped("deckte0001*1")
-                val found = withTimeout(10_000) { find.state.first { it is FindChargerState.Found } } as FindChargerState.Found
+                assertEquals(FindChargerStep.Looking(TestBackend.EVSE_ID), find.state.value.step)
+                val found = withTimeout(10_000) { find.state.first { it.step is FindChargerStep.Found } }.step as FindChargerStep.Found
                 assertEquals(TestBackend.EVSE_ID, found.charger.evseId)
                 assertEquals(ConnectorAvailability.AVAILABLE, found.charger.availability)
                 assertTrue(found.charger.canStart)
@@ -49,7 +50,8 @@ class PresenterTest {
                 assertEquals(listOf(PriceUnit.PER_KILOWATT_HOUR, PriceUnit.PER_HOUR), found.charger.prices.map { it.per })
 
                 find.onStartTapped()
-                val started = withTimeout(10_000) { find.state.first { it is FindChargerState.Started } } as FindChargerState.Started
+                find.onStartTapped()
+                val started = withTimeout(10_000) { find.state.first { it.step is FindChargerStep.Started } }.step as FindChargerStep.Started
 
                 val live = LiveSessionPresenter(app, started.sessionId, scope)
                 val charging = withTimeout(20_000) {

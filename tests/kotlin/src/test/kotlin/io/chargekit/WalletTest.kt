@@ -1,10 +1,8 @@
 package io.chargekit
 
 import io.chargekit.presenter.FindChargerPresenter
-import io.chargekit.presenter.FindChargerState
 import io.chargekit.presenter.Formats
 import io.chargekit.presenter.WalletPresenter
-import io.chargekit.presenter.WalletState
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.SupervisorJob
@@ -75,41 +73,44 @@ class WalletTest {
                 app.awaitOnline()
 
                 val wallet = WalletPresenter(app, scope, currency = "EUR")
+                assertEquals(ListStatus.Loading, wallet.state.value.status)
                 wallet.refresh().join()
-                val empty = wallet.state.value as WalletState.Ready
-                assertTrue(empty.screen.balances.isEmpty(), "$empty")
-                assertEquals(listOf("10,00 €", "20,00 €", "50,00 €"), empty.screen.topUps.map { nbsp(formats.money(it)) })
-                assertEquals(listOf(1_000L, 2_000L, 5_000L), empty.screen.topUps.map { it.minor })
-                val walletMethod = empty.screen.methods.single()
+                val empty = wallet.state.value.wallet
+                assertEquals(ListStatus.Loaded, wallet.state.value.status)
+                assertTrue(empty.balances.isEmpty(), "$empty")
+                assertEquals(listOf("10,00 €", "20,00 €", "50,00 €"), empty.topUps.map { nbsp(formats.money(it)) })
+                assertEquals(listOf(1_000L, 2_000L, 5_000L), empty.topUps.map { it.minor })
+                val walletMethod = empty.methods.single()
                 assertEquals(PaymentOptionLabel.Wallet(null), walletMethod.method)
                 assertEquals(Payment.Wallet, walletMethod.payment)
 
-                wallet.onTopUp(empty.screen.topUps[0]).join()
-                val topped = wallet.state.value as WalletState.Ready
+                wallet.onTopUp(empty.topUps[0]).join()
+                val topped = wallet.state.value
                 assertNull(topped.message)
-                assertEquals("10,00 €", nbsp(formats.money(topped.screen.balances.single().available)))
-                assertNull(topped.screen.balances.single().held)
+                assertTrue(!topped.busy)
+                assertEquals("10,00 €", nbsp(formats.money(topped.wallet.balances.single().available)))
+                assertNull(topped.wallet.balances.single().held)
 
                 wallet.onMakeDefault(walletMethod).join()
-                assertTrue((wallet.state.value as WalletState.Ready).screen.methods.single().isDefault)
+                assertTrue(wallet.state.value.wallet.methods.single().isDefault)
 
                 // No card provider on this backend: adding a card is refused with the core's sentence.
                 wallet.onCardAdded("pm_card_visa", "visa", "4242").join()
-                assertTrue(!(wallet.state.value as WalletState.Ready).message.isNullOrBlank())
+                assertTrue(!wallet.state.value.message.isNullOrBlank())
 
                 // The start flow: the wallet is offered with its balance and checked as the default;
                 // 10 € cannot cover the hold, so the start is refused with the core's sentence.
                 val find = FindChargerPresenter(app, scope)
                 find.onIdTyped(TestBackend.EVSE_ID)
-                val found = withTimeout(10_000) { find.state.first { it is FindChargerState.Found } } as FindChargerState.Found
-                val option = find.payment.value.options.single()
+                val found = withTimeout(10_000) { find.state.first { it.step is FindChargerStep.Found } }.step as FindChargerStep.Found
+                val option = find.state.value.payment.options.single()
                 assertEquals(Payment.Wallet, option.payment)
                 assertEquals("10,00 €", nbsp(formats.money((option.method as PaymentOptionLabel.Wallet).available!!)))
                 assertTrue(option.isDefault && option.selected)
                 find.onPaymentChosen(Payment.Wallet)
-                assertEquals(Payment.Wallet, find.payment.value.selected)
+                assertEquals(Payment.Wallet, find.state.value.payment.selected)
                 find.onStartTapped()
-                val failed = withTimeout(10_000) { find.state.first { it is FindChargerState.Failed } } as FindChargerState.Failed
+                val failed = withTimeout(10_000) { find.state.first { it.step is FindChargerStep.Failed } }.step as FindChargerStep.Failed
                 assertTrue(failed.message.contains("Top up"), failed.message)
                 assertEquals(found.charger, failed.charger)
                 assertNull(app.activeSession())
@@ -117,24 +118,24 @@ class WalletTest {
                 // Enough in the wallet: the start goes through, and the wallet shows what is held.
                 wallet.onTopUp(topUpOption(wallet, 5_000)).join()
                 find.onIdTyped(TestBackend.EVSE_ID)
-                withTimeout(10_000) { find.state.first { it is FindChargerState.Found } }
+                withTimeout(10_000) { find.state.first { it.step is FindChargerStep.Found } }
                 find.onStartTapped()
-                val started = withTimeout(10_000) { find.state.first { it is FindChargerState.Started } } as FindChargerState.Started
+                val started = withTimeout(10_000) { find.state.first { it.step is FindChargerStep.Started } }.step as FindChargerStep.Started
                 // Opened again (e.g. after a restart), the find screen offers the session going on.
                 val reopened = FindChargerPresenter(app, scope)
                 reopened.onShown()
-                val ongoing = withTimeout(10_000) { reopened.state.first { it is FindChargerState.Ongoing } }
-                assertEquals(FindChargerState.Ongoing(started.sessionId, TestBackend.EVSE_ID, AuthMethod.APP), ongoing)
+                val ongoing = withTimeout(10_000) { reopened.state.first { it.step is FindChargerStep.Ongoing } }
+                assertEquals(FindChargerStep.Ongoing(started.sessionId, TestBackend.EVSE_ID, AuthMethod.APP), ongoing.step)
 
                 wallet.refresh().join()
-                val holding = (wallet.state.value as WalletState.Ready).screen.balances.single()
+                val holding = wallet.state.value.wallet.balances.single()
                 assertEquals("30,00 €", nbsp(formats.money(holding.held!!)))
                 assertEquals("30,00 €", nbsp(formats.money(holding.available)))
                 eventually(what = "energy metered") { app.session(started.sessionId).energyWh > 0 }
                 app.stopSession(started.sessionId)
                 eventually(what = "the payment captured") { app.sessionPayment(started.sessionId).state == PaymentState.CAPTURED }
                 wallet.refresh().join()
-                val paid = (wallet.state.value as WalletState.Ready).screen.balances.single()
+                val paid = wallet.state.value.wallet.balances.single()
                 assertNull(paid.held)
                 assertEquals(6_000 - app.session(started.sessionId).costMinor, paid.available.minor)
             }
@@ -144,7 +145,7 @@ class WalletTest {
 
     /** The wallet screen's top-up option of [minor] cents. */
     private fun topUpOption(wallet: WalletPresenter, minor: Long) =
-        (wallet.state.value as WalletState.Ready).screen.topUps.single { it.minor == minor }
+        wallet.state.value.wallet.topUps.single { it.minor == minor }
 
     private companion object {
         const val HOLD = 3_000L

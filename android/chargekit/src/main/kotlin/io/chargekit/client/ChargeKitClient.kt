@@ -3,19 +3,19 @@ package io.chargekit.client
 import io.chargekit.Account
 import io.chargekit.AuthState
 import io.chargekit.ChargeKit
-import io.chargekit.CardsScreen
+import io.chargekit.CardsFlowInterface
 import io.chargekit.ChargeKitException
 import io.chargekit.ChargerScreen
 import io.chargekit.ContractInfo
 import io.chargekit.CoreConfig
 import io.chargekit.DriverEvent
 import io.chargekit.Evse
+import io.chargekit.FindChargerFlowInterface
 import io.chargekit.HistoryMonth
 import io.chargekit.HistoryScreen
 import io.chargekit.LiveSessionScreen
 import io.chargekit.MeterDataVerification
 import io.chargekit.Payment
-import io.chargekit.PaymentChoiceScreen
 import io.chargekit.PaymentMethodInfo
 import io.chargekit.ReceiptInfo
 import io.chargekit.ReceiptScreen
@@ -24,7 +24,7 @@ import io.chargekit.SessionInfo
 import io.chargekit.SessionPaymentInfo
 import io.chargekit.TokenInfo
 import io.chargekit.WalletBalanceInfo
-import io.chargekit.WalletScreen
+import io.chargekit.WalletFlowInterface
 import kotlinx.coroutines.CoroutineDispatcher
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.flow.Flow
@@ -100,6 +100,9 @@ interface ChargeKitClient : AutoCloseable {
     fun evseFromNdefRecord(tnf: Short, type: ByteArray, payload: ByteArray): String
 
     suspend fun lookupEvse(evseId: String): Evse
+
+    /** The find-charger screen, idle; [io.chargekit.presenter.FindChargerPresenter] draws it. */
+    fun findChargerFlow(): FindChargerFlowInterface
 
     /** A charger as the find-charger screen shows it: availability (offline included), prices, whether Start can be tapped. */
     suspend fun chargerScreen(evseId: String): ChargerScreen
@@ -205,8 +208,8 @@ interface ChargeKitClient : AutoCloseable {
     /** The driver's cards and contracts, and the app's own token. */
     suspend fun tokens(): List<TokenInfo>
 
-    /** The cards & contracts screen: cards and contracts apart, the app's own token not listed. */
-    suspend fun cardsScreen(): CardsScreen
+    /** The cards & contracts screen (loading until refreshed); [io.chargekit.presenter.CardsPresenter] draws it. */
+    fun cardsFlow(): CardsFlowInterface
 
     /** Blocks a lost card or contract at every charger, or makes it active again. */
     suspend fun setTokenBlocked(idTag: String, blocked: Boolean): TokenInfo
@@ -227,11 +230,8 @@ interface ChargeKitClient : AutoCloseable {
     /** The wallet and the driver's cards; one of them may be the default. */
     suspend fun paymentMethods(): List<PaymentMethodInfo>
 
-    /** The wallet screen: balances, methods with the default, top-ups of [topUpAmounts] (major units of [currency]). */
-    suspend fun walletScreen(currency: String, topUpAmounts: List<Long>): WalletScreen
-
-    /** How to pay at a charger billing in [currency], the default checked; empty when it cannot be loaded. */
-    suspend fun paymentChoiceScreen(currency: String): PaymentChoiceScreen
+    /** The wallet screen (loading until refreshed) with top-ups of [topUpAmounts] (major units of [currency]). */
+    fun walletFlow(currency: String, topUpAmounts: List<Long>): WalletFlowInterface
 
     /** Registers a card by the payment-method id the card provider's SDK gave the app. */
     suspend fun addCard(paymentMethodId: String, brand: String? = null, last4: String? = null): PaymentMethodInfo

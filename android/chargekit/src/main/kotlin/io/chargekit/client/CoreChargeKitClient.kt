@@ -3,20 +3,20 @@ package io.chargekit.client
 import io.chargekit.Account
 import io.chargekit.AuthState
 import io.chargekit.AuthStateListener
-import io.chargekit.CardsScreen
+import io.chargekit.CardsFlowInterface
 import io.chargekit.ChargeKit
 import io.chargekit.ChargerScreen
 import io.chargekit.ContractInfo
 import io.chargekit.DriverEvent
 import io.chargekit.DriverEventListener
 import io.chargekit.Evse
+import io.chargekit.FindChargerFlowInterface
 import io.chargekit.HistoryMonth
 import io.chargekit.HistoryScreen
 import io.chargekit.LiveSessionListener
 import io.chargekit.LiveSessionScreen
 import io.chargekit.MeterDataVerification
 import io.chargekit.Payment
-import io.chargekit.PaymentChoiceScreen
 import io.chargekit.PaymentMethodInfo
 import io.chargekit.ReceiptInfo
 import io.chargekit.ReceiptScreen
@@ -25,7 +25,7 @@ import io.chargekit.SessionListener
 import io.chargekit.SessionPaymentInfo
 import io.chargekit.TokenInfo
 import io.chargekit.WalletBalanceInfo
-import io.chargekit.WalletScreen
+import io.chargekit.WalletFlowInterface
 import io.chargekit.normalizeCardUid
 import io.chargekit.normalizeCardUidText
 import io.chargekit.parseNdefMessage
@@ -54,17 +54,11 @@ internal class CoreChargeKitClient(
 
     override suspend fun signOut() = withContext(io) { core.signOut() }
 
-    override val authState: Flow<AuthState> get() = callbackFlow {
-        val handle = core.observeAuthState(object : AuthStateListener {
-            override fun onAuthState(state: AuthState) {
-                trySend(state)
-            }
+    override val authState: Flow<AuthState> get() = observed { send ->
+        core.observeAuthState(object : AuthStateListener {
+            override fun onAuthState(state: AuthState) = send(state)
         })
-        awaitClose {
-            handle.cancel()
-            handle.close()
-        }
-    }.buffer(Channel.CONFLATED)
+    }
 
     override val driverEvents: Flow<DriverEvent> get() = callbackFlow {
         val handle = core.observeDriverEvents(object : DriverEventListener {
@@ -86,6 +80,8 @@ internal class CoreChargeKitClient(
         parseNdefRecord(tnf.toUByte(), type, payload)
 
     override suspend fun lookupEvse(evseId: String): Evse = core.lookupEvse(evseId)
+
+    override fun findChargerFlow(): FindChargerFlowInterface = core.findChargerFlow()
 
     override suspend fun chargerScreen(evseId: String): ChargerScreen = core.chargerScreen(evseId)
 
@@ -167,7 +163,7 @@ internal class CoreChargeKitClient(
 
     override suspend fun tokens(): List<TokenInfo> = core.tokens()
 
-    override suspend fun cardsScreen(): CardsScreen = core.cardsScreen()
+    override fun cardsFlow(): CardsFlowInterface = core.cardsFlow()
 
     override suspend fun setTokenBlocked(idTag: String, blocked: Boolean): TokenInfo = core.setTokenBlocked(idTag, blocked)
 
@@ -180,10 +176,7 @@ internal class CoreChargeKitClient(
 
     override suspend fun paymentMethods(): List<PaymentMethodInfo> = core.paymentMethods()
 
-    override suspend fun walletScreen(currency: String, topUpAmounts: List<Long>): WalletScreen =
-        core.walletScreen(currency, topUpAmounts)
-
-    override suspend fun paymentChoiceScreen(currency: String): PaymentChoiceScreen = core.paymentChoiceScreen(currency)
+    override fun walletFlow(currency: String, topUpAmounts: List<Long>): WalletFlowInterface = core.walletFlow(currency, topUpAmounts)
 
     override suspend fun addCard(paymentMethodId: String, brand: String?, last4: String?): PaymentMethodInfo =
         core.addCard(paymentMethodId, brand, last4)

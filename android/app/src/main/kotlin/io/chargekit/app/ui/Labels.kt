@@ -11,7 +11,6 @@ import io.chargekit.app.R
 import io.chargekit.PaymentOptionLabel
 import io.chargekit.SessionPhase
 import io.chargekit.presenter.Formats
-import io.chargekit.presenter.MethodLabel
 
 /** The localized label of a session's phase, as every screen shows it. */
 @StringRes
@@ -52,20 +51,13 @@ fun CostKind.label(): Int = when (this) {
 
 /** How a payment method is named on every screen: "Wallet (€20.00)", "visa •••• 4242". */
 @Composable
-fun MethodLabel.text(): String = when (this) {
-    is MethodLabel.Wallet -> available?.let { stringResource(R.string.method_wallet_available, it) }
+fun PaymentOptionLabel.text(formats: Formats): String = when (this) {
+    is PaymentOptionLabel.Wallet -> available?.let { stringResource(R.string.method_wallet_available, formats.money(it)) }
         ?: stringResource(R.string.method_wallet)
-    is MethodLabel.Card -> {
+    is PaymentOptionLabel.Card -> {
         val name = brand ?: stringResource(R.string.method_card_unnamed)
         last4?.let { stringResource(R.string.method_card, name, it) } ?: name
     }
-}
-
-/** How a payment option is named in the picker, like [MethodLabel]. */
-@Composable
-fun PaymentOptionLabel.text(formats: Formats): String = when (this) {
-    is PaymentOptionLabel.Wallet -> MethodLabel.Wallet(available?.let(formats::money)).text()
-    is PaymentOptionLabel.Card -> MethodLabel.Card(brand, last4).text()
 }
 
 /** How a session was started, when not from the app: "Started with your charging card". */

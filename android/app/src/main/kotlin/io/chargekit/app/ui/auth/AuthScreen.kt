@@ -32,6 +32,7 @@ import androidx.compose.ui.text.input.PasswordVisualTransformation
 import androidx.compose.ui.unit.dp
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import androidx.lifecycle.viewmodel.compose.viewModel
+import io.chargekit.AuthState as CoreAuthState
 import io.chargekit.app.R
 import io.chargekit.client.ChargeKitClient
 
@@ -40,15 +41,19 @@ import io.chargekit.client.ChargeKitClient
 fun AuthRoute(client: ChargeKitClient, onSignedIn: () -> Unit) {
     val viewModel = viewModel { AuthViewModel(client) }
     val state by viewModel.state.collectAsStateWithLifecycle()
+    // The core says why the sign-in ended; the screen says so when the backend ended it.
+    val auth by remember(client) { client.authState }.collectAsStateWithLifecycle(initialValue = null)
     LaunchedEffect(state.account) {
         if (state.account != null) onSignedIn()
     }
-    AuthScreen(state = state, onSignIn = viewModel::signIn, onSignUp = viewModel::signUp)
+    AuthScreen(state = state, revoked = auth is CoreAuthState.Revoked, onSignIn = viewModel::signIn, onSignUp = viewModel::signUp)
 }
 
 @Composable
 fun AuthScreen(
     state: AuthState,
+    /** The backend ended the last sign-in (expired, or signed out elsewhere). */
+    revoked: Boolean,
     onSignIn: (email: String, password: String) -> Unit,
     onSignUp: (email: String, password: String) -> Unit,
 ) {
@@ -67,6 +72,7 @@ fun AuthScreen(
             verticalArrangement = Arrangement.spacedBy(16.dp),
         ) {
             Text(stringResource(R.string.auth_title), style = MaterialTheme.typography.headlineMedium)
+            if (revoked && state.error == null) Text(stringResource(R.string.auth_revoked), style = MaterialTheme.typography.bodyMedium)
             OutlinedTextField(
                 value = email,
                 onValueChange = { email = it },

@@ -52,10 +52,12 @@ import io.chargekit.app.nfc.NfcReader
 import io.chargekit.app.ui.BackButton
 import io.chargekit.app.ui.Loading
 import io.chargekit.client.ChargeKitClient
-import io.chargekit.presenter.CardsNotice
-import io.chargekit.presenter.CardsState
-import io.chargekit.presenter.PendingCard
-import io.chargekit.presenter.TokenRow
+import io.chargekit.CardsNotice
+import io.chargekit.CardsScreen as CardsScreenState
+import io.chargekit.ListStatus
+import io.chargekit.PendingCard
+import io.chargekit.TokenRow
+import io.chargekit.app.ui.rememberFormats
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.withContext
@@ -107,23 +109,23 @@ fun CardsRoute(client: ChargeKitClient, nfc: NfcReader, onBack: () -> Unit) {
 
 @OptIn(ExperimentalMaterial3Api::class)
 @Composable
-fun CardsScreen(state: CardsState, nfcAvailable: Boolean, actions: CardsActions, onBack: () -> Unit) {
+fun CardsScreen(state: CardsScreenState, nfcAvailable: Boolean, actions: CardsActions, onBack: () -> Unit) {
     Scaffold(
         topBar = {
             TopAppBar(title = { Text(stringResource(R.string.cards_title)) }, navigationIcon = { BackButton(onBack) })
         },
     ) { padding ->
         val modifier = Modifier.padding(padding)
-        when (state) {
-            CardsState.Loading -> Loading(modifier)
-            is CardsState.Unavailable -> Unavailable(state.message, actions.onRetry, modifier)
-            is CardsState.Ready -> Ready(state, nfcAvailable, actions, modifier)
+        when (val status = state.status) {
+            ListStatus.Loading -> Loading(modifier)
+            is ListStatus.Unavailable -> Unavailable(status.message, actions.onRetry, modifier)
+            ListStatus.Loaded -> Ready(state, nfcAvailable, actions, modifier)
         }
     }
 }
 
 @Composable
-private fun Ready(state: CardsState.Ready, nfcAvailable: Boolean, actions: CardsActions, modifier: Modifier) {
+private fun Ready(state: CardsScreenState, nfcAvailable: Boolean, actions: CardsActions, modifier: Modifier) {
     Column(
         modifier = modifier
             .fillMaxSize()
@@ -161,7 +163,8 @@ private fun TokenRowView(row: TokenRow, busy: Boolean, actions: CardsActions) {
         Column(Modifier.weight(1f)) {
             Text(row.label ?: row.idTag, style = MaterialTheme.typography.bodyLarge)
             if (row.label != null) Text(row.idTag, style = MaterialTheme.typography.bodySmall)
-            row.validUntil?.let { Text(stringResource(R.string.cards_valid_until, it), style = MaterialTheme.typography.bodySmall) }
+            val formats = rememberFormats()
+            row.validUntil?.let { Text(stringResource(R.string.cards_valid_until, formats.date(it)), style = MaterialTheme.typography.bodySmall) }
         }
         Column(horizontalAlignment = Alignment.CenterHorizontally) {
             Switch(checked = row.blocked, onCheckedChange = { actions.onBlockedChanged(row.idTag, it) }, enabled = !busy)
@@ -297,9 +300,10 @@ private fun InputStream.readAtMost(limit: Int): ByteArray {
 
 @Composable
 private fun Notice(notice: CardsNotice, onDismiss: () -> Unit) {
+    val formats = rememberFormats()
     val text = when (notice) {
         is CardsNotice.CardAdded -> stringResource(R.string.notice_card_added, notice.idTag)
-        is CardsNotice.ContractAdded -> stringResource(R.string.notice_contract_added, notice.emaid, notice.issuer, notice.validUntil)
+        is CardsNotice.ContractAdded -> stringResource(R.string.notice_contract_added, notice.emaid, notice.issuer, formats.date(notice.validUntil))
         is CardsNotice.Blocked -> stringResource(R.string.notice_blocked, notice.idTag)
         is CardsNotice.Unblocked -> stringResource(R.string.notice_unblocked, notice.idTag)
         is CardsNotice.Removed -> stringResource(R.string.notice_removed, notice.idTag)

@@ -43,6 +43,7 @@ import androidx.compose.ui.text.input.KeyboardCapitalization
 import androidx.compose.ui.unit.dp
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import androidx.lifecycle.viewmodel.compose.viewModel
+import io.chargekit.FindChargerStep
 import io.chargekit.Payment
 import io.chargekit.app.R
 import io.chargekit.app.nfc.NfcReader
@@ -58,7 +59,6 @@ import io.chargekit.PaymentChoiceScreen
 import io.chargekit.PriceUnit
 import io.chargekit.app.ui.label
 import io.chargekit.app.ui.rememberFormats
-import io.chargekit.presenter.FindChargerState
 
 /**
  * The find-a-charger destination: wires the presenter to the camera, NFC and navigation.
@@ -79,8 +79,7 @@ fun FindChargerRoute(
 ) {
     val viewModel = viewModel { FindChargerViewModel(client) }
     val presenter = viewModel.presenter
-    val state by presenter.state.collectAsStateWithLifecycle()
-    val payment by presenter.payment.collectAsStateWithLifecycle()
+    val screen by presenter.state.collectAsStateWithLifecycle()
 
     LaunchedEffect(presenter) {
         presenter.onShown()
@@ -88,8 +87,8 @@ fun FindChargerRoute(
     }
 
     var openedSession by rememberSaveable { mutableStateOf<String?>(null) }
-    LaunchedEffect(state) {
-        val started = state as? FindChargerState.Started ?: return@LaunchedEffect
+    LaunchedEffect(screen.step) {
+        val started = screen.step as? FindChargerStep.Started ?: return@LaunchedEffect
         if (started.sessionId != openedSession) {
             openedSession = started.sessionId
             onOpenSession(started.sessionId)
@@ -97,8 +96,8 @@ fun FindChargerRoute(
     }
 
     FindChargerScreen(
-        state = state,
-        payment = payment,
+        state = screen.step,
+        payment = screen.payment,
         nfcAvailable = nfc.isAvailable,
         onQrScanned = presenter::onQrScanned,
         onIdTyped = presenter::onIdTyped,
@@ -116,7 +115,7 @@ fun FindChargerRoute(
 @OptIn(ExperimentalMaterial3Api::class)
 @Composable
 fun FindChargerScreen(
-    state: FindChargerState,
+    state: FindChargerStep,
     payment: PaymentChoiceScreen,
     nfcAvailable: Boolean,
     onQrScanned: (String) -> Unit,
@@ -167,21 +166,21 @@ fun FindChargerScreen(
             }
             EvseIdField(onIdTyped)
             when (state) {
-                FindChargerState.Idle -> Unit
-                is FindChargerState.Looking -> Progress(stringResource(R.string.find_looking, state.evseId))
-                is FindChargerState.Found -> {
+                FindChargerStep.Idle -> Unit
+                is FindChargerStep.Looking -> Progress(stringResource(R.string.find_looking, state.evseId))
+                is FindChargerStep.Found -> {
                     ChargerCardView(state.charger, onStartTapped, starting = false) {
                         PaymentPicker(payment, onPaymentChosen, enabled = true)
                     }
                 }
-                is FindChargerState.Starting -> {
+                is FindChargerStep.Starting -> {
                     ChargerCardView(state.charger, onStartTapped, starting = true) {
                         PaymentPicker(payment, onPaymentChosen, enabled = false)
                     }
                 }
-                is FindChargerState.Started -> SessionStarted(onOpen = { onOpenSession(state.sessionId) })
-                is FindChargerState.Ongoing -> SessionOngoing(state, onOpen = { onOpenSession(state.sessionId) })
-                is FindChargerState.Failed -> {
+                is FindChargerStep.Started -> SessionStarted(onOpen = { onOpenSession(state.sessionId) })
+                is FindChargerStep.Ongoing -> SessionOngoing(state, onOpen = { onOpenSession(state.sessionId) })
+                is FindChargerStep.Failed -> {
                     ErrorCard(state.message, onDismissError)
                     // The charger stays in view after a failed start; start again from a new lookup.
                     state.charger?.let { ChargerCardView(it, onStartTapped = null, starting = false) }
@@ -303,7 +302,7 @@ private fun SessionStarted(onOpen: () -> Unit) {
 
 /** A session going on, perhaps started at the charger with a card or by the car. */
 @Composable
-private fun SessionOngoing(state: FindChargerState.Ongoing, onOpen: () -> Unit) {
+private fun SessionOngoing(state: FindChargerStep.Ongoing, onOpen: () -> Unit) {
     Card(Modifier.fillMaxWidth()) {
         Column(Modifier.padding(16.dp), verticalArrangement = Arrangement.spacedBy(8.dp)) {
             Text(stringResource(R.string.find_session_ongoing, state.evseId), style = MaterialTheme.typography.titleMedium)

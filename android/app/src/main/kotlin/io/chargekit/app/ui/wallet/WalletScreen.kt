@@ -38,8 +38,9 @@ import io.chargekit.MoneyAmount
 import io.chargekit.WalletBalanceScreen
 import io.chargekit.WalletMethodScreen
 import io.chargekit.app.ui.rememberFormats
+import io.chargekit.ListStatus
+import io.chargekit.WalletState
 import io.chargekit.presenter.Formats
-import io.chargekit.presenter.WalletState
 
 /** The wallet destination. */
 @Composable
@@ -74,17 +75,17 @@ fun WalletScreen(
         },
     ) { padding ->
         val modifier = Modifier.padding(padding)
-        when (state) {
-            WalletState.Loading -> Loading(modifier)
-            is WalletState.Unavailable -> Column(
+        when (val status = state.status) {
+            ListStatus.Loading -> Loading(modifier)
+            is ListStatus.Unavailable -> Column(
                 modifier = modifier.fillMaxSize().padding(24.dp),
                 horizontalAlignment = Alignment.CenterHorizontally,
                 verticalArrangement = Arrangement.spacedBy(16.dp, Alignment.CenterVertically),
             ) {
-                Text(state.message, textAlign = TextAlign.Center)
+                Text(status.message, textAlign = TextAlign.Center)
                 Button(onClick = onRetry) { Text(stringResource(R.string.retry)) }
             }
-            is WalletState.Ready -> Column(
+            ListStatus.Loaded -> Column(
                 modifier = modifier
                     .fillMaxSize()
                     .verticalScroll(rememberScrollState())
@@ -93,21 +94,21 @@ fun WalletScreen(
             ) {
                 state.message?.let { Message(it, onDismissMessage) }
                 val formats = rememberFormats()
-                if (state.screen.balances.isEmpty()) {
+                if (state.wallet.balances.isEmpty()) {
                     Text(stringResource(R.string.wallet_empty), style = MaterialTheme.typography.bodyLarge)
                 }
-                state.screen.balances.forEach { Balance(it, formats) }
+                state.wallet.balances.forEach { Balance(it, formats) }
 
                 Text(stringResource(R.string.wallet_top_up), style = MaterialTheme.typography.titleMedium)
                 Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
-                    state.screen.topUps.forEach { amount ->
+                    state.wallet.topUps.forEach { amount ->
                         OutlinedButton(onClick = { onTopUp(amount) }, enabled = !state.busy) { Text(formats.money(amount)) }
                     }
                 }
 
                 HorizontalDivider()
                 Text(stringResource(R.string.wallet_methods), style = MaterialTheme.typography.titleMedium)
-                state.screen.methods.forEach { method -> Method(method, formats, enabled = !state.busy, onMakeDefault = { onMakeDefault(method) }) }
+                state.wallet.methods.forEach { method -> Method(method, formats, enabled = !state.busy, onMakeDefault = { onMakeDefault(method) }) }
             }
         }
     }
