@@ -28,6 +28,9 @@ pub struct ServerConfig {
     /// (N up to [`LOCAL_SIM_FLEET`]) connect to it with their default ids.
     #[serde(default)]
     pub chargers: Vec<ChargerSeed>,
+    /// Where the sites are (a charger's `site` names one): the fleet board draws them on a map.
+    /// A site without an entry here is still a site; it is just not on the map.
+    pub sites: Vec<SiteConfig>,
     /// The tariff every seeded EVSE is priced with.
     pub tariff: Tariff,
     /// Heartbeat interval told to chargers at boot, in seconds.
@@ -206,6 +209,32 @@ pub struct OperatorSeed {
     pub password: String,
 }
 
+/// A site's place, in WGS 84 degrees.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteConfig {
+    pub name: String,
+    /// −90 to 90 (north positive).
+    pub latitude: f64,
+    /// −180 to 180 (east positive).
+    pub longitude: f64,
+}
+
+impl SiteConfig {
+    pub fn validate(&self) -> Result<(), String> {
+        if self.name.trim().is_empty() {
+            return Err("a site needs a name (the `site` its chargers give)".into());
+        }
+        if !(-90.0..=90.0).contains(&self.latitude) || !(-180.0..=180.0).contains(&self.longitude) {
+            return Err(format!(
+                "site {}: latitude must be -90 to 90 and longitude -180 to 180 (degrees, WGS 84), not {} and {}",
+                self.name, self.latitude, self.longitude
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// Where chargers on security profile 2 connect (`wss://`), and the server's certificate.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -320,6 +349,7 @@ impl Default for ServerConfig {
             bind: SocketAddr::from(([127, 0, 0, 1], 8180)),
             database: default_data_dir().join(DATABASE_FILE),
             chargers: local_simulator_chargers(),
+            sites: Vec::new(),
             tariff: default_tariff(),
             heartbeat_interval_secs: 300,
             charger_call_timeout: Duration::from_secs(15),

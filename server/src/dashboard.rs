@@ -18,6 +18,8 @@ const APP_JS: &str = include_str!("../static/app.js");
 const ALERTS_JS: &str = include_str!("../static/alerts.js");
 const MESSAGES_JS: &str = include_str!("../static/messages.js");
 const STYLE_CSS: &str = include_str!("../static/style.css");
+const FLEET_JS: &str = include_str!("../static/fleet.js");
+const FLEET_CSS: &str = include_str!("../static/fleet.css");
 const FAVICON_SVG: &str = include_str!("../static/favicon.svg");
 
 /// Only this origin's own files and API; no inline script or style, no framing.
@@ -32,6 +34,8 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/dashboard/alerts.js", get(|| async { asset("text/javascript; charset=utf-8", ALERTS_JS) }))
         .route("/dashboard/messages.js", get(|| async { asset("text/javascript; charset=utf-8", MESSAGES_JS) }))
         .route("/dashboard/style.css", get(|| async { asset("text/css; charset=utf-8", STYLE_CSS) }))
+        .route("/dashboard/fleet.js", get(|| async { asset("text/javascript; charset=utf-8", FLEET_JS) }))
+        .route("/dashboard/fleet.css", get(|| async { asset("text/css; charset=utf-8", FLEET_CSS) }))
         .route("/dashboard/favicon.svg", get(|| async { asset("image/svg+xml", FAVICON_SVG) }))
 }
 

@@ -12,6 +12,7 @@ mod billing;
 pub mod config;
 mod dashboard;
 mod error;
+mod fleet;
 mod heartbeats;
 mod live;
 mod live_streams;
@@ -140,6 +141,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
     let listener = bind(config.bind).await?;
     let addr = listener.local_addr().map_err(|source| StartError::Bind { addr: config.bind, source })?;
     let state = Arc::new(AppState::new(store, receipts, payments, config));
+    fleet::start(&state).await?;
     let limits = serving::Limits::of(&state.config).map_err(StartError::Config)?;
     let mut tasks = vec![tokio::spawn(serving::serve(listener, serving::Plain, router(state.clone()), limits, state.shutdown.clone()))];
     let tls_addr = match (tls, state.config.ocpp_tls.as_ref().map(|t| t.bind)) {

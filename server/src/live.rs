@@ -1,23 +1,31 @@
 //! Live session state for the SSE streams: one `watch` channel per session that is being
 //! watched or is still running. A watch keeps only the newest value, so a slow client skips
 //! intermediate states instead of slowing the charger's handler down.
+//!
+//! Every session change also reaches the operator's fleet board ([`crate::fleet`]), which the
+//! chargers' other messages (status, boot, heartbeat, connection) feed as well.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use chargekit_model::Session;
 use tokio::sync::watch;
 use uuid::Uuid;
 
+use crate::fleet::FleetBoard;
+
 #[derive(Default)]
 pub struct LiveHub {
     channels: Mutex<HashMap<Uuid, watch::Sender<Session>>>,
+    /// The operator's fleet board.
+    pub fleet: Arc<FleetBoard>,
 }
 
 impl LiveHub {
     /// Publishes a new state. A final state is sent, then the channel is dropped: watchers see
     /// it and then the end of the stream.
     pub fn publish(&self, session: &Session) {
+        self.fleet.on_session(session);
         let mut channels = self.channels.lock().expect("live hub lock");
         if session.status.is_final() {
             if let Some(sender) = channels.remove(&session.id) {

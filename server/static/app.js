@@ -148,6 +148,7 @@ async function signIn(event) {
   $('#who').hidden = false;
   $('#sign-in').hidden = true;
   $('#reports').hidden = false;
+  document.dispatchEvent(new Event('chargekit:signed-in'));
   await load();
 }
 
@@ -160,6 +161,7 @@ async function signOut() {
 function signedOut(message) {
   session.token = null;
   session.last = null;
+  document.dispatchEvent(new Event('chargekit:signed-out'));
   clearReports();
   $('#who').hidden = true;
   $('#reports').hidden = true;

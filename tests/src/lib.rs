@@ -157,3 +157,12 @@ pub async fn api_token(http: &reqwest::Client, backend: &Backend, email: &str, p
     let auth: serde_json::Value = response.json().await.expect("sign-in JSON");
     auth["token"].as_str().expect("a token").to_owned()
 }
+
+/// Signs an operator in (`POST /v1/operator/sign-in`) and returns the bearer token.
+pub async fn operator_token(http: &reqwest::Client, backend: &Backend, username: &str, password: &str) -> String {
+    let body = serde_json::json!({"username": username, "password": password});
+    let response = http.post(format!("{}/v1/operator/sign-in", backend.server.base_url())).json(&body).send().await.expect("sign-in answers");
+    assert_eq!(response.status(), 200, "operator sign-in refused");
+    let token: serde_json::Value = response.json().await.expect("sign-in JSON");
+    token["token"].as_str().expect("a token").to_owned()
+}

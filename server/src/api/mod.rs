@@ -9,6 +9,7 @@ mod no_store;
 mod operator;
 mod operator_alerts;
 mod operator_chargers;
+mod operator_fleet;
 mod operator_messages;
 mod operator_reports;
 mod operator_sessions;
@@ -67,6 +68,8 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/v1/operator/chargers/{charger_id}/commands", post(operator::command))
         .route("/v1/operator/chargers/{charger_id}/messages", get(operator_messages::charger))
         .route("/v1/operator/audit", get(operator_chargers::audit))
+        .route("/v1/operator/fleet", get(operator_fleet::snapshot))
+        .route("/v1/operator/fleet/events", get(operator_fleet::events))
         .route("/v1/operator/alerts", get(operator_alerts::list))
         .route("/v1/operator/sessions", get(operator_sessions::search))
         .route("/v1/operator/sessions/held", get(operator_review::held))
@@ -91,6 +94,7 @@ pub fn router() -> Router<Arc<AppState>> {
         payments::wallet, payments::top_up, payments::methods, payments::register_card, payments::set_default,
         payments::session_payment,
         operator::sign_in, operator::sign_out, operator::command, operator_chargers::detail, operator_chargers::audit,
+        operator_fleet::snapshot, operator_fleet::events,
         operator_sessions::search, operator_sessions::detail, operator_review::held, operator_review::review, operator_review::orphans, operator_review::resolve_orphan,
         operator_reports::revenue, operator_reports::revenue_csv, operator_reports::performance,
         operator_reports::performance_csv, operator_reports::authentication, operator_reports::authentication_csv,
@@ -117,6 +121,9 @@ pub fn router() -> Router<Arc<AppState>> {
         operator_sessions::MeterPoint, operator_sessions::OperatorPayment,
         operator_chargers::ChargerDetail, operator_chargers::ConnectorNow, operator_chargers::StatusEvent,
         operator_chargers::ConnectionEvent, operator_chargers::AuditEntry,
+        crate::fleet::FleetSnapshot, crate::fleet::FleetCounts, crate::fleet::FleetSite, crate::fleet::FleetCharger,
+        crate::fleet::FleetConnector, crate::fleet::FleetSession, crate::fleet::RevenueToday, crate::fleet::SiteRevenue,
+        chargekit_model::Availability,
         crate::reports::RevenueReport, crate::reports::PeriodSpan, crate::reports::RevenueRow, crate::reports::RevenueFigures, crate::reports::PaymentState,
         crate::reports::Period, crate::reports::GroupBy, crate::reports::PerformanceReport, crate::reports::PerformanceRow,
         crate::reports::ReasonCount, crate::reports::FaultCount, crate::reports::TimeToStart, crate::reports::HeartbeatGaps,

@@ -79,6 +79,7 @@ async fn handle_once(state: &Arc<AppState>, charger_id: &str, id: String, action
         action::HEARTBEAT => answer(&id, payload, |_: HeartbeatRequest| async {
             let now = OffsetDateTime::now_utc();
             state.chargers.heartbeats.beat(charger_id, now);
+            state.clients.live.fleet.on_heartbeat(charger_id, now);
             Ok(HeartbeatResponse { current_time: now })
         })
         .await,
@@ -131,6 +132,7 @@ where
 
 async fn boot(state: &AppState, charger_id: &str, req: BootNotificationRequest) -> Result<BootNotificationResponse, sqlx::Error> {
     state.store.record_boot(charger_id, &req.charge_point_vendor, &req.charge_point_model, req.firmware_version.as_deref()).await?;
+    state.clients.live.fleet.on_boot(charger_id, &req.charge_point_vendor, &req.charge_point_model, req.firmware_version.as_deref());
     Ok(BootNotificationResponse {
         status: RegistrationStatus::Accepted,
         current_time: OffsetDateTime::now_utc(),
@@ -143,6 +145,7 @@ async fn boot(state: &AppState, charger_id: &str, req: BootNotificationRequest) 
 async fn status(state: &AppState, charger_id: &str, req: StatusNotificationRequest) -> Result<StatusNotificationResponse, sqlx::Error> {
     let at = req.timestamp.unwrap_or_else(OffsetDateTime::now_utc);
     state.store.record_status_notification(charger_id, req.connector_id, req.status, &req.error_code, at).await?;
+    state.clients.live.fleet.on_status(charger_id, req.connector_id, &req.status.into(), &req.error_code, at);
     state.alerts.nudge();
     Ok(StatusNotificationResponse {})
 }

@@ -259,6 +259,7 @@ fn is_too_big(error: &axum::Error) -> bool {
 /// Connection history for the operator's availability figures; a failure to record it must
 /// not cost the charger its connection.
 async fn record_connection(state: &AppState, charger_id: &str, connected: bool) {
+    state.clients.live.fleet.on_connection(charger_id, connected, time::OffsetDateTime::now_utc());
     if let Err(e) = state.store.record_connection(charger_id, connected).await {
         tracing::error!(error = %e, ?charger_id, "cannot record a charger connection event");
     }

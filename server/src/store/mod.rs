@@ -8,6 +8,7 @@ mod alerts;
 mod charger_detail;
 mod chargers;
 mod drivers;
+mod fleet;
 mod group_commit;
 mod message_log;
 mod ocpp_log;
@@ -33,6 +34,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 pub use alerts::{AlertRow, DeliveryRow, NewAlert};
 pub use charger_detail::{NewOperatorCommand, OperatorCommandRow};
 pub use chargers::{EvseRow, SeedEvse};
+pub use fleet::RevenueTodayRow;
 pub use drivers::{DriverRow, NewTokens, RefreshOutcome};
 pub use message_log::{Direction, LoggedFrame, MessageRow};
 pub use ocpp_log::HandledMessage;

@@ -18,6 +18,7 @@ const { chromium } = require('playwright-core');
 
 const { startServer } = require('../lib/server');
 const { RawCharger } = require('../lib/charger');
+const { assertNoSidewaysOverflow } = require('../lib/layout');
 
 const OPERATOR = { username: 'ops', password: 'a long operator password' };
 const CHARGERS = ['DASH-0001', 'DASH-0002', 'DASH-0003'];
@@ -30,19 +31,6 @@ const iso = (ms) => new Date(ms).toISOString();
 const SCREENSHOTS = path.join(__dirname, '..', 'screenshots');
 /** Every CALL the server sent the raw chargers, in order. */
 const received = [];
-
-/** Fails when anything on the page reaches past the viewport's width (the page scrolls sideways). */
-async function assertNoSidewaysOverflow(page, what) {
-    const overflow = await page.evaluate(() => {
-        const width = document.documentElement.clientWidth;
-        const wide = [...document.querySelectorAll('body *')]
-            .filter((e) => e.getClientRects().length > 0 && !e.closest('.table-wrap'))
-            .filter((e) => e.getBoundingClientRect().right > width + 0.5)
-            .map((e) => `${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ''}${e.className && typeof e.className === 'string' ? `.${e.className}` : ''}`);
-        return { scroll: document.documentElement.scrollWidth, width, wide: wide.slice(0, 10) };
-    });
-    assert.ok(overflow.scroll <= overflow.width && overflow.wide.length === 0, `${what}: the page is wider than the screen: ${JSON.stringify(overflow)}`);
-}
 
 /** `promtool check metrics` on a scrape: names, units and types as Prometheus wants them. */
 async function promtoolCheckMetrics(text) {
