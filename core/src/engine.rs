@@ -12,6 +12,7 @@ use chargekit_model::{EvseId, LocalZone, Session};
 use tokio::runtime::Handle;
 
 use crate::cache::SessionCache;
+use crate::driver_events::DriverEventLog;
 use crate::store::{SledStore, Store};
 use crate::history::{HistoryFilter, Month, by_month};
 use crate::outbox::{Outbox, PendingStop};
@@ -52,6 +53,8 @@ pub struct Core {
     pub(crate) client: ApiClient,
     pub(crate) cache: SessionCache,
     pub(crate) outbox: Outbox,
+    /// What the driver is told about their sessions, each once.
+    pub(crate) events: Arc<DriverEventLog>,
     pub(crate) live: LiveFeeds,
     /// Whether a task is delivering queued stops.
     delivering: AtomicBool,
@@ -78,17 +81,20 @@ impl Core {
         let account = Account::load(secure_store)?;
         let key = Arc::new(key);
         let cache = SessionCache::new(store.clone(), key.clone());
-        let outbox = Outbox::new(store, key);
+        let outbox = Outbox::new(store.clone(), key.clone());
+        let events = Arc::new(DriverEventLog::new(store, key));
         if new_key {
             // Whatever is on disk was sealed with a key that is gone (a reinstall, a wiped
             // keystore): it cannot be read, so start empty; the backend still has the history.
             cache.clear()?;
             outbox.clear()?;
+            events.clear()?;
         }
         Ok(Self {
             client: ApiClient::new(backend_url)?,
             cache,
             outbox,
+            events,
             live: LiveFeeds::default(),
             delivering: AtomicBool::new(false),
             stops_in_flight: Mutex::default(),
@@ -125,6 +131,7 @@ impl Core {
             });
         }
         self.cache.clear()?;
+        self.events.clear()?;
         self.outbox.clear()
     }
 
@@ -210,7 +217,12 @@ impl Core {
         // Observers get the stop's answer (stopping) rather than the last live state again
         // without the pending flag; when they already have something newer, a nudge suffices.
         let published = match &outcome {
-            Ok(session) => self.remember_session(session)?,
+            Ok(session) => {
+                if was_pending {
+                    self.told(self.events.stop_delivered(session));
+                }
+                self.remember_session(session)?
+            }
             Err(_) => false,
         };
         if !published && was_pending != self.outbox.is_stop_pending(&stop.session_id) {
@@ -223,7 +235,20 @@ impl Core {
     /// newer than what they have. Returns whether observers got it.
     fn remember_session(&self, session: &Session) -> Result<bool, CoreError> {
         self.cache.put(session)?;
+        self.session_changed(session);
         Ok(self.publish(session))
+    }
+
+    /// A newer state of a session reached the cache: the driver is told what it implies.
+    pub(crate) fn session_changed(&self, session: &Session) {
+        self.told(self.events.observe(session, time::OffsetDateTime::now_utc()));
+    }
+
+    /// Events are news, never a reason to fail what brought them: a failed write is logged.
+    fn told(&self, recorded: Result<Vec<chargekit_model::driver_events::DriverEvent>, CoreError>) {
+        if let Err(e) = recorded {
+            tracing::warn!(error = %e, "cannot record a driver event");
+        }
     }
 
     /// Delivers queued stops in the background until none is left (one task at a time).
@@ -313,6 +338,7 @@ impl Core {
             let page = self.authed(|token| async move { self.client.changes(&token, cursor, SYNC_PAGE).await }).await?;
             // One write and one flush per page; observers of a changed session get it.
             for session in self.cache.put_many(&page.sessions)? {
+                self.session_changed(session);
                 self.publish(session);
             }
             // Only after the sessions are stored: a sync cut short resumes where it stopped.

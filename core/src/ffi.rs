@@ -61,6 +61,7 @@ pub enum ChargeKitError {
 
 mod auth;
 pub mod eichrecht;
+mod events;
 mod flows;
 pub mod identify;
 mod payments;
@@ -68,6 +69,7 @@ mod receipt;
 mod screens;
 mod tokens;
 pub use auth::{AuthState, AuthStateListener};
+pub use events::{DriverEvent, DriverEventKind, DriverEventListener, IdleFeeKind, StartFailureKind};
 pub use identify::*;
 pub use receipt::{ReceiptInfo, ReceiptMeterData, ReceiptPeriod, ReceiptSignature};
 pub use payments::{Payment, PaymentMethodInfo, PaymentState, SessionPaymentInfo, WalletBalanceInfo};

@@ -4,6 +4,7 @@
 //! - [`cache`]: the offline session cache, and [`outbox`]: stops waiting for network, both
 //!   encrypted with a key from the platform's secure store ([`crypto`]) and kept in a
 //!   [`store::Store`] (sled on phones);
+//! - [`driver_events`]: what the driver is told about their sessions, each event once;
 //! - [`history`]: history grouped by month;
 //! - [`live`]: live session feeds over Server-Sent Events, and their listeners; [`frames`]:
 //!   the smoothed live display, its energy from [`smooth`] and its cost from [`live_cost`];
@@ -26,6 +27,7 @@ pub mod cache;
 pub(crate) mod client;
 pub mod contract;
 pub mod crypto;
+pub mod driver_events;
 pub mod eichrecht;
 pub mod engine;
 pub mod error;

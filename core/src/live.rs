@@ -196,6 +196,7 @@ async fn poll_until(core: &Core, session_id: &str, feed: &Feed, until: tokio::ti
         match core.authed(|token| async move { core.client.session(&token, session_id).await }).await {
             Ok(session) => {
                 core.cache.put(&session)?;
+                core.session_changed(&session);
                 offer(feed, &session);
                 if session.status.is_final() {
                     return Ok(true);
@@ -222,6 +223,7 @@ async fn stream_once(core: &Core, session_id: &str, feed: &Feed) -> Result<bool,
         let session = event?;
         let is_final = session.status.is_final();
         core.cache.put(&session)?;
+        core.session_changed(&session);
         offer(feed, &session);
         if is_final {
             return Ok(true);

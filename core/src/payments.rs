@@ -74,8 +74,11 @@ impl Core {
         .await
     }
 
-    /// How a session is paid: held, captured, released…
+    /// How a session is paid: held, captured, released… The hold is remembered for the
+    /// driver's "hold reached" event.
     pub async fn session_payment(&self, session_id: &str) -> Result<SessionPayment, CoreError> {
-        self.authed(|token| async move { self.client.session_payment(&token, session_id).await }).await
+        let payment = self.authed(|token| async move { self.client.session_payment(&token, session_id).await }).await?;
+        self.events.note_hold(payment.session_id, payment.held_minor);
+        Ok(payment)
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod connector;
+pub mod driver_events;
 pub mod ids;
 pub mod meter;
 pub mod money;

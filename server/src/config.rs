@@ -74,6 +74,8 @@ pub struct ServerConfig {
     pub payments: PaymentsConfig,
     /// Limits beyond which a charger's readings cannot be right; see [`PlausibilityConfig`].
     pub plausibility: PlausibilityConfig,
+    /// Push to the drivers' phones (FCM, APNs); see `crate::push` and the README.
+    pub push: crate::push::PushConfig,
     /// How long a client has to send a request's head (the request line and headers), from
     /// connecting (the TLS handshake included) or from the first byte of its next request on a
     /// kept-alive connection; then the connection is closed without an answer
@@ -362,6 +364,7 @@ impl Default for ServerConfig {
             ocpp_tls: None,
             payments: PaymentsConfig::default(),
             plausibility: PlausibilityConfig::default(),
+            push: crate::push::PushConfig::default(),
             header_read_timeout: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(60),
             max_connections: 4096,
@@ -471,7 +474,7 @@ pub fn default_tariff() -> Tariff {
 }
 
 /// Durations as milliseconds in the config file.
-mod millis {
+pub(crate) mod millis {
     use serde::{Deserialize, Deserializer, Serializer};
     use std::time::Duration;
 
@@ -485,7 +488,7 @@ mod millis {
 }
 
 /// Durations as whole seconds in the config file.
-mod secs {
+pub(crate) mod secs {
     use serde::{Deserialize, Deserializer, Serializer};
     use std::time::Duration;
 

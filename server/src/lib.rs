@@ -20,6 +20,7 @@ mod metrics;
 mod ocpp;
 mod payments;
 mod plausibility;
+mod push;
 mod rate_limit;
 mod receipts;
 pub mod reports;
@@ -48,6 +49,7 @@ pub use config::{
     TlsListenerConfig,
     default_tariff,
 };
+pub use push::{ApnsConfig, FcmConfig, PushConfig};
 
 pub use state::AppState;
 use store::{SeedEvse, Store};
@@ -135,6 +137,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
     seed_chargers(&store, &config).await?;
     let receipts = receipts::ReceiptSigner::load(&store, config.receipt_signing_key.as_deref()).await.map_err(StartError::Config)?;
     let payments = payments::PaymentsRuntime::new(&config.payments).map_err(StartError::Config)?;
+    let push_providers = push::Providers::of_config(&config.push).map_err(StartError::Config)?;
     let listener = bind(config.bind).await?;
     let addr = listener.local_addr().map_err(|source| StartError::Bind { addr: config.bind, source })?;
     let state = Arc::new(AppState::new(store, receipts, payments, config));
@@ -146,6 +149,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
         _ => None,
     };
     start_background_work(&state).await?;
+    push::start(&state, push_providers).await?;
     tracing::info!(%addr, "ChargeKit server listening");
     Ok(RunningServer { addr, tls_addr, state, tasks })
 }

@@ -4,6 +4,7 @@
 pub mod pki;
 pub mod payment_provider;
 pub mod proxy;
+pub mod push_providers;
 pub mod raw_charger;
 pub mod server_process;
 pub mod tls;
@@ -74,6 +75,21 @@ pub fn app_at(backend_url: &str, backend: &Backend, name: &str, secrets: Arc<dyn
     let data_dir = backend.dir.path().join(name);
     let config = CoreConfig { backend_url: backend_url.to_owned(), data_dir: data_dir.display().to_string() };
     ChargeKit::new(config, secrets).expect("core opens")
+}
+
+/// Opens the core again on the same directory. The closed core's runtime winds down in the
+/// background, so its cache lock may take a moment to be released.
+pub async fn reopen_app(config: CoreConfig, secrets: Arc<MemorySecureStore>) -> Arc<ChargeKit> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        match ChargeKit::new(config.clone(), secrets.clone()) {
+            Ok(app) => return app,
+            Err(chargekit_core::ChargeKitError::Storage { .. }) if tokio::time::Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(e) => panic!("the core does not reopen: {e}"),
+        }
+    }
 }
 
 /// A listener that records every update and lets a test wait for a condition on them.

@@ -68,7 +68,7 @@ async fn a_pending_stop_survives_closing_the_app() {
 
     // The app comes back, still offline: it finds the session going on, from its cache.
     let config = CoreConfig { backend_url: proxy.url(), data_dir: backend.dir.path().join("phone").display().to_string() };
-    let reopened = reopen(config, secrets).await;
+    let reopened = chargekit_tests::reopen_app(config, secrets).await;
     assert!(reopened.account().is_some(), "still signed in");
     let active = reopened.active_session().await.unwrap().expect("the session is found again after the restart");
     assert_eq!(active.id, session.id);
@@ -85,17 +85,3 @@ async fn a_pending_stop_survives_closing_the_app() {
     backend.server.shutdown().await;
 }
 
-/// Opens the core again on the same directory. The closed core's runtime winds down in the
-/// background, so its cache lock may take a moment to be released.
-async fn reopen(config: CoreConfig, secrets: Arc<MemorySecureStore>) -> Arc<chargekit_core::ChargeKit> {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-    loop {
-        match chargekit_core::ChargeKit::new(config.clone(), secrets.clone()) {
-            Ok(app) => return app,
-            Err(ChargeKitError::Storage { .. }) if tokio::time::Instant::now() < deadline => {
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-            Err(e) => panic!("the core does not reopen: {e}"),
-        }
-    }
-}

@@ -136,6 +136,14 @@ fn the_example_config_names_every_key() {
     // Keys left out of a serialized config when unset.
     config.metrics_token = Some("t".into());
     config.receipt_signing_key = Some("k".into());
+    config.push.fcm = Some(chargekit_server::FcmConfig { service_account_file: "f".into(), api_base: "b".into() });
+    config.push.apns = Some(chargekit_server::ApnsConfig {
+        key_file: "k".into(),
+        key_id: "i".into(),
+        team_id: "t".into(),
+        topic: "o".into(),
+        api_base: "b".into(),
+    });
     let mut keys = Vec::new();
     fn collect(value: &serde_json::Value, keys: &mut Vec<String>) {
         if let serde_json::Value::Object(map) = value {

@@ -28,10 +28,13 @@ pub enum Table {
     OutboxStops,
     /// Session id → sealed signed receipt, as the backend sent it.
     Receipts,
+    /// Driver event id → sealed event and whether a listener got it (`crate::driver_events`).
+    DriverEvents,
 }
 
 impl Table {
-    pub const ALL: [Table; 5] = [Table::Sessions, Table::SessionsByTime, Table::SyncCursors, Table::OutboxStops, Table::Receipts];
+    pub const ALL: [Table; 6] =
+        [Table::Sessions, Table::SessionsByTime, Table::SyncCursors, Table::OutboxStops, Table::Receipts, Table::DriverEvents];
 
     /// The table's name on disk; never change one, or existing caches lose that table.
     pub fn name(self) -> &'static str {
@@ -41,6 +44,7 @@ impl Table {
             Table::SyncCursors => "sync",
             Table::OutboxStops => "outbox_stops",
             Table::Receipts => "receipts",
+            Table::DriverEvents => "driver_events",
         }
     }
 }

@@ -23,6 +23,10 @@ public protocol ChargeKitClient: Sendable {
     /// app's root iterates it to show the sign-in screen.
     var authStates: AsyncStream<AuthState> { get }
 
+    /// The driver's events (charging started, finished, idle fees coming…), each once, across
+    /// launches; kinds and typed values to word in the driver's language.
+    var driverEvents: AsyncStream<DriverEvent> { get }
+
     // MARK: Chargers
     /// Reads a scanned QR code, an NFC tag's text or a typed ID into a normalized EVSE ID.
     func evseID(from payload: String) throws(ChargeKitFailure) -> String
@@ -476,4 +480,9 @@ public extension ChargeKitClient {
     func addCard(paymentMethodID: String) async throws(ChargeKitFailure) -> PaymentMethodInfo {
         try await addCard(paymentMethodID: paymentMethodID, brand: nil, last4: nil)
     }
+}
+
+extension ChargeKitClient {
+    /// A client without a core (a preview's, a test's fake) tells nothing.
+    public var driverEvents: AsyncStream<DriverEvent> { AsyncStream { $0.finish() } }
 }

@@ -78,6 +78,7 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/v1/operator/sessions/{session_id}/messages", get(operator_messages::session))
         .route("/v1/operator/orphans", get(operator_review::orphans))
         .route("/v1/operator/orphans/{orphan_id}/resolve", post(operator_review::resolve_orphan))
+        .merge(crate::push::api::routes())
         .layer(axum::middleware::map_response(json_errors::as_json))
         .route("/openapi.json", get(openapi_json))
         .route("/health", get(|| async { "ok" }))
@@ -99,6 +100,7 @@ pub fn router() -> Router<Arc<AppState>> {
         operator_reports::performance_csv, operator_reports::authentication, operator_reports::authentication_csv,
         operator_reports::authorization_log, operator_reports::authorization_log_csv, operator_reports::metrics_doc, receipts::get, receipts::keys,
         operator_alerts::list, operator_messages::charger, operator_messages::session,
+        crate::push::api::register, crate::push::api::list, crate::push::api::remove,
     ),
     components(schemas(
         chargekit_model::api::Credentials, chargekit_model::api::AuthToken, chargekit_model::api::RefreshRequest, chargekit_model::api::EvseInfo,
@@ -130,6 +132,7 @@ pub fn router() -> Router<Arc<AppState>> {
         crate::reports::AuthorizationLog, crate::reports::AuthLogEntry,
         crate::alerts::Alert, operator_alerts::AlertList, operator_alerts::AlertEntry, operator_alerts::AlertDelivery,
         operator_messages::OcppMessage, operator_messages::OcppMessagePage,
+        crate::push::api::NewPushTokenRequest, crate::push::api::PushToken, crate::push::api::PushProviderKind, crate::push::api::PushPurpose,
     )),
     modifiers(&BearerAuth),
     security(("bearer" = [])),

@@ -206,7 +206,7 @@ impl PaymentProvider for Stripe {
 }
 
 /// TLS with ring and Mozilla's roots, like the core's client: no OpenSSL, no platform verifier.
-/// The alert webhooks use it too.
+/// The alert webhooks and the push providers' clients use it too.
 pub(crate) fn tls_config() -> Result<rustls::ClientConfig, String> {
     let roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
     let mut config = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))

@@ -21,6 +21,7 @@ pub(crate) mod reports;
 #[macro_use]
 mod sessions;
 mod operator_sessions;
+mod push;
 mod tokens;
 mod write_gate;
 
@@ -47,6 +48,7 @@ pub use payments::{
 };
 #[cfg(test)]
 pub use payments::is_check_violation_for_tests;
+pub use push::{DuePush, NewPushToken, PushTokenRow, QueuedPush};
 pub use tokens::{AuthAttempt, IdTokenRow, kind_name, status_name};
 
 /// Connections to the database file; see [`Store::open`].

@@ -8,6 +8,7 @@ import io.chargekit.ChargeKitException
 import io.chargekit.ChargerScreen
 import io.chargekit.ContractInfo
 import io.chargekit.CoreConfig
+import io.chargekit.DriverEvent
 import io.chargekit.Evse
 import io.chargekit.FindChargerFlowInterface
 import io.chargekit.HistoryMonth
@@ -27,6 +28,7 @@ import io.chargekit.WalletFlowInterface
 import kotlinx.coroutines.CoroutineDispatcher
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.flow.Flow
+import kotlinx.coroutines.flow.emptyFlow
 import java.io.File
 import java.time.ZoneId
 
@@ -74,6 +76,13 @@ interface ChargeKitClient : AutoCloseable {
      * collector gets the newest state.
      */
     val authState: Flow<AuthState>
+
+    /**
+     * What the driver is told about their sessions (charging started, finished, idle fees
+     * coming…), each event once, across restarts: those recorded while nobody collected come
+     * first. Kinds and typed values: word them in the driver's language. Not conflated.
+     */
+    val driverEvents: Flow<DriverEvent> get() = emptyFlow()
 
     /** Reads a QR code, an NFC tag's text or a typed ID into a normalized EVSE ID. */
     @Throws(ChargeKitException::class)

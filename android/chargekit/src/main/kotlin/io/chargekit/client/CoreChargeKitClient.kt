@@ -7,6 +7,8 @@ import io.chargekit.CardsFlowInterface
 import io.chargekit.ChargeKit
 import io.chargekit.ChargerScreen
 import io.chargekit.ContractInfo
+import io.chargekit.DriverEvent
+import io.chargekit.DriverEventListener
 import io.chargekit.Evse
 import io.chargekit.FindChargerFlowInterface
 import io.chargekit.HistoryMonth
@@ -57,6 +59,18 @@ internal class CoreChargeKitClient(
             override fun onAuthState(state: AuthState) = send(state)
         })
     }
+
+    override val driverEvents: Flow<DriverEvent> get() = callbackFlow {
+        val handle = core.observeDriverEvents(object : DriverEventListener {
+            override fun onDriverEvent(event: DriverEvent) {
+                trySend(event)
+            }
+        })
+        awaitClose {
+            handle.cancel()
+            handle.close()
+        }
+    }.buffer(Channel.UNLIMITED)
 
     override fun evseFromQr(payload: String): String = core.evseFromQr(payload)
 
