@@ -70,7 +70,7 @@ pub async fn start(state: &Arc<AppState>, providers: Providers) -> Result<(), St
         return Ok(());
     }
     let database = &state.config.database;
-    let store = Store::open_background(database).await.map_err(|source| StartError::OpenDatabase { path: database.clone(), source })?;
+    let store = state.store.open_background(database).await.map_err(|source| StartError::OpenDatabase { path: database.clone(), source })?;
     spawn(state.clone(), providers, store);
     Ok(())
 }

@@ -90,13 +90,13 @@ impl Store {
 
     /// Removes one of the driver's tokens; false when the driver has no such token.
     pub async fn delete_push_token(&self, driver_id: &str, token: &str) -> Result<bool, StoreError> {
-        let deleted = sqlx::query("DELETE FROM push_tokens WHERE driver_id = ? AND token = ?").bind(driver_id).bind(token).execute(&self.pool).await?;
+        let deleted = sqlx::query("DELETE FROM push_tokens WHERE driver_id = ? AND token = ?").bind(driver_id).bind(token).execute(&mut *self.write_connection().await?).await?;
         Ok(deleted.rows_affected() > 0)
     }
 
     /// A token the provider says is gone: deleted with its queued pushes.
     pub async fn delete_push_token_by_id(&self, id: i64) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM push_tokens WHERE id = ?").bind(id).execute(&self.pool).await.map(|_| ())
+        sqlx::query("DELETE FROM push_tokens WHERE id = ?").bind(id).execute(&mut *self.write_connection().await?).await.map(|_| ())
     }
 
     /// Where the deriver stopped, or `None` before its first run.
@@ -200,7 +200,7 @@ impl Store {
     }
 
     pub async fn delete_push(&self, id: i64) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM push_outbox WHERE id = ?").bind(id).execute(&self.pool).await.map(|_| ())
+        sqlx::query("DELETE FROM push_outbox WHERE id = ?").bind(id).execute(&mut *self.write_connection().await?).await.map(|_| ())
     }
 
     pub async fn retry_push_later(&self, id: i64, next_attempt_ms: i64, error: &str) -> Result<(), StoreError> {
@@ -208,7 +208,7 @@ impl Store {
             .bind(next_attempt_ms)
             .bind(error)
             .bind(id)
-            .execute(&self.pool)
+            .execute(&mut *self.write_connection().await?)
             .await
             .map(|_| ())
     }
