@@ -243,6 +243,26 @@ async fn a_faulted_connector_opens_an_alert_and_its_recovery_resolves_it() {
     server.shutdown().await;
 }
 
+/// Connector 0 is the charger itself (OCPP 1.6, StatusNotification): a whole charger reporting
+/// Faulted is the fault an operator most needs to hear of, and it has no EVSE row.
+#[tokio::test]
+async fn a_charger_reporting_itself_faulted_opens_an_alert_and_its_recovery_resolves_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut receiver = Receiver::start().await;
+    let server = chargekit_server::start(config(dir.path(), &receiver, |a| a.connector_faulted_after_secs = 1)).await.unwrap();
+    let mut charger = booted(&server).await;
+    charger.call("StatusNotification", json!({"connectorId": 0, "errorCode": "PowerMeterFailure", "status": "Faulted"})).await;
+    let subject = format!("{CHARGER_ID}/0");
+    let opened = receiver.accepted("alert.opened", "ChargeKitConnectorFaulted", &subject).await;
+    let summary = opened["summary"].as_str().unwrap();
+    assert!(summary.contains("PowerMeterFailure") && summary.starts_with(&format!("Charger {CHARGER_ID} is faulted")), "{opened}");
+    charger.call("StatusNotification", json!({"connectorId": 0, "errorCode": "NoError", "status": "Available"})).await;
+    let resolved = receiver.accepted("alert.resolved", "ChargeKitConnectorFaulted", &subject).await;
+    assert_eq!(resolved["id"], opened["id"]);
+    charger.close().await;
+    server.shutdown().await;
+}
+
 /// Starts a session from the app; the charger answers the remote start with `answer`. Returns
 /// the RemoteStartTransaction's idTag.
 async fn app_start(server: &RunningServer, charger: &mut RawCharger, bearer: &str, answer: &str) -> String {

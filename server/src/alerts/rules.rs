@@ -130,7 +130,8 @@ pub async fn evaluate(state: &AppState, now: OffsetDateTime, started: OffsetDate
     }
 
     for (charger, connector, error_code, since) in store.faulted_connectors().await? {
-        let summary = format!("Connector {connector} of {charger} is faulted ({})", error_code.as_deref().unwrap_or("no error code"));
+        let code = error_code.as_deref().unwrap_or("no error code");
+        let summary = if connector == 0 { format!("Charger {charger} is faulted ({code})") } else { format!("Connector {connector} of {charger} is faulted ({code})") };
         out.timed(Rule::ConnectorFaulted, format!("{charger}/{connector}"), Some(&charger), summary, since, config.connector_faulted_after_secs, now);
     }
 

@@ -190,7 +190,7 @@ impl Store {
         Ok(rows.into_iter().map(|(charger, event, at)| (charger, event == "connected", at)).collect())
     }
 
-    /// Connectors whose status is Faulted now, with the first report of this fault (the
+    /// Connectors (0: the charger itself) whose status is Faulted now, with the first report of this fault (the
     /// Faulted reports since the last other status): `(charger, connector, error code, since)`.
     pub async fn faulted_connectors(&self) -> Result<Vec<(String, i64, Option<String>, OffsetDateTime)>, StoreError> {
         sqlx::query_as(
@@ -200,7 +200,19 @@ impl Store {
                  WHERE c.charger_id = e.charger_id AND c.connector_id = e.connector_id AND c.status = 'Faulted'
                    AND c.rowid > coalesce((SELECT max(o.rowid) FROM connector_status_events o
                         WHERE o.charger_id = e.charger_id AND o.connector_id = e.connector_id AND o.status != 'Faulted'), 0))
-             WHERE e.status = 'Faulted' ORDER BY e.charger_id, e.connector_id",
+             WHERE e.status = 'Faulted'
+             UNION ALL
+             -- Connector 0, the charger itself, has no EVSE row: its status is its newest event.
+             SELECT ch.id, 0, f.error_code, f.at FROM chargers ch
+             JOIN connector_status_events e ON e.rowid = (
+                 SELECT max(l.rowid) FROM connector_status_events l WHERE l.charger_id = ch.id AND l.connector_id = 0)
+             JOIN connector_status_events f ON f.rowid = (
+                 SELECT min(c.rowid) FROM connector_status_events c
+                 WHERE c.charger_id = ch.id AND c.connector_id = 0 AND c.status = 'Faulted'
+                   AND c.rowid > coalesce((SELECT max(o.rowid) FROM connector_status_events o
+                        WHERE o.charger_id = ch.id AND o.connector_id = 0 AND o.status != 'Faulted'), 0))
+             WHERE e.status = 'Faulted'
+             ORDER BY 1, 2",
         )
         .fetch_all(&self.pool)
         .await
