@@ -227,40 +227,38 @@ async fn a_failing_receiver_is_retried_with_exponential_backoff_until_it_accepts
 
 #[tokio::test]
 async fn a_faulted_connector_opens_an_alert_and_its_recovery_resolves_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut receiver = Receiver::start().await;
-    let server = chargekit_server::start(config(dir.path(), &receiver, |a| a.connector_faulted_after_secs = 1)).await.unwrap();
-    let mut charger = booted(&server).await;
-    charger.call("StatusNotification", json!({"connectorId": 1, "errorCode": "GroundFailure", "status": "Faulted"})).await;
-    let subject = format!("{CHARGER_ID}/1");
-    let opened = receiver.accepted("alert.opened", "ChargeKitConnectorFaulted", &subject).await;
-    assert_eq!(opened["severity"], "critical");
-    assert!(opened["summary"].as_str().unwrap().contains("GroundFailure"), "{opened}");
-    charger.call("StatusNotification", json!({"connectorId": 1, "errorCode": "NoError", "status": "Available"})).await;
-    let resolved = receiver.accepted("alert.resolved", "ChargeKitConnectorFaulted", &subject).await;
-    assert_eq!(resolved["id"], opened["id"]);
-    charger.close().await;
-    server.shutdown().await;
+    let summary = fault_and_recover(1, "GroundFailure").await;
+    assert!(summary.starts_with(&format!("Connector 1 of {CHARGER_ID} is faulted")), "{summary}");
 }
 
 /// Connector 0 is the charger itself (OCPP 1.6, StatusNotification): a whole charger reporting
 /// Faulted is the fault an operator most needs to hear of, and it has no EVSE row.
 #[tokio::test]
 async fn a_charger_reporting_itself_faulted_opens_an_alert_and_its_recovery_resolves_it() {
+    let summary = fault_and_recover(0, "PowerMeterFailure").await;
+    assert!(summary.starts_with(&format!("Charger {CHARGER_ID} is faulted")), "{summary}");
+}
+
+/// A booted charger reports `connector` Faulted with `error_code`, then Available: the
+/// critical `ChargeKitConnectorFaulted` alert for `<charger>/<connector>` opens naming the error
+/// code and resolves. Returns the opened alert's summary.
+async fn fault_and_recover(connector: u32, error_code: &str) -> String {
     let dir = tempfile::tempdir().unwrap();
     let mut receiver = Receiver::start().await;
     let server = chargekit_server::start(config(dir.path(), &receiver, |a| a.connector_faulted_after_secs = 1)).await.unwrap();
     let mut charger = booted(&server).await;
-    charger.call("StatusNotification", json!({"connectorId": 0, "errorCode": "PowerMeterFailure", "status": "Faulted"})).await;
-    let subject = format!("{CHARGER_ID}/0");
+    charger.call("StatusNotification", json!({"connectorId": connector, "errorCode": error_code, "status": "Faulted"})).await;
+    let subject = format!("{CHARGER_ID}/{connector}");
     let opened = receiver.accepted("alert.opened", "ChargeKitConnectorFaulted", &subject).await;
-    let summary = opened["summary"].as_str().unwrap();
-    assert!(summary.contains("PowerMeterFailure") && summary.starts_with(&format!("Charger {CHARGER_ID} is faulted")), "{opened}");
-    charger.call("StatusNotification", json!({"connectorId": 0, "errorCode": "NoError", "status": "Available"})).await;
+    assert_eq!(opened["severity"], "critical");
+    let summary = opened["summary"].as_str().unwrap().to_owned();
+    assert!(summary.contains(error_code), "{opened}");
+    charger.call("StatusNotification", json!({"connectorId": connector, "errorCode": "NoError", "status": "Available"})).await;
     let resolved = receiver.accepted("alert.resolved", "ChargeKitConnectorFaulted", &subject).await;
     assert_eq!(resolved["id"], opened["id"]);
     charger.close().await;
     server.shutdown().await;
+    summary
 }
 
 /// Starts a session from the app; the charger answers the remote start with `answer`. Returns
